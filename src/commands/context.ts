@@ -1,0 +1,50 @@
+/** What every command needs, built once from the arguments: validated config, logger, sink, Cloudflare client. */
+import { readFileSync } from "node:fs";
+import { loadConfig } from "../config/index.js";
+import type { Config } from "../config/types.js";
+import { createCloudflareClient, type CloudflareClient } from "../cloudflare/client.js";
+import { createLogger, secretsOf, type Logger } from "../log.js";
+import { elasticsearchSink } from "../sinks/elasticsearch/sink.js";
+import { ndjsonSink } from "../sinks/ndjson.js";
+import type { Sink } from "../sinks/sink.js";
+import { UsageError } from "../errors.js";
+
+export interface Io {
+  readonly env: Record<string, string | undefined>;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export interface Context {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly io: Io;
+  /** Things to close when the command ends, in reverse order. */
+  readonly cleanups: (() => Promise<void>)[];
+}
+
+export function createContext(flags: Record<string, unknown>, io: Io, mode: { demo?: boolean; requireCloudflareAuth?: boolean } = {}): Context {
+  const config = loadConfig({ flags, env: io.env, readFile: (path) => readFileSync(path, "utf8"), mode });
+  const log = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config), stream: io.stderr });
+  return { config, log, io, cleanups: [] };
+}
+
+export function createCloudflare(ctx: Context): CloudflareClient {
+  return createCloudflareClient(ctx.config.cloudflare, {
+    onRetry: ({ context, attempt, delayMs, error }) =>
+      ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind }),
+  });
+}
+
+/** `--output` wins; then Elasticsearch; the demo falls back to files so it needs nothing installed. */
+export function createSink(ctx: Context, demoFallbackDir?: string): Sink {
+  const { config } = ctx;
+  const dir = config.output ?? (config.elasticsearch.url ? undefined : demoFallbackDir);
+  if (dir) return ndjsonSink(dir, config.elasticsearch);
+  if (!config.elasticsearch.url) {
+    throw new UsageError("no destination: set ES_URL (or elasticsearch.url in the config file), or pass --output <dir> to write NDJSON files");
+  }
+  const sink = elasticsearchSink({ ...config.elasticsearch, url: config.elasticsearch.url });
+  ctx.cleanups.push(() => sink.close());
+  return sink;
+}

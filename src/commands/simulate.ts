@@ -1,0 +1,24 @@
+/** `simulate --port N`: serve the built-in Cloudflare simulator until interrupted, for trying the tool. */
+import { startSimulator } from "../../simulator/index.js";
+import { EXIT } from "../errors.js";
+import type { Io } from "./context.js";
+
+export async function simulateCommand(port: number, io: Io): Promise<number> {
+  const simulator = await startSimulator({ port });
+  io.stdout.write(
+    [
+      `Cloudflare GraphQL simulator listening on ${simulator.url}`,
+      "Point the exporter at it, with any token and any zone ids:",
+      `  CF_API_URL=${simulator.url} CF_API_TOKEN=anything CF_ZONES=zone0000000000000000000000000001=example.com \\`,
+      "  ES_URL=http://localhost:9200 cloudflare-es-exporter run",
+      "Stop with Ctrl-C.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await simulator.close();
+  return EXIT.ok;
+}

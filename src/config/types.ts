@@ -1,0 +1,83 @@
+/**
+ * The validated configuration of one run. Built once by `loadConfig` (flags > environment > config file > defaults)
+ * before any network call; everything downstream takes this object and nothing else.
+ */
+
+/** A Cloudflare zone as the user names it: the zone tag (32 hex chars in real accounts) and a display name. */
+export interface Zone {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Cloudflare credentials: an API token (preferred) or the legacy global key with its e-mail. */
+export type CloudflareAuth =
+  | { readonly kind: "token"; readonly token: string }
+  | { readonly kind: "key"; readonly email: string; readonly key: string };
+
+/** Elasticsearch credentials. `none` is for clusters without security (and the test server). */
+export type ElasticsearchAuth =
+  | { readonly kind: "none" }
+  | { readonly kind: "apiKey"; readonly apiKey: string }
+  | { readonly kind: "basic"; readonly username: string; readonly password: string };
+
+export type IndexPeriod = "day" | "week" | "month";
+export type LogLevel = "error" | "warn" | "info" | "debug";
+export type LogFormat = "auto" | "json" | "text";
+
+export interface CloudflareConfig {
+  /** Full GraphQL endpoint URL. @default "https://api.cloudflare.com/client/v4/graphql" */
+  readonly apiUrl: string;
+  /** Undefined only when no credentials were given (allowed for --demo and `simulate`, refused otherwise). */
+  readonly auth: CloudflareAuth | undefined;
+  readonly zones: readonly Zone[];
+  /** Cloudflare counts zones x nodes of every request against 300 per 5 minutes; we stay below. @default 250 */
+  readonly queryBudget: number;
+  /** Per-request timeout. @default 60 */
+  readonly timeoutSeconds: number;
+  /** Upper bound on the time spent retrying one request (transient errors). @default 600 */
+  readonly maxRetrySeconds: number;
+}
+
+export interface ElasticsearchConfig {
+  /** Undefined when no ES_URL was given: then `output` or `--demo` must provide a sink. */
+  readonly url: string | undefined;
+  readonly auth: ElasticsearchAuth;
+  /** PEM file with the CA that signed the cluster's certificate. */
+  readonly caFile: string | undefined;
+  /** TLS certificate verification. @default true */
+  readonly tlsVerify: boolean;
+  /** @default "cloudflare" */
+  readonly indexPrefix: string;
+  /** @default "month" */
+  readonly indexPeriod: IndexPeriod;
+  /** Indices are deleted by ILM this many days after the period they cover ends. @default 400 */
+  readonly retentionDays: number;
+}
+
+export interface WindowConfig {
+  /** Minutes younger than this are not fetched yet: Cloudflare's last minutes are incomplete. @default 5 */
+  readonly settleMinutes: number;
+  /** Each run re-reads this many minutes before the newest stored one, so late data is overwritten. @default 15 */
+  readonly overlapMinutes: number;
+  /** How far back missing minutes are searched and fetched, never beyond the dataset's notOlderThan. @default 7 */
+  readonly maxBackfillDays: number;
+}
+
+export interface GateConfig {
+  /** The "may I run" URI (NO_CONCURRENCY_URI). Undefined: the gate is off and every run may proceed. */
+  readonly uri: string | undefined;
+  readonly cluster: string;
+  readonly namespace: string;
+  /** @default 10 */
+  readonly timeoutSeconds: number;
+}
+
+export interface Config {
+  readonly cloudflare: CloudflareConfig;
+  readonly elasticsearch: ElasticsearchConfig;
+  /** Folder for NDJSON `_bulk` bodies instead of Elasticsearch (`--output`). */
+  readonly output: string | undefined;
+  readonly window: WindowConfig;
+  readonly gate: GateConfig;
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+}

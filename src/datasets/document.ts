@@ -1,0 +1,45 @@
+import { createHash } from "node:crypto";
+
+/** The unit every sink writes: one flat Cloudflare figure set for one zone, minute and breakdown entry. */
+
+export type FieldValue = string | number;
+
+export interface ExportDocument {
+  /** Deterministic: the same minute, zone, breakdown and key always give the same id, so rewrites replace. */
+  readonly id: string;
+  /** Dataset name as used in index names and `cloudflare.dataset`. */
+  readonly dataset: string;
+  /** Minute start, epoch milliseconds; decides the target index. */
+  readonly timestamp: number;
+  /** Dotted field name -> value, e.g. `{"cloudflare.requests": 12}`; see `toSource` for the nested form. */
+  readonly fields: Readonly<Record<string, FieldValue>>;
+}
+
+/** Nested `_source` object from dotted fields: `{"a.b": 1}` -> `{a: {b: 1}}`. */
+export function toSource(fields: Readonly<Record<string, FieldValue>>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(fields)) {
+    const parts = path.split(".");
+    let node = root;
+    for (const part of parts.slice(0, -1)) {
+      node = (node[part] ??= {}) as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  return root;
+}
+
+/** Dotted leaf paths of a nested object: the inverse view used to check documents against declarations. */
+export function leafPaths(source: Record<string, unknown>, prefix = ""): string[] {
+  return Object.entries(source).flatMap(([key, value]) =>
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? leafPaths(value as Record<string, unknown>, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
+  );
+}
+
+/** Elasticsearch caps `_id` at 512 bytes; ids stay readable unless a key is absurdly long. */
+export function documentId(parts: readonly string[]): string {
+  const id = parts.join("|");
+  return Buffer.byteLength(id) <= 512 ? id : `sha256:${createHash("sha256").update(id).digest("hex")}`;
+}

@@ -1,0 +1,45 @@
+/**
+ * Field declarations: every field a document can carry is declared once, beside the dataset that writes it.
+ * The Elasticsearch mapping and docs/fields.md are generated from these declarations, and a test fails when a
+ * document carries a field that is not declared.
+ */
+
+export type FieldType = "date" | "keyword" | "long" | "integer" | "double" | "boolean";
+
+export interface FieldDecl {
+  /** Dotted path, e.g. `cloudflare.requests`. */
+  readonly name: string;
+  readonly type: FieldType;
+  readonly description: string;
+}
+
+/** Fields every document of every dataset carries (or may carry, for `cloudflare.key`). */
+export const commonFields: readonly FieldDecl[] = [
+  { name: "@timestamp", type: "date", description: "Start of the minute (UTC) the figures belong to; never the time of the run." },
+  { name: "cloudflare.dataset", type: "keyword", description: "Which Cloudflare dataset the document comes from, e.g. `http_requests`." },
+  { name: "cloudflare.zone.id", type: "keyword", description: "Cloudflare zone tag." },
+  { name: "cloudflare.zone.name", type: "keyword", description: "Zone name as configured (`CF_ZONES` or the config file)." },
+  {
+    name: "cloudflare.breakdown",
+    type: "keyword",
+    description: "`total` for the minute's totals, otherwise the map the document is an entry of (`country`, `status`, ...).",
+  },
+  {
+    name: "cloudflare.key",
+    type: "keyword",
+    description: "The map entry's key as Cloudflare gives it (country code, status code, content type, ...). Absent on `total` documents.",
+  },
+];
+
+/** All declarations of the given datasets plus the common ones; a name declared twice must agree on its type. */
+export function mergeFields(groups: readonly (readonly FieldDecl[])[]): FieldDecl[] {
+  const byName = new Map<string, FieldDecl>();
+  for (const decl of [commonFields, ...groups].flat()) {
+    const seen = byName.get(decl.name);
+    if (seen && seen.type !== decl.type) {
+      throw new Error(`field ${decl.name} is declared as ${seen.type} and as ${decl.type}; one name, one type`);
+    }
+    if (!seen) byName.set(decl.name, decl);
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

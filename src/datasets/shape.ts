@@ -1,0 +1,47 @@
+/**
+ * Small readers for Cloudflare's JSON. A malformed answer must never be read as "no traffic": it would be stored
+ * as zeros for minutes that were never really fetched. So every reader throws `MalformedResponseError` instead.
+ */
+
+export class MalformedResponseError extends Error {
+  override readonly name = "MalformedResponseError";
+}
+
+export function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new MalformedResponseError(`${what}: expected an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function asArray(value: unknown, what: string): readonly unknown[] {
+  if (!Array.isArray(value)) throw new MalformedResponseError(`${what}: expected a list, got ${describe(value)}`);
+  return value;
+}
+
+export function asCount(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new MalformedResponseError(`${what}: expected a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function asText(value: unknown, what: string): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  throw new MalformedResponseError(`${what}: expected a string, got ${describe(value)}`);
+}
+
+/** Cloudflare `Time` ("2019-09-08T20:01:00Z") -> epoch ms; it must be a whole minute. */
+export function asMinute(value: unknown, what: string): number {
+  const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms % 60_000 !== 0) {
+    throw new MalformedResponseError(`${what}: expected a minute timestamp, got ${describe(value)}`);
+  }
+  return ms;
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}

@@ -1,0 +1,35 @@
+/** Progress lines for long backfills: at most one every few seconds, so a CronJob's log stays short. */
+import type { Logger } from "./log.js";
+
+const EVERY_MS = 5_000;
+
+export class Progress {
+  private done_ = 0;
+  private documents = 0;
+  private last = Date.now();
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly label: string,
+    private readonly total: number,
+  ) {}
+
+  step(documents: number): void {
+    this.done_++;
+    this.documents += documents;
+    const now = Date.now();
+    if (now - this.last < EVERY_MS || this.done_ === this.total) return;
+    this.last = now;
+    const rate = this.done_ / ((now - this.started) / 1000);
+    const eta = rate > 0 ? Math.round((this.total - this.done_) / rate) : 0;
+    const share = Math.floor((100 * this.done_) / this.total);
+    this.log.info(`${this.label}: ${bar(share)} ${share}% (${this.done_}/${this.total} requests, ${this.documents} documents, about ${eta}s left)`);
+  }
+
+  done(): void {
+    if (this.total > 0) this.log.debug(`${this.label}: ${this.done_} requests, ${this.documents} documents`);
+  }
+}
+
+const bar = (share: number): string => `[${"#".repeat(Math.round(share / 5)).padEnd(20, ".")}]`;

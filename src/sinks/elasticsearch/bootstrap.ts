@@ -1,0 +1,67 @@
+/**
+ * Creates or updates the Elasticsearch side: lifecycle policy (where ILM exists), one component template with the
+ * generated mappings and one index template per dataset, and the new mappings on indices that already exist.
+ * Idempotent and a handful of requests, so every run does it: a skipped Helm hook cannot leave the cluster behind.
+ */
+import type { Client } from "@elastic/elasticsearch";
+import type { ElasticsearchConfig } from "../../config/types.js";
+import type { ZoneDataset } from "../../datasets/dataset.js";
+import { mergeFields } from "../../datasets/fields.js";
+import { indexPattern } from "../index-names.js";
+import { mappingProperties } from "../mapping.js";
+
+export const policyName = (prefix: string): string => `${prefix}-retention`;
+
+/** ILM is missing on some clusters (the integ-test distribution, Serverless): then we say so and carry on. */
+export async function ilmAvailable(client: Client): Promise<boolean> {
+  try {
+    await client.ilm.getStatus();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function bootstrap(client: Client, config: ElasticsearchConfig, datasets: readonly ZoneDataset[], ilm: boolean): Promise<void> {
+  const prefix = config.indexPrefix;
+  if (ilm) {
+    await client.ilm.putLifecycle({
+      name: policyName(prefix),
+      policy: {
+        _meta: { managed_by: "cloudflare-es-exporter" },
+        // Ages count from index.lifecycle.origination_date, which we set to the end of the period an index covers.
+        phases: { hot: { min_age: "0ms", actions: {} }, delete: { min_age: `${config.retentionDays}d`, actions: { delete: {} } } },
+      },
+    });
+  }
+  for (const dataset of datasets) {
+    const properties = mappingProperties(mergeFields([dataset.fields]));
+    const component = `${prefix}-${dataset.name}-mappings`;
+    await client.cluster.putComponentTemplate({
+      name: component,
+      template: { mappings: { dynamic: "strict", properties: properties as never } },
+      _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
+    });
+    await client.indices.putIndexTemplate({
+      name: `${prefix}-${dataset.name}`,
+      index_patterns: [indexPattern(prefix, dataset.name)],
+      composed_of: [component],
+      priority: 200,
+      template: {
+        settings: {
+          number_of_shards: 1,
+          ...(ilm ? { "index.lifecycle.name": policyName(prefix) } : {}),
+        },
+      },
+      _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
+    });
+    // Templates only shape new indices; existing ones get new fields added (never changed) here.
+    await client.indices.putMapping({
+      index: indexPattern(prefix, dataset.name),
+      allow_no_indices: true,
+      ignore_unavailable: true,
+      dynamic: "strict",
+      properties: properties as never,
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { Client, type ClientOptions } from "@elastic/elasticsearch";
+import type { ElasticsearchConfig } from "../../config/types.js";
+
+/** One client per run. Credentials go only into the client's options, never into a message. */
+export function createElasticsearchClient(config: ElasticsearchConfig & { url: string }): Client {
+  const options: ClientOptions = { node: config.url, maxRetries: 3, requestTimeout: 120_000, compression: false };
+  if (config.auth.kind === "apiKey") options.auth = { apiKey: config.auth.apiKey };
+  if (config.auth.kind === "basic") options.auth = { username: config.auth.username, password: config.auth.password };
+  if (config.url.startsWith("https:")) {
+    options.tls = { rejectUnauthorized: config.tlsVerify, ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}) };
+  }
+  return new Client(options);
+}
+
+/** A short, secret-free description of an Elasticsearch client error. */
+export function describeEsError(error: unknown): string {
+  if (error && typeof error === "object") {
+    const e = error as { name?: string; message?: string; meta?: { statusCode?: number; body?: unknown } };
+    const body = e.meta?.body as { error?: { type?: string; reason?: string } } | undefined;
+    if (body?.error?.type) return `${e.meta?.statusCode ?? ""} ${body.error.type}: ${body.error.reason ?? ""}`.trim();
+    if (e.name === "ConnectionError") return `cannot connect: ${e.message ?? ""}`;
+    if (e.message) return `${e.name ?? "Error"}: ${e.message}`;
+  }
+  return String(error);
+}

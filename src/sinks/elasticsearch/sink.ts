@@ -1,0 +1,108 @@
+/** The Elasticsearch sink: time-named concrete indices, deterministic ids, the client's bulk helper. */
+import type { Client } from "@elastic/elasticsearch";
+import type { ElasticsearchConfig } from "../../config/types.js";
+import type { Window, ZoneDataset } from "../../datasets/dataset.js";
+import { toSource, type ExportDocument } from "../../datasets/document.js";
+import { holes } from "../../plan.js";
+import { indexName, indexPattern, periodEnd } from "../index-names.js";
+import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
+import { bootstrap, ilmAvailable } from "./bootstrap.js";
+import { createElasticsearchClient, describeEsError } from "./client.js";
+
+const MAX_REASONS = 5;
+
+export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config)): Sink {
+  let ilm = false;
+  /** Indices this process has made sure of, so each is created at most once per run. */
+  const ensuredIndices = new Set<string>();
+
+  async function ensureIndex(index: string, timestamp: number): Promise<void> {
+    if (ensuredIndices.has(index)) return;
+    if (ilm) {
+      // Created explicitly only to pin the lifecycle's clock to the period the index covers, not to the day a
+      // backfill happened to create it. Without ILM, the template alone is enough and bulk creates the index.
+      try {
+        await client.indices.create({ index, settings: { "index.lifecycle.origination_date": periodEnd(config.indexPeriod, timestamp) } });
+      } catch (error) {
+        if (!describeEsError(error).includes("resource_already_exists_exception")) throw error;
+      }
+    }
+    ensuredIndices.add(index);
+  }
+
+  return {
+    description: `Elasticsearch ${new URL(config.url).origin}`,
+
+    async ensure(datasets: readonly ZoneDataset[]): Promise<string[]> {
+      ilm = await ilmAvailable(client);
+      await bootstrap(client, config, datasets, ilm);
+      return ilm
+        ? [`lifecycle policy ${config.indexPrefix}-retention deletes indices ${config.retentionDays} days after the period they cover`]
+        : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
+    },
+
+    async coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage> {
+      const index = indexPattern(config.indexPrefix, dataset);
+      // A run killed a moment ago may have written documents that are not searchable yet.
+      await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
+      const response = await client.search({
+        index,
+        allow_no_indices: true,
+        ignore_unavailable: true,
+        size: 0,
+        track_total_hits: false,
+        query: {
+          bool: {
+            filter: [
+              { term: { "cloudflare.dataset": dataset } },
+              { term: { "cloudflare.zone.id": zoneId } },
+              { term: { "cloudflare.breakdown": "total" } },
+              { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
+            ],
+          },
+        },
+        aggs: {
+          minutes: { date_histogram: { field: "@timestamp", fixed_interval: "1m", min_doc_count: 1 } },
+          newest: { max: { field: "@timestamp" } },
+        },
+      });
+      const aggs = response.aggregations as
+        | { minutes: { buckets: { key: number }[] }; newest: { value: number | null } }
+        | undefined;
+      const present = (aggs?.minutes.buckets ?? []).map((b) => b.key);
+      const newest = aggs?.newest.value ?? undefined;
+      return { newest: newest ?? undefined, missing: holes(range, present) };
+    },
+
+    async write(batch: WriteBatch): Promise<WriteOutcome> {
+      // Index names per minute, computed once: a window has thousands of documents but few distinct minutes.
+      const target = new Map<number, string>();
+      for (const doc of batch.documents) {
+        if (target.has(doc.timestamp)) continue;
+        const index = indexName(config.indexPrefix, doc.dataset, config.indexPeriod, doc.timestamp);
+        target.set(doc.timestamp, index);
+        await ensureIndex(index, doc.timestamp);
+      }
+      const reasons: string[] = [];
+      try {
+        const stats = await client.helpers.bulk<ExportDocument>({
+          datasource: batch.documents as ExportDocument[],
+          onDocument: (doc) => [{ index: { _index: target.get(doc.timestamp)!, _id: doc.id } }, toSource(doc.fields)],
+          onDrop: (drop) => {
+            if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${drop.error?.reason ?? ""}`.trim());
+          },
+          flushBytes: 4_000_000,
+          concurrency: 4,
+          retries: 5,
+          wait: 2_000,
+          flushInterval: 1_000,
+        });
+        return { written: stats.successful, failed: stats.failed, reasons };
+      } catch (error) {
+        throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`);
+      }
+    },
+
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The NDJSON sink: the same documents as Elasticsearch `_bulk` bodies, one file per dataset, zone and window, for the
+ * demo (nothing to install) and air-gapped exports (`curl -H 'Content-Type: application/x-ndjson' --data-binary
+ * @file <es>/_bulk`). Files are written to a temporary name and renamed, so a killed run never leaves a partial file
+ * that would claim minutes as stored. What is stored is read back from the file names.
+ */
+import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ElasticsearchConfig } from "../config/types.js";
+import type { Window, ZoneDataset } from "../datasets/dataset.js";
+import { toSource } from "../datasets/document.js";
+import { mergeFields } from "../datasets/fields.js";
+import { holes, mergeRanges } from "../plan.js";
+import { MINUTE } from "../time.js";
+import { indexName, indexPattern } from "./index-names.js";
+import { mappingProperties } from "./mapping.js";
+import type { Coverage, Sink, WriteBatch, WriteOutcome } from "./sink.js";
+
+const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, "") + "Z";
+const unstamp = (text: string): number => Date.parse(text.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:00Z"));
+const FILE = /^(\d{8}T\d{4}Z)_(\d{8}T\d{4}Z)\.ndjson$/;
+
+export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPrefix" | "indexPeriod">): Sink {
+  const zoneDir = (dataset: string, zoneId: string): string => join(dir, dataset, zoneId);
+  return {
+    description: `NDJSON _bulk files in ${dir}`,
+
+    async ensure(datasets: readonly ZoneDataset[]): Promise<string[]> {
+      await mkdir(dir, { recursive: true });
+      // The index templates beside the data, so an air-gapped cluster can be prepared with the same mappings.
+      for (const dataset of datasets) {
+        const template = {
+          index_patterns: [indexPattern(es.indexPrefix, dataset.name)],
+          template: { mappings: { dynamic: "strict", properties: mappingProperties(mergeFields([dataset.fields])) } },
+        };
+        await writeFile(join(dir, `index-template-${dataset.name}.json`), JSON.stringify(template, null, 2) + "\n");
+      }
+      return [];
+    },
+
+    async coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage> {
+      let names: string[] = [];
+      try {
+        names = await readdir(zoneDir(dataset, zoneId));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+      const stored = mergeRanges(
+        names.flatMap((name) => {
+          const m = FILE.exec(name);
+          return m ? [{ from: unstamp(m[1]!), to: unstamp(m[2]!) }] : [];
+        }),
+      );
+      const present: number[] = [];
+      let newest: number | undefined;
+      for (const r of stored) {
+        for (let minute = Math.max(r.from, range.from); minute < Math.min(r.to, range.to); minute += MINUTE) present.push(minute);
+        if (r.to > range.from && r.from < range.to) newest = Math.min(r.to, range.to) - MINUTE;
+      }
+      return { newest, missing: holes(range, present) };
+    },
+
+    async write(batch: WriteBatch): Promise<WriteOutcome> {
+      const folder = zoneDir(batch.dataset, batch.zoneId);
+      await mkdir(folder, { recursive: true });
+      const lines = batch.documents.map(
+        (d) =>
+          `${JSON.stringify({ index: { _index: indexName(es.indexPrefix, d.dataset, es.indexPeriod, d.timestamp), _id: d.id } })}\n` +
+          `${JSON.stringify(toSource(d.fields))}\n`,
+      );
+      const file = join(folder, `${stamp(batch.window.from)}_${stamp(batch.window.to)}.ndjson`);
+      await writeFile(`${file}.partial`, lines.join(""));
+      await rename(`${file}.partial`, file);
+      return { written: batch.documents.length, failed: 0, reasons: [] };
+    },
+
+    close: async () => {},
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Where documents go. Two implementations share this interface: Elasticsearch (the product) and NDJSON `_bulk`
+ * files (the demo and air-gapped exports). A run only ever talks to a sink through these four calls.
+ */
+import type { Window, ZoneDataset } from "../datasets/dataset.js";
+import type { ExportDocument } from "../datasets/document.js";
+
+/** What a sink already holds for one dataset and zone within a range. */
+export interface Coverage {
+  /** Newest stored minute (start, epoch ms) in the range, if any. */
+  readonly newest: number | undefined;
+  /** Ranges of minutes without a stored total document. */
+  readonly missing: readonly Window[];
+}
+
+/** One zone's documents for one fetched window. */
+export interface WriteBatch {
+  readonly dataset: string;
+  readonly zoneId: string;
+  readonly window: Window;
+  readonly documents: readonly ExportDocument[];
+}
+
+export interface WriteOutcome {
+  readonly written: number;
+  readonly failed: number;
+  /** The first few reasons, for the log and the summary. */
+  readonly reasons: readonly string[];
+}
+
+export interface Sink {
+  /** e.g. "Elasticsearch http://localhost:9200" or "NDJSON files in ./out". */
+  readonly description: string;
+  /** Creates or updates whatever must exist before writing (idempotent, cheap). Returns notes worth logging once. */
+  ensure(datasets: readonly ZoneDataset[]): Promise<string[]>;
+  coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage>;
+  write(batch: WriteBatch): Promise<WriteOutcome>;
+  close(): Promise<void>;
+}
+
+export class SinkError extends Error {
+  override readonly name = "SinkError";
+}
