@@ -1,0 +1,141 @@
+/**
+ * Parsers for single values. Each accepts what any source can produce (strings from the environment, numbers and
+ * booleans from YAML or yargs), reports a problem whose fix shows the corrected value in the user's own spelling,
+ * and returns undefined when the value is unusable, so loading goes on and collects the remaining problems.
+ */
+import { REDACTED } from "./errors.js";
+import { type ReadFile, readError } from "./file.js";
+import { display, type Found, labelOf, type Problems, spelled } from "./origin.js";
+
+export type Unit = "seconds" | "minutes" | "days";
+
+export interface WholeNumberRule {
+  readonly min: number;
+  readonly max: number;
+  readonly unit?: Unit;
+  /** Why the bounds are what they are, appended to the range message. */
+  readonly why?: string;
+}
+
+const secondsPer: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hr: 3600, hour: 3600, d: 86400, day: 86400, w: 604800, week: 604800 };
+const unitSeconds: Record<Unit, number> = { seconds: 1, minutes: 60, days: 86400 };
+
+export function wholeNumber(found: Found, rule: WholeNumberRule, problems: Problems): number | undefined {
+  const { value, origin } = found;
+  const of = rule.unit ? ` of ${rule.unit}` : "";
+  const write = (n: number): string => `write ${n} (${spelled(origin, String(n))})`;
+  const notWhole = (hint: number | undefined): undefined =>
+    problems.bad(found, `is not a whole number${of}`, hint === undefined ? `write a whole number${of} from ${rule.min} to ${rule.max}` : write(hint));
+  let n: number;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return notWhole(undefined);
+    if (!Number.isInteger(value)) return notWhole(Math.max(rule.min, Math.round(value)));
+    n = value;
+  } else if (typeof value === "string") {
+    const text = value.trim();
+    const withUnit = /^(\d+(?:\.\d+)?)\s*([a-z]+?)s?$/i.exec(text);
+    if (/^-\d+$/.test(text)) return problems.bad(found, "is negative", `write a whole number${of} from ${rule.min} to ${rule.max}`);
+    if (withUnit && rule.unit) {
+      // "5m" for minutes: say what to write instead, converting when the suffix is another unit ("1h" -> 60).
+      const perUnit = secondsPer[(withUnit[2] ?? "").toLowerCase()];
+      const converted = perUnit === undefined ? undefined : (Number(withUnit[1]) * perUnit) / unitSeconds[rule.unit];
+      return notWhole(converted !== undefined && Number.isInteger(converted) ? converted : undefined);
+    }
+    if (!/^\d+$/.test(text)) return notWhole(undefined);
+    n = Number(text);
+  } else {
+    return notWhole(undefined);
+  }
+  if (n < rule.min || n > rule.max) {
+    const example = Math.min(rule.max, Math.max(rule.min, n));
+    return problems.bad(found, `is out of range: allowed are ${rule.min} to ${rule.max}${of}${rule.why ? ` (${rule.why})` : ""}`, `e.g. ${write(example)}`);
+  }
+  return n;
+}
+
+const truthy = ["true", "1", "yes"];
+const falsy = ["false", "0", "no"];
+
+export function bool(found: Found, problems: Problems): boolean | undefined {
+  const { value } = found;
+  if (typeof value === "boolean") return value;
+  const text = String(value).trim().toLowerCase();
+  if ((typeof value === "string" || typeof value === "number") && truthy.includes(text)) return true;
+  if ((typeof value === "string" || typeof value === "number") && falsy.includes(text)) return false;
+  return problems.bad(found, "is not a yes/no value", `use one of: ${[...truthy, ...falsy].join(", ")}`);
+}
+
+export function oneOf<T extends string>(found: Found, allowed: readonly T[], problems: Problems): T | undefined {
+  const text = typeof found.value === "string" ? found.value.trim().toLowerCase() : undefined;
+  const match = allowed.find((a) => a === text);
+  return match ?? problems.bad(found, "is not an allowed value", `use one of: ${allowed.join(", ")}`);
+}
+
+/** A string setting; numbers are taken as written because YAML and yargs turn `123` into a number. */
+export function text(found: Found, problems: Problems): string | undefined {
+  const { value } = found;
+  if (typeof value === "number") return String(value);
+  if (typeof value !== "string" || value.trim() === "") return problems.bad(found, "is not a non-empty text", "give a text value");
+  return value.trim();
+}
+
+export type UrlPurpose = "cloudflare" | "elasticsearch" | "gate";
+
+const credentialFixes: Record<UrlPurpose, string> = {
+  cloudflare: "remove user:password@ from the URL; Cloudflare credentials come from CF_API_TOKEN",
+  elasticsearch: "remove user:password@ from the URL and set ES_USER and ES_PASSWORD (or ES_PASSWORD_FILE) instead",
+  gate: "remove user:password@ from the URL; the gate is called without credentials",
+};
+
+/** An absolute http(s) URL without embedded credentials (they would end up in logs and `check` output). */
+export function httpUrl(found: Found, purpose: UrlPurpose, problems: Problems): string | undefined {
+  const raw = text(found, problems);
+  if (raw === undefined) return undefined;
+  if (!raw.includes("://")) {
+    // Without a scheme, "es.example:9200" would even parse, as scheme "es.example:".
+    return problems.bad(found, "is not an absolute URL", `write it with its scheme, e.g. ${spelled(found.origin, `https://${raw}`)}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return problems.bad(found, "is not a valid URL", "write an absolute http:// or https:// URL");
+  }
+  if (url.username || url.password) {
+    const shown = display(`${url.protocol}//${REDACTED}@${url.host}${url.pathname}`);
+    return problems.bad(found, "contains credentials", credentialFixes[purpose], shown);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return problems.bad(found, `uses the scheme ${url.protocol.slice(0, -1)}; only http and https are supported`, "write an http:// or https:// URL");
+  }
+  return raw;
+}
+
+const indexPrefixPattern = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** Elasticsearch index names are lowercase and may not start with -, _ or +; the period and dataset are appended. */
+export function indexPrefix(found: Found, problems: Problems): string | undefined {
+  const raw = text(found, problems);
+  if (raw === undefined) return undefined;
+  if (raw.length <= 100 && indexPrefixPattern.test(raw)) return raw;
+  const cleaned = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, 100);
+  const reason = raw.length > 100 ? "is longer than 100 characters" : "is not a valid Elasticsearch index name prefix";
+  const rule = "lowercase letters, digits, - and _, starting with a letter or digit, at most 100 characters";
+  return problems.bad(found, reason, cleaned ? `use ${rule}, e.g. ${spelled(found.origin, cleaned)}` : `use ${rule}`);
+}
+
+/** The CA bundle must be readable now: finding out at the first TLS handshake would be after the run started. */
+export function caFile(found: Found, readFile: ReadFile, problems: Problems): string | undefined {
+  const path = text(found, problems);
+  if (path === undefined) return undefined;
+  let content: string;
+  try {
+    content = readFile(path);
+  } catch (error) {
+    return problems.bad(found, `cannot be read: ${readError(error)}`, `mount the CA certificate at that path or correct ${labelOf(found.origin)}`);
+  }
+  if (!content.includes("-----BEGIN CERTIFICATE-----")) {
+    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the cluster's certificate");
+  }
+  return path;
+}

@@ -1,0 +1,109 @@
+/**
+ * The dataset's pure parts: flattening against golden fixtures (UPDATE_GOLDEN=1 rewrites them; review the diff),
+ * declared fields, deterministic ids, and refusal of malformed answers.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { httpRequests } from "../../src/datasets/http-requests.js";
+import { leafPaths, toSource, type ExportDocument } from "../../src/datasets/document.js";
+import { mergeFields } from "../../src/datasets/fields.js";
+import { zoneDatasets } from "../../src/datasets/index.js";
+import { MalformedResponseError } from "../../src/datasets/shape.js";
+import { fixturesDir } from "../support/paths.js";
+
+interface Fixture {
+  zone: { id: string; name: string };
+  window: { from: string; to: string };
+  zoneObject: unknown;
+}
+
+const dir = join(fixturesDir, "http_requests");
+const cases = readdirSync(dir).filter((f) => f.endsWith(".response.json")).map((f) => f.replace(".response.json", ""));
+
+function flattenFixture(name: string): { fixture: Fixture; docs: ExportDocument[] } {
+  const fixture = JSON.parse(readFileSync(join(dir, `${name}.response.json`), "utf8")) as Fixture;
+  const window = { from: Date.parse(fixture.window.from), to: Date.parse(fixture.window.to) };
+  return { fixture, docs: httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), fixture.zone, window) };
+}
+
+describe("http_requests golden fixtures", () => {
+  assert.ok(cases.length > 0, "no fixtures found");
+  for (const name of cases) {
+    it(name, () => {
+      const { docs } = flattenFixture(name);
+      const actual = docs.map((d) => ({ _id: d.id, _source: toSource(d.fields) }));
+      const expectedFile = join(dir, `${name}.expected.json`);
+      if (process.env.UPDATE_GOLDEN === "1" || !existsSync(expectedFile)) writeFileSync(expectedFile, JSON.stringify(actual, null, 2) + "\n");
+      assert.deepEqual(actual, JSON.parse(readFileSync(expectedFile, "utf8")));
+    });
+  }
+});
+
+describe("http_requests flattening", () => {
+  const { fixture, docs } = flattenFixture("three-minutes");
+  const totals = docs.filter((d) => d.fields["cloudflare.breakdown"] === "total");
+
+  it("writes a total for every minute of the window, zeros where Cloudflare returned no row", () => {
+    assert.deepEqual(totals.map((d) => d.fields["@timestamp"]), ["2026-11-20T08:00:00.000Z", "2026-11-20T08:01:00.000Z", "2026-11-20T08:02:00.000Z"]);
+    const empty = totals[1]!.fields;
+    for (const metric of ["requests", "bytes", "cached_requests", "page_views", "uniques", "threats"]) assert.equal(empty[`cloudflare.${metric}`], 0);
+  });
+
+  it("makes every breakdown add up to its minute's total", () => {
+    for (const total of totals) {
+      for (const check of httpRequests.breakdownChecks) {
+        const entries = docs.filter((d) => d.timestamp === total.timestamp && d.fields["cloudflare.breakdown"] === check.breakdown);
+        for (const { entry, total: of } of check.metrics) {
+          const sum = entries.reduce((n, d) => n + Number(d.fields[`cloudflare.${entry}`] ?? 0), 0);
+          assert.equal(sum, total.fields[`cloudflare.${of}`], `${check.breakdown}.${entry} at ${total.fields["@timestamp"]}`);
+        }
+      }
+    }
+  });
+
+  it("stores status codes as numbers for ranges, and the key as text", () => {
+    const status = docs.filter((d) => d.fields["cloudflare.breakdown"] === "status");
+    assert.deepEqual(status.map((d) => [d.fields["cloudflare.key"], d.fields["http.response.status_code"]]), [["200", 200], ["503", 503], ["304", 304]]);
+  });
+
+  it("gives deterministic, distinct ids", () => {
+    const again = flattenFixture("three-minutes").docs;
+    assert.deepEqual(again.map((d) => d.id), docs.map((d) => d.id));
+    assert.equal(new Set(docs.map((d) => d.id)).size, docs.length);
+    assert.ok(docs.every((d) => d.id.includes(fixture.zone.id)));
+  });
+
+  it("emits only declared fields, each with a value of its declared type", () => {
+    const declared = new Map(mergeFields(zoneDatasets.map((d) => d.fields)).map((f) => [f.name, f.type]));
+    for (const doc of docs) {
+      for (const path of leafPaths(toSource(doc.fields))) {
+        const type = declared.get(path);
+        assert.ok(type, `undeclared field ${path}`);
+        const value = doc.fields[path];
+        if (type === "keyword" || type === "date") assert.equal(typeof value, "string", path);
+        else assert.equal(typeof value, "number", path);
+      }
+    }
+  });
+});
+
+describe("http_requests refuses malformed answers instead of storing zeros", () => {
+  const zone = { id: "z", name: "z" };
+  const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:02:00Z") };
+  const row = (over: Record<string, unknown>) => ({ dimensions: { datetime: "2026-11-20T08:00:00Z" }, uniq: { uniques: 1 }, sum: {}, ...over });
+  const cases: [string, unknown][] = [
+    ["a zone object without the node", {}],
+    ["a node that is not a list", { httpRequests1mGroups: null }],
+    ["a row without sums", { httpRequests1mGroups: [row({ sum: undefined })] }],
+    ["a negative count", { httpRequests1mGroups: [row({ sum: { requests: -1 } })] }],
+    ["a row outside the window", { httpRequests1mGroups: [row({ dimensions: { datetime: "2026-11-20T09:00:00Z" } })] }],
+    ["a timestamp that is not a minute", { httpRequests1mGroups: [row({ dimensions: { datetime: "2026-11-20T08:00:30Z" } })] }],
+  ];
+  for (const [name, zoneObject] of cases) {
+    it(name, () => {
+      assert.throws(() => httpRequests.flatten(httpRequests.rowsOf(zoneObject), zone, window), MalformedResponseError);
+    });
+  }
+});
