@@ -91,24 +91,33 @@ const credentialFixes: Record<UrlPurpose, string> = {
 export function httpUrl(found: Found, purpose: UrlPurpose, problems: Problems): string | undefined {
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
+  // Every message shows the URL without its user:password@ part, even when the URL does not parse.
+  const safe = withoutUserinfo(raw);
+  const bad = (reason: string, fix: string): undefined => problems.bad(found, reason, fix, display(safe));
+  if (safe !== raw) return bad("contains credentials", credentialFixes[purpose]);
   if (!raw.includes("://")) {
     // Without a scheme, "es.example:9200" would even parse, as scheme "es.example:".
-    return problems.bad(found, "is not an absolute URL", `write it with its scheme, e.g. ${spelled(found.origin, `https://${raw}`)}`);
+    return bad("is not an absolute URL", `write it with its scheme, e.g. ${spelled(found.origin, `https://${raw}`)}`);
   }
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return problems.bad(found, "is not a valid URL", "write an absolute http:// or https:// URL");
-  }
-  if (url.username || url.password) {
-    const shown = display(`${url.protocol}//${REDACTED}@${url.host}${url.pathname}`);
-    return problems.bad(found, "contains credentials", credentialFixes[purpose], shown);
+    return bad("is not a valid URL", "write an absolute http:// or https:// URL");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return problems.bad(found, `uses the scheme ${url.protocol.slice(0, -1)}; only http and https are supported`, "write an http:// or https:// URL");
+    return bad(`uses the scheme ${url.protocol.slice(0, -1)}; only http and https are supported`, "write an http:// or https:// URL");
   }
   return raw;
+}
+
+/** `raw` with anything before an `@` in the authority replaced by `<redacted>`; `raw` itself when there is none. */
+function withoutUserinfo(raw: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? "";
+  const rest = raw.slice(scheme.length);
+  const authorityEnd = rest.search(/[/?#]/);
+  const at = (authorityEnd < 0 ? rest : rest.slice(0, authorityEnd)).lastIndexOf("@");
+  return at < 0 ? raw : `${scheme}${REDACTED}@${rest.slice(at + 1)}`;
 }
 
 const indexPrefixPattern = /^[a-z0-9][a-z0-9_-]*$/;

@@ -30,6 +30,35 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     ensuredIndices.add(index);
   }
 
+  async function bulk(documents: readonly ExportDocument[]): Promise<WriteOutcome> {
+    // Index names per minute, computed once: a window has thousands of documents but few distinct minutes.
+    const target = new Map<number, string>();
+    for (const doc of documents) {
+      if (target.has(doc.timestamp)) continue;
+      const index = indexName(config.indexPrefix, doc.dataset, config.indexPeriod, doc.timestamp);
+      target.set(doc.timestamp, index);
+      await ensureIndex(index, doc.timestamp);
+    }
+    const reasons: string[] = [];
+    try {
+      const stats = await client.helpers.bulk<ExportDocument>({
+        datasource: documents as ExportDocument[],
+        onDocument: (doc) => [{ index: { _index: target.get(doc.timestamp)!, _id: doc.id } }, toSource(doc.fields)],
+        onDrop: (drop) => {
+          if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${drop.error?.reason ?? ""}`.trim());
+        },
+        flushBytes: 4_000_000,
+        concurrency: 4,
+        retries: 5,
+        wait: 2_000,
+        flushInterval: 1_000,
+      });
+      return { written: stats.successful, failed: stats.failed, reasons };
+    } catch (error) {
+      throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`);
+    }
+  }
+
   return {
     description: `Elasticsearch ${new URL(config.url).origin}`,
 
@@ -74,33 +103,17 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       return { newest: newest ?? undefined, missing: holes(range, present) };
     },
 
+    /**
+     * Breakdown entries first, totals last: a stored total is the mark that its minute is complete, and
+     * missing-minute detection reads only totals. A run killed between the two steps leaves those minutes
+     * "missing", so the next run fetches them again instead of trusting half-written minutes.
+     */
     async write(batch: WriteBatch): Promise<WriteOutcome> {
-      // Index names per minute, computed once: a window has thousands of documents but few distinct minutes.
-      const target = new Map<number, string>();
-      for (const doc of batch.documents) {
-        if (target.has(doc.timestamp)) continue;
-        const index = indexName(config.indexPrefix, doc.dataset, config.indexPeriod, doc.timestamp);
-        target.set(doc.timestamp, index);
-        await ensureIndex(index, doc.timestamp);
-      }
-      const reasons: string[] = [];
-      try {
-        const stats = await client.helpers.bulk<ExportDocument>({
-          datasource: batch.documents as ExportDocument[],
-          onDocument: (doc) => [{ index: { _index: target.get(doc.timestamp)!, _id: doc.id } }, toSource(doc.fields)],
-          onDrop: (drop) => {
-            if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${drop.error?.reason ?? ""}`.trim());
-          },
-          flushBytes: 4_000_000,
-          concurrency: 4,
-          retries: 5,
-          wait: 2_000,
-          flushInterval: 1_000,
-        });
-        return { written: stats.successful, failed: stats.failed, reasons };
-      } catch (error) {
-        throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`);
-      }
+      const isTotal = (d: ExportDocument): boolean => d.fields["cloudflare.breakdown"] === "total";
+      const entries = await bulk(batch.documents.filter((d) => !isTotal(d)));
+      if (entries.failed > 0) return entries;
+      const totals = await bulk(batch.documents.filter(isTotal));
+      return { written: entries.written + totals.written, failed: totals.failed, reasons: totals.reasons };
     },
 
     close: () => client.close(),

@@ -1,0 +1,67 @@
+/**
+ * Cloudflare's error wire format and the messages the simulator sends.
+ *
+ * Cloudflare answers `{"data":null,"errors":[{"message","path","extensions":{"code"?,"timestamp"}}]}`; `path` holds
+ * strings (the zone index too, e.g. ["viewer","zones","0","httpRequests1mGroups"]) or null. Cloudflare's documentation
+ * gives an HTTP status per class of error, but the same errors are commonly seen with HTTP 200. `statusFor` supports
+ * both.
+ */
+
+import type { StatusCodes } from "./options.js";
+
+/** The classes of Cloudflare's errors page, each with the HTTP status that page documents. */
+export type ErrorClass = "auth" | "authz" | "parse" | "limit" | "rate" | "unavailable" | "internal";
+
+const DOCUMENTED_STATUS: Readonly<Record<ErrorClass, number>> = {
+  auth: 401,
+  authz: 403,
+  parse: 400,
+  limit: 400,
+  rate: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export const MESSAGES = {
+  unauthorized: "Unauthorized",
+  budget: "rate limiter budget depleted, try again after 5 minutes",
+  busy: "too many queries in progress, please try again later",
+  internal: "Internal server error",
+  queryError: "query contains error, please review it and retry",
+  tooManyZones: "too many zones requested",
+  emptyZoneFilter: "empty zone filters not allowed",
+} as const;
+
+/** An error a resolver raises; graphql-js keeps it as `originalError`, so its class survives execution. */
+export class CloudflareError extends Error {
+  constructor(
+    message: string,
+    readonly errorClass: ErrorClass,
+    /** `extensions.code`: "authz" and "budget" are the ones seen from Cloudflare. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "CloudflareError";
+  }
+}
+
+export interface WireError {
+  message: string;
+  path: string[] | null;
+  extensions: { code?: string; timestamp: string };
+}
+
+export function wireError(message: string, path: readonly (string | number)[] | undefined, at: number, code?: string): WireError {
+  const extensions: WireError["extensions"] = code === undefined
+    ? { timestamp: new Date(at).toISOString() }
+    : { code, timestamp: new Date(at).toISOString() };
+  return { message, path: path ? path.map(String) : null, extensions };
+}
+
+export function errorBody(errors: readonly WireError[]): string {
+  return JSON.stringify({ data: null, errors });
+}
+
+export function statusFor(errorClass: ErrorClass, mode: StatusCodes): number {
+  return mode === "documented" ? DOCUMENTED_STATUS[errorClass] : 200;
+}

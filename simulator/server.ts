@@ -1,0 +1,219 @@
+/**
+ * A fake of Cloudflare's GraphQL Analytics endpoint on 127.0.0.1, for the integration tests, `--demo` and
+ * `cloudflare-es-exporter simulate`. It answers a request in this order: injected fault, authentication, parsing and
+ * validation, query budget, execution. Errors come in Cloudflare's format, and any error makes `data` null.
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { execute, type GraphQLError } from "graphql";
+import { CloudflareError, MESSAGES, errorBody, statusFor, wireError, type ErrorClass, type WireError } from "./errors.js";
+import { FaultInjector, QueryBudget, budgetBody, faultResponse, truncate } from "./faults.js";
+import { resolveOptions, type FaultKind, type SimulatorConfig, type SimulatorOptions } from "./options.js";
+import { countQueries, fillRows, rootValue, type RequestContext } from "./resolvers.js";
+import { parseAndValidate, simulatorSchema } from "./schema.js";
+import { finalMinute, hourTotals, observedMinute, type TrafficData } from "./traffic.js";
+
+export interface RequestLogEntry {
+  query: string;
+  variables: unknown;
+  status: number;
+  /** Real time of arrival, epoch ms. */
+  at: number;
+}
+
+export interface SimulatorStats {
+  /** HTTP requests to the GraphQL endpoint. */
+  requests: number;
+  /** Responses sent, by HTTP status. */
+  statuses: Record<number, number>;
+  /** Queries counted the way Cloudflare's rate limiter does: zones x dataset nodes of each executed request. */
+  queries: number;
+  /** Injected faults, by kind. */
+  faults: Record<FaultKind, number>;
+  /** Requests refused because `budgetPerFiveMinutes` was used up. */
+  budgetRejections: number;
+  /** Every request, oldest first (the oldest are dropped beyond 10,000 so a long `simulate` stays small). */
+  log: RequestLogEntry[];
+}
+
+export interface Simulator {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:40123/client/v4/graphql */
+  readonly url: string;
+  /** Resolved options; change them at any time, the next request uses them. */
+  readonly options: SimulatorConfig;
+  readonly stats: SimulatorStats;
+  readonly groundTruth: {
+    /** The minute's final values (null: Cloudflare has no row for it). */
+    minute(zoneTag: string, minuteMs: number): TrafficData | null;
+    /** The minute as the simulator would serve it now (its clock and lateMinutes). */
+    observed(zoneTag: string, minuteMs: number): TrafficData | null;
+    /** The sum of the hour's 60 final minutes. */
+    hour(zoneTag: string, hourMs: number): TrafficData | null;
+  };
+  /** Zeroes the stats and empties the query budget window. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const ENDPOINT = /^\/client\/v4\/graphql\/?(\?.*)?$/;
+const MAX_BODY = 1 << 20;
+const MAX_LOG = 10_000;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const config = resolveOptions(options);
+  const schema = simulatorSchema();
+  const faults = new FaultInjector(options.seed ?? 1);
+  const budget = new QueryBudget();
+  const stats: SimulatorStats = emptyStats();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!ENDPOINT.test(req.url ?? "")) return send(res, 404, JSON.stringify({ success: false, errors: [{ code: 7000, message: "No route for that URI" }] }));
+    if (req.method !== "POST") return send(res, 405, JSON.stringify({ success: false, errors: [{ code: 10405, message: "Method not allowed" }] }));
+    const raw = await readBody(req);
+    stats.requests++;
+    const entry: RequestLogEntry = { query: "", variables: undefined, status: 0, at: Date.now() };
+    stats.log.push(entry);
+    if (stats.log.length > MAX_LOG) stats.log.shift();
+    if (config.latencyMs > 0) await new Promise((r) => setTimeout(r, config.latencyMs));
+
+    const fault = faults.draw(config);
+    if (fault) stats.faults[fault]++;
+    let answer = fault && fault !== "truncated" ? faultResponse(fault, config.now()) : respond(raw, req, entry);
+    if (fault === "truncated") answer = { status: 200, body: truncate(answer.body) };
+    entry.status = answer.status;
+    stats.statuses[answer.status] = (stats.statuses[answer.status] ?? 0) + 1;
+    send(res, answer.status, answer.body);
+  };
+
+  /** Everything after the HTTP plumbing: decides the status and body of one request. */
+  const respond = (raw: string, req: IncomingMessage, entry: RequestLogEntry): { status: number; body: string } => {
+    const now = config.now();
+    const fail = (errorClass: ErrorClass, errors: WireError[]): { status: number; body: string } =>
+      ({ status: statusFor(errorClass, config.statusCodes), body: errorBody(errors) });
+
+    let request: unknown;
+    let parseError: string | undefined;
+    try {
+      request = JSON.parse(raw);
+      if (!isObject(request)) parseError = "not an object";
+    } catch (e) {
+      parseError = (e as Error).message;
+    }
+    const body = isObject(request) ? request : {};
+    const query = typeof body["query"] === "string" ? body["query"] : "";
+    const variables = isObject(body["variables"]) ? body["variables"] : {};
+    const operationName = typeof body["operationName"] === "string" ? body["operationName"] : undefined;
+    entry.query = query;
+    entry.variables = body["variables"];
+
+    if (!authorized(req, config.tokens)) return fail("auth", [wireError(MESSAGES.unauthorized, undefined, now)]);
+    if (parseError !== undefined) {
+      return fail("parse", [wireError(`failed to recognize JSON request: '${parseError}'`, undefined, now)]);
+    }
+
+    const document = parseAndValidate(schema, query);
+    if (Array.isArray(document)) return fail("parse", document.map((m) => wireError(m, undefined, now)));
+
+    const cost = countQueries(schema, document, operationName, variables, config.maxZonesPerQuery);
+    const realNow = Date.now();
+    if (!budget.charge(cost, config.budgetPerFiveMinutes, realNow)) {
+      stats.budgetRejections++;
+      return { status: statusFor("rate", config.statusCodes), body: budgetBody(now) };
+    }
+    stats.queries += cost;
+
+    const context: RequestContext = { config, now, schema, rows: [] };
+    const budgetLeft = Math.max(0, config.budgetPerFiveMinutes - budget.used(realNow));
+    const result = execute({
+      schema, document, variableValues: variables, contextValue: context,
+      rootValue: rootValue(cost, budgetLeft),
+      ...(operationName === undefined ? {} : { operationName }),
+    });
+    if ("then" in result) throw new Error("resolvers are synchronous"); // narrows the type; never happens
+    if (result.errors && result.errors.length > 0) {
+      return fail(cloudflareClass(result.errors[0]!), result.errors.map((e) => toWire(e, now)));
+    }
+    if (result.data) fillRows(result.data, context.rows);
+    return { status: 200, body: JSON.stringify({ data: result.data, errors: null }) };
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      // A simulator bug, not a simulated failure: make it loud in the test that hit it.
+      send(res, 500, JSON.stringify({ data: null, errors: [{ message: `simulator bug: ${(e as Error).stack ?? String(e)}` }] }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/client/v4/graphql`,
+    options: config,
+    stats,
+    groundTruth: {
+      minute: finalMinute,
+      observed: (zoneTag, minuteMs) => observedMinute(zoneTag, minuteMs, config.now(), config.lateMinutes),
+      hour: hourTotals,
+    },
+    reset() {
+      Object.assign(stats, emptyStats());
+      budget.reset();
+    },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.close((e) => (e ? reject(e) : resolve()));
+      server.closeAllConnections(); // keep-alive sockets of fetch would hold close() open
+    }),
+  };
+}
+
+function emptyStats(): SimulatorStats {
+  return {
+    requests: 0,
+    statuses: {},
+    queries: 0,
+    faults: { budget200: 0, http429: 0, http503: 0, truncated: 0, http500: 0 },
+    budgetRejections: 0,
+    log: [],
+  };
+}
+
+/** `Authorization: Bearer <token>`, or `X-Auth-Email` with `X-Auth-Key`; with a token list only those tokens pass. */
+function authorized(req: IncomingMessage, tokens: readonly string[] | undefined): boolean {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (tokens) return bearer !== undefined && tokens.includes(bearer);
+  return bearer !== undefined || (Boolean(req.headers["x-auth-email"]) && Boolean(req.headers["x-auth-key"]));
+}
+
+function cloudflareClass(error: GraphQLError): ErrorClass {
+  return error.originalError instanceof CloudflareError ? error.originalError.errorClass : "parse";
+}
+
+function toWire(error: GraphQLError, now: number): WireError {
+  const original = error.originalError;
+  if (original instanceof CloudflareError) return wireError(original.message, error.path, now, original.code);
+  // graphql-js' own execution errors (a variable's value, a null for a non-null argument) are argument errors.
+  return wireError(`error parsing args: ${error.message}`, error.path, now);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer); // beyond that it is dropped; the JSON then fails to parse
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}

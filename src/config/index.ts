@@ -1,0 +1,4 @@
+export { loadConfig, type LoadConfigInput } from "./load.js";
+export { ConfigError, type ConfigProblem } from "./errors.js";
+export { describeConfig, redactSecrets } from "./describe.js";
+export type * from "./types.js";

@@ -1,0 +1,115 @@
+/**
+ * Zones from CF_ZONES (`id=name,id=name`) or the config file's `cloudflare.zones` list, the demo zones, and the
+ * `--zone` narrowing used by `backfill`. Ids are checked loosely (the simulator accepts any tag), but strictly enough
+ * that a pasted list with spaces or a missing comma is caught here rather than as an empty result from Cloudflare.
+ */
+import type { Zone } from "./types.js";
+import { rejectFileKey } from "./file.js";
+import { child, display, type Found, labelOf, type Problems } from "./origin.js";
+
+const example = "CF_ZONES=023e105f4ecef8ad9ca31a8372d0c353=example.com,372e67954025e0ba6aaa6d586b9e0b59=example.org";
+
+export const demoZones: readonly Zone[] = [1, 2, 3].map((n) => ({ id: `demo${String(n).padStart(28, "0")}`, name: `demo-${n}.example` }));
+
+function idProblem(id: string): string | undefined {
+  if (id === "") return "is empty";
+  if (/\s/.test(id)) return "contains whitespace";
+  if (id.length > 64) return "is longer than 64 characters";
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) return "contains characters other than letters, digits, - and _";
+  return undefined;
+}
+
+/** Returns undefined when anything is wrong (and reported), so the caller does not add "no zones" on top. */
+export function zonesFromEnv(found: Found, problems: Problems): Zone[] | undefined {
+  const raw = String(found.value).trim();
+  const zones: Zone[] = [];
+  let ok = true;
+  const fail = (reason: string, fix: string): void => {
+    problems.bad(found, reason, fix);
+    ok = false;
+  };
+  raw.split(",").forEach((part, index) => {
+    const entry = part.trim();
+    const which = `entry ${index + 1}`;
+    if (entry === "") return fail(`${which} is empty`, `remove the extra comma; the format is ${example}`);
+    const eq = entry.indexOf("=");
+    const id = (eq < 0 ? entry : entry.slice(0, eq)).trim();
+    const name = eq < 0 ? id : entry.slice(eq + 1).trim();
+    const bad = idProblem(id);
+    if (bad) return fail(`${which} (${display(entry)}): the zone id ${bad}`, `separate entries with commas; the format is ${example}`);
+    if (name === "") return fail(`${which} (${display(entry)}): the zone name is empty`, `write id=name, or the id alone; the format is ${example}`);
+    if (name.includes("=")) return fail(`${which} (${display(entry)}) holds two zones`, `separate entries with commas; the format is ${example}`);
+    zones.push({ id, name });
+  });
+  return ok && noDuplicates(zones, found, problems) ? zones : undefined;
+}
+
+export function zonesFromFile(found: Found, problems: Problems): Zone[] | undefined {
+  const { origin } = found;
+  if (origin.kind !== "file") throw new TypeError("zonesFromFile needs a value from the config file");
+  if (!Array.isArray(found.value)) {
+    return problems.bad(found, "is not a list", "write a list of zones: zones: [{ id: 023e105f4ecef8ad9ca31a8372d0c353, name: example.com }]");
+  }
+  const zones: Zone[] = [];
+  let ok = true;
+  found.value.forEach((item: unknown, index) => {
+    const at = { ...origin, path: `${origin.path}[${index}]` };
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      problems.bad({ value: item, origin: at }, "is not a zone", "write { id: <zone id>, name: <display name> }");
+      ok = false;
+      return;
+    }
+    const fields = item as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      if (key === "id" || key === "name") continue;
+      rejectFileKey({ path: `${at.path}.${key}`, key, section: "cloudflare", siblings: ["id", "name"], file: origin.file, problems });
+      ok = false;
+    }
+    const id = field(fields, "id", at, problems);
+    const name = fields["name"] === undefined || fields["name"] === null ? id : field(fields, "name", at, problems);
+    if (id === undefined || name === undefined) {
+      ok = false;
+      return;
+    }
+    const bad = idProblem(id);
+    if (bad) problems.bad({ value: id, origin: child(at, ".id") }, bad, "copy the zone id from the zone's Overview page in the Cloudflare dashboard");
+    else if (name === "") problems.bad({ value: name, origin: child(at, ".name") }, "is empty", "give the zone's display name, or leave name out");
+    else zones.push({ id, name });
+    if (bad || name === "") ok = false;
+  });
+  return ok && noDuplicates(zones, found, problems) ? zones : undefined;
+}
+
+function field(fields: Record<string, unknown>, key: "id" | "name", at: Found["origin"], problems: Problems): string | undefined {
+  const value = fields[key];
+  const origin = child(at, `.${key}`);
+  if (typeof value === "string") return value.trim();
+  if (value === undefined || value === null) return problems.add(labelOf(origin), undefined, "is missing", `add ${key}: to every zone`);
+  // An all-digit id would be read as a number (and lose digits); a quoted one stays as written.
+  return problems.bad({ value, origin }, "is not a text", `quote it: ${key}: "${String(value)}"`);
+}
+
+function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems): boolean {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const { id } of zones) (seen.has(id) ? twice : seen).add(id);
+  if (twice.size > 0) problems.bad(found, `lists zone ${[...twice].join(", ")} more than once`, "list each zone once");
+  return twice.size === 0;
+}
+
+/** `--zone` narrows the configured zones (for `backfill`); it never adds one, because its name would be unknown. */
+export function narrowZones(zones: readonly Zone[], flag: Found | undefined, problems: Problems): readonly Zone[] {
+  if (!flag || zones.length === 0) return zones; // no zones at all is reported on its own
+  const values = Array.isArray(flag.value) ? flag.value : [flag.value];
+  const wanted = values.flatMap((v) => String(v).split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  if (wanted.length === 0) return zones;
+  const known = new Set(zones.map((z) => z.id));
+  const list = zones.slice(0, 10).map((z) => z.id).join(", ") + (zones.length > 10 ? `, … (${zones.length} in all)` : "");
+  for (const id of wanted) {
+    if (known.has(id)) continue;
+    const byName = zones.find((z) => z.name === id);
+    const fix = byName ? `that is the name of zone ${byName.id}; pass its id: --zone ${byName.id}` : `use one of the configured zones (${list}) or add it to CF_ZONES / cloudflare.zones`;
+    problems.bad({ value: id, origin: flag.origin }, "is not one of the configured zones", fix);
+  }
+  return zones.filter((z) => wanted.includes(z.id));
+}
