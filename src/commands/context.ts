@@ -1,6 +1,6 @@
 /** What every command needs, built once from the arguments: validated config, logger, sink, Cloudflare client. */
 import { readFileSync } from "node:fs";
-import { loadConfig } from "../config/index.js";
+import { describeConfig, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import { createCloudflareClient, type CloudflareClient } from "../cloudflare/client.js";
 import { createLogger, secretsOf, type Logger } from "../log.js";
@@ -24,8 +24,11 @@ export interface Context {
 }
 
 export function createContext(flags: Record<string, unknown>, io: Io, mode: { demo?: boolean; requireCloudflareAuth?: boolean } = {}): Context {
-  const config = loadConfig({ flags, env: io.env, readFile: (path) => readFileSync(path, "utf8"), mode });
+  const warnings: string[] = [];
+  const config = loadConfig({ flags, env: io.env, readFile: (path) => readFileSync(path, "utf8"), mode, onWarning: (w) => warnings.push(w) });
   const log = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config), stream: io.stderr });
+  for (const warning of warnings) log.warn(warning);
+  log.debug("configuration", { config: describeConfig(config) });
   return { config, log, io, cleanups: [] };
 }
 

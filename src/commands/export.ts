@@ -73,7 +73,18 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
     `${result.outcome}: ${result.zones.length} zone datasets (${count("ok")} ok, ${count("skipped")} skipped, ${count("failed")} failed), ` +
       `${result.windows} windows, ${result.requests} Cloudflare requests / ${result.queries} queries, ${result.documents} documents written, ` +
       `${(result.durationMs / 1000).toFixed(1)}s`,
-    { summary: { outcome: result.outcome, windows: result.windows, requests: result.requests, queries: result.queries, documents: result.documents, durationMs: result.durationMs } },
+    {
+      summary: {
+        outcome: result.outcome,
+        windows: result.windows,
+        requests: result.requests,
+        queries: result.queries,
+        documents: result.documents,
+        durationMs: result.durationMs,
+        // Peak resident memory of this process: the run holds one window at a time, so this stays flat.
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      },
+    },
   );
 }
 

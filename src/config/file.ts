@@ -49,7 +49,8 @@ function parseYaml(text: string): Parsed {
   const error = doc.errors[0];
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { ok: false, message: error.message, line, column: col };
+    // The yaml library appends the offending source after ": " ("Not a YAML token: <text>"); keep the wording only.
+    return { ok: false, message: error.message.replace(/: .*$/s, ""), line, column: col };
   }
   try {
     return { ok: true, value: doc.toJS() };

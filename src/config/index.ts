@@ -1,4 +1,5 @@
 export { loadConfig, type LoadConfigInput } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { describeConfig, redactSecrets } from "./describe.js";
+export { demoZones } from "./zones.js";
 export type * from "./types.js";

@@ -36,7 +36,10 @@ export function zonesFromEnv(found: Found, problems: Problems): Zone[] | undefin
     const id = (eq < 0 ? entry : entry.slice(0, eq)).trim();
     const name = eq < 0 ? id : entry.slice(eq + 1).trim();
     const bad = idProblem(id);
-    if (bad) return fail(`${which} (${display(entry)}): the zone id ${bad}`, `separate entries with commas; the format is ${example}`);
+    if (bad) {
+      const fix = /\s/.test(id) ? "separate entries with commas" : "copy the zone id from the zone's Overview page in the Cloudflare dashboard";
+      return fail(`${which} (${display(entry)}): the zone id ${bad}`, `${fix}; the format is ${example}`);
+    }
     if (name === "") return fail(`${which} (${display(entry)}): the zone name is empty`, `write id=name, or the id alone; the format is ${example}`);
     if (name.includes("=")) return fail(`${which} (${display(entry)}) holds two zones`, `separate entries with commas; the format is ${example}`);
     zones.push({ id, name });

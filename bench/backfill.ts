@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: a 7-day backfill of several zones from the simulator into the real Elasticsearch (ES_URL), then
+ * the same documents written by a plain `_bulk` loop as the ceiling. Prints numbers; asserts nothing.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { Client } from "@elastic/elasticsearch";
+import { startSimulator } from "../simulator/index.js";
+import { httpRequests } from "../src/datasets/http-requests.js";
+import { toSource } from "../src/datasets/document.js";
+import { maxWindowMinutes } from "../src/plan.js";
+import { indexName } from "../src/sinks/index-names.js";
+import { repoRoot } from "../test/support/paths.js";
+
+const ZONES = Number(process.env.BENCH_ZONES ?? 3);
+const DAYS = Number(process.env.BENCH_DAYS ?? 7);
+const MINUTE = 60_000;
+const now = Date.parse("2026-11-20T00:00:00Z");
+const esUrl = process.env.ES_URL;
+if (!esUrl) throw new Error("ES_URL is not set: run the benchmark through `npm run bench`, which starts Elasticsearch");
+const es = new Client({ node: esUrl });
+const zones = Array.from({ length: ZONES }, (_, i) => ({ id: `be0000000000000000000000000000${String(i).padStart(2, "0")}`, name: `bench-${i}.example` }));
+// Cloudflare keeps a day more than we ask for, so the whole week is inside its retention.
+const settings = { enabled: true, maxDuration: 259_200, maxNumberOfFields: 30, maxPageSize: 10_000, notOlderThan: (DAYS + 1) * 86_400 };
+const sim = await startSimulator({ now: () => now, settings: { httpRequests1mGroups: settings } });
+
+async function drop(prefix: string): Promise<void> {
+  await es.indices.delete({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true });
+}
+
+function runExporter(prefix: string): Promise<{ summary: Record<string, number>; wallMs: number }> {
+  const env = {
+    PATH: process.env.PATH ?? "",
+    CF_API_URL: sim.url,
+    CF_API_TOKEN: "bench",
+    CF_ZONES: zones.map((z) => `${z.id}=${z.name}`).join(","),
+    ES_URL: esUrl!,
+    ES_INDEX_PREFIX: prefix,
+    MAX_BACKFILL_DAYS: String(DAYS),
+    LOG_FORMAT: "json",
+  };
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], { env, stdio: ["ignore", "inherit", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (code) => {
+      const line = stderr.split("\n").find((l) => l.includes('"summary"'));
+      if (code !== 0 || !line) return reject(new Error(`exporter exited ${code}:\n${stderr.slice(-2000)}`));
+      resolve({ summary: (JSON.parse(line) as { summary: Record<string, number> }).summary, wallMs: Date.now() - started });
+    });
+  });
+}
+
+/** The ceiling: the same documents, generated up front per window, written by sequential ~4 MB `_bulk` requests. */
+async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: number }> {
+  const to = Math.floor(now / MINUTE) * MINUTE - 5 * MINUTE;
+  const from = to - DAYS * 86_400_000;
+  const step = maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize }) * MINUTE;
+  let documents = 0;
+  let bulkMs = 0;
+  for (const zone of zones) {
+    for (let start = from; start < to; start += step) {
+      const window = { from: start, to: Math.min(start + step, to) };
+      const rows: unknown[] = [];
+      for (let m = window.from; m < window.to; m += MINUTE) {
+        const data = sim.groundTruth.minute(zone.id, m);
+        if (data) rows.push({ dimensions: { datetime: new Date(m).toISOString().replace(".000Z", "Z") }, ...data });
+      }
+      const docs = httpRequests.flatten(rows, zone, window);
+      let body: string[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (body.length === 0) return;
+        const t = Date.now();
+        const response = await es.bulk({ body: body.join(""), refresh: false } as never);
+        bulkMs += Date.now() - t;
+        if (response.errors) throw new Error("plain bulk had item errors");
+        body = [];
+        bytes = 0;
+      };
+      for (const doc of docs) {
+        const pair = `${JSON.stringify({ index: { _index: indexName(prefix, doc.dataset, "month", doc.timestamp), _id: doc.id } })}\n${JSON.stringify(toSource(doc.fields))}\n`;
+        body.push(pair);
+        bytes += pair.length;
+        if (bytes >= 4_000_000) await flush();
+      }
+      await flush();
+      documents += docs.length;
+    }
+  }
+  return { documents, bulkMs };
+}
+
+const minimumQueries = ZONES * Math.ceil((DAYS * 1440) / maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize }));
+try {
+  await drop("bench-exporter");
+  await drop("bench-ceiling");
+  console.log(`benchmark: ${DAYS}-day backfill of ${ZONES} zones, simulator -> ${esUrl}`);
+  const { summary, wallMs } = await runExporter("bench-exporter");
+  const exporterRate = summary.documents! / (wallMs / 1000);
+  console.log(`exporter:  ${summary.documents} documents in ${(wallMs / 1000).toFixed(1)} s (whole process) = ${Math.round(exporterRate)} documents/s`);
+  console.log(`           Cloudflare: ${summary.requests} requests, ${summary.queries} queries (minimum the limits allow: ${minimumQueries} + ${ZONES} for reading the zones' settings)`);
+  console.log(`           peak RSS ${summary.peakRssMb} MB`);
+  const ceiling = await plainBulk("bench-ceiling");
+  const ceilingRate = ceiling.documents / (ceiling.bulkMs / 1000);
+  console.log(`ceiling:   ${ceiling.documents} documents by a plain sequential _bulk loop in ${(ceiling.bulkMs / 1000).toFixed(1)} s of bulk time = ${Math.round(ceilingRate)} documents/s`);
+  console.log(`ratio:     exporter / ceiling = ${((100 * exporterRate) / ceilingRate).toFixed(0)} %`);
+} finally {
+  await drop("bench-exporter");
+  await drop("bench-ceiling");
+  await sim.close();
+  await es.close();
+}
