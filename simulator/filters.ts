@@ -20,6 +20,28 @@ interface Condition {
   value: number | number[];
 }
 
+/** A filter with its values parsed once, so testing thousands of rows costs no parsing. */
+export interface CompiledFilter {
+  readonly conditions: readonly Condition[];
+  readonly and: readonly CompiledFilter[];
+  readonly or: readonly CompiledFilter[];
+}
+
+export function compileFilter(filter: TimeFilter, units: FieldUnits): CompiledFilter {
+  const conditions: Condition[] = [];
+  let and: CompiledFilter[] = [];
+  let or: CompiledFilter[] = [];
+  for (const [key, raw] of Object.entries(filter)) {
+    if (key === "AND") and = ((raw ?? []) as TimeFilter[]).map((f) => compileFilter(f, units));
+    else if (key === "OR") or = ((raw ?? []) as TimeFilter[]).map((f) => compileFilter(f, units));
+    else {
+      const c = conditionOf(key, raw, units);
+      if (c) conditions.push(c);
+    }
+  }
+  return { conditions, and, or };
+}
+
 /** Splits `datetimeHour_geq` into its field's unit, the operator and the parsed value(s). */
 function conditionOf(key: string, raw: unknown, units: FieldUnits): Condition | undefined {
   const cut = key.lastIndexOf("_");
@@ -57,52 +79,37 @@ function holds(c: Condition, rowStart: number): boolean {
   }
 }
 
-/** Whether the row starting at `rowStart` passes the filter (all keys must hold; AND/OR combine sub-filters). */
-export function matches(filter: TimeFilter, rowStart: number, units: FieldUnits): boolean {
-  for (const [key, raw] of Object.entries(filter)) {
-    if (key === "AND") {
-      if (!(raw as TimeFilter[]).every((f) => matches(f, rowStart, units))) return false;
-    } else if (key === "OR") {
-      const list = raw as TimeFilter[];
-      if (list.length > 0 && !list.some((f) => matches(f, rowStart, units))) return false;
-    } else {
-      const c = conditionOf(key, raw, units);
-      if (c && !holds(c, rowStart)) return false;
-    }
-  }
-  return true;
+/** Whether the row starting at `rowStart` passes the filter (all conditions hold; AND/OR combine sub-filters). */
+export function matches(filter: CompiledFilter, rowStart: number): boolean {
+  for (const c of filter.conditions) if (!holds(c, rowStart)) return false;
+  for (const f of filter.and) if (!matches(f, rowStart)) return false;
+  return filter.or.length === 0 || filter.or.some((f) => matches(f, rowStart));
 }
 
 /** Half-open range of row start times that can pass the filter, for enumerating candidates. Infinite when open. */
-export function rowBounds(filter: TimeFilter, units: FieldUnits): { lo: number; hi: number } {
+export function rowBounds(filter: CompiledFilter): { lo: number; hi: number } {
   let lo = Number.NEGATIVE_INFINITY;
   let hi = Number.POSITIVE_INFINITY;
   const narrow = (l: number, h: number): void => {
     lo = Math.max(lo, l);
     hi = Math.min(hi, h);
   };
-  for (const [key, raw] of Object.entries(filter)) {
-    if (key === "AND") {
-      for (const f of raw as TimeFilter[]) {
-        const b = rowBounds(f, units);
-        narrow(b.lo, b.hi);
-      }
-    } else if (key === "OR") {
-      const parts = (raw as TimeFilter[]).map((f) => rowBounds(f, units));
-      if (parts.length > 0) narrow(Math.min(...parts.map((b) => b.lo)), Math.max(...parts.map((b) => b.hi)));
-    } else {
-      const c = conditionOf(key, raw, units);
-      if (!c) continue;
-      const u = c.unit;
-      const v = c.value;
-      if (c.op === "eq") narrow(v as number, (v as number) + u);
-      else if (c.op === "geq") narrow(ceilTo(v as number, u), hi);
-      else if (c.op === "gt") narrow(floorTo(v as number, u) + u, hi);
-      else if (c.op === "lt") narrow(lo, ceilTo(v as number, u));
-      else if (c.op === "leq") narrow(lo, floorTo(v as number, u) + u);
-      else if (c.op === "in" && (v as number[]).length > 0) narrow(Math.min(...(v as number[])), Math.max(...(v as number[])) + u);
-      else if (c.op === "in") narrow(0, 0); // an empty list matches nothing
-    }
+  for (const f of filter.and) {
+    const b = rowBounds(f);
+    narrow(b.lo, b.hi);
+  }
+  if (filter.or.length > 0) {
+    const parts = filter.or.map((f) => rowBounds(f));
+    narrow(Math.min(...parts.map((b) => b.lo)), Math.max(...parts.map((b) => b.hi)));
+  }
+  for (const { unit: u, op, value: v } of filter.conditions) {
+    if (op === "eq") narrow(v as number, (v as number) + u);
+    else if (op === "geq") narrow(ceilTo(v as number, u), hi);
+    else if (op === "gt") narrow(floorTo(v as number, u) + u, hi);
+    else if (op === "lt") narrow(lo, ceilTo(v as number, u));
+    else if (op === "leq") narrow(lo, floorTo(v as number, u) + u);
+    else if (op === "in" && (v as number[]).length > 0) narrow(Math.min(...(v as number[])), Math.max(...(v as number[])) + u);
+    else if (op === "in") narrow(0, 0); // an empty list matches nothing
   }
   return { lo, hi };
 }
@@ -112,36 +119,30 @@ export function rowBounds(filter: TimeFilter, units: FieldUnits): { lo: number; 
  * `notOlderThan`: `from` is the earliest start asked for (undefined = unbounded), `to` the end (undefined = open).
  * `_lt`/`_leq` bound at their value, an equality or `_in` covers its whole unit.
  */
-export function requestedRange(filter: TimeFilter, units: FieldUnits): { from: number | undefined; to: number | undefined } {
+export function requestedRange(filter: CompiledFilter): { from: number | undefined; to: number | undefined } {
   let from: number | undefined;
   let to: number | undefined;
   const narrow = (f: number | undefined, t: number | undefined): void => {
     if (f !== undefined) from = from === undefined ? f : Math.max(from, f);
     if (t !== undefined) to = to === undefined ? t : Math.min(to, t);
   };
-  for (const [key, raw] of Object.entries(filter)) {
-    if (key === "AND") {
-      for (const f of raw as TimeFilter[]) {
-        const r = requestedRange(f, units);
-        narrow(r.from, r.to);
-      }
-    } else if (key === "OR") {
-      const parts = (raw as TimeFilter[]).map((f) => requestedRange(f, units));
-      if (parts.length === 0) continue;
-      const froms = parts.map((r) => r.from);
-      const tos = parts.map((r) => r.to);
-      narrow(froms.includes(undefined) ? undefined : Math.min(...(froms as number[])),
-        tos.includes(undefined) ? undefined : Math.max(...(tos as number[])));
-    } else {
-      const c = conditionOf(key, raw, units);
-      if (!c) continue;
-      const v = c.value;
-      if (c.op === "eq") narrow(v as number, (v as number) + c.unit);
-      else if (c.op === "geq" || c.op === "gt") narrow(v as number, undefined);
-      else if (c.op === "lt" || c.op === "leq") narrow(undefined, v as number);
-      else if (c.op === "in" && (v as number[]).length > 0) {
-        narrow(Math.min(...(v as number[])), Math.max(...(v as number[])) + c.unit);
-      }
+  for (const f of filter.and) {
+    const r = requestedRange(f);
+    narrow(r.from, r.to);
+  }
+  if (filter.or.length > 0) {
+    const parts = filter.or.map((f) => requestedRange(f));
+    const froms = parts.map((r) => r.from);
+    const tos = parts.map((r) => r.to);
+    narrow(froms.includes(undefined) ? undefined : Math.min(...(froms as number[])),
+      tos.includes(undefined) ? undefined : Math.max(...(tos as number[])));
+  }
+  for (const { unit, op, value: v } of filter.conditions) {
+    if (op === "eq") narrow(v as number, (v as number) + unit);
+    else if (op === "geq" || op === "gt") narrow(v as number, undefined);
+    else if (op === "lt" || op === "leq") narrow(undefined, v as number);
+    else if (op === "in" && (v as number[]).length > 0) {
+      narrow(Math.min(...(v as number[])), Math.max(...(v as number[])) + unit);
     }
   }
   return { from, to };

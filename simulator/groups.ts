@@ -4,7 +4,7 @@
  */
 
 import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
-import { matches, rowBounds, type FieldUnits, type TimeFilter } from "./filters.js";
+import { matches, rowBounds, type CompiledFilter, type FieldUnits } from "./filters.js";
 import type { DatasetName } from "./options.js";
 import { HOUR_MS, MINUTE_MS, TrafficAccumulator, type TrafficData } from "./traffic.js";
 
@@ -56,7 +56,7 @@ export interface GroupRow extends TrafficData {
 export interface RowQuery {
   dataset: DatasetName;
   zoneTag: string;
-  filter: TimeFilter;
+  filter: CompiledFilter;
   limit: number;
   orderBy: readonly string[];
   /** The selected `dimensions` fields: rows are grouped by them; none selected gives one total row. */
@@ -70,7 +70,7 @@ export interface RowQuery {
 export function buildRows(q: RowQuery): GroupRow[] {
   const { unit, units } = SHAPES[q.dataset];
   const granularity = Math.min(...q.groupBy.map((f) => units[f] ?? Number.POSITIVE_INFINITY));
-  const bounds = rowBounds(q.filter, units);
+  const bounds = rowBounds(q.filter);
   const first = Math.ceil(Math.max(bounds.lo, q.earliest) / unit) * unit;
   const end = Math.min(bounds.hi, q.now); // nothing has happened after now
 
@@ -83,7 +83,7 @@ export function buildRows(q: RowQuery): GroupRow[] {
     if (data) rows.push({ ...data, start: groupStart, dimensions: new Dimensions(groupStart, units) });
   };
   for (let t = first; t < end; t += unit) {
-    if (!matches(q.filter, t, units)) continue;
+    if (!matches(q.filter, t)) continue;
     const key = granularity === Number.POSITIVE_INFINITY ? 0 : floorTo(t, granularity);
     if (key !== groupKey) {
       if (!Number.isNaN(groupKey)) flush();

@@ -9,7 +9,7 @@ import {
   responsePathAsArray, type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema, type GraphQLType,
 } from "graphql";
 import { CloudflareError, MESSAGES } from "./errors.js";
-import { requestedRange, type TimeFilter } from "./filters.js";
+import { compileFilter, requestedRange, type TimeFilter } from "./filters.js";
 import { buildRows, fieldsOf, SHAPES } from "./groups.js";
 import { DATASETS, type DatasetName, type DatasetSettings, type SimulatorConfig } from "./options.js";
 import { applyPlan, compilePlan } from "./project.js";
@@ -67,9 +67,8 @@ export function selectZones(args: Args, maxZones: number): string[] {
     // The simulator knows no account, so it cannot list "all zones": a query must name its zones.
     throw new CloudflareError(MESSAGES.emptyZoneFilter, "parse");
   }
-  let tags = [...new Set([...(typeof one === "string" ? [one] : []), ...((many as string[] | undefined) ?? [])])];
-  if (typeof one === "string" && Array.isArray(many)) tags = tags.filter((t) => t === one && many.includes(t));
-  tags.sort();
+  let tags = typeof one !== "string" ? (many as string[]) : !Array.isArray(many) || many.includes(one) ? [one] : [];
+  tags = [...new Set(tags)].sort();
   if (typeof after === "string") tags = tags.filter((t) => t > after);
   if (tags.length > maxZones) throw new CloudflareError(MESSAGES.tooManyZones, "limit");
   const limit = args["limit"];
@@ -96,9 +95,9 @@ function groups(zoneTag: string, dataset: DatasetName, args: Args, ctx: RequestC
   if (!Number.isInteger(limit) || limit < 1 || limit > s.maxPageSize) {
     throw new CloudflareError(`limit must be positive number and not greater than ${s.maxPageSize}`, "limit");
   }
-  const filter = args["filter"] as TimeFilter;
   const { units } = SHAPES[dataset];
-  const range = requestedRange(filter, units);
+  const filter = compileFilter(args["filter"] as TimeFilter, units);
+  const range = requestedRange(filter);
   const earliest = ctx.now - s.notOlderThan * 1000;
   if (range.from === undefined || range.from < earliest) {
     throw new CloudflareError(`cannot request data older than ${s.notOlderThan}s`, "limit");

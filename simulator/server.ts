@@ -69,17 +69,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!ENDPOINT.test(req.url ?? "")) return send(res, 404, JSON.stringify({ success: false, errors: [{ code: 7000, message: "No route for that URI" }] }));
-    if (req.method !== "POST") return send(res, 405, JSON.stringify({ success: false, errors: [{ code: 10405, message: "Method not allowed" }] }));
-    const raw = await readBody(req);
+    if (req.method !== "POST") return send(res, 405, JSON.stringify({ success: false, errors: [{ message: "Method not allowed" }] }));
+    const request = parseRequest(await readBody(req));
     stats.requests++;
-    const entry: RequestLogEntry = { query: "", variables: undefined, status: 0, at: Date.now() };
+    const entry: RequestLogEntry = { query: request.query, variables: request.variables, status: 0, at: Date.now() };
     stats.log.push(entry);
     if (stats.log.length > MAX_LOG) stats.log.shift();
     if (config.latencyMs > 0) await new Promise((r) => setTimeout(r, config.latencyMs));
 
     const fault = faults.draw(config);
     if (fault) stats.faults[fault]++;
-    let answer = fault && fault !== "truncated" ? faultResponse(fault, config.now()) : respond(raw, req, entry);
+    let answer = fault && fault !== "truncated" ? faultResponse(fault, config.now()) : respond(request, req);
     if (fault === "truncated") answer = { status: 200, body: truncate(answer.body) };
     entry.status = answer.status;
     stats.statuses[answer.status] = (stats.statuses[answer.status] ?? 0) + 1;
@@ -87,30 +87,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   /** Everything after the HTTP plumbing: decides the status and body of one request. */
-  const respond = (raw: string, req: IncomingMessage, entry: RequestLogEntry): { status: number; body: string } => {
+  const respond = (request: GraphQLRequest, req: IncomingMessage): { status: number; body: string } => {
     const now = config.now();
     const fail = (errorClass: ErrorClass, errors: WireError[]): { status: number; body: string } =>
       ({ status: statusFor(errorClass, config.statusCodes), body: errorBody(errors) });
 
-    let request: unknown;
-    let parseError: string | undefined;
-    try {
-      request = JSON.parse(raw);
-      if (!isObject(request)) parseError = "not an object";
-    } catch (e) {
-      parseError = (e as Error).message;
-    }
-    const body = isObject(request) ? request : {};
-    const query = typeof body["query"] === "string" ? body["query"] : "";
-    const variables = isObject(body["variables"]) ? body["variables"] : {};
-    const operationName = typeof body["operationName"] === "string" ? body["operationName"] : undefined;
-    entry.query = query;
-    entry.variables = body["variables"];
-
     if (!authorized(req, config.tokens)) return fail("auth", [wireError(MESSAGES.unauthorized, undefined, now)]);
-    if (parseError !== undefined) {
-      return fail("parse", [wireError(`failed to recognize JSON request: '${parseError}'`, undefined, now)]);
+    if (request.invalid !== undefined) {
+      return fail("parse", [wireError(`failed to recognize JSON request: '${request.invalid}'`, undefined, now)]);
     }
+    const { query, operationName } = request;
+    const variables = isObject(request.variables) ? request.variables : {};
 
     const document = parseAndValidate(schema, query);
     if (Array.isArray(document)) return fail("parse", document.map((m) => wireError(m, undefined, now)));
@@ -197,6 +184,32 @@ function toWire(error: GraphQLError, now: number): WireError {
   if (original instanceof CloudflareError) return wireError(original.message, error.path, now, original.code);
   // graphql-js' own execution errors (a variable's value, a null for a non-null argument) are argument errors.
   return wireError(`error parsing args: ${error.message}`, error.path, now);
+}
+
+interface GraphQLRequest {
+  query: string;
+  variables: unknown;
+  operationName: string | undefined;
+  /** Why the body is not a JSON object, if it is not. */
+  invalid: string | undefined;
+}
+
+function parseRequest(raw: string): GraphQLRequest {
+  let body: unknown;
+  let invalid: string | undefined;
+  try {
+    body = JSON.parse(raw);
+    if (!isObject(body)) invalid = "not an object";
+  } catch (e) {
+    invalid = (e as Error).message;
+  }
+  const fields = isObject(body) ? body : {};
+  return {
+    query: typeof fields["query"] === "string" ? fields["query"] : "",
+    variables: fields["variables"],
+    operationName: typeof fields["operationName"] === "string" ? fields["operationName"] : undefined,
+    invalid,
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
