@@ -45,6 +45,8 @@ export async function startScriptedServer(path = "/"): Promise<ScriptedServer> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // Never the reason a test process stays alive (e.g. when a name filter skips the test that would close it).
+  server.unref();
   const { port } = server.address() as AddressInfo;
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}${path}`,

@@ -11,7 +11,7 @@ let server: ScriptedServer;
 before(async () => {
   server = await startScriptedServer("/client/v4/graphql");
 });
-after(() => server.close());
+after(() => server?.close());
 
 function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = []) {
   const config: CloudflareConfig = {

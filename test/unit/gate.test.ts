@@ -7,7 +7,7 @@ let server: ScriptedServer;
 before(async () => {
   server = await startScriptedServer("/allowed");
 });
-after(() => server.close());
+after(() => server?.close());
 
 const gate = (over: { uri?: string; timeoutSeconds?: number } = {}) => ({ uri: server.url, cluster: "prod-eu", namespace: "monitoring", timeoutSeconds: 2, ...over });
 
