@@ -1,0 +1,196 @@
+/**
+ * `verify`, `check`, a zone whose plan lacks the dataset, the NDJSON sink and the demo: each against the real
+ * Elasticsearch and the simulator, with exact figures.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "@elastic/elasticsearch";
+import type { Simulator } from "../../simulator/index.js";
+import { cli, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, ZONES } from "../support/harness.js";
+
+const NOW = Date.parse("2026-11-18T20:00:00Z");
+const now = ["--now", new Date(NOW).toISOString()];
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+describe("verify", { skip: needsElasticsearch }, () => {
+  let es: Client;
+  let sim: Simulator;
+  const prefix = "it-verify";
+  const hours = { from: Date.parse("2026-11-18T15:00:00Z"), to: Date.parse("2026-11-18T19:00:00Z") };
+  before(async () => {
+    es = esClient();
+    await dropPrefix(es, prefix);
+    sim = await simulator({ now: () => NOW });
+    const run = await cli(["run", ...now], exporterEnv(sim, prefix));
+    assert.equal(run.code, 0, run.stderr);
+  });
+  after(async () => {
+    await sim.close();
+    await dropPrefix(es, prefix);
+    await es.close();
+  });
+
+  it("proves stored hours equal Cloudflare's hourly rollup and breakdowns add up: exit 0", async () => {
+    const result = await cli(["verify", "--from", iso(hours.from), "--to", iso(hours.to)], exporterEnv(sim, prefix));
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal((result.stdout.match(/ ok$/gm) ?? []).length, 4 * ZONES.length);
+    assert.match(result.stdout, /breakdowns: 720 minutes checked, 0 mismatches/);
+    assert.match(result.stdout, /verified: 12\/12 hours/);
+  });
+
+  it("finds a changed total, a missing minute and a missing breakdown entry: exit 1", async () => {
+    const zone = ZONES[2];
+    const minute = Date.parse("2026-11-18T16:30:00Z");
+    await es.indices.refresh({ index: `${prefix}-*` });
+    const found = await es.search({
+      index: `${prefix}-*`,
+      size: 100,
+      query: { bool: { filter: [{ term: { "cloudflare.zone.id": zone.id } }, { term: { "@timestamp": minute } }] } },
+    });
+    const total = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "total")!;
+    const status = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "status")!;
+    const other = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "country")!;
+    await es.update({ index: total._index, id: total._id!, doc: { cloudflare: { requests: 1 } }, refresh: true });
+    await es.delete({ index: status._index, id: status._id!, refresh: true });
+    const missing = await es.search({ index: `${prefix}-*`, size: 200, _source: false, query: { bool: { filter: [{ term: { "cloudflare.zone.id": zone.id } }, { term: { "@timestamp": minute + 60 * MINUTE } }] } } });
+    await es.bulk({ refresh: true, operations: missing.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
+
+    const result = await cli(["verify", "--from", iso(hours.from), "--to", iso(hours.to)], exporterEnv(sim, prefix));
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /api\.example\s+2026-11-18T16:00:00Z\s+60 .*MISMATCH: requests/);
+    assert.match(result.stdout, /api\.example\s+2026-11-18T17:00:00Z\s+59 .*MISMATCH: 1 minutes missing/);
+    assert.match(result.stdout, /api\.example 2026-11-18T16:30:00Z status: sum of requests \d+ != total 1/);
+    assert.match(result.stdout, /NOT verified: 10\/12 hours/);
+    assert.ok(other, "the minute had other breakdowns too");
+
+    // The next run heals the deleted minute; the changed total and the deleted entry sit outside its overlap.
+    const healed = await cli(["backfill", "--from", "2026-11-18T16:00Z", "--to", "2026-11-18T18:00Z", ...now], exporterEnv(sim, prefix));
+    assert.equal(healed.code, 0, healed.stderr);
+    const again = await cli(["verify", "--from", iso(hours.from), "--to", iso(hours.to)], exporterEnv(sim, prefix));
+    assert.equal(again.code, 0, again.stdout);
+  });
+
+  it("refuses a range without a whole hour: exit 2", async () => {
+    const result = await cli(["verify", "--from", "2026-11-18T15:10Z", "--to", "2026-11-18T15:50Z"], exporterEnv(sim, prefix));
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /whole hour/);
+  });
+});
+
+describe("check", { skip: needsElasticsearch }, () => {
+  let sim: Simulator;
+  before(async () => {
+    sim = await simulator({ now: () => NOW, denied: { [ZONES[1].id]: ["httpRequests1mGroups"] } });
+  });
+  after(() => sim.close());
+
+  it("prints one line per check and each zone's limits; exit 0 when all pass", async () => {
+    const result = await cli(["check"], exporterEnv(sim, "it-check"));
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /^ ok   Cloudflare reachable and credentials accepted$/m);
+    assert.match(result.stdout, /^ ok   zone shop\.example httpRequests1mGroups: enabled, maxDuration 3600s, notOlderThan 21600s .*maxPageSize 10000$/m);
+    assert.match(result.stdout, /^info  zone blog\.example httpRequests1mGroups: not enabled on this plan/m);
+    assert.match(result.stdout, /^ ok   Elasticsearch reachable/m);
+    assert.match(result.stdout, /^info  (ILM not available|index lifecycle management)/m);
+    assert.match(result.stdout, /^info  security is off/m);
+  });
+
+  it("exit 1 with a failing line when Elasticsearch or Cloudflare's token fails", async () => {
+    const es = await cli(["check"], exporterEnv(sim, "it-check", { ES_URL: "http://127.0.0.1:9" }));
+    assert.equal(es.code, 1);
+    assert.match(es.stdout, /^FAIL  Elasticsearch http:\/\/127\.0\.0\.1:9/m);
+    sim.options.tokens = ["the-right-token"];
+    const cf = await cli(["check"], exporterEnv(sim, "it-check"));
+    sim.options.tokens = undefined;
+    assert.equal(cf.code, 1);
+    assert.match(cf.stdout, /^FAIL  Cloudflare: .*Unauthorized/m);
+  });
+});
+
+describe("a zone whose plan lacks the dataset", { skip: needsElasticsearch }, () => {
+  it("is skipped with one warning; the other zones are exact; exit 0", async () => {
+    const prefix = "it-free";
+    const es = esClient();
+    const free = ZONES[0];
+    const sim = await simulator({ now: () => NOW, denied: { [free.id]: ["httpRequests1mGroups"] } });
+    try {
+      await dropPrefix(es, prefix);
+      const result = await cli(["run", ...now], exporterEnv(sim, prefix));
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((result.stderr.match(/skipping http_requests for zone shop\.example/g) ?? []).length, 1);
+      const problems = await differences(es, prefix, expectedRange(NOW));
+      assert.ok(problems.length > 0 && problems.every((p) => p.startsWith("shop.example")), problems.slice(0, 3).join("; "));
+      await es.indices.refresh({ index: `${prefix}-*` });
+      const leaked = await es.count({ index: `${prefix}-*`, query: { term: { "cloudflare.zone.id": free.id } } });
+      assert.equal(leaked.count, 0);
+    } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+      await es.close();
+    }
+  });
+});
+
+describe("NDJSON output and the demo", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "cfee-ndjson-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function readBulk(folder: string): { actions: { index: { _index: string; _id: string } }[]; sources: Record<string, unknown>[] } {
+    const actions: { index: { _index: string; _id: string } }[] = [];
+    const sources: Record<string, unknown>[] = [];
+    for (const zone of readdirSync(join(folder, "http_requests"))) {
+      for (const file of readdirSync(join(folder, "http_requests", zone))) {
+        const lines = readFileSync(join(folder, "http_requests", zone, file), "utf8").trimEnd().split("\n");
+        for (let i = 0; i < lines.length; i += 2) {
+          actions.push(JSON.parse(lines[i]!) as never);
+          sources.push(JSON.parse(lines[i + 1]!) as never);
+        }
+      }
+    }
+    return { actions, sources };
+  }
+
+  it("--output writes the same documents as _bulk bodies, and a rerun only re-reads the overlap", async () => {
+    const sim = await simulator({ now: () => NOW });
+    try {
+      const env = { ...exporterEnv(sim, "cloudflare"), ES_URL: "" };
+      const first = await cli(["run", "--output", dir, ...now], env);
+      assert.equal(first.code, 0, first.stderr);
+      const { actions, sources } = readBulk(dir);
+      assert.equal(actions.length, expectedDocumentCount(expectedRange(NOW)));
+      assert.equal(new Set(actions.map((a) => a.index._id)).size, actions.length);
+      assert.ok(actions.every((a) => a.index._index === "cloudflare-http_requests-2026.11"));
+      const totals = sources.filter((s) => (s as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "total");
+      assert.equal(totals.length, 3 * (6 * 60 - 15));
+      const template = JSON.parse(readFileSync(join(dir, "index-template-http_requests.json"), "utf8")) as { template: { mappings: { dynamic: string } } };
+      assert.equal(template.template.mappings.dynamic, "strict");
+
+      const before = sim.stats.log.length;
+      const second = await cli(["run", "--output", dir, ...now], env);
+      assert.equal(second.code, 0, second.stderr);
+      const asked = sim.stats.log.slice(before).map((e) => e.variables as { from?: string; to?: string }).filter((v) => v.from);
+      assert.deepEqual(asked.map((v) => [v.from, v.to]), [[iso(NOW - 20 * MINUTE), iso(NOW - 5 * MINUTE)]]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("--demo needs nothing installed: simulator in, files out", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cfee-demo-"));
+    try {
+      const result = await cli(["run", "--demo", "--output", join(cwd, "out")], { PATH: process.env.PATH ?? "", LOG_FORMAT: "json" });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /demo: Cloudflare simulator at http:\/\/127\.0\.0\.1:\d+/);
+      const { actions } = readBulk(join(cwd, "out"));
+      assert.ok(actions.length > 3 * 300, `${actions.length} documents`);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
