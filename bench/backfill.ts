@@ -67,7 +67,8 @@ async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: n
         const data = sim.groundTruth.minute(zone.id, m);
         if (data) rows.push({ dimensions: { datetime: new Date(m).toISOString().replace(".000Z", "Z") }, ...data });
       }
-      const docs = httpRequests.flatten(rows, zone, window);
+      const flat = httpRequests.flatten(rows, zone, window);
+      const docs = [...flat.entries, ...flat.totals];
       let body: string[] = [];
       let bytes = 0;
       const flush = async () => {

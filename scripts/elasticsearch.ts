@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -39,12 +40,17 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
   const asRoot = process.getuid?.() === 0;
 
   await mkdir(cacheDir, { recursive: true });
-  await removeStaleRuns(cacheDir);
   const zip = await download(version, cacheDir, log);
-  const home = await unpack(zip, version, cacheDir, log);
+  if (asRoot) ensureRunUser();
+  // A checkout under /root (mode 700) is invisible to the run user, so ES then lives under /tmp.
+  const workDir = asRoot && !runUserCan('-x', cacheDir) ? join(tmpdir(), 'cloudflare-es-exporter-elasticsearch') : cacheDir;
+  if (workDir !== cacheDir) log(`${RUN_USER} cannot enter ${cacheDir}; unpacking into ${workDir} instead`);
+  await mkdir(workDir, { recursive: true, mode: 0o755 });
+  await removeStaleRuns(workDir);
+  const home = await unpack(zip, version, workDir, log);
 
   const [port, transportPort] = await freePorts(options.port ?? envPort());
-  const runDir = join(cacheDir, `run-${process.pid}-${port}`);
+  const runDir = join(workDir, `run-${process.pid}-${port}`);
   const dirs = { conf: join(runDir, 'config'), data: join(runDir, 'data'), logs: join(runDir, 'logs'), tmp: join(runDir, 'tmp') };
   await rm(runDir, { recursive: true, force: true });
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
@@ -73,10 +79,9 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
   let args: string[];
   if (asRoot) {
     // ES refuses to run as root, so hand it to an unprivileged user.
-    ensureRunUser();
     await chownTree(home);
     await chownTree(runDir);
-    assertReachable(home, runDir);
+    if (!runUserCan('-w', runDir)) throw new Error(`User ${RUN_USER} cannot write to ${runDir}; make its parent folders traversable (chmod o+x) or pass another cacheDir.`);
     command = 'runuser';
     args = ['-u', RUN_USER, '--', 'env', ...Object.entries(envVars).map(([k, v]) => `${k}=${v}`), ...esArgs];
   } else {
@@ -197,12 +202,13 @@ function parseJavaMajor(version: string): number {
 
 export function findJavaHome(esVersion: string): string {
   const need = requiredJavaMajor(esVersion);
-  const fix = `Set ES_JAVA_HOME to a JDK ${need}+ (JDK 21+ works for every supported version), or install one, e.g. apt-get install openjdk-21-jdk-headless.`;
+  const fix = `Install JDK 21 or newer (e.g. apt-get install openjdk-21-jdk-headless) or point ES_JAVA_HOME at a JDK ${need}+.`;
   const explicit = process.env.ES_JAVA_HOME;
   if (explicit) {
     const major = javaMajor(explicit);
     if (major === undefined || major < need) {
-      throw new Error(`ES_JAVA_HOME=${explicit} is ${major === undefined ? 'not a usable JDK' : `Java ${major}`}, but Elasticsearch ${esVersion} needs Java ${need}+. ${fix}`);
+      const what = major === undefined ? 'not a usable JDK' : `Java ${major}`;
+      throw new Error(`ES_JAVA_HOME=${explicit} is ${what}, but Elasticsearch ${esVersion} needs Java ${need}+. ${fix}`);
     }
     return explicit;
   }
@@ -353,13 +359,8 @@ async function chownTree(dir: string): Promise<void> {
   if (result.status !== 0) throw new Error(`chown ${RUN_USER} ${dir} failed: ${result.error?.message ?? result.stderr}`);
 }
 
-// A checkout under /root (mode 700) is invisible to the run user; say so instead of failing obscurely.
-function assertReachable(...dirs: string[]): void {
-  for (const dir of dirs) {
-    if (spawnSync('runuser', ['-u', RUN_USER, '--', 'test', '-w', dir], { stdio: 'ignore' }).status !== 0) {
-      throw new Error(`User ${RUN_USER} cannot reach ${dir}; a parent folder is not traversable (chmod o+x it) or pass a cacheDir outside it.`);
-    }
-  }
+function runUserCan(test: '-x' | '-w', path: string): boolean {
+  return spawnSync('runuser', ['-u', RUN_USER, '--', 'test', test, path], { stdio: 'ignore' }).status === 0;
 }
 
 function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

@@ -1,6 +1,6 @@
 // Entry point of `npm test` / `npm run bench`: provides an Elasticsearch (ES_URL or a fresh
 // local one), runs the compiled tests or the benchmark against it, and always cleans up.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -19,10 +19,13 @@ function findTestFiles(dir: string): string[] {
   return files;
 }
 
-// Unit tests first so fast failures show up before the slower integration tests.
-function sortTests(files: string[]): string[] {
-  const rank = (file: string): number => (relative(testDir, file).startsWith(`unit${sep}`) ? 0 : 1);
-  return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+// Unit tests run first so fast failures show up early. `node --test` sorts the files it is
+// given, so the order can only be imposed by running the groups one after another.
+function groupTests(files: string[]): string[][] {
+  const isUnit = (file: string): boolean => relative(testDir, file).startsWith(`unit${sep}`);
+  return [files.filter(isUnit), files.filter((file) => !isUnit(file))]
+    .map((group) => group.sort())
+    .filter((group) => group.length > 0);
 }
 
 function signalExitCode(signal: NodeJS.Signals): number {
@@ -37,13 +40,13 @@ async function main(): Promise<number> {
   // npm swallows the first `--`, so anything that is not ours is passed through as well.
   const passThrough = [...own.filter((arg) => arg !== '--bench'), ...(separator === -1 ? [] : argv.slice(separator + 1))];
 
-  let childArgs: string[];
+  let runs: string[][];
   if (bench) {
-    childArgs = [join(root, 'dist', 'bench', 'backfill.js'), ...passThrough];
+    runs = [[join(root, 'dist', 'bench', 'backfill.js'), ...passThrough]];
   } else {
     let files: string[] = [];
     try {
-      files = sortTests(findTestFiles(testDir));
+      files = findTestFiles(testDir);
     } catch {
       // reported below
     }
@@ -51,17 +54,18 @@ async function main(): Promise<number> {
       console.error(`run-tests: no *.test.js files under ${testDir}; did \`npm run build\` compile test/?`);
       return 1;
     }
-    childArgs = ['--test', '--test-concurrency=1', '--test-reporter=spec', ...passThrough, ...files];
+    runs = groupTests(files).map((group) => ['--test', '--test-concurrency=1', '--test-reporter=spec', ...passThrough, ...group]);
   }
 
   let es: RunningElasticsearch | undefined;
   let interrupted: NodeJS.Signals | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
+  let starting = true;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted = signal;
-    if (child) child.kill(signal);
-    // Still starting up: exiting fires the harness' exit hook, which kills Elasticsearch.
-    else process.exit(signalExitCode(signal));
+    child?.kill(signal);
+    // startElasticsearch cannot be cancelled; exiting fires its exit hook, which kills Elasticsearch.
+    if (starting) process.exit(signalExitCode(signal));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -77,12 +81,20 @@ async function main(): Promise<number> {
       url = es.url;
       console.log(`run-tests: Elasticsearch ${es.version} at ${url} (ready in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
     }
-    const running = spawn(process.execPath, childArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ES_URL: url } });
-    child = running;
-    return await new Promise<number>((resolve, reject) => {
-      running.once('error', reject);
-      running.once('exit', (code, signal) => resolve(code ?? signalExitCode(signal ?? 'SIGTERM')));
-    });
+    starting = false;
+    let exitCode = 0;
+    for (const args of runs) {
+      if (interrupted) break;
+      const running = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ES_URL: url } });
+      child = running;
+      const code = await new Promise<number>((resolve, reject) => {
+        running.once('error', reject);
+        running.once('exit', (c, signal) => resolve(c ?? signalExitCode(signal ?? 'SIGTERM')));
+      });
+      child = undefined;
+      if (exitCode === 0) exitCode = code;
+    }
+    return exitCode;
   } finally {
     await es?.stop();
     if (interrupted) process.exitCode = signalExitCode(interrupted);

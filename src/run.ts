@@ -227,26 +227,32 @@ async function fetchAndWrite(deps: RunDeps, dataset: ZoneDataset, batch: Batch<Z
       fail(z, log, `${context}: Cloudflare's answer has no entry for zone ${z.zone.id}; nothing written for it`);
       continue;
     }
-    let documents;
+    let flattened;
     try {
       const rows = dataset.rowsOf(zoneObject);
       if (rows.length >= limit) {
         full.push(z);
         continue;
       }
-      documents = dataset.flatten(rows, z.zone, window);
+      flattened = dataset.flatten(rows, z.zone, window);
     } catch (error) {
       fail(z, log, `${context}: ${(error as Error).message}`);
       continue;
     }
-    const written = await sink.write({ dataset: dataset.name, zoneId: z.zone.id, window, documents });
+    let written;
+    try {
+      written = await sink.write({ dataset: dataset.name, zoneId: z.zone.id, window, ...flattened });
+    } catch (error) {
+      fail(z, log, `${context}: ${(error as Error).message}; later windows of this zone are left for the next run`);
+      continue;
+    }
     if (written.failed > 0) {
-      fail(z, log, `${written.failed} of ${documents.length} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this zone are left for the next run`);
+      fail(z, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this zone are left for the next run`);
       continue;
     }
     z.report.windows++;
     z.report.documents += written.written;
-    if (documents.length > 0) z.report.newest = Math.max(z.report.newest ?? 0, window.to - MINUTE);
+    z.report.newest = Math.max(z.report.newest ?? 0, window.to - MINUTE);
     outcome.windows++;
     outcome.documents += written.written;
   }

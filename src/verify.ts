@@ -44,6 +44,8 @@ interface Deps {
 /** Compares whole hours inside `range`; the caller makes sure the range holds at least one. */
 export async function verify(deps: Deps, zones: readonly Zone[], range: Window): Promise<VerifyResult> {
   const result: VerifyResult = { hours: [], minutesChecked: 0, breakdownMismatches: [] };
+  // A run that ended a moment ago may have written documents that are not searchable yet.
+  await deps.es.indices.refresh({ index: indexPattern(deps.indexPrefix, deps.dataset.name), allow_no_indices: true, ignore_unavailable: true });
   for (const zone of zones) {
     result.hours.push(...(await compareHours(deps, zone, range)));
     // A day at a time keeps the minute x breakdown aggregation well below Elasticsearch's bucket limit.

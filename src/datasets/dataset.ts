@@ -45,6 +45,21 @@ export interface ZoneDataset {
   readonly query: string;
   /** The dataset's rows inside one zone object of the response (shape-checked; throws on a malformed answer). */
   rowsOf(zoneObject: unknown): readonly unknown[];
-  /** Rows of one zone and window -> documents, with a zero total for every minute Cloudflare returned no row for. */
-  flatten(rows: readonly unknown[], zone: Zone, window: Window): ExportDocument[];
+  /**
+   * Rows of one zone and window -> documents, with a zero total for every minute Cloudflare returned no row for.
+   * Rows are checked at once; documents are produced lazily, each time the iterables are iterated, so a window of
+   * a million documents never sits in memory.
+   */
+  flatten(rows: readonly unknown[], zone: Zone, window: Window): Flattened;
+}
+
+/** A window's documents in the order they must be written. */
+export interface Flattened {
+  /** Breakdown entries; written first. */
+  readonly entries: Iterable<ExportDocument>;
+  /**
+   * One `total` per minute of the window; written last. A stored total is the mark that its minute is complete:
+   * missing-minute detection reads only totals, so a run killed mid-window leaves those minutes "missing".
+   */
+  readonly totals: Iterable<ExportDocument>;
 }

@@ -3,7 +3,7 @@
  * totals, `uniq.uniques` and eight maps; we store one `total` document and one document per map entry.
  */
 import type { Zone } from "../config/types.js";
-import type { BreakdownCheck, Rollup, Window, ZoneDataset } from "./dataset.js";
+import type { BreakdownCheck, Flattened, Rollup, Window, ZoneDataset } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
 import type { FieldDecl } from "./fields.js";
 import { asArray, asCount, asMinute, asObject, asText, MalformedResponseError } from "./shape.js";
@@ -102,7 +102,7 @@ function rowsOf(zoneObject: unknown): readonly unknown[] {
   return asArray(asObject(zoneObject, "zone")[NODE], `zone.${NODE}`);
 }
 
-function flatten(rows: readonly unknown[], zone: Zone, window: Window): ExportDocument[] {
+function flatten(rows: readonly unknown[], zone: Zone, window: Window): Flattened {
   const byMinute = new Map<number, Record<string, unknown>>();
   for (const row of rows) {
     const r = asObject(row, NODE);
@@ -111,15 +111,26 @@ function flatten(rows: readonly unknown[], zone: Zone, window: Window): ExportDo
       throw new MalformedResponseError(`${NODE}: row for ${new Date(minute).toISOString()} is outside the window asked for`);
     }
     if (byMinute.has(minute)) throw new MalformedResponseError(`${NODE}: two rows for ${new Date(minute).toISOString()}`);
+    // Checked now, so a bad number fails the window before anything is written.
+    asObject(r.sum, `${NODE}.sum`);
+    asObject(r.uniq, `${NODE}.uniq`);
     byMinute.set(minute, r);
   }
-  const docs: ExportDocument[] = [];
-  for (let minute = window.from; minute < window.to; minute += 60_000) {
-    const row = byMinute.get(minute);
-    if (row) docs.push(...minuteDocuments(row, zone, minute));
-    else docs.push(zeroTotal(zone, minute));
-  }
-  return docs;
+  return {
+    entries: {
+      *[Symbol.iterator]() {
+        for (const [minute, row] of byMinute) yield* entryDocuments(row, zone, minute);
+      },
+    },
+    totals: {
+      *[Symbol.iterator]() {
+        for (let minute = window.from; minute < window.to; minute += 60_000) {
+          const row = byMinute.get(minute);
+          yield row ? totalDocument(row, zone, minute) : zeroTotal(zone, minute);
+        }
+      },
+    },
+  };
 }
 
 function base(zone: Zone, minute: number, breakdown: string): Record<string, FieldValue> {
@@ -143,12 +154,16 @@ function zeroTotal(zone: Zone, minute: number): ExportDocument {
   return doc(zone, minute, "total", "", fields);
 }
 
-function minuteDocuments(row: Record<string, unknown>, zone: Zone, minute: number): ExportDocument[] {
+function totalDocument(row: Record<string, unknown>, zone: Zone, minute: number): ExportDocument {
   const sum = asObject(row.sum, `${NODE}.sum`);
   const total = base(zone, minute, "total");
   for (const [cf, ours] of Object.entries(totalMetrics)) total[`cloudflare.${ours}`] = asCount(sum[cf], `${NODE}.sum.${cf}`);
   total["cloudflare.uniques"] = asCount(asObject(row.uniq, `${NODE}.uniq`).uniques, `${NODE}.uniq.uniques`);
-  const docs = [doc(zone, minute, "total", "", total)];
+  return doc(zone, minute, "total", "", total);
+}
+
+function* entryDocuments(row: Record<string, unknown>, zone: Zone, minute: number): Generator<ExportDocument> {
+  const sum = asObject(row.sum, `${NODE}.sum`);
   for (const spec of maps) {
     for (const entry of asArray(sum[spec.map], `${NODE}.sum.${spec.map}`)) {
       const e = asObject(entry, `${NODE}.sum.${spec.map}[]`);
@@ -159,10 +174,9 @@ function minuteDocuments(row: Record<string, unknown>, zone: Zone, minute: numbe
       for (const [cf, [ours]] of Object.entries(spec.metrics)) {
         fields[`cloudflare.${ours}`] = asCount(e[cf], `${NODE}.sum.${spec.map}[].${cf}`);
       }
-      docs.push(doc(zone, minute, spec.breakdown, key, fields));
+      yield doc(zone, minute, spec.breakdown, key, fields);
     }
   }
-  return docs;
 }
 
 /** Cloudflare's hourly rollup carries the same sums; `uniques` are left out because they do not add up. */

@@ -4,5 +4,5 @@ import { httpRequests } from "./http-requests.js";
 
 export const zoneDatasets: readonly ZoneDataset[] = [httpRequests];
 
-export type { BreakdownCheck, Window, ZoneDataset } from "./dataset.js";
+export type { BreakdownCheck, Flattened, Window, ZoneDataset } from "./dataset.js";
 export type { ExportDocument } from "./document.js";

@@ -4,7 +4,10 @@
  * @file <es>/_bulk`). Files are written to a temporary name and renamed, so a killed run never leaves a partial file
  * that would claim minutes as stored. What is stored is read back from the file names.
  */
+import { createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import type { ElasticsearchConfig } from "../config/types.js";
 import type { Window, ZoneDataset } from "../datasets/dataset.js";
@@ -63,15 +66,20 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
     async write(batch: WriteBatch): Promise<WriteOutcome> {
       const folder = zoneDir(batch.dataset, batch.zoneId);
       await mkdir(folder, { recursive: true });
-      const lines = batch.documents.map(
-        (d) =>
-          `${JSON.stringify({ index: { _index: indexName(es.indexPrefix, d.dataset, es.indexPeriod, d.timestamp), _id: d.id } })}\n` +
-          `${JSON.stringify(toSource(d.fields))}\n`,
-      );
       const file = join(folder, `${stamp(batch.window.from)}_${stamp(batch.window.to)}.ndjson`);
-      await writeFile(`${file}.partial`, lines.join(""));
+      let written = 0;
+      function* lines(): Generator<string> {
+        for (const group of [batch.entries, batch.totals]) {
+          for (const d of group) {
+            written++;
+            const action = { index: { _index: indexName(es.indexPrefix, d.dataset, es.indexPeriod, d.timestamp), _id: d.id } };
+            yield `${JSON.stringify(action)}\n${JSON.stringify(toSource(d.fields))}\n`;
+          }
+        }
+      }
+      await pipeline(Readable.from(lines()), createWriteStream(`${file}.partial`));
       await rename(`${file}.partial`, file);
-      return { written: batch.documents.length, failed: 0, reasons: [] };
+      return { written, failed: 0, reasons: [] };
     },
 
     close: async () => {},

@@ -2,8 +2,7 @@
  * Where documents go. Two implementations share this interface: Elasticsearch (the product) and NDJSON `_bulk`
  * files (the demo and air-gapped exports). A run only ever talks to a sink through these four calls.
  */
-import type { Window, ZoneDataset } from "../datasets/dataset.js";
-import type { ExportDocument } from "../datasets/document.js";
+import type { Flattened, Window, ZoneDataset } from "../datasets/dataset.js";
 
 /** What a sink already holds for one dataset and zone within a range. */
 export interface Coverage {
@@ -13,12 +12,11 @@ export interface Coverage {
   readonly missing: readonly Window[];
 }
 
-/** One zone's documents for one fetched window. */
-export interface WriteBatch {
+/** One zone's documents for one fetched window: entries first, then the totals that mark minutes complete. */
+export interface WriteBatch extends Flattened {
   readonly dataset: string;
   readonly zoneId: string;
   readonly window: Window;
-  readonly documents: readonly ExportDocument[];
 }
 
 export interface WriteOutcome {

@@ -22,18 +22,22 @@ interface Fixture {
 const dir = join(fixturesDir, "http_requests");
 const cases = readdirSync(dir).filter((f) => f.endsWith(".response.json")).map((f) => f.replace(".response.json", ""));
 
-function flattenFixture(name: string): { fixture: Fixture; docs: ExportDocument[] } {
+function flattenFixture(name: string): { fixture: Fixture; entries: ExportDocument[]; totals: ExportDocument[]; docs: ExportDocument[] } {
   const fixture = JSON.parse(readFileSync(join(dir, `${name}.response.json`), "utf8")) as Fixture;
   const window = { from: Date.parse(fixture.window.from), to: Date.parse(fixture.window.to) };
-  return { fixture, docs: httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), fixture.zone, window) };
+  const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), fixture.zone, window);
+  const entries = [...flat.entries];
+  const totals = [...flat.totals];
+  return { fixture, entries, totals, docs: [...entries, ...totals] };
 }
 
 describe("http_requests golden fixtures", () => {
   assert.ok(cases.length > 0, "no fixtures found");
   for (const name of cases) {
     it(name, () => {
-      const { docs } = flattenFixture(name);
-      const actual = docs.map((d) => ({ _id: d.id, _source: toSource(d.fields) }));
+      const { entries, totals } = flattenFixture(name);
+      const bulk = (docs: ExportDocument[]) => docs.map((d) => ({ _id: d.id, _source: toSource(d.fields) }));
+      const actual = { entries: bulk(entries), totals: bulk(totals) };
       const expectedFile = join(dir, `${name}.expected.json`);
       if (process.env.UPDATE_GOLDEN === "1" || !existsSync(expectedFile)) writeFileSync(expectedFile, JSON.stringify(actual, null, 2) + "\n");
       assert.deepEqual(actual, JSON.parse(readFileSync(expectedFile, "utf8")));
@@ -42,8 +46,21 @@ describe("http_requests golden fixtures", () => {
 });
 
 describe("http_requests flattening", () => {
-  const { fixture, docs } = flattenFixture("three-minutes");
-  const totals = docs.filter((d) => d.fields["cloudflare.breakdown"] === "total");
+  const { fixture, docs, entries, totals } = flattenFixture("three-minutes");
+
+  it("keeps totals apart from entries: totals are written last and mark a minute complete", () => {
+    assert.ok(totals.every((d) => d.fields["cloudflare.breakdown"] === "total"));
+    assert.ok(entries.every((d) => d.fields["cloudflare.breakdown"] !== "total"));
+  });
+
+  it("produces the documents anew on every iteration (nothing is held in memory)", () => {
+    const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), fixture.zone, {
+      from: Date.parse(fixture.window.from),
+      to: Date.parse(fixture.window.to),
+    });
+    assert.deepEqual([...flat.entries].map((d) => d.id), [...flat.entries].map((d) => d.id));
+    assert.equal([...flat.totals].length, 3);
+  });
 
   it("writes a total for every minute of the window, zeros where Cloudflare returned no row", () => {
     assert.deepEqual(totals.map((d) => d.fields["@timestamp"]), ["2026-11-20T08:00:00.000Z", "2026-11-20T08:01:00.000Z", "2026-11-20T08:02:00.000Z"]);
@@ -103,7 +120,10 @@ describe("http_requests refuses malformed answers instead of storing zeros", () 
   ];
   for (const [name, zoneObject] of cases) {
     it(name, () => {
-      assert.throws(() => httpRequests.flatten(httpRequests.rowsOf(zoneObject), zone, window), MalformedResponseError);
+      assert.throws(() => {
+        const flat = httpRequests.flatten(httpRequests.rowsOf(zoneObject), zone, window);
+        for (const group of [flat.entries, flat.totals]) for (const doc of group) void doc;
+      }, MalformedResponseError);
     });
   }
 });

@@ -30,19 +30,23 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     ensuredIndices.add(index);
   }
 
-  async function bulk(documents: readonly ExportDocument[]): Promise<WriteOutcome> {
+  async function bulk(documents: Iterable<ExportDocument>): Promise<WriteOutcome> {
     // Index names per minute, computed once: a window has thousands of documents but few distinct minutes.
     const target = new Map<number, string>();
-    for (const doc of documents) {
-      if (target.has(doc.timestamp)) continue;
-      const index = indexName(config.indexPrefix, doc.dataset, config.indexPeriod, doc.timestamp);
-      target.set(doc.timestamp, index);
-      await ensureIndex(index, doc.timestamp);
+    async function* withIndices(): AsyncGenerator<ExportDocument> {
+      for (const doc of documents) {
+        if (!target.has(doc.timestamp)) {
+          const index = indexName(config.indexPrefix, doc.dataset, config.indexPeriod, doc.timestamp);
+          await ensureIndex(index, doc.timestamp);
+          target.set(doc.timestamp, index);
+        }
+        yield doc;
+      }
     }
     const reasons: string[] = [];
     try {
       const stats = await client.helpers.bulk<ExportDocument>({
-        datasource: documents as ExportDocument[],
+        datasource: withIndices(),
         onDocument: (doc) => [{ index: { _index: target.get(doc.timestamp)!, _id: doc.id } }, toSource(doc.fields)],
         onDrop: (drop) => {
           if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${drop.error?.reason ?? ""}`.trim());
@@ -103,16 +107,11 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       return { newest: newest ?? undefined, missing: holes(range, present) };
     },
 
-    /**
-     * Breakdown entries first, totals last: a stored total is the mark that its minute is complete, and
-     * missing-minute detection reads only totals. A run killed between the two steps leaves those minutes
-     * "missing", so the next run fetches them again instead of trusting half-written minutes.
-     */
+    /** Entries first, totals last (see `Flattened`); an entry that fails keeps its minutes' totals unwritten. */
     async write(batch: WriteBatch): Promise<WriteOutcome> {
-      const isTotal = (d: ExportDocument): boolean => d.fields["cloudflare.breakdown"] === "total";
-      const entries = await bulk(batch.documents.filter((d) => !isTotal(d)));
+      const entries = await bulk(batch.entries);
       if (entries.failed > 0) return entries;
-      const totals = await bulk(batch.documents.filter(isTotal));
+      const totals = await bulk(batch.totals);
       return { written: entries.written + totals.written, failed: totals.failed, reasons: totals.reasons };
     },
 
