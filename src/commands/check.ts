@@ -3,6 +3,7 @@ import { CloudflareError } from "../cloudflare/errors.js";
 import { readZoneLimits } from "../cloudflare/settings.js";
 import { zoneDatasets } from "../datasets/index.js";
 import { EXIT } from "../errors.js";
+import { askGate } from "../gate.js";
 import { ilmAvailable } from "../sinks/elasticsearch/bootstrap.js";
 import { createElasticsearchClient, describeEsError } from "../sinks/elasticsearch/client.js";
 import { createCloudflare, createContext, type Io } from "./context.js";
@@ -21,6 +22,11 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
     lines.push(line);
     print(line);
   };
+
+  if (config.gate.uri) {
+    const gate = await askGate(config.gate);
+    add({ ok: gate.allowed ? true : "info", text: `gate: ${gate.reason}${gate.allowed ? "" : " (runs here would exit 0 without work)"}` });
+  }
 
   const nodes = zoneDatasets.map((d) => d.node);
   try {
