@@ -6,17 +6,16 @@
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import {
   GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType, buildSchema, parse, validate,
   type GraphQLNamedType, type GraphQLSchema,
 } from "graphql";
 import { schemaPath } from "../../simulator/schema.js";
+import { sharedSchemaPath } from "../support/paths.js";
 
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url)); // from dist/test/unit/
-const realSchemaFile = [`${repoRoot}../shared/cloudflare/schema.graphql`, "/work/shared/cloudflare/schema.graphql"].find((p) => existsSync(p));
-const skip = realSchemaFile ? false : "Cloudflare's schema (../shared/cloudflare/schema.graphql) is not available here";
+const realSchemaFile = existsSync(sharedSchemaPath) ? sharedSchemaPath : undefined;
+const skip = realSchemaFile ? false : `Cloudflare's schema not found at ${sharedSchemaPath} (it lives in ../shared beside the repository)`;
 
 /** Types whose every field, argument and value the subset must have, not just some. */
 const COMPLETE = /^(ZoneHttpRequests1[mh]Groups\w*|Settings|ZoneFilter_InputObject|Query)$/;
