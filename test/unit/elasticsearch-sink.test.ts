@@ -1,6 +1,7 @@
 /**
- * The lifecycle path, which the integration-test Elasticsearch cannot exercise (it has no ILM): a fake cluster at
- * the wire that has ILM, and the real sink talking to it. Checks what is sent, not how.
+ * What the Elasticsearch sink sends, against a fake cluster at the wire: the lifecycle path, which the
+ * integration-test Elasticsearch cannot exercise (it has no ILM), and the write order that makes a stored total
+ * mean a complete minute. Checks what is sent, not how.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -18,6 +19,8 @@ interface Seen {
 let server: Server;
 let url = "";
 const seen: Seen[] = [];
+/** When set, bulk items of breakdown entries fail (a mapping error, say). */
+let failEntries = false;
 
 before(async () => {
   server = createServer((req, res) => {
@@ -31,8 +34,13 @@ before(async () => {
       res.setHeader("content-type", "application/json");
       if (path === "/_ilm/status") return res.end(JSON.stringify({ operation_mode: "RUNNING" }));
       if (path.endsWith("/_bulk")) {
-        const items = body.trim().split("\n").filter((_, i) => i % 2 === 0).map(() => ({ index: { status: 201, result: "created" } }));
-        return res.end(JSON.stringify({ took: 1, errors: false, items }));
+        const sources = body.trim().split("\n").filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l) as { cloudflare: { breakdown: string } });
+        const items = sources.map((s) =>
+          failEntries && s.cloudflare.breakdown !== "total"
+            ? { index: { status: 400, error: { type: "mapper_parsing_exception", reason: "injected" } } }
+            : { index: { status: 201, result: "created" } },
+        );
+        return res.end(JSON.stringify({ took: 1, errors: failEntries, items }));
       }
       res.end(JSON.stringify({ acknowledged: true }));
     });
@@ -86,5 +94,41 @@ describe("Elasticsearch with ILM", () => {
     assert.deepEqual(created.map((s) => s.path), ["/cf-http_requests-2026.11", "/cf-http_requests-2026.12"]);
     const origination = created.map((s) => JSON.parse(s.body).settings["index.lifecycle.origination_date"]);
     assert.deepEqual(origination, [Date.parse("2026-12-01T00:00:00Z"), Date.parse("2027-01-01T00:00:00Z")]);
+  });
+
+  it("writes a window's breakdown entries before its totals, and no total when an entry failed", async () => {
+    const zone = { id: "z2", name: "z2.example" };
+    const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:03:00Z") };
+    const row = (minute: string) => ({
+      dimensions: { datetime: minute },
+      uniq: { uniques: 1 },
+      sum: {
+        requests: 2, bytes: 10, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 2, encryptedBytes: 10, pageViews: 1, threats: 0, edgeRequestBytes: 5,
+        countryMap: [{ clientCountryName: "DE", requests: 2, bytes: 10, threats: 0 }],
+        responseStatusMap: [{ edgeResponseStatus: 200, requests: 2 }],
+        contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [], threatPathingMap: [],
+      },
+    });
+    const rows = [row("2026-11-20T08:00:00Z"), row("2026-11-20T08:02:00Z")];
+    const bulkBodies = () =>
+      seen.filter((s) => s.path.endsWith("/_bulk")).map((s) => s.body.trim().split("\n").filter((_, i) => i % 2 === 1).map((l) => (JSON.parse(l) as { cloudflare: { breakdown: string } }).cloudflare.breakdown));
+
+    seen.length = 0;
+    failEntries = false;
+    const sink = elasticsearchSink({ ...config, url });
+    await sink.ensure([httpRequests]);
+    const ok = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...httpRequests.flatten(rows, zone, window) });
+    assert.deepEqual(ok, { written: 7, failed: 0, reasons: [] });
+    const order = bulkBodies().flat();
+    assert.equal(order.lastIndexOf("country") < order.indexOf("total"), true, `entries before totals: ${order.join(",")}`);
+
+    seen.length = 0;
+    failEntries = true;
+    const failed = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...httpRequests.flatten(rows, zone, window) });
+    await sink.close();
+    failEntries = false;
+    assert.equal(failed.failed, 4);
+    assert.match(failed.reasons[0]!, /400 mapper_parsing_exception: injected/);
+    assert.deepEqual(bulkBodies().flat().filter((b) => b === "total"), [], "no total was sent");
   });
 });
