@@ -4,6 +4,7 @@ import type { ElasticsearchConfig } from "../../config/types.js";
 import type { Window, ZoneDataset } from "../../datasets/dataset.js";
 import { toSource, type ExportDocument } from "../../datasets/document.js";
 import { holes } from "../../plan.js";
+import { HOUR, MINUTE } from "../../time.js";
 import { indexName, indexPattern, periodEnd } from "../index-names.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
@@ -63,6 +64,36 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     }
   }
 
+  /** Count of total documents per bucket (only non-empty buckets) and the newest stored minute in `range`. */
+  async function totalsHistogram(index: string, dataset: string, zoneId: string, range: Window, interval: "1h" | "1m") {
+    const response = await client.search({
+      index,
+      allow_no_indices: true,
+      ignore_unavailable: true,
+      size: 0,
+      track_total_hits: false,
+      query: {
+        bool: {
+          filter: [
+            { term: { "cloudflare.dataset": dataset } },
+            { term: { "cloudflare.zone.id": zoneId } },
+            { term: { "cloudflare.breakdown": "total" } },
+            { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
+          ],
+        },
+      },
+      aggs: {
+        buckets: { date_histogram: { field: "@timestamp", fixed_interval: interval, min_doc_count: 1 } },
+        newest: { max: { field: "@timestamp" } },
+      },
+    });
+    const aggs = response.aggregations as { buckets: { buckets: { key: number; doc_count: number }[] }; newest: { value: number | null } } | undefined;
+    return {
+      buckets: new Map((aggs?.buckets.buckets ?? []).map((b) => [b.key, b.doc_count])),
+      newest: aggs?.newest.value ?? undefined,
+    };
+  }
+
   return {
     description: `Elasticsearch ${new URL(config.url).origin}`,
 
@@ -74,37 +105,29 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
     },
 
+    /**
+     * Stored minutes from the total documents, in two steps so a week of history costs two small searches: hours
+     * first (a complete hour holds one total per minute), then minutes only where an hour is incomplete.
+     */
     async coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage> {
       const index = indexPattern(config.indexPrefix, dataset);
       // A run killed a moment ago may have written documents that are not searchable yet.
       await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
-      const response = await client.search({
-        index,
-        allow_no_indices: true,
-        ignore_unavailable: true,
-        size: 0,
-        track_total_hits: false,
-        query: {
-          bool: {
-            filter: [
-              { term: { "cloudflare.dataset": dataset } },
-              { term: { "cloudflare.zone.id": zoneId } },
-              { term: { "cloudflare.breakdown": "total" } },
-              { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
-            ],
-          },
-        },
-        aggs: {
-          minutes: { date_histogram: { field: "@timestamp", fixed_interval: "1m", min_doc_count: 1 } },
-          newest: { max: { field: "@timestamp" } },
-        },
-      });
-      const aggs = response.aggregations as
-        | { minutes: { buckets: { key: number }[] }; newest: { value: number | null } }
-        | undefined;
-      const present = (aggs?.minutes.buckets ?? []).map((b) => b.key);
-      const newest = aggs?.newest.value ?? undefined;
-      return { newest: newest ?? undefined, missing: holes(range, present) };
+      const hours = await totalsHistogram(index, dataset, zoneId, range, "1h");
+      const minutesIn = (hour: number): number => (Math.min(hour + HOUR, range.to) - Math.max(hour, range.from)) / MINUTE;
+      const present: number[] = [];
+      const incomplete: number[] = [];
+      for (const [hour, count] of hours.buckets) {
+        if (count !== minutesIn(hour)) incomplete.push(hour);
+        else for (let minute = Math.max(hour, range.from); minute < Math.min(hour + HOUR, range.to); minute += MINUTE) present.push(minute);
+      }
+      if (incomplete.length > 0) {
+        const partial = { from: Math.max(range.from, Math.min(...incomplete)), to: Math.min(range.to, Math.max(...incomplete) + HOUR) };
+        const minutes = await totalsHistogram(index, dataset, zoneId, partial, "1m");
+        for (const minute of minutes.buckets.keys()) if (incomplete.includes(minute - (minute % HOUR))) present.push(minute);
+      }
+      present.sort((a, b) => a - b);
+      return { newest: hours.newest, missing: holes(range, present) };
     },
 
     /** Entries first, totals last (see `Flattened`); an entry that fails keeps its minutes' totals unwritten. */
