@@ -26,7 +26,7 @@ export interface RunRequest {
 export interface ZoneReport {
   zone: Zone;
   dataset: string;
-  status: "ok" | "skipped" | "failed" | "not-run";
+  status: "ok" | "skipped" | "failed";
   windows: number;
   documents: number;
   newest?: number;
@@ -95,7 +95,8 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     const queue: Batch<ZoneWork>[] = [...batches];
     while (queue.length > 0) {
       const batch = queue.shift()!;
-      const zones = batch.zones.filter((z) => z.report.status === "ok" || z.report.status === "not-run");
+      // A zone that failed or lost access earlier in this run gets no later window: the next run heals it.
+      const zones = batch.zones.filter((z) => z.report.status === "ok");
       if (zones.length === 0) continue;
       const outcome = await fetchAndWrite(deps, dataset, { window: batch.window, zones });
       queue.unshift(...outcome.retry);
@@ -140,7 +141,7 @@ async function planDataset(
   const { config, sink, log } = deps;
   const work: (ZoneWork & { windows: Window[] })[] = [];
   for (const zone of config.cloudflare.zones) {
-    const report: ZoneReport = { zone, dataset: dataset.name, status: "not-run", windows: 0, documents: 0 };
+    const report: ZoneReport = { zone, dataset: dataset.name, status: "ok", windows: 0, documents: 0 };
     reports.push(report);
     const zoneLimits: DatasetLimits | undefined = limits.get(zone.id)?.get(dataset.node);
     if (!zoneLimits?.enabled) {
@@ -149,7 +150,7 @@ async function planDataset(
       log.warn(`skipping ${dataset.name} for zone ${zone.name} (${zone.id}): ${report.error}`);
       continue;
     }
-    const allowed = retentionRange(request.now, config.window.settleMinutes, 36_500, zoneLimits);
+    const allowed = retentionRange(request.now, config.window.settleMinutes, Number.POSITIVE_INFINITY, zoneLimits);
     let ranges: Window[];
     if (request.mode === "backfill" && request.range) {
       const from = Math.max(request.range.from, allowed.from);
@@ -167,7 +168,6 @@ async function planDataset(
       ranges = minutesToFetch(range, coverage.missing, coverage.newest, config.window.overlapMinutes);
     }
     const windows = splitWindows(ranges, maxWindowMinutes(zoneLimits));
-    report.status = "ok";
     work.push({ zone, report, limits: zoneLimits, windows });
   }
   return work;
