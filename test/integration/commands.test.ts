@@ -3,7 +3,7 @@
  * Elasticsearch and the simulator, with exact figures.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -127,6 +127,40 @@ describe("a zone whose plan lacks the dataset", { skip: needsElasticsearch }, ()
       const leaked = await es.count({ index: `${prefix}-*`, query: { term: { "cloudflare.zone.id": free.id } } });
       assert.equal(leaked.count, 0);
     } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+      await es.close();
+    }
+  });
+});
+
+describe("backfill with a config file and --zone", { skip: needsElasticsearch }, () => {
+  it("rewrites exactly the given range of the given zone, zones and settings from a YAML file", async () => {
+    const prefix = "it-backfill";
+    const es = esClient();
+    const sim = await simulator({ now: () => NOW });
+    const dir = mkdtempSync(join(tmpdir(), "cfee-config-"));
+    try {
+      await dropPrefix(es, prefix);
+      const file = join(dir, "exporter.yaml");
+      writeFileSync(
+        file,
+        ["cloudflare:", "  zones:", ...ZONES.map((z) => `    - { id: \"${z.id}\", name: ${z.name} }`), "elasticsearch:", `  indexPrefix: ${prefix}`, "  indexPeriod: day", ""].join("\n"),
+      );
+      const env = { ...exporterEnv(sim, prefix), CF_ZONES: "", ES_INDEX_PREFIX: "" };
+      const from = Date.parse("2026-11-18T16:00:00Z");
+      const to = Date.parse("2026-11-18T17:30:00Z");
+      const result = await cli(["backfill", "--config", file, "--from", iso(from), "--to", iso(to), "--zone", ZONES[1].id, ...now], env);
+      assert.equal(result.code, 0, result.stderr);
+      await es.indices.refresh({ index: `${prefix}-*` });
+      const byZone = await es.search({ index: `${prefix}-*`, size: 0, aggs: { zones: { terms: { field: "cloudflare.zone.id" } }, first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } } });
+      const aggs = byZone.aggregations as { zones: { buckets: { key: string }[] }; first: { value: number }; last: { value: number } };
+      assert.deepEqual(aggs.zones.buckets.map((b) => b.key), [ZONES[1].id]);
+      assert.equal(aggs.first.value, from);
+      assert.equal(aggs.last.value, to - MINUTE);
+      assert.ok(await es.indices.exists({ index: `${prefix}-http_requests-2026.11.18` }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await sim.close();
       await dropPrefix(es, prefix);
       await es.close();
