@@ -54,8 +54,9 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
     try {
       const health = await es.cluster.health();
       add({ ok: true, text: `Elasticsearch reachable: cluster ${health.cluster_name}, status ${health.status}` });
-      add({ ok: "info", text: (await ilmAvailable(es)) ? "index lifecycle management (ILM) available" : "ILM not available: retention will not be enforced by the cluster" });
-      add(await privileges(es, config.elasticsearch.indexPrefix));
+      const ilm = await ilmAvailable(es);
+      add({ ok: "info", text: ilm ? "index lifecycle management (ILM) available" : "ILM not available: retention will not be enforced by the cluster" });
+      add(await privileges(es, config.elasticsearch.indexPrefix, ilm));
     } catch (error) {
       add({ ok: false, text: `Elasticsearch ${new URL(config.elasticsearch.url).origin}: ${describeEsError(error)}` });
     } finally {
@@ -65,10 +66,10 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
   return lines.some((l) => l.ok === false) ? EXIT.failed : EXIT.ok;
 }
 
-async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string): Promise<Line> {
+async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string, ilm: boolean): Promise<Line> {
   try {
     const answer = await es.security.hasPrivileges({
-      cluster: ["manage_index_templates", "monitor"],
+      cluster: ["manage_index_templates", "monitor", ...(ilm ? ["manage_ilm"] : [])],
       index: [{ names: [`${prefix}-*`], privileges: ["create_index", "index", "read", "view_index_metadata", "manage"] }],
     });
     if (answer.has_all_requested) return { ok: true, text: `write privileges on ${prefix}-* and template management granted` };
