@@ -3,7 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { appendFile, chmod, cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -17,6 +17,15 @@ export interface StartOptions {
   cacheDir?: string;
   heap?: string;
   log?: (line: string) => void;
+  /**
+   * Turns security on (HTTP without TLS) with file-realm users and roles; off by default. This distribution lacks
+   * the modules the `.security` index needs, so users and roles must come from files, and API keys do not work.
+   */
+  security?: {
+    users: readonly { username: string; password: string; roles: readonly string[] }[];
+    /** Appended to config/roles.yml. */
+    rolesYml?: string;
+  };
 }
 
 export interface RunningElasticsearch {
@@ -65,7 +74,9 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
     '-E', `transport.port=${transportPort}`,
     '-E', `path.data=${dirs.data}`,
     '-E', `path.logs=${dirs.logs}`,
-    '-E', 'xpack.security.enabled=false',
+    ...(options.security
+      ? ['-E', 'xpack.security.enabled=true', '-E', 'xpack.security.http.ssl.enabled=false', '-E', 'xpack.security.transport.ssl.enabled=false']
+      : ['-E', 'xpack.security.enabled=false']),
     '-E', 'cluster.routing.allocation.disk.threshold_enabled=false',
     '-E', 'action.destructive_requires_name=false',
   ];
@@ -75,6 +86,17 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
     ES_PATH_CONF: dirs.conf,
     ES_TMPDIR: dirs.tmp,
   };
+  if (options.security) {
+    if (options.security.rolesYml) await appendFile(join(dirs.conf, 'roles.yml'), `\n${options.security.rolesYml}\n`);
+    // The file realm needs no running cluster: the users exist before the first request.
+    for (const user of options.security.users) {
+      const added = spawnSync(join(home, 'bin', 'elasticsearch-users'), ['useradd', user.username, '-p', user.password, '-r', user.roles.join(',')], {
+        env: { ...process.env, ...envVars },
+        encoding: 'utf8',
+      });
+      if (added.status !== 0) throw new Error(`elasticsearch-users useradd ${user.username} failed: ${added.stderr || added.error?.message}`);
+    }
+  }
   let command: string;
   let args: string[];
   if (asRoot) {
@@ -137,7 +159,9 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
 
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitHealthy(url, child, exited);
+    const admin = options.security?.users[0];
+    const auth = admin ? `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}` : undefined;
+    await waitHealthy(url, child, exited, auth);
   } catch (err) {
     const logTail = tail.length > 0 ? tail : tailOfLogFiles(dirs.logs);
     await stop();
@@ -387,12 +411,15 @@ function tailOfLogFiles(logsDir: string): string[] {
   }
 }
 
-async function waitHealthy(url: string, child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function waitHealthy(url: string, child: ChildProcess, exited: Promise<void>, authorization?: string): Promise<void> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Elasticsearch exited early (code ${child.exitCode ?? child.signalCode}) before becoming healthy`);
     try {
-      const response = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, { signal: AbortSignal.timeout(5000) });
+      const response = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, {
+        signal: AbortSignal.timeout(5000),
+        ...(authorization ? { headers: { authorization } } : {}),
+      });
       await response.body?.cancel();
       if (response.status === 200) return;
     } catch {

@@ -85,7 +85,9 @@ async function main(): Promise<number> {
     let exitCode = 0;
     for (const args of runs) {
       if (interrupted) break;
-      const running = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ES_URL: url } });
+      // ES_STARTED_BY_TESTS tells the security tests they may start a second, secured Elasticsearch the same way.
+      const env = { ...process.env, ES_URL: url, ...(es ? { ES_STARTED_BY_TESTS: '1' } : {}) };
+      const running = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env });
       child = running;
       const code = await new Promise<number>((resolve, reject) => {
         running.once('error', reject);
