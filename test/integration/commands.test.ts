@@ -4,12 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import { cli, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, ZONES } from "../support/harness.js";
+import { repoRoot } from "../support/paths.js";
 
 const NOW = Date.parse("2026-11-18T20:00:00Z");
 const now = ["--now", new Date(NOW).toISOString()];
@@ -226,5 +228,30 @@ describe("NDJSON output and the demo", () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe("simulate", () => {
+  it("serves the simulator until interrupted, then exits 0", async () => {
+    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "simulate", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString();
+        const found = /listening on (http:\/\/\S+)/.exec(stdout);
+        if (found) resolve(found[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`exited ${code} before listening: ${stdout}`)));
+    });
+    const answer = await fetch(url, {
+      method: "POST",
+      headers: { authorization: "Bearer any", "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ viewer { zones(filter: { zoneTag: \"abc\" }) { zoneTag settings { httpRequests1mGroups { enabled } } } } }" }),
+    });
+    const body = (await answer.json()) as { data: { viewer: { zones: { zoneTag: string; settings: { httpRequests1mGroups: { enabled: boolean } } }[] } } };
+    assert.deepEqual(body.data.viewer.zones, [{ zoneTag: "abc", settings: { httpRequests1mGroups: { enabled: true } } }]);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    assert.equal(await exited, 0);
   });
 });
