@@ -90,10 +90,24 @@ describe("Elasticsearch with ILM", () => {
     const outcome = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...flat });
     await sink.close();
     assert.equal(outcome.written, 4);
-    const created = seen.filter((s) => s.method === "PUT" && /^\/cf-http_requests-\d/.test(s.path));
-    assert.deepEqual(created.map((s) => s.path), ["/cf-http_requests-2026.11", "/cf-http_requests-2026.12"]);
-    const origination = created.map((s) => JSON.parse(s.body).settings["index.lifecycle.origination_date"]);
-    assert.deepEqual(origination, [Date.parse("2026-12-01T00:00:00Z"), Date.parse("2027-01-01T00:00:00Z")]);
+    const creations = (name: string) => seen.filter((s) => s.method === "PUT" && s.path === `/${name}`);
+    for (const [name, end] of [
+      ["cf-http_requests-2026.11", "2026-12-01T00:00:00Z"],
+      ["cf-http_requests-2026.12", "2027-01-01T00:00:00Z"],
+    ] as const) {
+      const created = creations(name);
+      assert.equal(created.length, 1, `${name} created once`);
+      assert.equal(JSON.parse(created[0]!.body).settings["index.lifecycle.origination_date"], Date.parse(end));
+    }
+  });
+
+  it("bootstrap also creates the current period's index", async () => {
+    seen.length = 0;
+    const sink = elasticsearchSink({ ...config, url });
+    await sink.ensure([httpRequests]);
+    await sink.close();
+    const month = new Date().toISOString().slice(0, 7).replace("-", ".");
+    assert.ok(seen.some((s) => s.method === "PUT" && s.path === `/cf-http_requests-${month}`));
   });
 
   it("writes a window's breakdown entries before its totals, and no total when an entry failed", async () => {

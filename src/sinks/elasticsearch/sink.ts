@@ -17,16 +17,17 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   /** Indices this process has made sure of, so each is created at most once per run. */
   const ensuredIndices = new Set<string>();
 
+  /**
+   * Creates an index explicitly before its first write, so that under ILM its lifecycle clock is pinned to the
+   * period it covers (not to the day a backfill happened to create it). The template supplies everything else.
+   */
   async function ensureIndex(index: string, timestamp: number): Promise<void> {
     if (ensuredIndices.has(index)) return;
-    if (ilm) {
-      // Created explicitly only to pin the lifecycle's clock to the period the index covers, not to the day a
-      // backfill happened to create it. Without ILM, the template alone is enough and bulk creates the index.
-      try {
-        await client.indices.create({ index, settings: { "index.lifecycle.origination_date": periodEnd(config.indexPeriod, timestamp) } });
-      } catch (error) {
-        if (!describeEsError(error).includes("resource_already_exists_exception")) throw error;
-      }
+    const settings = ilm ? { "index.lifecycle.origination_date": periodEnd(config.indexPeriod, timestamp) } : {};
+    try {
+      await client.indices.create({ index, settings });
+    } catch (error) {
+      if (!describeEsError(error).includes("resource_already_exists_exception")) throw error;
     }
     ensuredIndices.add(index);
   }
@@ -100,6 +101,9 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     async ensure(datasets: readonly ZoneDataset[]): Promise<string[]> {
       ilm = await ilmAvailable(client);
       await bootstrap(client, config, datasets, ilm);
+      // The current period's index exists from the start, so dashboards and index patterns resolve at once.
+      const now = Date.now();
+      for (const dataset of datasets) await ensureIndex(indexName(config.indexPrefix, dataset.name, config.indexPeriod, now), now);
       return ilm
         ? [`lifecycle policy ${config.indexPrefix}-retention deletes indices ${config.retentionDays} days after the period they cover`]
         : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
