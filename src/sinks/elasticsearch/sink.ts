@@ -16,6 +16,8 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   let ilm = false;
   /** Indices this process has made sure of, so each is created at most once per run. */
   const ensuredIndices = new Set<string>();
+  /** Index patterns refreshed before the first coverage search of this run. */
+  const refreshed = new Set<string>();
 
   /**
    * Creates an index explicitly before its first write, so that under ILM its lifecycle clock is pinned to the
@@ -115,8 +117,11 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
      */
     async coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage> {
       const index = indexPattern(config.indexPrefix, dataset);
-      // A run killed a moment ago may have written documents that are not searchable yet.
-      await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
+      // A run killed a moment ago may have written documents that are not searchable yet; once per dataset is enough.
+      if (!refreshed.has(index)) {
+        await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
+        refreshed.add(index);
+      }
       const hours = await totalsHistogram(index, dataset, zoneId, range, "1h");
       const minutesIn = (hour: number): number => (Math.min(hour + HOUR, range.to) - Math.max(hour, range.from)) / MINUTE;
       const present: number[] = [];
