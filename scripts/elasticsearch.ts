@@ -26,6 +26,8 @@ export interface StartOptions {
     /** Appended to config/roles.yml. */
     rolesYml?: string;
   };
+  /** Extra node settings (`-E key=value`), e.g. tiny thread pools to provoke 429 rejections. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 export interface RunningElasticsearch {
@@ -79,6 +81,7 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
       : ['-E', 'xpack.security.enabled=false']),
     '-E', 'cluster.routing.allocation.disk.threshold_enabled=false',
     '-E', 'action.destructive_requires_name=false',
+    ...Object.entries(options.settings ?? {}).flatMap(([key, value]) => ['-E', `${key}=${value}`]),
   ];
   const envVars = {
     ES_JAVA_HOME: javaHome,

@@ -41,6 +41,8 @@ export interface RunResult {
   readonly requests: number;
   readonly queries: number;
   readonly documents: number;
+  /** Documents re-sent after a 429 from Elasticsearch. */
+  readonly bulkRetries: number;
   readonly durationMs: number;
   readonly plan?: PlanReport;
 }
@@ -72,7 +74,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   log.info(`gate: ${gate.reason}`, { allowed: gate.allowed });
   const base = { gate, windows: 0, documents: 0 };
   if (!gate.allowed) {
-    return { ...base, outcome: "not-active", zones: [], requests: 0, queries: 0, durationMs: Date.now() - started };
+    return { ...base, outcome: "not-active", zones: [], requests: 0, queries: 0, bulkRetries: 0, durationMs: Date.now() - started };
   }
   if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
 
@@ -80,6 +82,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const reports: ZoneReport[] = [];
   let windows = 0;
   let documents = 0;
+  let bulkRetries = 0;
   let stopped = false;
   const planLines: string[] = [];
   let planned = { requests: 0, queries: 0 };
@@ -102,6 +105,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
       queue.unshift(...outcome.retry);
       windows += outcome.windows;
       documents += outcome.documents;
+      bulkRetries += outcome.retried;
       progress.step(outcome.documents);
       if (config.gate.uri) {
         const again = await askGate(config.gate);
@@ -125,6 +129,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     requests: cloudflare.requests(),
     queries: cloudflare.budget.total,
     documents,
+    bulkRetries,
     durationMs: Date.now() - started,
     ...(plan ? { plan } : {}),
   };
@@ -182,6 +187,8 @@ function describeZonePlan(dataset: string, zone: Zone, windows: readonly Window[
 interface BatchOutcome {
   windows: number;
   documents: number;
+  /** Documents Elasticsearch pushed back with 429 and the bulk helper sent again. */
+  retried: number;
   /** Work to do again first: a zone dropped for lack of access, or a window cut in half because the page was full. */
   retry: Batch<ZoneWork>[];
 }
@@ -205,16 +212,16 @@ async function fetchAndWrite(deps: RunDeps, dataset: ZoneDataset, batch: Batch<Z
     const denied = zones.filter((z) => error.zoneIds.includes(z.zone.id));
     if (error.kind === "access" && denied.length > 0 && denied.length < zones.length) {
       for (const z of denied) skip(z, log, `no access to ${dataset.node}: ${error.message}`);
-      return { windows: 0, documents: 0, retry: [{ window, zones: zones.filter((z) => !denied.includes(z)) }] };
+      return { windows: 0, documents: 0, retried: 0, retry: [{ window, zones: zones.filter((z) => !denied.includes(z)) }] };
     }
     for (const z of zones) {
       if (error.kind === "access") skip(z, log, error.message);
       else fail(z, log, error.message);
     }
-    return { windows: 0, documents: 0, retry: [] };
+    return { windows: 0, documents: 0, retried: 0, retry: [] };
   }
 
-  const outcome: BatchOutcome = { windows: 0, documents: 0, retry: [] };
+  const outcome: BatchOutcome = { windows: 0, documents: 0, retried: 0, retry: [] };
   const answered = new Map<string, unknown>();
   for (const zoneObject of Array.isArray(viewer.zones) ? viewer.zones : []) {
     const tag = (zoneObject as { zoneTag?: unknown } | null)?.zoneTag;
@@ -250,6 +257,7 @@ async function fetchAndWrite(deps: RunDeps, dataset: ZoneDataset, batch: Batch<Z
       fail(z, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this zone are left for the next run`);
       continue;
     }
+    outcome.retried += written.retried;
     z.report.windows++;
     z.report.documents += written.written;
     z.report.newest = Math.max(z.report.newest ?? 0, window.to - MINUTE);

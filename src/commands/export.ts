@@ -71,7 +71,9 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
   const count = (s: string): number => result.zones.filter((z) => z.status === s).length;
   log.info(
     `${result.outcome}: ${result.zones.length} zone datasets (${count("ok")} ok, ${count("skipped")} skipped, ${count("failed")} failed), ` +
-      `${result.windows} windows, ${result.requests} Cloudflare requests / ${result.queries} queries, ${result.documents} documents written, ` +
+      `${result.windows} windows, ${result.requests} Cloudflare requests / ${result.queries} queries, ${result.documents} documents written` +
+      (result.bulkRetries > 0 ? ` (${result.bulkRetries} re-sent after Elasticsearch answered 429)` : "") +
+      ", " +
       `${(result.durationMs / 1000).toFixed(1)}s`,
     {
       summary: {
@@ -80,6 +82,7 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
         requests: result.requests,
         queries: result.queries,
         documents: result.documents,
+        bulkRetries: result.bulkRetries,
         durationMs: result.durationMs,
         // Peak resident memory of this process: the run holds one window at a time, so this stays flat.
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -79,7 +79,7 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
       }
       await pipeline(Readable.from(lines()), createWriteStream(`${file}.partial`));
       await rename(`${file}.partial`, file);
-      return { written, failed: 0, reasons: [] };
+      return { written, failed: 0, reasons: [], retried: 0 };
     },
 
     close: async () => {},

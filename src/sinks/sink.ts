@@ -24,6 +24,8 @@ export interface WriteOutcome {
   readonly failed: number;
   /** The first few reasons, for the log and the summary. */
   readonly reasons: readonly string[];
+  /** Documents sent again after Elasticsearch answered 429 for them (back-pressure, not failure). */
+  readonly retried: number;
 }
 
 export interface Sink {

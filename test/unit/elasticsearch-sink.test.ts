@@ -132,7 +132,7 @@ describe("Elasticsearch with ILM", () => {
     const sink = elasticsearchSink({ ...config, url });
     await sink.ensure([httpRequests]);
     const ok = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...httpRequests.flatten(rows, zone, window) });
-    assert.deepEqual(ok, { written: 7, failed: 0, reasons: [] });
+    assert.deepEqual(ok, { written: 7, failed: 0, reasons: [], retried: 0 });
     const order = bulkBodies().flat();
     assert.equal(order.lastIndexOf("country") < order.indexOf("total"), true, `entries before totals: ${order.join(",")}`);
 

@@ -61,7 +61,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         wait: 2_000,
         flushInterval: 1_000,
       });
-      return { written: stats.successful, failed: stats.failed, reasons };
+      return { written: stats.successful, failed: stats.failed, reasons, retried: stats.retry };
     } catch (error) {
       throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`);
     }
@@ -144,7 +144,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       const entries = await bulk(batch.entries);
       if (entries.failed > 0) return entries;
       const totals = await bulk(batch.totals);
-      return { written: entries.written + totals.written, failed: totals.failed, reasons: totals.reasons };
+      return { written: entries.written + totals.written, failed: totals.failed, reasons: totals.reasons, retried: entries.retried + totals.retried };
     },
 
     close: () => client.close(),
