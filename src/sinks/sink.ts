@@ -40,4 +40,11 @@ export interface Sink {
 
 export class SinkError extends Error {
   override readonly name = "SinkError";
+  constructor(
+    message: string,
+    /** HTTP status when the destination answered (429 means "slow down", not "wrong"). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }

@@ -18,9 +18,16 @@ export function describeEsError(error: unknown): string {
   if (error && typeof error === "object") {
     const e = error as { name?: string; message?: string; meta?: { statusCode?: number; body?: unknown } };
     const body = e.meta?.body as { error?: { type?: string; reason?: string } } | undefined;
-    if (body?.error?.type) return `${e.meta?.statusCode ?? ""} ${body.error.type}: ${body.error.reason ?? ""}`.trim();
+    // Reasons can quote whole internal task descriptions; the start says what happened.
+    if (body?.error?.type) return `${e.meta?.statusCode ?? ""} ${body.error.type}: ${(body.error.reason ?? "").slice(0, 200)}`.trim();
     if (e.name === "ConnectionError") return `cannot connect: ${e.message ?? ""}`;
     if (e.message) return `${e.name ?? "Error"}: ${e.message}`;
   }
   return String(error);
+}
+
+/** The HTTP status of an Elasticsearch client error, when the cluster answered at all. */
+export function esStatus(error: unknown): number | undefined {
+  const status = (error as { meta?: { statusCode?: unknown } } | null)?.meta?.statusCode;
+  return typeof status === "number" ? status : undefined;
 }

@@ -1,5 +1,6 @@
 /** The Elasticsearch sink: time-named concrete indices, deterministic ids, the client's bulk helper. */
 import type { Client } from "@elastic/elasticsearch";
+import pRetry from "p-retry";
 import type { ElasticsearchConfig } from "../../config/types.js";
 import type { Window, ZoneDataset } from "../../datasets/dataset.js";
 import { toSource, type ExportDocument } from "../../datasets/document.js";
@@ -8,9 +9,11 @@ import { HOUR, MINUTE } from "../../time.js";
 import { indexName, indexPattern, periodEnd } from "../index-names.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
-import { createElasticsearchClient, describeEsError } from "./client.js";
+import { createElasticsearchClient, describeEsError, esStatus } from "./client.js";
 
 const MAX_REASONS = 5;
+/** Bulk requests in flight; halved after each whole-request 429. */
+const CONCURRENCY = 4;
 
 export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config)): Sink {
   let ilm = false;
@@ -34,7 +37,29 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     ensuredIndices.add(index);
   }
 
+  /**
+   * One pass of the bulk helper over `documents`, retried as a whole when Elasticsearch rejects a whole request with
+   * 429 (the helper itself only re-sends items answered with 429), each time with half the requests in flight, so
+   * that a cluster under pressure gets less. Re-sending is safe: ids are deterministic, and `documents` yields the
+   * same documents again on every iteration.
+   */
   async function bulk(documents: Iterable<ExportDocument>): Promise<WriteOutcome> {
+    let rejectedRequests = 0;
+    const outcome = await pRetry(() => bulkOnce(documents, Math.max(1, CONCURRENCY >> rejectedRequests)), {
+      retries: 6,
+      factor: 2,
+      minTimeout: 1_000,
+      maxTimeout: 30_000,
+      randomize: true,
+      shouldRetry: ({ error }) => error instanceof SinkError && error.status === 429,
+      onFailedAttempt: () => {
+        rejectedRequests++;
+      },
+    });
+    return { ...outcome, retried: outcome.retried + rejectedRequests * outcome.written };
+  }
+
+  async function bulkOnce(documents: Iterable<ExportDocument>, concurrency: number): Promise<WriteOutcome> {
     // Index names per minute, computed once: a window has thousands of documents but few distinct minutes.
     const target = new Map<number, string>();
     async function* withIndices(): AsyncGenerator<ExportDocument> {
@@ -53,17 +78,17 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         datasource: withIndices(),
         onDocument: (doc) => [{ index: { _index: target.get(doc.timestamp)!, _id: doc.id } }, toSource(doc.fields)],
         onDrop: (drop) => {
-          if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${drop.error?.reason ?? ""}`.trim());
+          if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${(drop.error?.reason ?? "").slice(0, 200)}`.trim());
         },
         flushBytes: 4_000_000,
-        concurrency: 4,
+        concurrency,
         retries: 5,
         wait: 2_000,
         flushInterval: 1_000,
       });
       return { written: stats.successful, failed: stats.failed, reasons, retried: stats.retry };
     } catch (error) {
-      throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`);
+      throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`, esStatus(error));
     }
   }
 
