@@ -1,27 +1,16 @@
 /**
  * Logging with winston: JSON lines when the output is not a terminal (CronJobs, log shippers), readable lines on a
- * terminal. Every line passes through one redaction rule that replaces each configured secret, whatever the level.
+ * terminal. Every line passes through one redaction rule (the config's `redactSecrets`), whatever the level.
  */
 import winston from "winston";
-import type { Config, LogFormat, LogLevel } from "./config/types.js";
+import type { LogFormat, LogLevel } from "./config/types.js";
 
 export type Logger = winston.Logger;
 
-export function secretsOf(config: Config): string[] {
-  const secrets: string[] = [];
-  const cf = config.cloudflare.auth;
-  if (cf?.kind === "token") secrets.push(cf.token);
-  if (cf?.kind === "key") secrets.push(cf.key);
-  const es = config.elasticsearch.auth;
-  if (es.kind === "apiKey") secrets.push(es.apiKey);
-  if (es.kind === "basic") secrets.push(es.password);
-  // Very short values would redact ordinary words; config validation refuses empty ones.
-  return secrets.filter((s) => s.length >= 4);
-}
-
-function redactor(secrets: readonly string[]) {
+/** Scrubs every string in a log record with `redact`, whatever the level or field. */
+function redactor(redact: (text: string) => string) {
   const scrub = (value: unknown): unknown => {
-    if (typeof value === "string") return secrets.reduce((text, secret) => text.split(secret).join("<redacted>"), value);
+    if (typeof value === "string") return redact(value);
     if (Array.isArray(value)) return value.map(scrub);
     if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
     return value;
@@ -32,7 +21,7 @@ function redactor(secrets: readonly string[]) {
   })();
 }
 
-export function createLogger(options: { level: LogLevel; format: LogFormat; secrets: readonly string[]; stream?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: { level: LogLevel; format: LogFormat; redact: (text: string) => string; stream?: NodeJS.WritableStream }): Logger {
   const stream = options.stream ?? process.stderr;
   const text = options.format === "text" || (options.format === "auto" && (stream as { isTTY?: boolean }).isTTY === true);
   const readable = winston.format.printf((info) => {
@@ -42,7 +31,7 @@ export function createLogger(options: { level: LogLevel; format: LogFormat; secr
   });
   return winston.createLogger({
     level: options.level,
-    format: winston.format.combine(redactor(options.secrets), winston.format.timestamp(), text ? readable : winston.format.json()),
+    format: winston.format.combine(redactor(options.redact), winston.format.timestamp(), text ? readable : winston.format.json()),
     transports: [new winston.transports.Stream({ stream })],
   });
 }

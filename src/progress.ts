@@ -4,7 +4,7 @@ import type { Logger } from "./log.js";
 const EVERY_MS = 5_000;
 
 export class Progress {
-  private done_ = 0;
+  private steps = 0;
   private documents = 0;
   private last = Date.now();
   private readonly started = Date.now();
@@ -16,19 +16,19 @@ export class Progress {
   ) {}
 
   step(documents: number): void {
-    this.done_++;
+    this.steps++;
     this.documents += documents;
     const now = Date.now();
-    if (now - this.last < EVERY_MS || this.done_ === this.total) return;
+    if (now - this.last < EVERY_MS || this.steps === this.total) return;
     this.last = now;
-    const rate = this.done_ / ((now - this.started) / 1000);
-    const eta = rate > 0 ? Math.round((this.total - this.done_) / rate) : 0;
-    const share = Math.floor((100 * this.done_) / this.total);
-    this.log.info(`${this.label}: ${bar(share)} ${share}% (${this.done_}/${this.total} requests, ${this.documents} documents, about ${eta}s left)`);
+    const rate = this.steps / ((now - this.started) / 1000);
+    const eta = rate > 0 ? Math.round((this.total - this.steps) / rate) : 0;
+    const share = Math.floor((100 * this.steps) / this.total);
+    this.log.info(`${this.label}: ${bar(share)} ${share}% (${this.steps}/${this.total} requests, ${this.documents} documents, about ${eta}s left)`);
   }
 
   done(): void {
-    if (this.total > 0) this.log.debug(`${this.label}: ${this.done_} requests, ${this.documents} documents`);
+    if (this.total > 0) this.log.debug(`${this.label}: ${this.steps} requests, ${this.documents} documents`);
   }
 }
 

@@ -43,20 +43,22 @@ interface Deps {
 
 /** Compares whole hours inside `range`; the caller makes sure the range holds at least one. */
 export async function verify(deps: Deps, zones: readonly Zone[], range: Window): Promise<VerifyResult> {
-  const result: VerifyResult = { hours: [], minutesChecked: 0, breakdownMismatches: [] };
+  const hours: HourResult[] = [];
+  const breakdownMismatches: BreakdownMismatch[] = [];
+  let minutesChecked = 0;
   // A run that ended a moment ago may have written documents that are not searchable yet.
   await deps.es.indices.refresh({ index: indexPattern(deps.indexPrefix, deps.dataset.name), allow_no_indices: true, ignore_unavailable: true });
   for (const zone of zones) {
-    result.hours.push(...(await compareHours(deps, zone, range)));
+    hours.push(...(await compareHours(deps, zone, range)));
     // A day at a time keeps the minute x breakdown aggregation well below Elasticsearch's bucket limit.
     for (let from = range.from; from < range.to; from += DAY) {
       const chunk = { from, to: Math.min(from + DAY, range.to) };
       const checked = await checkBreakdowns(deps, zone, chunk);
-      (result as { minutesChecked: number }).minutesChecked += checked.minutes;
-      result.breakdownMismatches.push(...checked.mismatches);
+      minutesChecked += checked.minutes;
+      breakdownMismatches.push(...checked.mismatches);
     }
   }
-  return result;
+  return { hours, minutesChecked, breakdownMismatches };
 }
 
 async function compareHours(deps: Deps, zone: Zone, range: Window): Promise<HourResult[]> {

@@ -1,7 +1,7 @@
 /** `bootstrap`: create or update lifecycle policy, templates and mappings, then exit (the Helm pre-install hook). */
 import { zoneDatasets } from "../datasets/index.js";
 import { EXIT } from "../errors.js";
-import { createContext, createSink, type Io } from "./context.js";
+import { closeContext, createContext, createSink, type Io } from "./context.js";
 
 export async function bootstrapCommand(flags: Record<string, unknown>, io: Io): Promise<number> {
   const ctx = createContext(flags, io, { requireCloudflareAuth: false });
@@ -11,6 +11,6 @@ export async function bootstrapCommand(flags: Record<string, unknown>, io: Io): 
     ctx.log.info(`bootstrap completed: ${sink.description} is ready for ${zoneDatasets.map((d) => d.name).join(", ")}`);
     return EXIT.ok;
   } finally {
-    for (const cleanup of ctx.cleanups.reverse()) await cleanup();
+    await closeContext(ctx);
   }
 }

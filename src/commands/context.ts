@@ -1,9 +1,9 @@
 /** What every command needs, built once from the arguments: validated config, logger, sink, Cloudflare client. */
 import { readFileSync } from "node:fs";
-import { describeConfig, loadConfig } from "../config/index.js";
+import { describeConfig, loadConfig, redactSecrets } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import { createCloudflareClient, type CloudflareClient } from "../cloudflare/client.js";
-import { createLogger, secretsOf, type Logger } from "../log.js";
+import { createLogger, type Logger } from "../log.js";
 import { elasticsearchSink } from "../sinks/elasticsearch/sink.js";
 import { ndjsonSink } from "../sinks/ndjson.js";
 import type { Sink } from "../sinks/sink.js";
@@ -26,7 +26,7 @@ export interface Context {
 export function createContext(flags: Record<string, unknown>, io: Io, mode: { demo?: boolean; requireCloudflareAuth?: boolean } = {}): Context {
   const warnings: string[] = [];
   const config = loadConfig({ flags, env: io.env, readFile: (path) => readFileSync(path, "utf8"), mode, onWarning: (w) => warnings.push(w) });
-  const log = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config), stream: io.stderr });
+  const log = createLogger({ level: config.log.level, format: config.log.format, redact: (text) => redactSecrets(text, config), stream: io.stderr });
   for (const warning of warnings) log.warn(warning);
   log.debug("configuration", { config: describeConfig(config) });
   return { config, log, io, cleanups: [] };
@@ -37,6 +37,11 @@ export function createCloudflare(ctx: Context): CloudflareClient {
     onRetry: ({ context, attempt, delayMs, error }) =>
       ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind }),
   });
+}
+
+/** Closes what the command opened (Elasticsearch client, demo simulator), newest first. */
+export async function closeContext(ctx: Context): Promise<void> {
+  for (const cleanup of ctx.cleanups.reverse()) await cleanup();
 }
 
 /** `--output` wins; then Elasticsearch; the demo falls back to files so it needs nothing installed. */

@@ -5,7 +5,7 @@ import { zoneDatasets } from "../datasets/index.js";
 import { EXIT, UsageError } from "../errors.js";
 import { runExport, type RunResult } from "../run.js";
 import { parseInstant } from "../time.js";
-import { createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
+import { closeContext, createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
 
 export interface ExportArgs {
   readonly flags: Record<string, unknown>;
@@ -35,7 +35,7 @@ export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
     report(ctx, result, args.dryRun);
     return result.outcome === "failed" ? EXIT.failed : EXIT.ok;
   } finally {
-    for (const cleanup of ctx.cleanups.reverse()) await cleanup();
+    await closeContext(ctx);
   }
 }
 

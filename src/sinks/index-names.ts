@@ -10,6 +10,17 @@ export function indexName(prefix: string, dataset: string, period: IndexPeriod, 
   return `${prefix}-${dataset}-${periodSuffix(period, timestamp)}`;
 }
 
+/** `indexName` remembered per minute: a window has thousands of documents but few distinct minutes. */
+export function indexNamer(prefix: string, period: IndexPeriod): (dataset: string, timestamp: number) => string {
+  const known = new Map<string, string>();
+  return (dataset, timestamp) => {
+    const key = `${dataset}@${timestamp}`;
+    let name = known.get(key);
+    if (name === undefined) known.set(key, (name = indexName(prefix, dataset, period, timestamp)));
+    return name;
+  };
+}
+
 export function indexPattern(prefix: string, dataset: string): string {
   return `${prefix}-${dataset}-*`;
 }

@@ -15,7 +15,7 @@ import { toSource } from "../datasets/document.js";
 import { mergeFields } from "../datasets/fields.js";
 import { holes, mergeRanges } from "../plan.js";
 import { MINUTE } from "../time.js";
-import { indexName, indexPattern } from "./index-names.js";
+import { indexNamer, indexPattern } from "./index-names.js";
 import { mappingProperties } from "./mapping.js";
 import type { Coverage, Sink, WriteBatch, WriteOutcome } from "./sink.js";
 
@@ -68,11 +68,12 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
       await mkdir(folder, { recursive: true });
       const file = join(folder, `${stamp(batch.window.from)}_${stamp(batch.window.to)}.ndjson`);
       let written = 0;
+      const nameOf = indexNamer(es.indexPrefix, es.indexPeriod);
       function* lines(): Generator<string> {
         for (const group of [batch.entries, batch.totals]) {
           for (const d of group) {
             written++;
-            const action = { index: { _index: indexName(es.indexPrefix, d.dataset, es.indexPeriod, d.timestamp), _id: d.id } };
+            const action = { index: { _index: nameOf(d.dataset, d.timestamp), _id: d.id } };
             yield `${JSON.stringify(action)}\n${JSON.stringify(toSource(d.fields))}\n`;
           }
         }

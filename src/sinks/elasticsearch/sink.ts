@@ -6,7 +6,7 @@ import type { Window, ZoneDataset } from "../../datasets/dataset.js";
 import { toSource, type ExportDocument } from "../../datasets/document.js";
 import { holes } from "../../plan.js";
 import { HOUR, MINUTE } from "../../time.js";
-import { indexName, indexPattern, periodEnd } from "../index-names.js";
+import { indexNamer, indexPattern, periodEnd } from "../index-names.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
 import { createElasticsearchClient, describeEsError, esStatus } from "./client.js";
@@ -19,6 +19,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   let ilm = false;
   /** Indices this process has made sure of, so each is created at most once per run. */
   const ensuredIndices = new Set<string>();
+  const nameOf = indexNamer(config.indexPrefix, config.indexPeriod);
   /** Index patterns refreshed before the first coverage search of this run. */
   const refreshed = new Set<string>();
 
@@ -60,15 +61,9 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   }
 
   async function bulkOnce(documents: Iterable<ExportDocument>, concurrency: number): Promise<WriteOutcome> {
-    // Index names per minute, computed once: a window has thousands of documents but few distinct minutes.
-    const target = new Map<number, string>();
     async function* withIndices(): AsyncGenerator<ExportDocument> {
       for (const doc of documents) {
-        if (!target.has(doc.timestamp)) {
-          const index = indexName(config.indexPrefix, doc.dataset, config.indexPeriod, doc.timestamp);
-          await ensureIndex(index, doc.timestamp);
-          target.set(doc.timestamp, index);
-        }
+        await ensureIndex(nameOf(doc.dataset, doc.timestamp), doc.timestamp);
         yield doc;
       }
     }
@@ -76,7 +71,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     try {
       const stats = await client.helpers.bulk<ExportDocument>({
         datasource: withIndices(),
-        onDocument: (doc) => [{ index: { _index: target.get(doc.timestamp)!, _id: doc.id } }, toSource(doc.fields)],
+        onDocument: (doc) => [{ index: { _index: nameOf(doc.dataset, doc.timestamp), _id: doc.id } }, toSource(doc.fields)],
         onDrop: (drop) => {
           if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${(drop.error?.reason ?? "").slice(0, 200)}`.trim());
         },
@@ -130,7 +125,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       await bootstrap(client, config, datasets, ilm);
       // The current period's index exists from the start, so dashboards and index patterns resolve at once.
       const now = Date.now();
-      for (const dataset of datasets) await ensureIndex(indexName(config.indexPrefix, dataset.name, config.indexPeriod, now), now);
+      for (const dataset of datasets) await ensureIndex(nameOf(dataset.name, now), now);
       return ilm
         ? [`lifecycle policy ${config.indexPrefix}-retention deletes indices ${config.retentionDays} days after the period they cover`]
         : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
