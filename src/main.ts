@@ -24,6 +24,8 @@ const common = (y: Argv) =>
     .option("settle-minutes", { type: "number", describe: "leave the newest minutes until settled (env SETTLE_MINUTES; default 5)" })
     .option("overlap-minutes", { type: "number", describe: "re-read this many stored minutes each run (env OVERLAP_MINUTES; default 15)" })
     .option("max-backfill-days", { type: "number", describe: "how far back to heal holes (env MAX_BACKFILL_DAYS; default 7)" })
+    .option("dataset", { type: "string", array: true, describe: "only these datasets (repeatable or comma list; env CF_DATASETS; default all the plan allows)" })
+    .option("top-n", { type: "number", describe: "entries kept per minute in high-cardinality breakdowns (env CF_TOP_N; default 100)" })
     .option("gate-uri", { type: "string", describe: "'may I run' URI (env NO_CONCURRENCY_URI)" })
     .option("log-level", { type: "string", choices: ["error", "warn", "info", "debug"], describe: "(env LOG_LEVEL; default info)" })
     .option("log-format", { type: "string", choices: ["auto", "json", "text"], describe: "(env LOG_FORMAT; default auto: text on a terminal)" });

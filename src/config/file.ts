@@ -193,7 +193,7 @@ function suggest(key: string, siblings: readonly string[], section: string | und
 }
 
 /** Levenshtein distance where swapping two neighbours counts once (`queryBugdet`), as typos usually do. */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
   for (let i = 1; i <= a.length; i++) {

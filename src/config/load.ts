@@ -10,8 +10,9 @@ import { loadConfigFile, type ReadFile } from "./file.js";
 import { type Found, labelOf, Problems } from "./origin.js";
 import { type Setting, settings, Sources } from "./sources.js";
 import type { Config, IndexPeriod, LogFormat, LogLevel, Zone } from "./types.js";
-import { bool, caFile, httpUrl, indexPrefix, oneOf, text, type WholeNumberRule, wholeNumber } from "./validate.js";
-import { demoZones, narrowZones, zonesFromEnv, zonesFromFile } from "./zones.js";
+import { bool, caFile, httpUrl, indexPrefix, nameList, oneOf, text, type WholeNumberRule, wholeNumber } from "./validate.js";
+import { ACCOUNTS, demoZones, narrowZones, type OwnerKind, ZONES, zonesFromEnv, zonesFromFile } from "./zones.js";
+import { DATASET_NAMES } from "../datasets/names.js";
 
 export interface LoadConfigInput {
   /** Parsed by yargs: camelCase (and kebab-case) keys; keys that are not configuration are ignored. */
@@ -60,10 +61,13 @@ export function loadConfig(input: LoadConfigInput): Config {
     return found && parse(found);
   };
 
+  const accounts = owners(sources, settings.accounts, ACCOUNTS, problems) ?? [];
   const cloudflare = {
     apiUrl: get(settings.apiUrl, (f) => httpUrl(f, "cloudflare", problems), "https://api.cloudflare.com/client/v4/graphql"),
     auth: cloudflareAuth({ sources, problems, readFile, warn }, !demo && input.mode?.requireCloudflareAuth !== false),
-    zones: narrowZones(zones(sources, problems, demo, zonesMayBeMissing), sources.flag("zone"), problems),
+    zones: narrowZones(zones(sources, problems, demo, zonesMayBeMissing || accounts.length > 0), sources.flag("zone"), problems),
+    accounts,
+    topN: whole(settings.topN, { min: 1, max: 10_000, why: "it is the number of entries kept per minute and breakdown" }, 100),
     queryBudget: whole(settings.queryBudget, { min: 1, max: 300, why: "Cloudflare allows 300 per 5 minutes" }, 250),
     timeoutSeconds: whole(settings.cfTimeout, seconds(1, 3600), 60),
     maxRetrySeconds: whole(settings.maxRetry, seconds(0, 86400), 600),
@@ -86,8 +90,11 @@ export function loadConfig(input: LoadConfigInput): Config {
     warn("TLS certificate verification for Elasticsearch is off (ES_TLS_VERIFY=false); prefer ES_CA_FILE");
   }
 
+  const datasetsFlag = sources.flag(settings.datasets.flag);
+  const datasetsFound = datasetsFlag ?? sources.envVar(settings.datasets.env) ?? sources.fileValue(settings.datasets.path);
   const config: Config = {
     cloudflare,
+    datasets: datasetsFound && nameList(datasetsFound, DATASET_NAMES, "datasets", problems),
     elasticsearch,
     output: optional(settings.output, (f) => text(f, problems)),
     window: {
@@ -117,7 +124,7 @@ export function loadConfig(input: LoadConfigInput): Config {
  *  hold them did not load, which is reported already. */
 function zones(sources: Sources, problems: Problems, demo: boolean, quiet: boolean): readonly Zone[] {
   const found = sources.lookup(settings.zones);
-  const parsed = found && (found.origin.kind === "file" ? zonesFromFile(found, problems) : zonesFromEnv(found, problems));
+  const parsed = owners(sources, settings.zones, ZONES, problems);
   if (found && parsed === undefined) return []; // already reported
   if (parsed && parsed.length > 0) return parsed;
   if (demo) return demoZones;
@@ -125,10 +132,17 @@ function zones(sources: Sources, problems: Problems, demo: boolean, quiet: boole
   problems.add(
     found ? labelOf(found.origin) : "CF_ZONES",
     undefined,
-    "no zones are configured",
-    "set CF_ZONES=<zone id>=<name>,<zone id>=<name> (or cloudflare.zones in the config file); zone ids are on each zone's Overview page",
+    "no zones (and no accounts) are configured",
+    "set CF_ZONES=<zone id>=<name>,<zone id>=<name> (or cloudflare.zones in the config file); zone ids are on each zone's Overview page. Account-scoped datasets need CF_ACCOUNTS instead",
   );
   return [];
+}
+
+/** Zones or accounts from the environment or the file; undefined when absent or invalid (problems are recorded). */
+function owners(sources: Sources, setting: Setting, kind: OwnerKind, problems: Problems): Zone[] | undefined {
+  const found = sources.lookup(setting);
+  if (!found) return undefined;
+  return found.origin.kind === "file" ? zonesFromFile(found, problems, kind) : zonesFromEnv(found, problems, kind);
 }
 
 function deepFreeze<T>(value: T): T {

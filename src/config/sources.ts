@@ -16,6 +16,9 @@ export interface Setting {
 export const settings = {
   apiUrl: { path: "cloudflare.apiUrl", env: "CF_API_URL", flag: "cfApiUrl" },
   zones: { path: "cloudflare.zones", env: "CF_ZONES" },
+  accounts: { path: "cloudflare.accounts", env: "CF_ACCOUNTS" },
+  datasets: { path: "datasets", env: "CF_DATASETS", flag: "dataset" },
+  topN: { path: "cloudflare.topN", env: "CF_TOP_N", flag: "topN" },
   queryBudget: { path: "cloudflare.queryBudget", env: "CF_QUERY_BUDGET", flag: "queryBudget" },
   cfTimeout: { path: "cloudflare.timeoutSeconds", env: "CF_TIMEOUT_SECONDS" },
   maxRetry: { path: "cloudflare.maxRetrySeconds", env: "CF_MAX_RETRY_SECONDS" },

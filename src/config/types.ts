@@ -1,3 +1,5 @@
+import type { DatasetName } from "../datasets/names.js";
+
 /**
  * The validated configuration of one run. Built once by `loadConfig` (flags > environment > config file > defaults)
  * before any network call; everything downstream takes this object and nothing else.
@@ -8,6 +10,9 @@ export interface Zone {
   readonly id: string;
   readonly name: string;
 }
+
+/** A Cloudflare account (for account-scoped datasets such as Workers and R2): the account tag and a display name. */
+export type Account = Zone;
 
 /** Cloudflare credentials: an API token (preferred) or the legacy global key with its e-mail. */
 export type CloudflareAuth =
@@ -30,6 +35,13 @@ export interface CloudflareConfig {
   /** Undefined only when no credentials were given (allowed for --demo and `simulate`, refused otherwise). */
   readonly auth: CloudflareAuth | undefined;
   readonly zones: readonly Zone[];
+  /** Accounts for the account-scoped datasets (Workers, R2, Logpush). May be empty. */
+  readonly accounts: readonly Account[];
+  /**
+   * High-cardinality breakdowns (hosts, rule ids, colos, scripts, ...) keep this many entries per minute, ranked by
+   * their main count; the rest goes into one `__other__` entry so totals still add up. @default 100
+   */
+  readonly topN: number;
   /** Cloudflare counts zones x nodes of every request against 300 per 5 minutes; we stay below. @default 250 */
   readonly queryBudget: number;
   /** Per-request timeout. @default 60 */
@@ -74,6 +86,8 @@ export interface GateConfig {
 
 export interface Config {
   readonly cloudflare: CloudflareConfig;
+  /** Datasets to run, narrowing what each zone's plan allows (never widening it). Undefined: all of them. */
+  readonly datasets: readonly DatasetName[] | undefined;
   readonly elasticsearch: ElasticsearchConfig;
   /** Folder for NDJSON `_bulk` bodies instead of Elasticsearch (`--output`). */
   readonly output: string | undefined;

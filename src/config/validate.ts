@@ -3,6 +3,7 @@
  * booleans from YAML or yargs), reports a problem whose fix shows the corrected value in the user's own spelling,
  * and returns undefined when the value is unusable, so loading goes on and collects the remaining problems.
  */
+import { editDistance } from "./file.js";
 import { REDACTED } from "./errors.js";
 import { type ReadFile, readError } from "./file.js";
 import { display, type Found, labelOf, type Problems, spelled } from "./origin.js";
@@ -147,4 +148,28 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
     return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the cluster's certificate");
   }
   return path;
+}
+
+/**
+ * A list of names from a comma list (environment), a YAML list (file) or a repeated flag, each one of `allowed`.
+ * Duplicates are dropped; an empty list is refused because it would silently turn everything off.
+ */
+export function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
+  const raw: unknown[] = Array.isArray(found.value) ? found.value : typeof found.value === "string" ? found.value.split(",") : [found.value];
+  const names = raw.map((v) => (typeof v === "string" ? v.trim() : v)).filter((v) => v !== "");
+  if (names.length === 0) return problems.bad(found, `names no ${what}`, `list at least one of: ${allowed.join(", ")}; or remove the setting to get all`);
+  const picked: T[] = [];
+  let ok = true;
+  for (const name of names) {
+    const match = allowed.find((a) => a === name);
+    if (match) {
+      if (!picked.includes(match)) picked.push(match);
+      continue;
+    }
+    const typed = String(name).toLowerCase().replace(/-/g, "_");
+    const close = allowed.find((a) => editDistance(a, typed) <= Math.max(1, Math.floor(a.length / 4)));
+    problems.bad({ value: name, origin: found.origin }, `is not a known ${what.replace(/s$/, "")}`, close ? `did you mean ${close}?` : `use any of: ${allowed.join(", ")}`);
+    ok = false;
+  }
+  return ok ? picked : undefined;
 }

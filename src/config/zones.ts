@@ -7,7 +7,27 @@ import type { Zone } from "./types.js";
 import { rejectFileKey } from "./file.js";
 import { child, display, type Found, labelOf, type Problems } from "./origin.js";
 
-const example = "CF_ZONES=023e105f4ecef8ad9ca31a8372d0c353=example.com,372e67954025e0ba6aaa6d586b9e0b59=example.org";
+/** What differs between a list of zones and a list of accounts: the words and examples in messages. */
+export interface OwnerKind {
+  readonly noun: "zone" | "account";
+  readonly example: string;
+  readonly fileExample: string;
+  readonly whereToFind: string;
+}
+
+export const ZONES: OwnerKind = {
+  noun: "zone",
+  example: "CF_ZONES=023e105f4ecef8ad9ca31a8372d0c353=example.com,372e67954025e0ba6aaa6d586b9e0b59=example.org",
+  fileExample: "zones: [{ id: 023e105f4ecef8ad9ca31a8372d0c353, name: example.com }]",
+  whereToFind: "copy the zone id from the zone's Overview page in the Cloudflare dashboard",
+};
+
+export const ACCOUNTS: OwnerKind = {
+  noun: "account",
+  example: "CF_ACCOUNTS=01a7362d577a6c3019a474fd6f485823=production",
+  fileExample: "accounts: [{ id: 01a7362d577a6c3019a474fd6f485823, name: production }]",
+  whereToFind: "copy the account id from the Overview page of any zone of the account (\"Account ID\"), or from the dashboard URL",
+};
 
 export const demoZones: readonly Zone[] = [1, 2, 3].map((n) => ({ id: `demo${String(n).padStart(28, "0")}`, name: `demo-${n}.example` }));
 
@@ -20,7 +40,8 @@ function idProblem(id: string): string | undefined {
 }
 
 /** Returns undefined when anything is wrong (and reported), so the caller does not add "no zones" on top. */
-export function zonesFromEnv(found: Found, problems: Problems): Zone[] | undefined {
+export function zonesFromEnv(found: Found, problems: Problems, kind: OwnerKind = ZONES): Zone[] | undefined {
+  const example = kind.example;
   const raw = String(found.value).trim();
   const zones: Zone[] = [];
   let ok = true;
@@ -37,28 +58,28 @@ export function zonesFromEnv(found: Found, problems: Problems): Zone[] | undefin
     const name = eq < 0 ? id : entry.slice(eq + 1).trim();
     const bad = idProblem(id);
     if (bad) {
-      const fix = /\s/.test(id) ? "separate entries with commas" : "copy the zone id from the zone's Overview page in the Cloudflare dashboard";
-      return fail(`${which} (${display(entry)}): the zone id ${bad}`, `${fix}; the format is ${example}`);
+      const fix = /\s/.test(id) ? "separate entries with commas" : kind.whereToFind;
+      return fail(`${which} (${display(entry)}): the ${kind.noun} id ${bad}`, `${fix}; the format is ${example}`);
     }
-    if (name === "") return fail(`${which} (${display(entry)}): the zone name is empty`, `write id=name, or the id alone; the format is ${example}`);
-    if (name.includes("=")) return fail(`${which} (${display(entry)}) holds two zones`, `separate entries with commas; the format is ${example}`);
+    if (name === "") return fail(`${which} (${display(entry)}): the ${kind.noun} name is empty`, `write id=name, or the id alone; the format is ${example}`);
+    if (name.includes("=")) return fail(`${which} (${display(entry)}) holds two ${kind.noun}s`, `separate entries with commas; the format is ${example}`);
     zones.push({ id, name });
   });
-  return ok && noDuplicates(zones, found, problems) ? zones : undefined;
+  return ok && noDuplicates(zones, found, problems, kind) ? zones : undefined;
 }
 
-export function zonesFromFile(found: Found, problems: Problems): Zone[] | undefined {
+export function zonesFromFile(found: Found, problems: Problems, kind: OwnerKind = ZONES): Zone[] | undefined {
   const { origin } = found;
   if (origin.kind !== "file") throw new TypeError("zonesFromFile needs a value from the config file");
   if (!Array.isArray(found.value)) {
-    return problems.bad(found, "is not a list", "write a list of zones: zones: [{ id: 023e105f4ecef8ad9ca31a8372d0c353, name: example.com }]");
+    return problems.bad(found, "is not a list", `write a list of ${kind.noun}s: ${kind.fileExample}`);
   }
   const zones: Zone[] = [];
   let ok = true;
   found.value.forEach((item: unknown, index) => {
     const at = { ...origin, path: `${origin.path}[${index}]` };
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      problems.bad({ value: item, origin: at }, "is not a zone", "write { id: <zone id>, name: <display name> }");
+      problems.bad({ value: item, origin: at }, `is not a ${kind.noun}`, `write { id: <${kind.noun} id>, name: <display name> }`);
       ok = false;
       return;
     }
@@ -68,35 +89,35 @@ export function zonesFromFile(found: Found, problems: Problems): Zone[] | undefi
       rejectFileKey({ path: `${at.path}.${key}`, key, section: "cloudflare", siblings: ["id", "name"], file: origin.file, problems });
       ok = false;
     }
-    const id = field(fields, "id", at, problems);
-    const name = fields["name"] === undefined || fields["name"] === null ? id : field(fields, "name", at, problems);
+    const id = field(fields, "id", at, problems, kind);
+    const name = fields["name"] === undefined || fields["name"] === null ? id : field(fields, "name", at, problems, kind);
     if (id === undefined || name === undefined) {
       ok = false;
       return;
     }
     const bad = idProblem(id);
-    if (bad) problems.bad({ value: id, origin: child(at, ".id") }, bad, "copy the zone id from the zone's Overview page in the Cloudflare dashboard");
-    else if (name === "") problems.bad({ value: name, origin: child(at, ".name") }, "is empty", "give the zone's display name, or leave name out");
+    if (bad) problems.bad({ value: id, origin: child(at, ".id") }, bad, kind.whereToFind);
+    else if (name === "") problems.bad({ value: name, origin: child(at, ".name") }, "is empty", `give the ${kind.noun}'s display name, or leave name out`);
     else zones.push({ id, name });
     if (bad || name === "") ok = false;
   });
-  return ok && noDuplicates(zones, found, problems) ? zones : undefined;
+  return ok && noDuplicates(zones, found, problems, kind) ? zones : undefined;
 }
 
-function field(fields: Record<string, unknown>, key: "id" | "name", at: Found["origin"], problems: Problems): string | undefined {
+function field(fields: Record<string, unknown>, key: "id" | "name", at: Found["origin"], problems: Problems, kind: OwnerKind): string | undefined {
   const value = fields[key];
   const origin = child(at, `.${key}`);
   if (typeof value === "string") return value.trim();
-  if (value === undefined || value === null) return problems.add(labelOf(origin), undefined, "is missing", `add ${key}: to every zone`);
+  if (value === undefined || value === null) return problems.add(labelOf(origin), undefined, "is missing", `add ${key}: to every ${kind.noun}`);
   // An all-digit id would be read as a number (and lose digits); a quoted one stays as written.
   return problems.bad({ value, origin }, "is not a text", `quote it: ${key}: "${String(value)}"`);
 }
 
-function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems): boolean {
+function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems, kind: OwnerKind): boolean {
   const seen = new Set<string>();
   const twice = new Set<string>();
   for (const { id } of zones) (seen.has(id) ? twice : seen).add(id);
-  if (twice.size > 0) problems.bad(found, `lists zone ${[...twice].join(", ")} more than once`, "list each zone once");
+  if (twice.size > 0) problems.bad(found, `lists ${kind.noun} ${[...twice].join(", ")} more than once`, `list each ${kind.noun} once`);
   return twice.size === 0;
 }
 

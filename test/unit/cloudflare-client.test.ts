@@ -18,6 +18,8 @@ function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [
     apiUrl: server.url,
     auth: { kind: "token", token: TOKEN },
     zones: [],
+    accounts: [],
+    topN: 100,
     queryBudget: 250,
     timeoutSeconds: 2,
     maxRetrySeconds: 20,
@@ -104,7 +106,7 @@ describe("Cloudflare client", () => {
 
   it("treats an unreachable endpoint as a network error", async () => {
     const error = await createCloudflareClient(
-      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0 },
+      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0 },
       { minRetryDelayMs: 10 },
     )
       .viewer(request)

@@ -45,10 +45,13 @@ describe("defaults", () => {
         apiUrl: "https://api.cloudflare.com/client/v4/graphql",
         auth: { kind: "token", token: TOKEN },
         zones: [{ id: ZONE, name: "example.com" }],
+        accounts: [],
+        topN: 100,
         queryBudget: 250,
         timeoutSeconds: 60,
         maxRetrySeconds: 600,
       },
+      datasets: undefined,
       elasticsearch: { url: undefined, auth: { kind: "none" }, caFile: undefined, tlsVerify: true, indexPrefix: "cloudflare", indexPeriod: "month", retentionDays: 400 },
       output: undefined,
       window: { settleMinutes: 5, overlapMinutes: 15, maxBackfillDays: 7 },
@@ -263,7 +266,7 @@ describe("CF_ZONES", () => {
   }
 
   test("no zones at all is an error naming CF_ZONES", () => {
-    assertMentions(loadError({ env: { CF_API_TOKEN: TOKEN } }), "CF_ZONES: no zones are configured", "fix: set CF_ZONES=");
+    assertMentions(loadError({ env: { CF_API_TOKEN: TOKEN } }), "CF_ZONES: no zones (and no accounts) are configured", "fix: set CF_ZONES=");
   });
 });
 
@@ -515,5 +518,31 @@ describe("reporting", () => {
       "token <redacted>, password <redacted>, Authorization: Basic <redacted>, user elastic",
     );
     assert.equal(redactSecrets("nothing to hide", load({ env: { CF_ZONES: ZONE }, mode: { demo: true } })), "nothing to hide");
+  });
+});
+
+describe("accounts, datasets and top-N", () => {
+  const ACCOUNT = "01a7362d577a6c3019a474fd6f485823";
+
+  test("CF_ACCOUNTS alone is enough: account-scoped datasets need no zone", () => {
+    const config = load({ env: { CF_API_TOKEN: TOKEN, CF_ACCOUNTS: `${ACCOUNT}=production` } });
+    assert.deepEqual(config.cloudflare.accounts, [{ id: ACCOUNT, name: "production" }]);
+    assert.deepEqual(config.cloudflare.zones, []);
+  });
+
+  test("a malformed account list names the account, not a zone", () => {
+    assertMentions(loadError({ env: { ...minimalEnv, CF_ACCOUNTS: "bad id=x" } }), "CF_ACCOUNTS", "the account id contains whitespace");
+  });
+
+  test("datasets narrow from a comma list, a repeated flag or the file, and a typo gets a suggestion", () => {
+    assert.deepEqual(load({ env: { ...minimalEnv, CF_DATASETS: "firewall_events, dns" } }).datasets, ["firewall_events", "dns"]);
+    assert.deepEqual(load({ env: minimalEnv, flags: { dataset: ["workers", "dns", "workers"] } }).datasets, ["workers", "dns"]);
+    assertMentions(loadError({ env: { ...minimalEnv, CF_DATASETS: "firewal_events" } }), "is not a known dataset", "did you mean firewall_events?");
+    assertMentions(loadError({ env: { ...minimalEnv, CF_DATASETS: " , " } }), "CF_DATASETS", "names no datasets");
+  });
+
+  test("top-N is a whole number of at least 1", () => {
+    assert.equal(load({ env: { ...minimalEnv, CF_TOP_N: "25" } }).cloudflare.topN, 25);
+    assertMentions(loadError({ env: { ...minimalEnv, CF_TOP_N: "0" } }), "CF_TOP_N");
   });
 });
