@@ -60,7 +60,7 @@ function runExporter(prefix: string, nodeOptions = ""): Promise<{ summary: Recor
 async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: number }> {
   const to = Math.floor(now / MINUTE) * MINUTE - 5 * MINUTE;
   const from = to - DAYS * 86_400_000;
-  const step = maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize }) * MINUTE;
+  const step = maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize, availableFields: new Set<string>() }) * MINUTE;
   let documents = 0;
   let bulkMs = 0;
   for (const zone of zones) {
@@ -71,7 +71,7 @@ async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: n
         const data = sim.groundTruth.minute(zone.id, m);
         if (data) rows.push({ dimensions: { datetime: new Date(m).toISOString().replace(".000Z", "Z") }, ...data });
       }
-      const flat = httpRequests.flatten(rows, zone, window);
+      const flat = httpRequests.flatten(rows, { scope: "zone", ...zone }, window, { topN: 100 });
       const docs = [...flat.entries, ...flat.totals];
       let body: string[] = [];
       let bytes = 0;
@@ -97,7 +97,7 @@ async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: n
   return { documents, bulkMs };
 }
 
-const minimumQueries = ZONES * Math.ceil((DAYS * 1440) / maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize }));
+const minimumQueries = ZONES * Math.ceil((DAYS * 1440) / maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize, availableFields: new Set<string>() }));
 try {
   await drop("bench-exporter");
   await drop("bench-ceiling");

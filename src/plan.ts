@@ -5,39 +5,57 @@
 import type { Window } from "./datasets/dataset.js";
 import { DAY, floorMinute, MINUTE } from "./time.js";
 
+const floorTo = (ms: number, unit: number): number => Math.floor(ms / unit) * unit;
+const ceilTo = (ms: number, unit: number): number => Math.ceil(ms / unit) * unit;
+
 /** A dataset's limits for one zone, from Cloudflare's `settings` node (seconds, rows). */
 export interface DatasetLimits {
   readonly enabled: boolean;
   readonly maxDurationSeconds: number;
   readonly notOlderThanSeconds: number;
   readonly maxPageSize: number;
+  /**
+   * `settings.availableFields`, normalised to `group_field` paths (`sum_visits`, `dimensions_clientAsn`). Empty when
+   * Cloudflare listed none: then nothing is known to be refused.
+   */
+  readonly availableFields: ReadonlySet<string>;
 }
 
 /** Keeps the oldest window clear of Cloudflare's `notOlderThan` edge, which moves on while a long run proceeds. */
 export const NOT_OLDER_THAN_MARGIN = 10 * MINUTE;
 
-/** The range a run looks after: settled minutes only, never beyond what Cloudflare still serves. */
-export function retentionRange(now: number, settleMinutes: number, maxBackfillDays: number, limits: DatasetLimits): Window {
-  const to = floorMinute(now - settleMinutes * MINUTE);
+/**
+ * The range a run looks after: settled units only (a unit is complete `settleMinutes` after it ends), never beyond
+ * what Cloudflare still serves. `unit` is the dataset's grain: a minute, an hour or a day.
+ */
+export function retentionRange(now: number, settleMinutes: number, maxBackfillDays: number, limits: DatasetLimits, unit = MINUTE): Window {
+  const to = floorTo(now - settleMinutes * MINUTE, unit);
   const byConfig = to - maxBackfillDays * DAY;
-  const byCloudflare = floorMinute(now - limits.notOlderThanSeconds * 1000) + NOT_OLDER_THAN_MARGIN;
+  const byCloudflare = ceilTo(floorMinute(now - limits.notOlderThanSeconds * 1000) + NOT_OLDER_THAN_MARGIN, unit);
   return { from: Math.min(to, Math.max(byConfig, byCloudflare)), to };
 }
 
 /**
  * Minutes one window may span. A response with as many rows as `limit` might have been cut, so a window must hold
- * fewer minutes than `maxPageSize` (one row per minute per zone); it also may not exceed `maxDuration`.
+ * fewer expected rows than `maxPageSize` (`rowsPerUnit` per unit and owner); it also may not exceed `maxDuration`.
+ * Always a whole number of units.
  */
-export function maxWindowMinutes(limits: DatasetLimits): number {
-  return Math.max(1, Math.min(Math.floor(limits.maxDurationSeconds / 60), limits.maxPageSize - 1));
+export function maxWindowMinutes(limits: DatasetLimits, unit = MINUTE, rowsPerUnit = 1): number {
+  const unitMinutes = unit / MINUTE;
+  const byDuration = Math.floor(limits.maxDurationSeconds / 60 / unitMinutes);
+  const byPage = Math.floor((limits.maxPageSize - 1) / rowsPerUnit);
+  return Math.max(1, Math.min(byDuration, byPage)) * unitMinutes;
 }
 
-/** What to fetch in a run: the holes and the tail, plus the last `overlap` minutes before the newest stored one. */
-export function minutesToFetch(range: Window, missing: readonly Window[], newest: number | undefined, overlapMinutes: number): Window[] {
+/**
+ * What to fetch in a run: the holes and the tail, plus the last `overlap` minutes (rounded up to whole units) before
+ * the newest stored unit, where late data lands.
+ */
+export function minutesToFetch(range: Window, missing: readonly Window[], newest: number | undefined, overlapMinutes: number, unit = MINUTE): Window[] {
   const wanted = [...missing];
   if (newest !== undefined && overlapMinutes > 0) {
-    const end = newest + MINUTE;
-    wanted.push({ from: end - overlapMinutes * MINUTE, to: end });
+    const end = newest + unit;
+    wanted.push({ from: end - ceilTo(overlapMinutes * MINUTE, unit), to: end });
   }
   return mergeRanges(wanted.map((w) => clip(w, range)).filter((w) => w.from < w.to));
 }
@@ -64,14 +82,14 @@ export function splitWindows(ranges: readonly Window[], maxMinutes: number): Win
   return windows;
 }
 
-/** The complement of `present` (sorted minute starts) inside `range`, as ranges. */
-export function holes(range: Window, present: readonly number[]): Window[] {
+/** The complement of `present` (sorted unit starts) inside `range`, as ranges. */
+export function holes(range: Window, present: readonly number[], unit = MINUTE): Window[] {
   const gaps: Window[] = [];
   let cursor = range.from;
   for (const minute of present) {
     if (minute < cursor || minute >= range.to) continue;
     if (minute > cursor) gaps.push({ from: cursor, to: minute });
-    cursor = minute + MINUTE;
+    cursor = minute + unit;
   }
   if (cursor < range.to) gaps.push({ from: cursor, to: range.to });
   return gaps;
@@ -92,7 +110,7 @@ export interface Batch<Z> {
 export const ROWS_PER_REQUEST = 5_000;
 
 /** Groups zones that need the same window into requests, oldest window first. */
-export function batchByWindow<Z>(work: readonly { zone: Z; windows: readonly Window[] }[], maxZones: number): Batch<Z>[] {
+export function batchByWindow<Z>(work: readonly { zone: Z; windows: readonly Window[] }[], maxZones: number, unit = MINUTE, rowsPerUnit = 1): Batch<Z>[] {
   const groups = new Map<string, { window: Window; zones: Z[] }>();
   for (const { zone, windows } of work) {
     for (const window of windows) {
@@ -104,8 +122,8 @@ export function batchByWindow<Z>(work: readonly { zone: Z; windows: readonly Win
   }
   const batches: Batch<Z>[] = [];
   for (const { window, zones } of [...groups.values()].sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to)) {
-    const minutes = (window.to - window.from) / MINUTE;
-    const size = Math.max(1, Math.min(maxZones, Math.floor(ROWS_PER_REQUEST / minutes)));
+    const rows = ((window.to - window.from) / unit) * rowsPerUnit;
+    const size = Math.max(1, Math.min(maxZones, Math.floor(ROWS_PER_REQUEST / rows)));
     for (let i = 0; i < zones.length; i += size) batches.push({ window, zones: zones.slice(i, i + size) });
   }
   return batches;

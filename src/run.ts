@@ -1,48 +1,60 @@
 /**
- * One idempotent run: gate -> ensure the sink -> read each zone's limits -> find missing minutes -> fetch, flatten,
- * write window by window -> summary. The only place that orders these steps and decides the outcome; it never exits
- * the process (the CLI does).
+ * One idempotent run: gate -> ensure the sink -> read each zone's and account's limits -> decide which datasets run
+ * where -> find missing units -> fetch, flatten, write window by window -> summary. The only place that orders these
+ * steps and decides the outcome; it never exits the process (the CLI does). One dataset failing never stops the
+ * others: each owner x dataset gets its own report.
  */
-import type { Config, Zone } from "./config/types.js";
+import type { Config } from "./config/types.js";
 import { CloudflareError } from "./cloudflare/errors.js";
 import type { CloudflareClient } from "./cloudflare/client.js";
-import { MAX_ZONES_PER_QUERY, readZoneLimits, type ZoneLimits } from "./cloudflare/settings.js";
-import type { Window, ZoneDataset } from "./datasets/dataset.js";
+import { readLimits, type OwnerLimits } from "./cloudflare/settings.js";
+import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
+import { MAX_ZONES_PER_QUERY, ownerObjects, queryVariables } from "./datasets/query.js";
 import { askGate, type GateDecision } from "./gate.js";
 import type { Logger } from "./log.js";
-import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows, type Batch, type DatasetLimits } from "./plan.js";
+import { decide, type Decision } from "./matrix.js";
+import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows, type Batch } from "./plan.js";
 import type { Sink } from "./sinks/sink.js";
 import { iso, MINUTE } from "./time.js";
 import { Progress } from "./progress.js";
 
 export interface RunRequest {
-  /** `run` looks after missing minutes; `backfill` rewrites an explicit range. */
+  /** `run` looks after missing units; `backfill` rewrites an explicit range. */
   readonly mode: "run" | "backfill";
   readonly range?: Window;
   readonly dryRun: boolean;
   readonly now: number;
 }
 
-export interface ZoneReport {
-  zone: Zone;
-  dataset: string;
-  status: "ok" | "skipped" | "failed";
+/** One owner (zone or account) x dataset of a run. */
+export interface DatasetReport {
+  readonly owner: Owner;
+  readonly dataset: string;
+  /** `off`: not run here (plan, stand-in); `skipped`: access lost during the run; `failed`: an error, see `error`. */
+  status: "ok" | "off" | "skipped" | "failed";
   windows: number;
   documents: number;
+  /** Cloudflare queries (owners x nodes) spent on this owner and dataset, settings not included. */
+  queries: number;
+  /** Newest stored unit start after the run (epoch ms). */
   newest?: number;
+  /** Why it is off, skipped or failed; or what it ran without. */
   error?: string;
+  /** Planned work (dry run and `check`): units to fetch, windows, queries. */
+  planned?: { units: number; windows: number; queries: number; from?: number; to?: number };
 }
 
 export interface RunResult {
   readonly outcome: "completed" | "failed" | "not-active" | "stopped-by-gate";
   readonly gate: GateDecision;
-  readonly zones: ZoneReport[];
+  readonly reports: DatasetReport[];
   readonly windows: number;
   readonly requests: number;
   readonly queries: number;
   readonly documents: number;
   /** Documents re-sent after a 429 from Elasticsearch. */
   readonly bulkRetries: number;
+  readonly startedAt: number;
   readonly durationMs: number;
   readonly plan?: PlanReport;
 }
@@ -57,14 +69,15 @@ export interface RunDeps {
   readonly config: Config;
   readonly sink: Sink;
   readonly cloudflare: CloudflareClient;
-  readonly datasets: readonly ZoneDataset[];
+  /** The datasets this run considers (already narrowed by configuration). */
+  readonly datasets: readonly Dataset[];
   readonly log: Logger;
 }
 
-interface ZoneWork {
-  readonly zone: Zone;
-  readonly report: ZoneReport;
-  readonly limits: DatasetLimits;
+interface Work {
+  readonly decision: Decision;
+  readonly report: DatasetReport;
+  readonly windows: Window[];
 }
 
 export async function runExport(deps: RunDeps, request: RunRequest): Promise<RunResult> {
@@ -72,40 +85,65 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const { config, sink, cloudflare, log } = deps;
   const gate = await askGate(config.gate);
   log.info(`gate: ${gate.reason}`, { allowed: gate.allowed });
-  const base = { gate, windows: 0, documents: 0 };
-  if (!gate.allowed) {
-    return { ...base, outcome: "not-active", zones: [], requests: 0, queries: 0, bulkRetries: 0, durationMs: Date.now() - started };
-  }
+  const empty = { gate, reports: [], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, startedAt: started };
+  if (!gate.allowed) return { ...empty, outcome: "not-active", durationMs: Date.now() - started };
   if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
 
-  const limits = await readZoneLimits(cloudflare, config.cloudflare.zones, deps.datasets.map((d) => d.node));
-  const reports: ZoneReport[] = [];
-  let windows = 0;
-  let documents = 0;
-  let bulkRetries = 0;
+  const decisions = await decideAll(deps);
+  for (const d of decisions) {
+    if (!d.on && !d.quiet) log.warn(`skipping ${d.dataset.name} for ${d.owner.scope} ${d.owner.name} (${d.owner.id}): ${d.reason}`);
+    else if (d.on && d.reason) log.warn(`${d.dataset.name} for ${d.owner.scope} ${d.owner.name}: ${d.reason}`);
+  }
+  if (deps.datasets.some((d) => d.scope === "account") && config.cloudflare.accounts.length === 0 && config.datasets !== undefined) {
+    log.warn("account-scoped datasets were asked for, but no accounts are configured (CF_ACCOUNTS)");
+  }
+  const reports: DatasetReport[] = [];
+  const totals = { windows: 0, documents: 0, bulkRetries: 0, requests: 0, queries: 0 };
   let stopped = false;
   const planLines: string[] = [];
-  let planned = { requests: 0, queries: 0 };
 
   for (const dataset of deps.datasets) {
-    const work = await planDataset(deps, request, dataset, limits, reports);
-    const batches = batchByWindow(work.map((w) => ({ zone: w, windows: w.windows })), MAX_ZONES_PER_QUERY);
-    planned = { requests: planned.requests + batches.length, queries: planned.queries + batches.reduce((n, b) => n + b.zones.length, 0) };
-    for (const w of work) planLines.push(describeZonePlan(dataset.name, w.zone, w.windows));
+    const mine = decisions.filter((d) => d.dataset === dataset);
+    let work: Work[] = [];
+    try {
+      work = await planDataset(deps, request, mine, reports);
+    } catch (error) {
+      // Planning failed (e.g. the coverage search): this dataset is failed, the others go on.
+      for (const d of mine) if (d.on) reports.push(failedReport(d, `planning failed: ${(error as Error).message}`));
+      log.error(`${dataset.name}: planning failed: ${(error as Error).message}; the other datasets go on`);
+      continue;
+    }
+    const batches = batchesOf(dataset, work);
+    const cost = batches.reduce((n, b) => n + b.zones.length, 0);
+    totals.requests += batches.length;
+    totals.queries += cost;
+    for (const w of work) {
+      const units = w.windows.reduce((n, x) => n + (x.to - x.from) / dataset.unit, 0);
+      const queries = batches.reduce((n, b) => n + (b.zones.includes(w) ? 1 : 0), 0);
+      w.report.planned = { units, windows: w.windows.length, queries, ...(w.windows.length > 0 ? { from: w.windows[0]!.from, to: w.windows.at(-1)!.to } : {}) };
+      planLines.push(describePlan(dataset, w));
+    }
+    for (const d of mine) if (!d.on) planLines.push(`${dataset.name} ${d.owner.name}: off (${d.reason})`);
     if (request.dryRun || stopped) continue;
 
-    const progress = new Progress(log, `${dataset.name}`, batches.length);
-    const queue: Batch<ZoneWork>[] = [...batches];
+    const progress = new Progress(log, dataset.name, batches.length);
+    const queue: Batch<Work>[] = [...batches];
     while (queue.length > 0) {
       const batch = queue.shift()!;
-      // A zone that failed or lost access earlier in this run gets no later window: the next run heals it.
-      const zones = batch.zones.filter((z) => z.report.status === "ok");
-      if (zones.length === 0) continue;
-      const outcome = await fetchAndWrite(deps, dataset, { window: batch.window, zones });
+      // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
+      const owners = batch.zones.filter((w) => w.report.status === "ok");
+      if (owners.length === 0) continue;
+      let outcome: BatchOutcome;
+      try {
+        outcome = await fetchAndWrite(deps, dataset, { window: batch.window, zones: owners });
+      } catch (error) {
+        for (const w of owners) fail(w, log, `${dataset.name}: ${(error as Error).message}`);
+        continue;
+      }
       queue.unshift(...outcome.retry);
-      windows += outcome.windows;
-      documents += outcome.documents;
-      bulkRetries += outcome.retried;
+      totals.windows += outcome.windows;
+      totals.documents += outcome.documents;
+      totals.bulkRetries += outcome.retried;
       progress.step(outcome.documents);
       if (config.gate.uri) {
         const again = await askGate(config.gate);
@@ -119,69 +157,116 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     progress.done();
   }
 
-  const plan = request.dryRun ? { lines: planLines, ...planned } : undefined;
+  const plan = request.dryRun ? { lines: planLines, requests: totals.requests, queries: totals.queries } : undefined;
   const failed = reports.some((r) => r.status === "failed");
   return {
     outcome: stopped ? "stopped-by-gate" : failed ? "failed" : "completed",
     gate,
-    zones: reports,
-    windows,
+    reports,
+    windows: totals.windows,
     requests: cloudflare.requests(),
     queries: cloudflare.budget.total,
-    documents,
-    bulkRetries,
+    documents: totals.documents,
+    bulkRetries: totals.bulkRetries,
+    startedAt: started,
     durationMs: Date.now() - started,
     ...(plan ? { plan } : {}),
   };
 }
 
-/** Per zone: the windows to fetch for one dataset, within what Cloudflare allows for that zone. */
-async function planDataset(
-  deps: RunDeps,
-  request: RunRequest,
-  dataset: ZoneDataset,
-  limits: ZoneLimits,
-  reports: ZoneReport[],
-): Promise<(ZoneWork & { windows: Window[] })[]> {
+/** Reads the settings of every owner once per scope and decides every owner x dataset. */
+export async function decideAll(deps: Pick<RunDeps, "config" | "cloudflare" | "datasets">): Promise<Decision[]> {
+  const { config, cloudflare, datasets } = deps;
+  const decisions: Decision[] = [];
+  for (const scope of ["zone", "account"] as const) {
+    const mine = datasets.filter((d) => d.scope === scope);
+    const owners = ownersOf(config, scope);
+    if (mine.length === 0 || owners.length === 0) continue;
+    // Stand-ins need the settings of the node they stand in for, even when that dataset itself is not selected.
+    const nodes = [...new Set(mine.flatMap((d) => (d.standInFor ? [d.node, d.standInFor] : [d.node])))];
+    const limits: OwnerLimits = await readLimits(cloudflare, scope, owners, nodes);
+    for (const dataset of mine) {
+      for (const owner of owners) {
+        decisions.push(decide(dataset, owner, limits.get(owner.id), config.datasets?.includes(dataset.name as never) ?? false));
+      }
+    }
+  }
+  return decisions;
+}
+
+export function ownersOf(config: Config, scope: Scope): Owner[] {
+  const list = scope === "zone" ? config.cloudflare.zones : config.cloudflare.accounts;
+  return list.map((o) => ({ scope, id: o.id, name: o.name }));
+}
+
+function failedReport(d: Decision, error: string): DatasetReport {
+  return { owner: d.owner, dataset: d.dataset.name, status: "failed", windows: 0, documents: 0, queries: 0, error };
+}
+
+/** Per owner: the windows to fetch for one dataset, within what Cloudflare allows for that owner. */
+async function planDataset(deps: RunDeps, request: RunRequest, decisions: readonly Decision[], reports: DatasetReport[]): Promise<Work[]> {
   const { config, sink, log } = deps;
-  const work: (ZoneWork & { windows: Window[] })[] = [];
-  for (const zone of config.cloudflare.zones) {
-    const report: ZoneReport = { zone, dataset: dataset.name, status: "ok", windows: 0, documents: 0 };
+  const work: Work[] = [];
+  for (const decision of decisions) {
+    const { dataset, owner, limits } = decision;
+    const report: DatasetReport = { owner, dataset: dataset.name, status: "ok", windows: 0, documents: 0, queries: 0 };
     reports.push(report);
-    const zoneLimits: DatasetLimits | undefined = limits.get(zone.id)?.get(dataset.node);
-    if (!zoneLimits?.enabled) {
-      report.status = "skipped";
-      report.error = zoneLimits ? `the zone's plan does not include ${dataset.node}` : "Cloudflare returned no settings for this zone (check the zone id and the token's zones)";
-      log.warn(`skipping ${dataset.name} for zone ${zone.name} (${zone.id}): ${report.error}`);
+    if (!decision.on || !limits) {
+      report.status = "off";
+      report.error = decision.reason;
       continue;
     }
-    const allowed = retentionRange(request.now, config.window.settleMinutes, Number.POSITIVE_INFINITY, zoneLimits);
+    if (decision.reason) report.error = decision.reason;
+    const unit = dataset.unit;
+    const allowed = retentionRange(request.now, config.window.settleMinutes, Number.POSITIVE_INFINITY, limits, unit);
     let ranges: Window[];
     if (request.mode === "backfill" && request.range) {
-      const from = Math.max(request.range.from, allowed.from);
-      const to = Math.min(request.range.to, allowed.to);
+      const from = Math.max(Math.ceil(request.range.from / unit) * unit, allowed.from);
+      const to = Math.min(Math.floor(request.range.to / unit) * unit, allowed.to);
       if (from > request.range.from || to < request.range.to) {
         log.warn(
-          `zone ${zone.name}: backfill range cut to [${iso(from)}, ${iso(Math.max(from, to))}): Cloudflare keeps ${dataset.node} for ${zoneLimits.notOlderThanSeconds / 86400} days and the last ${config.window.settleMinutes} minutes are not settled`,
+          `${dataset.name} ${owner.name}: backfill range cut to [${iso(from)}, ${iso(Math.max(from, to))}): whole ${unitName(unit)}s only, Cloudflare keeps ${dataset.node} for ${limits.notOlderThanSeconds / 86400} days and the last ${config.window.settleMinutes} minutes are not settled`,
         );
       }
       ranges = from < to ? [{ from, to }] : [];
     } else {
-      const range = retentionRange(request.now, config.window.settleMinutes, config.window.maxBackfillDays, zoneLimits);
-      const coverage = await sink.coverage(dataset.name, zone.id, range);
+      // Minute datasets look back `maxBackfillDays`; hourly and daily ones as far as Cloudflare keeps them, so the
+      // first run brings long history (a year of days) at a small cost.
+      const days = unit === MINUTE ? config.window.maxBackfillDays : Number.POSITIVE_INFINITY;
+      const range = retentionRange(request.now, config.window.settleMinutes, days, limits, unit);
+      const coverage = await sink.coverage(dataset, owner, range);
       if (coverage.newest !== undefined) report.newest = coverage.newest;
-      ranges = minutesToFetch(range, coverage.missing, coverage.newest, config.window.overlapMinutes);
+      ranges = minutesToFetch(range, coverage.missing, coverage.newest, config.window.overlapMinutes, unit);
     }
-    const windows = splitWindows(ranges, maxWindowMinutes(zoneLimits));
-    work.push({ zone, report, limits: zoneLimits, windows });
+    const windows = splitWindows(ranges, maxWindowMinutes(limits, unit, dataset.rowsPerUnit));
+    work.push({ decision, report, windows });
   }
   return work;
 }
 
-function describeZonePlan(dataset: string, zone: Zone, windows: readonly Window[]): string {
-  const minutes = windows.reduce((n, w) => n + (w.to - w.from) / MINUTE, 0);
-  if (windows.length === 0) return `${dataset} ${zone.name} (${zone.id}): up to date`;
-  return `${dataset} ${zone.name} (${zone.id}): ${minutes} minutes in ${windows.length} windows, ${iso(windows[0]!.from)} .. ${iso(windows[windows.length - 1]!.to)}`;
+/** Requests for one dataset: same window and same query text (same refused fields) together, up to 10 zones or 1 account. */
+function batchesOf(dataset: Dataset, work: readonly Work[]): Batch<Work>[] {
+  const byQuery = new Map<string, Work[]>();
+  for (const w of work) {
+    const key = [...w.decision.omit].sort().join(",");
+    byQuery.set(key, [...(byQuery.get(key) ?? []), w]);
+  }
+  const perRequest = dataset.scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
+  const batches = [...byQuery.values()].flatMap((group) =>
+    batchByWindow(group.map((w) => ({ zone: w, windows: w.windows })), perRequest, dataset.unit, dataset.rowsPerUnit),
+  );
+  return batches.sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to);
+}
+
+const unitName = (unit: number): string => (unit === MINUTE ? "minute" : unit === 60 * MINUTE ? "hour" : "day");
+
+function describePlan(dataset: Dataset, w: Work): string {
+  const { owner } = w.decision;
+  const extra = w.report.error ? ` (${w.report.error})` : "";
+  const p = w.report.planned;
+  if (!p || p.windows === 0) return `${dataset.name} ${owner.name} (${owner.id}): on, up to date${extra}`;
+  return `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
+    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`;
 }
 
 interface BatchOutcome {
@@ -189,99 +274,98 @@ interface BatchOutcome {
   documents: number;
   /** Documents Elasticsearch pushed back with 429 and the bulk helper sent again. */
   retried: number;
-  /** Work to do again first: a zone dropped for lack of access, or a window cut in half because the page was full. */
-  retry: Batch<ZoneWork>[];
+  /** Work to do again first: an owner dropped for lack of access, or a window cut in half because the page was full. */
+  retry: Batch<Work>[];
 }
 
-async function fetchAndWrite(deps: RunDeps, dataset: ZoneDataset, batch: Batch<ZoneWork>): Promise<BatchOutcome> {
-  const { sink, cloudflare, log } = deps;
-  const { window, zones } = batch;
-  const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${zones.map((z) => z.zone.name).join(", ")}`;
+async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>): Promise<BatchOutcome> {
+  const { sink, cloudflare, log, config } = deps;
+  const { window, zones: owners } = batch;
+  const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
   // Windows are sized to hold fewer rows than the page, so a full page can only mean a cut answer.
-  const limit = Math.min(...zones.map((z) => z.limits.maxPageSize));
+  const limit = Math.min(...owners.map((w) => w.decision.limits!.maxPageSize));
+  for (const w of owners) w.report.queries++;
   let viewer: Record<string, unknown>;
   try {
     viewer = await cloudflare.viewer({
       context,
-      query: dataset.query,
-      variables: { zoneTags: zones.map((z) => z.zone.id), from: iso(window.from), to: iso(window.to), limit },
-      cost: zones.length,
+      query: dataset.query(owners[0]!.decision.omit),
+      variables: queryVariables(dataset.scope, owners.map((w) => w.decision.owner), window, dataset.timeType, limit),
+      cost: owners.length,
     });
   } catch (error) {
     if (!(error instanceof CloudflareError)) throw error;
-    const denied = zones.filter((z) => error.zoneIds.includes(z.zone.id));
-    if (error.kind === "access" && denied.length > 0 && denied.length < zones.length) {
-      for (const z of denied) skip(z, log, `no access to ${dataset.node}: ${error.message}`);
-      return { windows: 0, documents: 0, retried: 0, retry: [{ window, zones: zones.filter((z) => !denied.includes(z)) }] };
+    const denied = owners.filter((w) => error.zoneIds.includes(w.decision.owner.id));
+    if (error.kind === "access" && denied.length > 0 && denied.length < owners.length) {
+      for (const w of denied) skip(w, log, `no access to ${dataset.node}: ${error.message}`);
+      return { windows: 0, documents: 0, retried: 0, retry: [{ window, zones: owners.filter((w) => !denied.includes(w)) }] };
     }
-    for (const z of zones) {
-      if (error.kind === "access") skip(z, log, error.message);
-      else fail(z, log, error.message);
+    for (const w of owners) {
+      if (error.kind === "access") skip(w, log, error.message);
+      else fail(w, log, error.message);
     }
     return { windows: 0, documents: 0, retried: 0, retry: [] };
   }
 
   const outcome: BatchOutcome = { windows: 0, documents: 0, retried: 0, retry: [] };
-  const answered = new Map<string, unknown>();
-  for (const zoneObject of Array.isArray(viewer.zones) ? viewer.zones : []) {
-    const tag = (zoneObject as { zoneTag?: unknown } | null)?.zoneTag;
-    if (typeof tag === "string") answered.set(tag, zoneObject);
-  }
-  const full: ZoneWork[] = [];
-  for (const z of zones) {
-    const zoneObject = answered.get(z.zone.id);
-    if (zoneObject === undefined) {
-      fail(z, log, `${context}: Cloudflare's answer has no entry for zone ${z.zone.id}; nothing written for it`);
+  const answered = ownerObjects(dataset.scope, viewer);
+  const full: Work[] = [];
+  for (const w of owners) {
+    const { owner } = w.decision;
+    const ownerObject = answered.get(owner.id);
+    if (ownerObject === undefined) {
+      fail(w, log, `${context}: Cloudflare's answer has no entry for ${owner.scope} ${owner.id}; nothing written for it`);
       continue;
     }
     let flattened;
     try {
-      const rows = dataset.rowsOf(zoneObject);
+      const rows = dataset.rowsOf(ownerObject);
       if (rows.length >= limit) {
-        full.push(z);
+        full.push(w);
         continue;
       }
-      flattened = dataset.flatten(rows, z.zone, window);
+      flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN });
     } catch (error) {
-      fail(z, log, `${context}: ${(error as Error).message}`);
+      fail(w, log, `${context}: ${(error as Error).message}`);
       continue;
     }
     let written;
     try {
-      written = await sink.write({ dataset: dataset.name, zoneId: z.zone.id, window, ...flattened });
+      written = await sink.write({ dataset: dataset.name, ownerId: owner.id, window, ...flattened });
     } catch (error) {
-      fail(z, log, `${context}: ${(error as Error).message}; later windows of this zone are left for the next run`);
+      fail(w, log, `${context}: ${(error as Error).message}; later windows of this ${owner.scope} are left for the next run`);
       continue;
     }
     if (written.failed > 0) {
-      fail(z, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this zone are left for the next run`);
+      fail(w, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this ${owner.scope} are left for the next run`);
       continue;
     }
     outcome.retried += written.retried;
-    z.report.windows++;
-    z.report.documents += written.written;
-    z.report.newest = Math.max(z.report.newest ?? 0, window.to - MINUTE);
+    w.report.windows++;
+    w.report.documents += written.written;
+    w.report.newest = Math.max(w.report.newest ?? 0, window.to - dataset.unit);
     outcome.windows++;
     outcome.documents += written.written;
   }
   if (full.length > 0) {
     // As many rows as the limit means the answer may have been cut: never trust it, ask for halves.
-    const middle = window.from + Math.max(1, Math.floor((window.to - window.from) / MINUTE / 2)) * MINUTE;
+    const units = (window.to - window.from) / dataset.unit;
+    const middle = window.from + Math.max(1, Math.floor(units / 2)) * dataset.unit;
     log.warn(`${context}: a full page (${limit} rows) may be truncated; splitting the window`);
     if (middle < window.to) outcome.retry.push({ window: { from: window.from, to: middle }, zones: full }, { window: { from: middle, to: window.to }, zones: full });
-    else for (const z of full) fail(z, log, `${context}: one minute fills a whole page; cannot split further`);
+    else for (const w of full) fail(w, log, `${context}: one ${unitName(dataset.unit)} fills a whole page; cannot split further`);
   }
   return outcome;
 }
 
-function skip(z: ZoneWork, log: Logger, why: string): void {
-  z.report.status = "skipped";
-  z.report.error = why;
-  log.warn(`skipping zone ${z.zone.name}: ${why}`);
+function skip(w: Work, log: Logger, why: string): void {
+  w.report.status = "skipped";
+  w.report.error = why;
+  log.warn(`skipping ${w.decision.owner.scope} ${w.decision.owner.name}: ${why}`);
 }
 
-function fail(z: ZoneWork, log: Logger, why: string): void {
-  z.report.status = "failed";
-  z.report.error = why;
+function fail(w: Work, log: Logger, why: string): void {
+  w.report.status = "failed";
+  w.report.error = why;
   log.error(why);
 }

@@ -1,26 +1,29 @@
 /**
- * Proves the stored figures: for each zone and hour, the sums of the stored minutes against Cloudflare's own hourly
- * rollup, and for each minute, every breakdown against the minute's total. Read-only on both sides.
+ * Proves the stored figures: for each zone and rollup unit (an hour for minutes, a day for hours), the sums of the
+ * stored units against Cloudflare's own coarser rollup, and for each stored unit, every breakdown against its total.
+ * Read-only on both sides.
  */
 import type { Client } from "@elastic/elasticsearch";
-import type { Zone } from "./config/types.js";
 import type { CloudflareClient } from "./cloudflare/client.js";
-import type { Window, ZoneDataset } from "./datasets/dataset.js";
+import type { Dataset, Owner, Window } from "./datasets/dataset.js";
+import { timeVariable } from "./datasets/query.js";
 import { asArray } from "./datasets/shape.js";
 import { indexPattern } from "./sinks/index-names.js";
-import { DAY, HOUR, iso } from "./time.js";
+import { DAY, HOUR, MINUTE } from "./time.js";
 
 export interface HourResult {
-  readonly zone: Zone;
+  readonly zone: Owner;
+  /** Start of the rollup unit (an hour, or a day for the hourly dataset). */
   readonly hour: number;
-  /** Minutes of the hour with a stored total document (60 when complete). */
+  /** Units of the rollup unit with a stored total document (60 minutes an hour, 24 hours a day when complete). */
   readonly storedMinutes: number;
+  readonly expectedUnits: number;
   readonly metrics: readonly { metric: string; stored: number; cloudflare: number }[];
   readonly ok: boolean;
 }
 
 export interface BreakdownMismatch {
-  readonly zone: Zone;
+  readonly zone: Owner;
   readonly minute: number;
   readonly breakdown: string;
   readonly metric: string;
@@ -37,12 +40,12 @@ export interface VerifyResult {
 interface Deps {
   readonly es: Client;
   readonly cloudflare: CloudflareClient;
-  readonly dataset: ZoneDataset;
+  readonly dataset: Dataset;
   readonly indexPrefix: string;
 }
 
-/** Compares whole hours inside `range`; the caller makes sure the range holds at least one. */
-export async function verify(deps: Deps, zones: readonly Zone[], range: Window): Promise<VerifyResult> {
+/** Compares whole rollup units inside `range`; the caller makes sure the range holds at least one. */
+export async function verify(deps: Deps, zones: readonly Owner[], range: Window): Promise<VerifyResult> {
   const hours: HourResult[] = [];
   const breakdownMismatches: BreakdownMismatch[] = [];
   let minutesChecked = 0;
@@ -50,9 +53,10 @@ export async function verify(deps: Deps, zones: readonly Zone[], range: Window):
   await deps.es.indices.refresh({ index: indexPattern(deps.indexPrefix, deps.dataset.name), allow_no_indices: true, ignore_unavailable: true });
   for (const zone of zones) {
     hours.push(...(await compareHours(deps, zone, range)));
-    // A day at a time keeps the minute x breakdown aggregation well below Elasticsearch's bucket limit.
-    for (let from = range.from; from < range.to; from += DAY) {
-      const chunk = { from, to: Math.min(from + DAY, range.to) };
+    // About 1,440 units at a time keeps the unit x breakdown aggregation well below Elasticsearch's bucket limit.
+    const step = deps.dataset.unit * 1440;
+    for (let from = range.from; from < range.to; from += step) {
+      const chunk = { from, to: Math.min(from + step, range.to) };
       const checked = await checkBreakdowns(deps, zone, chunk);
       minutesChecked += checked.minutes;
       breakdownMismatches.push(...checked.mismatches);
@@ -61,20 +65,22 @@ export async function verify(deps: Deps, zones: readonly Zone[], range: Window):
   return { hours, minutesChecked, breakdownMismatches };
 }
 
-async function compareHours(deps: Deps, zone: Zone, range: Window): Promise<HourResult[]> {
+async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<HourResult[]> {
   const rollup = deps.dataset.rollup;
   if (!rollup) return [];
   const cloudflare = new Map<number, Record<string, number>>();
-  for (let from = range.from; from < range.to; from += 7 * DAY) {
-    const to = Math.min(from + 7 * DAY, range.to);
+  // Seven hourly or 30 daily rows per query stay far inside any window Cloudflare allows.
+  const step = rollup.unit === HOUR ? 7 * DAY : 30 * DAY;
+  for (let from = range.from; from < range.to; from += step) {
+    const to = Math.min(from + step, range.to);
     const viewer = await deps.cloudflare.viewer({
-      context: `${rollup.node} for ${zone.name} [${iso(from)}, ${iso(to)})`,
+      context: `${rollup.node} for ${zone.name} [${timeVariable(from, rollup.timeType)}, ${timeVariable(to, rollup.timeType)})`,
       query: rollup.query,
-      variables: { zoneTag: zone.id, from: iso(from), to: iso(to), limit: 10_000 },
+      variables: { zoneTag: zone.id, from: timeVariable(from, rollup.timeType), to: timeVariable(to, rollup.timeType), limit: 10_000 },
       cost: 1,
     });
     for (const zoneObject of asArray(viewer.zones, "viewer.zones")) {
-      for (const [hour, sums] of rollup.hours(zoneObject)) cloudflare.set(hour, sums);
+      for (const [start, sums] of rollup.rows(zoneObject)) cloudflare.set(start, sums);
     }
   }
   const response = await deps.es.search({
@@ -85,7 +91,7 @@ async function compareHours(deps: Deps, zone: Zone, range: Window): Promise<Hour
     query: totalsOf(deps.dataset.name, zone, range),
     aggs: {
       hours: {
-        date_histogram: { field: "@timestamp", fixed_interval: "1h", min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
+        date_histogram: { field: "@timestamp", fixed_interval: rollup.unit === HOUR ? "1h" : "1d", min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
         aggs: Object.fromEntries(rollup.metrics.map((m) => [m, { sum: { field: `cloudflare.${m}` } }])),
       },
     },
@@ -93,19 +99,22 @@ async function compareHours(deps: Deps, zone: Zone, range: Window): Promise<Hour
   const buckets = (response.aggregations as { hours?: { buckets: ({ key: number; doc_count: number } & Record<string, { value: number }>)[] } } | undefined)?.hours?.buckets ?? [];
   const stored = new Map(buckets.map((b) => [b.key, b]));
   const results: HourResult[] = [];
-  for (let hour = range.from; hour < range.to; hour += HOUR) {
+  const expectedUnits = rollup.unit / deps.dataset.unit;
+  for (let hour = range.from; hour < range.to; hour += rollup.unit) {
     const s = stored.get(hour);
     const cf = cloudflare.get(hour) ?? {};
     const metrics = rollup.metrics.map((metric) => ({ metric, stored: Math.round(s?.[metric]?.value ?? 0), cloudflare: cf[metric] ?? 0 }));
     const storedMinutes = s?.doc_count ?? 0;
-    results.push({ zone, hour, storedMinutes, metrics, ok: storedMinutes === 60 && metrics.every((m) => m.stored === m.cloudflare) });
+    results.push({ zone, hour, storedMinutes, expectedUnits, metrics, ok: storedMinutes === expectedUnits && metrics.every((m) => m.stored === m.cloudflare) });
   }
   return results;
 }
 
-async function checkBreakdowns(deps: Deps, zone: Zone, range: Window): Promise<{ minutes: number; mismatches: BreakdownMismatch[] }> {
+async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<{ minutes: number; mismatches: BreakdownMismatch[] }> {
   const checks = deps.dataset.breakdownChecks;
   const metrics = [...new Set(checks.flatMap((c) => c.metrics.flatMap((m) => [m.entry, m.total])))];
+  // Field names hold dots; aggregation names are kept plain.
+  const aggName = (field: string): string => `m${metrics.indexOf(field)}`;
   const response = await deps.es.search({
     index: indexPattern(deps.indexPrefix, deps.dataset.name),
     allow_no_indices: true,
@@ -114,11 +123,11 @@ async function checkBreakdowns(deps: Deps, zone: Zone, range: Window): Promise<{
     query: { bool: { filter: [...filtersOf(deps.dataset.name, zone, range)] } },
     aggs: {
       minutes: {
-        date_histogram: { field: "@timestamp", fixed_interval: "1m", min_doc_count: 1 },
+        date_histogram: { field: "@timestamp", fixed_interval: deps.dataset.unit === MINUTE ? "1m" : deps.dataset.unit === HOUR ? "1h" : "1d", min_doc_count: 1 },
         aggs: {
           breakdowns: {
             terms: { field: "cloudflare.breakdown", size: 100 },
-            aggs: Object.fromEntries(metrics.map((m) => [m, { sum: { field: `cloudflare.${m}` } }])),
+            aggs: Object.fromEntries(metrics.map((m) => [aggName(m), { sum: { field: m } }])),
           },
         },
       },
@@ -136,8 +145,9 @@ async function checkBreakdowns(deps: Deps, zone: Zone, range: Window): Promise<{
     for (const check of checks) {
       const entries = byName.get(check.breakdown);
       for (const { entry, total: of } of check.metrics) {
-        const sum = Math.round(entries?.[entry]?.value ?? 0);
-        const expected = Math.round(total[of]?.value ?? 0);
+        // Float sums (GB-seconds) are compared to six decimals, counts exactly.
+        const sum = Math.round((entries?.[aggName(entry)]?.value ?? 0) * 1e6) / 1e6;
+        const expected = Math.round((total[aggName(of)]?.value ?? 0) * 1e6) / 1e6;
         if (sum !== expected) mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
       }
     }
@@ -145,20 +155,20 @@ async function checkBreakdowns(deps: Deps, zone: Zone, range: Window): Promise<{
   return { minutes: checked, mismatches };
 }
 
-function filtersOf(dataset: string, zone: Zone, range: Window): object[] {
+function filtersOf(dataset: string, zone: Owner, range: Window): object[] {
   return [
     { term: { "cloudflare.dataset": dataset } },
-    { term: { "cloudflare.zone.id": zone.id } },
+    { term: { [zone.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: zone.id } },
     { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
   ];
 }
 
-function totalsOf(dataset: string, zone: Zone, range: Window): object {
+function totalsOf(dataset: string, zone: Owner, range: Window): object {
   return { bool: { filter: [...filtersOf(dataset, zone, range), { term: { "cloudflare.breakdown": "total" } }] } };
 }
 
-/** Whole hours inside a range: verification compares with an hourly rollup. */
-export function wholeHours(range: Window): Window {
-  return { from: Math.ceil(range.from / HOUR) * HOUR, to: Math.floor(range.to / HOUR) * HOUR };
+/** Whole units (hours, days) inside a range: verification compares with a coarser rollup. */
+export function wholeHours(range: Window, unit = HOUR): Window {
+  return { from: Math.ceil(range.from / unit) * unit, to: Math.floor(range.to / unit) * unit };
 }
 

@@ -1,7 +1,13 @@
-/** `check`: one line per prerequisite (config, Cloudflare, each zone's limits, Elasticsearch, ILM, privileges). */
+/**
+ * `check`: one line per prerequisite (config, Cloudflare, the zone x dataset matrix with each one's limits,
+ * Elasticsearch, ILM, privileges).
+ */
 import { CloudflareError } from "../cloudflare/errors.js";
-import { readZoneLimits } from "../cloudflare/settings.js";
-import { zoneDatasets } from "../datasets/index.js";
+import { datasets } from "../datasets/index.js";
+import { selectDatasets } from "../matrix.js";
+import { maxWindowMinutes } from "../plan.js";
+import { decideAll } from "../run.js";
+import { DAY, MINUTE } from "../time.js";
 import { EXIT } from "../errors.js";
 import { askGate } from "../gate.js";
 import { ilmAvailable } from "../sinks/elasticsearch/bootstrap.js";
@@ -13,7 +19,7 @@ type Line = { ok: boolean | "info"; text: string };
 export async function checkCommand(flags: Record<string, unknown>, io: Io): Promise<number> {
   const ctx = createContext(flags, io);
   const { config } = ctx;
-  const lines: Line[] = [{ ok: true, text: `configuration valid: ${config.cloudflare.zones.length} zones, Cloudflare ${config.cloudflare.apiUrl}` }];
+  const lines: Line[] = [{ ok: true, text: `configuration valid: ${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts, Cloudflare ${config.cloudflare.apiUrl}` }];
   const print = (line: Line): void => {
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
   };
@@ -28,21 +34,35 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
     add({ ok: gate.allowed ? true : "info", text: `gate: ${gate.reason}${gate.allowed ? "" : " (runs here would exit 0 without work)"}` });
   }
 
-  const nodes = zoneDatasets.map((d) => d.node);
   try {
-    const limits = await readZoneLimits(createCloudflare(ctx), config.cloudflare.zones, nodes);
+    const chosen = selectDatasets(datasets, config.datasets);
+    const decisions = await decideAll({ config, cloudflare: createCloudflare(ctx), datasets: chosen });
     add({ ok: true, text: "Cloudflare reachable and credentials accepted" });
-    for (const zone of config.cloudflare.zones) {
-      for (const node of nodes) {
-        const l = limits.get(zone.id)?.get(node);
-        if (!l) add({ ok: false, text: `zone ${zone.name} (${zone.id}): no settings returned; is the zone id right and covered by the token?` });
-        else
-          add({
-            ok: l.enabled ? true : "info",
-            text: `zone ${zone.name} ${node}: ${l.enabled ? "enabled" : "not enabled on this plan (will be skipped)"}, maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s (${(l.notOlderThanSeconds / 86400).toFixed(1)} d), maxPageSize ${l.maxPageSize}`,
-          });
+    let steady = 0;
+    for (const d of decisions) {
+      const where = `${d.owner.scope} ${d.owner.name} ${d.dataset.name}`;
+      if (!d.limits && !d.on) {
+        add({ ok: false, text: `${where}: ${d.reason}` });
+        continue;
       }
+      if (!d.on) {
+        add({ ok: "info", text: `${where}: off, ${d.reason}` });
+        continue;
+      }
+      const l = d.limits!;
+      // Depth: minute datasets look back MAX_BACKFILL_DAYS at most, coarser ones as far as Cloudflare keeps them.
+      const days = Math.min(l.notOlderThanSeconds / 86400, d.dataset.unit === MINUTE ? config.window.maxBackfillDays : Number.POSITIVE_INFINITY);
+      const windowMinutes = maxWindowMinutes(l, d.dataset.unit, d.dataset.rowsPerUnit);
+      const firstRun = Math.ceil((days * DAY) / (windowMinutes * MINUTE));
+      steady++;
+      add({
+        ok: true,
+        text: `${where}: on${d.reason ? ` (${d.reason})` : ""}, ${d.dataset.sampled ? "sampled" : "exact"}, depth ${days.toFixed(1)} d, windows of ${formatMinutes(windowMinutes)}, ` +
+          `first run about ${firstRun} queries, then 1 per run`,
+      });
     }
+    const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
+    add({ ok: "info", text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes)` });
   } catch (error) {
     add({ ok: false, text: error instanceof CloudflareError ? `Cloudflare: ${error.message}` : `Cloudflare: ${String(error)}` });
   }
@@ -83,4 +103,8 @@ async function privileges(es: ReturnType<typeof createElasticsearchClient>, pref
     if (/security.*(not enabled|disabled)|no handler found|400/i.test(text)) return { ok: "info", text: "security is off on this cluster: privileges not checked" };
     return { ok: false, text: `privileges: ${text}` };
   }
+}
+
+function formatMinutes(minutes: number): string {
+  return minutes % 1440 === 0 ? `${minutes / 1440} d` : minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }

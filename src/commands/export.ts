@@ -1,9 +1,12 @@
 /** `run` and `backfill`: the same pipeline, one looking after missing minutes, the other rewriting a given range. */
 import { resolve } from "node:path";
 import { startSimulator } from "../../simulator/index.js";
-import { zoneDatasets } from "../datasets/index.js";
+import { datasets } from "../datasets/index.js";
+import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
 import { runExport, type RunResult } from "../run.js";
+import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
+import type { Sink } from "../sinks/sink.js";
 import { parseInstant } from "../time.js";
 import { closeContext, createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
 
@@ -27,15 +30,30 @@ export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
   try {
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined);
-    ctx.log.info(`${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones -> ${sink.description}`);
+    const chosen = selectDatasets(datasets, ctx.config.datasets);
+    ctx.log.info(`${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`);
     const result = await runExport(
-      { config: ctx.config, sink, cloudflare: createCloudflare(ctx), datasets: zoneDatasets, log: ctx.log },
+      { config: ctx.config, sink, cloudflare: createCloudflare(ctx), datasets: chosen, log: ctx.log },
       { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
     );
     report(ctx, result, args.dryRun);
-    return result.outcome === "failed" ? EXIT.failed : EXIT.ok;
+    const exitCode = result.outcome === "failed" ? EXIT.failed : EXIT.ok;
+    if (!args.dryRun) await recordRun(ctx, sink, { result, command: args.mode, exitCode, config: ctx.config, endedAt: Date.now() });
+    return exitCode;
   } finally {
     await closeContext(ctx);
+  }
+}
+
+/**
+ * The run's own record. Losing it must not turn a good run into a failed one (and a passive environment may not
+ * reach the cluster at all), so a failure here is a warning, not an exit code.
+ */
+async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promise<void> {
+  try {
+    await sink.record(runDocuments(input));
+  } catch (error) {
+    ctx.log.warn(`the run record could not be written: ${(error as Error).message}`);
   }
 }
 
@@ -62,15 +80,18 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
       ].join("\n"),
     );
   }
-  for (const z of result.zones) {
-    const line = `${z.dataset} ${z.zone.name}: ${z.status}, ${z.windows} windows, ${z.documents} documents` +
-      (z.newest !== undefined ? `, newest minute ${new Date(z.newest).toISOString()}` : "") + (z.error ? ` (${z.error})` : "");
-    if (z.status === "failed") log.error(line);
+  for (const r of result.reports) {
+    if (r.status === "off") continue; // said once when deciding; the plan lists them
+    const line = `${r.dataset} ${r.owner.name}: ${r.status}, ${r.windows} windows, ${r.documents} documents, ${r.queries} queries` +
+      (r.newest !== undefined ? `, newest ${new Date(r.newest).toISOString()}` : "") + (r.error ? ` (${r.error})` : "");
+    if (r.status === "failed") log.error(line);
     else if (!dryRun) log.info(line);
   }
-  const count = (s: string): number => result.zones.filter((z) => z.status === s).length;
+  const count = (s: string): number => result.reports.filter((r) => r.status === s).length;
+  const failedDatasets = [...new Set(result.reports.filter((r) => r.status === "failed").map((r) => r.dataset))];
   log.info(
-    `${result.outcome}: ${result.zones.length} zone datasets (${count("ok")} ok, ${count("skipped")} skipped, ${count("failed")} failed), ` +
+    `${result.outcome}: ${result.reports.length} zone/account datasets (${count("ok")} ok, ${count("off")} off, ${count("skipped")} skipped, ${count("failed")} failed` +
+      (failedDatasets.length > 0 ? `: ${failedDatasets.join(", ")}` : "") + "), " +
       `${result.windows} windows, ${result.requests} Cloudflare requests / ${result.queries} queries, ${result.documents} documents written` +
       (result.bulkRetries > 0 ? ` (${result.bulkRetries} re-sent after Elasticsearch answered 429)` : "") +
       ", " +
@@ -78,6 +99,13 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
     {
       summary: {
         outcome: result.outcome,
+        datasets: Object.fromEntries(
+          [...new Set(result.reports.map((r) => r.dataset))].map((name) => {
+            const mine = result.reports.filter((r) => r.dataset === name);
+            const status = mine.some((r) => r.status === "failed") ? "failed" : mine.some((r) => r.status === "ok") ? "ok" : mine.some((r) => r.status === "skipped") ? "skipped" : "off";
+            return [name, { status, documents: mine.reduce((n, r) => n + r.documents, 0), queries: mine.reduce((n, r) => n + r.queries, 0) }];
+          }),
+        ),
         windows: result.windows,
         requests: result.requests,
         queries: result.queries,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 /** The unit every sink writes: one flat Cloudflare figure set for one zone, minute and breakdown entry. */
 
-export type FieldValue = string | number;
+export type FieldValue = string | number | boolean;
 
 export interface ExportDocument {
   /** Deterministic: the same minute, zone, breakdown and key always give the same id, so rewrites replace. */

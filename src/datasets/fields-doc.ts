@@ -1,18 +1,32 @@
 /** docs/fields.md, generated from the declarations (`npm run fields`); a test fails when the file is stale. */
-import type { ZoneDataset } from "./dataset.js";
+import type { Dataset } from "./dataset.js";
 import { commonFields, mergeFields } from "./fields.js";
+import { HOUR, MINUTE } from "../time.js";
+import { runFields } from "../runs/run-document.js";
 
-export function renderFieldsDoc(datasets: readonly ZoneDataset[]): string {
+const unitName = (unit: number): string => (unit === MINUTE ? "minute" : unit === HOUR ? "hour" : "UTC day");
+
+export function renderFieldsDoc(datasets: readonly Dataset[]): string {
   const row = (f: { name: string; type: string; description: string }) => `| \`${f.name}\` | ${f.type} | ${f.description} |`;
   const lines = [
     "# Document fields",
     "",
     "<!-- Generated from the field declarations in src/datasets by `npm run fields`. Do not edit by hand. -->",
     "",
-    "Every document is one zone's figures for one minute: either the minute's `total`, or one entry of one of",
-    "Cloudflare's breakdown maps. The mapping is `dynamic: strict`: a field not listed here is refused.",
-    "Metrics are the absolute values Cloudflare reports for that minute, so a sum over any range is that range's total",
-    "(except `uniques`, which count distinct visitors per minute and do not add up).",
+    "Every document is one zone's (or account's) figures for one minute, hour or day: either that unit's `total`, or",
+    "one entry of one of its breakdowns. Each dataset has its own indices (`<prefix>-<dataset>-<period>`) and a",
+    "`dynamic: strict` mapping: a field not listed here is refused.",
+    "Metrics are the absolute values Cloudflare reports for that unit, so a sum over any range is that range's total,",
+    "except where a field says it is not additive (`uniques`, averages, quantiles, R2 storage levels).",
+    "",
+    "A `total` exists for every unit that was fetched, with zeros where Cloudflare had nothing: missing units are",
+    "found from the totals alone. Sampled (Adaptive) datasets carry `cloudflare.sampled: true` on every document.",
+    "Capped breakdowns keep the top `CF_TOP_N` entries (default 100) per unit, ranked by their main count, and sum the",
+    "rest into one entry with `cloudflare.key: __other__`, so entries still add up to the total.",
+    "",
+    "| dataset | Cloudflare node | scope | unit | figures |",
+    "|---|---|---|---|---|",
+    ...datasets.map((d) => `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} |`),
     "",
     "## Fields on every document",
     "",
@@ -26,18 +40,30 @@ export function renderFieldsDoc(datasets: readonly ZoneDataset[]): string {
       "",
       `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
       "",
+      `${dataset.description} One \`total\` per ${dataset.scope} and ${unitName(dataset.unit)}.` +
+        (dataset.standInFor ? ` Runs only where \`${dataset.standInFor}\` is not available, unless named in \`datasets\`.` : ""),
+      "",
       "| field | type | meaning |",
       "|---|---|---|",
       ...own.map(row),
       "",
-      "Breakdowns (`cloudflare.breakdown`) and how their entries add up to the minute's total:",
+      `Breakdowns (\`cloudflare.breakdown\`) and how their entries add up to the ${unitName(dataset.unit)}'s total:`,
       "",
       "| breakdown | adds up to |",
       "|---|---|",
-      ...dataset.breakdownChecks.map(
-        (c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`cloudflare.${m.entry}\` = total's \`cloudflare.${m.total}\``).join("; ")} |`,
-      ),
+      ...dataset.breakdownChecks.map((c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`${m.entry}\` = total's \`${m.total}\``).join("; ")} |`),
     );
   }
+  lines.push(
+    "",
+    "## Run records (`<prefix>-runs-<period>`)",
+    "",
+    "Every `run` and `backfill` (not `--dry-run`) writes one `run` document and one `dataset` document per zone (or",
+    "account) and dataset, for the exporter-health dashboard and the alert rules (docs/alerting.md).",
+    "",
+    "| field | type | meaning |",
+    "|---|---|---|",
+    ...runFields.map(row),
+  );
   return `${lines.join("\n")}\n`;
 }

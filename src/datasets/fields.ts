@@ -17,8 +17,10 @@ export interface FieldDecl {
 export const commonFields: readonly FieldDecl[] = [
   { name: "@timestamp", type: "date", description: "Start of the minute (UTC) the figures belong to; never the time of the run." },
   { name: "cloudflare.dataset", type: "keyword", description: "Which Cloudflare dataset the document comes from, e.g. `http_requests`." },
-  { name: "cloudflare.zone.id", type: "keyword", description: "Cloudflare zone tag." },
+  { name: "cloudflare.zone.id", type: "keyword", description: "Cloudflare zone tag (zone-scoped datasets)." },
   { name: "cloudflare.zone.name", type: "keyword", description: "Zone name as configured (`CF_ZONES` or the config file)." },
+  { name: "cloudflare.account.id", type: "keyword", description: "Cloudflare account tag (account-scoped datasets: Workers, R2, Logpush)." },
+  { name: "cloudflare.account.name", type: "keyword", description: "Account name as configured (`CF_ACCOUNTS` or the config file)." },
   {
     name: "cloudflare.breakdown",
     type: "keyword",
@@ -28,6 +30,29 @@ export const commonFields: readonly FieldDecl[] = [
     name: "cloudflare.key",
     type: "keyword",
     description: "The map entry's key as Cloudflare gives it (country code, status code, content type, ...). Absent on `total` documents.",
+  },
+];
+
+/** Fields of the sampled ("Adaptive") datasets, whose figures are Cloudflare's estimates, not exact counts. */
+export const samplingFields: readonly FieldDecl[] = [
+  {
+    name: "cloudflare.sampled",
+    type: "boolean",
+    description: "`true` on every document of a sampled (Adaptive) dataset: the figures are Cloudflare's extrapolated estimates.",
+  },
+  {
+    name: "cloudflare.sample_interval",
+    type: "double",
+    description: "Cloudflare's average sample interval for the figures (1 = every event counted, 10 = one in ten). On `total`: the largest of the minute's entries.",
+  },
+];
+
+/** Fields of breakdowns capped to the top N entries per minute (`CF_TOP_N`). */
+export const cappedFields: readonly FieldDecl[] = [
+  {
+    name: "cloudflare.other_entries",
+    type: "long",
+    description: "On the `__other__` entry of a capped breakdown: how many entries beyond the top N it sums up.",
   },
 ];
 

@@ -41,6 +41,21 @@ export function asMinute(value: unknown, what: string): number {
   return ms;
 }
 
+/** A timestamp aligned to `unit` ms (a minute, an hour, a day); `what` names the field for the error. */
+export function asUnitStart(value: unknown, unit: number, what: string): number {
+  const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms % unit !== 0) {
+    throw new MalformedResponseError(`${what}: expected a timestamp aligned to ${unit / 60_000} minutes, got ${describe(value)}`);
+  }
+  return ms;
+}
+
+/** Any finite number (averages, quantiles, GB-seconds). */
+export function asNumber(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new MalformedResponseError(`${what}: expected a number, got ${describe(value)}`);
+  return value;
+}
+
 function describe(value: unknown): string {
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 80)}...` : text;

@@ -5,16 +5,15 @@
  * that would claim minutes as stored. What is stored is read back from the file names.
  */
 import { createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import type { ElasticsearchConfig } from "../config/types.js";
-import type { Window, ZoneDataset } from "../datasets/dataset.js";
-import { toSource } from "../datasets/document.js";
+import type { Dataset, Owner, Window } from "../datasets/dataset.js";
+import { toSource, type ExportDocument } from "../datasets/document.js";
 import { mergeFields } from "../datasets/fields.js";
 import { holes, mergeRanges } from "../plan.js";
-import { MINUTE } from "../time.js";
 import { indexNamer, indexPattern } from "./index-names.js";
 import { mappingProperties } from "./mapping.js";
 import type { Coverage, Sink, WriteBatch, WriteOutcome } from "./sink.js";
@@ -24,11 +23,11 @@ const unstamp = (text: string): number => Date.parse(text.replace(/^(\d{4})(\d\d
 const FILE = /^(\d{8}T\d{4}Z)_(\d{8}T\d{4}Z)\.ndjson$/;
 
 export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPrefix" | "indexPeriod">): Sink {
-  const zoneDir = (dataset: string, zoneId: string): string => join(dir, dataset, zoneId);
+  const ownerDir = (dataset: string, ownerId: string): string => join(dir, dataset, ownerId);
   return {
     description: `NDJSON _bulk files in ${dir}`,
 
-    async ensure(datasets: readonly ZoneDataset[]): Promise<string[]> {
+    async ensure(datasets: readonly Dataset[]): Promise<string[]> {
       await mkdir(dir, { recursive: true });
       // The index templates beside the data, so an air-gapped cluster can be prepared with the same mappings.
       for (const dataset of datasets) {
@@ -41,10 +40,11 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
       return [];
     },
 
-    async coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage> {
+    async coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
+      const unit = dataset.unit;
       let names: string[] = [];
       try {
-        names = await readdir(zoneDir(dataset, zoneId));
+        names = await readdir(ownerDir(dataset.name, owner.id));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
@@ -57,14 +57,14 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
       const present: number[] = [];
       let newest: number | undefined;
       for (const r of stored) {
-        for (let minute = Math.max(r.from, range.from); minute < Math.min(r.to, range.to); minute += MINUTE) present.push(minute);
-        if (r.to > range.from && r.from < range.to) newest = Math.min(r.to, range.to) - MINUTE;
+        for (let start = Math.max(r.from, range.from); start < Math.min(r.to, range.to); start += unit) present.push(start);
+        if (r.to > range.from && r.from < range.to) newest = Math.min(r.to, range.to) - unit;
       }
-      return { newest, missing: holes(range, present) };
+      return { newest, missing: holes(range, present, unit) };
     },
 
     async write(batch: WriteBatch): Promise<WriteOutcome> {
-      const folder = zoneDir(batch.dataset, batch.zoneId);
+      const folder = ownerDir(batch.dataset, batch.ownerId);
       await mkdir(folder, { recursive: true });
       const file = join(folder, `${stamp(batch.window.from)}_${stamp(batch.window.to)}.ndjson`);
       let written = 0;
@@ -81,6 +81,16 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
       await pipeline(Readable.from(lines()), createWriteStream(`${file}.partial`));
       await rename(`${file}.partial`, file);
       return { written, failed: 0, reasons: [], retried: 0 };
+    },
+
+    /** Run records go to one `runs.ndjson` per folder, one `_bulk` pair per document, appended. */
+    async record(documents: readonly ExportDocument[]): Promise<void> {
+      await mkdir(dir, { recursive: true });
+      const nameOf = indexNamer(es.indexPrefix, es.indexPeriod);
+      const body = documents
+        .map((d) => `${JSON.stringify({ index: { _index: nameOf(d.dataset, d.timestamp), _id: d.id } })}\n${JSON.stringify(toSource(d.fields))}\n`)
+        .join("");
+      await appendFile(join(dir, "runs.ndjson"), body);
     },
 
     close: async () => {},

@@ -2,20 +2,22 @@
  * Where documents go. Two implementations share this interface: Elasticsearch (the product) and NDJSON `_bulk`
  * files (the demo and air-gapped exports). A run only ever talks to a sink through these four calls.
  */
-import type { Flattened, Window, ZoneDataset } from "../datasets/dataset.js";
+import type { Dataset, Flattened, Owner, Window } from "../datasets/dataset.js";
+import type { ExportDocument } from "../datasets/document.js";
 
-/** What a sink already holds for one dataset and zone within a range. */
+/** What a sink already holds for one dataset and owner (zone or account) within a range. */
 export interface Coverage {
-  /** Newest stored minute (start, epoch ms) in the range, if any. */
+  /** Newest stored unit (minute, hour, day; start, epoch ms) in the range, if any. */
   readonly newest: number | undefined;
-  /** Ranges of minutes without a stored total document. */
+  /** Ranges of units without a stored total document. */
   readonly missing: readonly Window[];
 }
 
-/** One zone's documents for one fetched window: entries first, then the totals that mark minutes complete. */
+/** One owner's documents for one fetched window: entries first, then the totals that mark units complete. */
 export interface WriteBatch extends Flattened {
   readonly dataset: string;
-  readonly zoneId: string;
+  /** Zone or account id. */
+  readonly ownerId: string;
   readonly window: Window;
 }
 
@@ -32,9 +34,11 @@ export interface Sink {
   /** e.g. "Elasticsearch http://localhost:9200" or "NDJSON files in ./out". */
   readonly description: string;
   /** Creates or updates whatever must exist before writing (idempotent, cheap). Returns notes worth logging once. */
-  ensure(datasets: readonly ZoneDataset[]): Promise<string[]>;
-  coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage>;
+  ensure(datasets: readonly Dataset[]): Promise<string[]>;
+  coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage>;
   write(batch: WriteBatch): Promise<WriteOutcome>;
+  /** Stores the run's own records (`<prefix>-runs-<period>`); creates what they need if `ensure` did not run. */
+  record(documents: readonly ExportDocument[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { buildSchema, parse, validate, type GraphQLSchema } from "graphql";
 import { settingsQuery } from "../../src/cloudflare/settings.js";
-import { zoneDatasets } from "../../src/datasets/index.js";
+import { datasets } from "../../src/datasets/index.js";
 import { sharedSchemaPath } from "../support/paths.js";
 
 const available = existsSync(sharedSchemaPath);
@@ -15,10 +15,14 @@ describe("queries conform to Cloudflare's schema", { skip }, () => {
   before(() => {
     schema = buildSchema(readFileSync(sharedSchemaPath, "utf8"), { assumeValidSDL: true });
   });
+  const nodesOf = (scope: "zone" | "account") => [...new Set(datasets.filter((d) => d.scope === scope).map((d) => d.node))];
   const queries: [string, string][] = [
-    ["settings of every dataset", settingsQuery(zoneDatasets.map((d) => d.node))],
-    ...zoneDatasets.map((d) => [`${d.name} minutes`, d.query] as [string, string]),
-    ...zoneDatasets.flatMap((d) => (d.rollup ? [[`${d.name} hourly rollup`, d.rollup.query] as [string, string]] : [])),
+    ["settings of every zone dataset", settingsQuery("zone", nodesOf("zone"))],
+    ["settings of every account dataset", settingsQuery("account", nodesOf("account"))],
+    ...datasets.map((d) => [`${d.name}`, d.query(new Set())] as [string, string]),
+    // Every optional field left out at once: the query a restricted plan gets must still be valid.
+    ...datasets.filter((d) => d.optionalFields.length > 0).map((d) => [`${d.name} without ${d.optionalFields.join(", ")}`, d.query(new Set(d.optionalFields))] as [string, string]),
+    ...datasets.flatMap((d) => (d.rollup ? [[`${d.name} rollup ${d.rollup.node}`, d.rollup.query] as [string, string]] : [])),
   ];
   for (const [name, query] of queries) {
     it(name, () => {

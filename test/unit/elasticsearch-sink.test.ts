@@ -83,11 +83,11 @@ describe("Elasticsearch with ILM", () => {
     seen.length = 0;
     const sink = elasticsearchSink({ ...config, url });
     await sink.ensure([httpRequests]);
-    const zone = { id: "z1", name: "z1.example" };
+    const zone = { scope: "zone" as const, id: "z1", name: "z1.example" };
     // 30 Nov 23:58 to 1 Dec 00:02: two monthly indices.
     const window = { from: Date.parse("2026-11-30T23:58:00Z"), to: Date.parse("2026-12-01T00:02:00Z") };
-    const flat = httpRequests.flatten([], zone, window);
-    const outcome = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...flat });
+    const flat = httpRequests.flatten([], zone, window, { topN: 100 });
+    const outcome = await sink.write({ dataset: "http_requests", ownerId: zone.id, window, ...flat });
     await sink.close();
     assert.equal(outcome.written, 4);
     const creations = (name: string) => seen.filter((s) => s.method === "PUT" && s.path === `/${name}`);
@@ -111,7 +111,7 @@ describe("Elasticsearch with ILM", () => {
   });
 
   it("writes a window's breakdown entries before its totals, and no total when an entry failed", async () => {
-    const zone = { id: "z2", name: "z2.example" };
+    const zone = { scope: "zone" as const, id: "z2", name: "z2.example" };
     const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:03:00Z") };
     const row = (minute: string) => ({
       dimensions: { datetime: minute },
@@ -131,14 +131,14 @@ describe("Elasticsearch with ILM", () => {
     failEntries = false;
     const sink = elasticsearchSink({ ...config, url });
     await sink.ensure([httpRequests]);
-    const ok = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...httpRequests.flatten(rows, zone, window) });
+    const ok = await sink.write({ dataset: "http_requests", ownerId: zone.id, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
     assert.deepEqual(ok, { written: 7, failed: 0, reasons: [], retried: 0 });
     const order = bulkBodies().flat();
     assert.equal(order.lastIndexOf("country") < order.indexOf("total"), true, `entries before totals: ${order.join(",")}`);
 
     seen.length = 0;
     failEntries = true;
-    const failed = await sink.write({ dataset: "http_requests", zoneId: zone.id, window, ...httpRequests.flatten(rows, zone, window) });
+    const failed = await sink.write({ dataset: "http_requests", ownerId: zone.id, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
     await sink.close();
     failEntries = false;
     assert.equal(failed.failed, 4);

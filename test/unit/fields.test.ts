@@ -4,21 +4,21 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { renderFieldsDoc } from "../../src/datasets/fields-doc.js";
 import { mergeFields } from "../../src/datasets/fields.js";
-import { zoneDatasets } from "../../src/datasets/index.js";
+import { datasets } from "../../src/datasets/index.js";
 import { mappingProperties } from "../../src/sinks/mapping.js";
 import { indexName, periodEnd } from "../../src/sinks/index-names.js";
 import { repoRoot } from "../support/paths.js";
 
 describe("field declarations", () => {
   it("docs/fields.md is generated from them and up to date (npm run fields)", () => {
-    assert.equal(readFileSync(join(repoRoot, "docs", "fields.md"), "utf8"), renderFieldsDoc(zoneDatasets));
+    assert.equal(readFileSync(join(repoRoot, "docs", "fields.md"), "utf8"), renderFieldsDoc(datasets));
   });
   it("one name has one type across datasets", () => {
     const clash = [{ name: "cloudflare.requests", type: "keyword" as const, description: "" }];
-    assert.throws(() => mergeFields([zoneDatasets[0]!.fields, clash]), /declared as long and as keyword/);
+    assert.throws(() => mergeFields([datasets[0]!.fields, clash]), /declared as long and as keyword/);
   });
   it("the mapping nests dotted names and refuses a leaf that is also an object", () => {
-    const props = mappingProperties(mergeFields([zoneDatasets[0]!.fields]));
+    const props = mappingProperties(mergeFields([datasets[0]!.fields]));
     assert.equal(props["@timestamp"]?.type, "date");
     assert.equal(props.cloudflare?.properties?.zone?.properties?.id?.type, "keyword");
     assert.equal(props.http?.properties?.response?.properties?.status_code?.type, "integer");

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { httpRequests } from "../../src/datasets/http-requests.js";
 import { leafPaths, toSource, type ExportDocument } from "../../src/datasets/document.js";
 import { mergeFields } from "../../src/datasets/fields.js";
-import { zoneDatasets } from "../../src/datasets/index.js";
+import { datasets } from "../../src/datasets/index.js";
 import { MalformedResponseError } from "../../src/datasets/shape.js";
 import { fixturesDir } from "../support/paths.js";
 
@@ -20,12 +20,14 @@ interface Fixture {
 }
 
 const dir = join(fixturesDir, "http_requests");
+const options = { topN: 100 };
+const owner = (fixture: Fixture) => ({ scope: "zone" as const, ...fixture.zone });
 const cases = readdirSync(dir).filter((f) => f.endsWith(".response.json")).map((f) => f.replace(".response.json", ""));
 
 function flattenFixture(name: string): { fixture: Fixture; entries: ExportDocument[]; totals: ExportDocument[]; docs: ExportDocument[] } {
   const fixture = JSON.parse(readFileSync(join(dir, `${name}.response.json`), "utf8")) as Fixture;
   const window = { from: Date.parse(fixture.window.from), to: Date.parse(fixture.window.to) };
-  const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), fixture.zone, window);
+  const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), owner(fixture), window, options);
   const entries = [...flat.entries];
   const totals = [...flat.totals];
   return { fixture, entries, totals, docs: [...entries, ...totals] };
@@ -54,10 +56,10 @@ describe("http_requests flattening", () => {
   });
 
   it("produces the documents anew on every iteration (nothing is held in memory)", () => {
-    const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), fixture.zone, {
+    const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), owner(fixture), {
       from: Date.parse(fixture.window.from),
       to: Date.parse(fixture.window.to),
-    });
+    }, options);
     assert.deepEqual([...flat.entries].map((d) => d.id), [...flat.entries].map((d) => d.id));
     assert.equal([...flat.totals].length, 3);
   });
@@ -73,8 +75,8 @@ describe("http_requests flattening", () => {
       for (const check of httpRequests.breakdownChecks) {
         const entries = docs.filter((d) => d.timestamp === total.timestamp && d.fields["cloudflare.breakdown"] === check.breakdown);
         for (const { entry, total: of } of check.metrics) {
-          const sum = entries.reduce((n, d) => n + Number(d.fields[`cloudflare.${entry}`] ?? 0), 0);
-          assert.equal(sum, total.fields[`cloudflare.${of}`], `${check.breakdown}.${entry} at ${total.fields["@timestamp"]}`);
+          const sum = entries.reduce((n, d) => n + Number(d.fields[entry] ?? 0), 0);
+          assert.equal(sum, total.fields[of], `${check.breakdown}.${entry} at ${total.fields["@timestamp"]}`);
         }
       }
     }
@@ -93,7 +95,7 @@ describe("http_requests flattening", () => {
   });
 
   it("emits only declared fields, each with a value of its declared type", () => {
-    const declared = new Map(mergeFields(zoneDatasets.map((d) => d.fields)).map((f) => [f.name, f.type]));
+    const declared = new Map(mergeFields(datasets.map((d) => d.fields)).map((f) => [f.name, f.type]));
     for (const doc of docs) {
       for (const path of leafPaths(toSource(doc.fields))) {
         const type = declared.get(path);
@@ -107,7 +109,7 @@ describe("http_requests flattening", () => {
 });
 
 describe("http_requests refuses malformed answers instead of storing zeros", () => {
-  const zone = { id: "z", name: "z" };
+  const zone = { scope: "zone" as const, id: "z", name: "z" };
   const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:02:00Z") };
   const row = (over: Record<string, unknown>) => ({ dimensions: { datetime: "2026-11-20T08:00:00Z" }, uniq: { uniques: 1 }, sum: {}, ...over });
   const cases: [string, unknown][] = [
@@ -121,7 +123,7 @@ describe("http_requests refuses malformed answers instead of storing zeros", () 
   for (const [name, zoneObject] of cases) {
     it(name, () => {
       assert.throws(() => {
-        const flat = httpRequests.flatten(httpRequests.rowsOf(zoneObject), zone, window);
+        const flat = httpRequests.flatten(httpRequests.rowsOf(zoneObject), zone, window, options);
         for (const group of [flat.entries, flat.totals]) for (const doc of group) void doc;
       }, MalformedResponseError);
     });

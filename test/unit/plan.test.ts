@@ -22,6 +22,7 @@ const limits = (over: Partial<DatasetLimits> = {}): DatasetLimits => ({
   maxDurationSeconds: 3 * 86400,
   notOlderThanSeconds: 7 * 86400,
   maxPageSize: 10_000,
+  availableFields: new Set<string>(),
   ...over,
 });
 

@@ -5,8 +5,7 @@
  */
 import type { Client } from "@elastic/elasticsearch";
 import type { ElasticsearchConfig } from "../../config/types.js";
-import type { ZoneDataset } from "../../datasets/dataset.js";
-import { mergeFields } from "../../datasets/fields.js";
+import { type FieldDecl, mergeFields } from "../../datasets/fields.js";
 import { indexPattern } from "../index-names.js";
 import { mappingProperties } from "../mapping.js";
 
@@ -22,7 +21,15 @@ export async function ilmAvailable(client: Client): Promise<boolean> {
   }
 }
 
-export async function bootstrap(client: Client, config: ElasticsearchConfig, datasets: readonly ZoneDataset[], ilm: boolean): Promise<void> {
+/** Anything with its own indices and declared fields: a dataset, or the exporter's run records. */
+export interface Indexed {
+  readonly name: string;
+  readonly fields: readonly FieldDecl[];
+  /** The fields are complete as they are (run records); datasets get the common document fields added. */
+  readonly standalone?: boolean;
+}
+
+export async function bootstrap(client: Client, config: ElasticsearchConfig, datasets: readonly Indexed[], ilm: boolean): Promise<void> {
   const prefix = config.indexPrefix;
   if (ilm) {
     await client.ilm.putLifecycle({
@@ -35,7 +42,7 @@ export async function bootstrap(client: Client, config: ElasticsearchConfig, dat
     });
   }
   for (const dataset of datasets) {
-    const properties = mappingProperties(mergeFields([dataset.fields]));
+    const properties = mappingProperties(dataset.standalone ? dataset.fields : mergeFields([dataset.fields]));
     const component = `${prefix}-${dataset.name}-mappings`;
     await client.cluster.putComponentTemplate({
       name: component,

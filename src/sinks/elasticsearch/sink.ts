@@ -2,21 +2,27 @@
 import type { Client } from "@elastic/elasticsearch";
 import pRetry from "p-retry";
 import type { ElasticsearchConfig } from "../../config/types.js";
-import type { Window, ZoneDataset } from "../../datasets/dataset.js";
+import type { Dataset, Owner, Window } from "../../datasets/dataset.js";
 import { toSource, type ExportDocument } from "../../datasets/document.js";
 import { holes } from "../../plan.js";
-import { HOUR, MINUTE } from "../../time.js";
+import { DAY, HOUR, MINUTE } from "../../time.js";
 import { indexNamer, indexPattern, periodEnd } from "../index-names.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
+import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient, describeEsError, esStatus } from "./client.js";
 
 const MAX_REASONS = 5;
 /** Bulk requests in flight; halved after each whole-request 429. */
 const CONCURRENCY = 4;
 
+/** An Elasticsearch `fixed_interval` for a unit of one minute, hour or day. */
+const interval = (unit: number): string => (unit === MINUTE ? "1m" : unit === HOUR ? "1h" : "1d");
+
 export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config)): Sink {
   let ilm = false;
+  /** Whether this process has installed the templates (ensure, or record on a run that skipped ensure). */
+  let bootstrapped = false;
   /** Indices this process has made sure of, so each is created at most once per run. */
   const ensuredIndices = new Set<string>();
   const nameOf = indexNamer(config.indexPrefix, config.indexPeriod);
@@ -88,7 +94,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   }
 
   /** Count of total documents per bucket (only non-empty buckets) and the newest stored minute in `range`. */
-  async function totalsHistogram(index: string, dataset: string, zoneId: string, range: Window, interval: "1h" | "1m") {
+  async function totalsHistogram(index: string, dataset: string, owner: Owner, range: Window, interval: string) {
     const response = await client.search({
       index,
       allow_no_indices: true,
@@ -99,7 +105,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         bool: {
           filter: [
             { term: { "cloudflare.dataset": dataset } },
-            { term: { "cloudflare.zone.id": zoneId } },
+            { term: { [owner.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: owner.id } },
             { term: { "cloudflare.breakdown": "total" } },
             { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
           ],
@@ -120,43 +126,51 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   return {
     description: `Elasticsearch ${new URL(config.url).origin}`,
 
-    async ensure(datasets: readonly ZoneDataset[]): Promise<string[]> {
+    async ensure(datasets: readonly Dataset[]): Promise<string[]> {
       ilm = await ilmAvailable(client);
-      await bootstrap(client, config, datasets, ilm);
+      await bootstrap(client, config, [...datasets, runsIndexed], ilm);
+      bootstrapped = true;
       // The current period's index exists from the start, so dashboards and index patterns resolve at once.
       const now = Date.now();
-      for (const dataset of datasets) await ensureIndex(nameOf(dataset.name, now), now);
+      for (const name of [...datasets.map((d) => d.name), RUNS]) await ensureIndex(nameOf(name, now), now);
       return ilm
         ? [`lifecycle policy ${config.indexPrefix}-retention deletes indices ${config.retentionDays} days after the period they cover`]
         : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
     },
 
     /**
-     * Stored minutes from the total documents, in two steps so a week of history costs two small searches: hours
-     * first (a complete hour holds one total per minute), then minutes only where an hour is incomplete.
+     * Stored units from the total documents, in two steps so a week of minutes costs two small searches: coarse
+     * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
+     * only where a coarse one is incomplete. Daily datasets need one search.
      */
-    async coverage(dataset: string, zoneId: string, range: Window): Promise<Coverage> {
-      const index = indexPattern(config.indexPrefix, dataset);
+    async coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
+      const index = indexPattern(config.indexPrefix, dataset.name);
       // A run killed a moment ago may have written documents that are not searchable yet; once per dataset is enough.
       if (!refreshed.has(index)) {
         await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
         refreshed.add(index);
       }
-      const hours = await totalsHistogram(index, dataset, zoneId, range, "1h");
-      const minutesIn = (hour: number): number => (Math.min(hour + HOUR, range.to) - Math.max(hour, range.from)) / MINUTE;
+      const unit = dataset.unit;
+      const coarse = unit === MINUTE ? HOUR : unit === HOUR ? DAY : undefined;
+      if (coarse === undefined) {
+        const fine = await totalsHistogram(index, dataset.name, owner, range, interval(unit));
+        return { newest: fine.newest, missing: holes(range, [...fine.buckets.keys()].sort((a, b) => a - b), unit) };
+      }
+      const outer = await totalsHistogram(index, dataset.name, owner, range, interval(coarse));
+      const unitsIn = (start: number): number => (Math.min(start + coarse, range.to) - Math.max(start, range.from)) / unit;
       const present: number[] = [];
       const incomplete: number[] = [];
-      for (const [hour, count] of hours.buckets) {
-        if (count !== minutesIn(hour)) incomplete.push(hour);
-        else for (let minute = Math.max(hour, range.from); minute < Math.min(hour + HOUR, range.to); minute += MINUTE) present.push(minute);
+      for (const [start, count] of outer.buckets) {
+        if (count !== unitsIn(start)) incomplete.push(start);
+        else for (let t = Math.max(start, range.from); t < Math.min(start + coarse, range.to); t += unit) present.push(t);
       }
       if (incomplete.length > 0) {
-        const partial = { from: Math.max(range.from, Math.min(...incomplete)), to: Math.min(range.to, Math.max(...incomplete) + HOUR) };
-        const minutes = await totalsHistogram(index, dataset, zoneId, partial, "1m");
-        for (const minute of minutes.buckets.keys()) if (incomplete.includes(minute - (minute % HOUR))) present.push(minute);
+        const partial = { from: Math.max(range.from, Math.min(...incomplete)), to: Math.min(range.to, Math.max(...incomplete) + coarse) };
+        const inner = await totalsHistogram(index, dataset.name, owner, partial, interval(unit));
+        for (const t of inner.buckets.keys()) if (incomplete.includes(t - (t % coarse))) present.push(t);
       }
       present.sort((a, b) => a - b);
-      return { newest: hours.newest, missing: holes(range, present) };
+      return { newest: outer.newest, missing: holes(range, present, unit) };
     },
 
     /** Entries first, totals last (see `Flattened`); an entry that fails keeps its minutes' totals unwritten. */
@@ -165,6 +179,17 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       if (entries.failed > 0) return entries;
       const totals = await bulk(batch.totals);
       return { written: entries.written + totals.written, failed: totals.failed, reasons: totals.reasons, retried: entries.retried + totals.retried };
+    },
+
+    async record(documents: readonly ExportDocument[]): Promise<void> {
+      if (!bootstrapped) {
+        // A run that was not allowed to work still leaves its record (the gate panels need it).
+        ilm = await ilmAvailable(client);
+        await bootstrap(client, config, [runsIndexed], ilm);
+        bootstrapped = true;
+      }
+      const outcome = await bulk(documents);
+      if (outcome.failed > 0) throw new SinkError(`run record rejected: ${outcome.reasons.join("; ")}`);
     },
 
     close: () => client.close(),

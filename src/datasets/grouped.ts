@@ -1,0 +1,271 @@
+/**
+ * The shape shared by Cloudflare's grouped per-minute nodes (`...AdaptiveGroups`, `workersInvocationsAdaptive`):
+ * rows grouped by `datetimeMinute` and a few dimensions, with `count`, `sum`, `avg`, `quantiles` or `max` figures.
+ * A dataset module declares its dimensions and metrics; this file turns the declaration into the query, the field
+ * declarations and the flattening, so every such dataset behaves the same way:
+ *
+ * - one document per minute and dimension combination (`cloudflare.breakdown` = the dataset's breakdown name),
+ *   plus one `total` per minute (zero where Cloudflare returned no row) that marks the minute as fetched;
+ * - capped breakdowns keep the top N combinations per minute and sum the rest into one `__other__` entry, so the
+ *   entries of a minute still add up to its total;
+ * - sampled datasets mark every document (`cloudflare.sampled`, `cloudflare.sample_interval`).
+ */
+import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, Scope, Window } from "./dataset.js";
+import { documentId, type ExportDocument, type FieldValue } from "./document.js";
+import { cappedFields, type FieldDecl, samplingFields } from "./fields.js";
+import { ownerFields, scopedQuery } from "./query.js";
+import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
+import { MINUTE } from "../time.js";
+
+export interface DimensionSpec {
+  /** Cloudflare's dimension field. */
+  readonly field: string;
+  /** Our field name. */
+  readonly as: string;
+  readonly type: "keyword" | "integer";
+  readonly description: string;
+  /** Left out of the query (and the documents) when the plan or token does not offer it. */
+  readonly optional?: boolean;
+}
+
+export interface MetricSpec {
+  /** `count`, or `<group>.<field>` with group `sum`, `avg`, `max`, `quantiles`. */
+  readonly path: string;
+  /** Our field name. */
+  readonly as: string;
+  readonly type: "long" | "double";
+  readonly description: string;
+  /** The entries of a minute add up to the total (counts, sums; not averages or quantiles). */
+  readonly additive: boolean;
+  readonly optional?: boolean;
+}
+
+export interface GroupedSpec {
+  readonly name: string;
+  readonly node: string;
+  readonly scope: Scope;
+  readonly description: string;
+  /** `cloudflare.breakdown` of the entries. */
+  readonly breakdown: string;
+  /** Extra GraphQL filter terms, e.g. `requestSource: "eyeball"`. */
+  readonly filter?: string;
+  readonly dimensions: readonly DimensionSpec[];
+  readonly metrics: readonly MetricSpec[];
+  /** The additive metric (by our name) that ranks entries for the top-N cap. */
+  readonly rankBy: string;
+  /** Cap the entries per minute at `CF_TOP_N` (high-cardinality dimensions such as hosts, rules, colos, scripts). */
+  readonly capped: boolean;
+  /** Sampled nodes carry `avg.sampleInterval`; R2's do not, but are still estimates. */
+  readonly sampled: boolean;
+  readonly sampleInterval: boolean;
+  readonly rowsPerMinute: number;
+  readonly standInFor?: string;
+}
+
+export const OTHER = "__other__";
+
+/** `sum.visits` -> `sum_visits`, the form `settings.availableFields` uses. */
+const availablePath = (path: string): string => path.replace(".", "_");
+const dimensionPath = (d: DimensionSpec): string => `dimensions_${d.field}`;
+
+interface ParsedRow {
+  readonly minute: number;
+  /** Dimension values in spec order; undefined for a dimension left out of the query. */
+  readonly dims: readonly (FieldValue | undefined)[];
+  readonly key: string;
+  /** Metric values in spec order; undefined for a metric left out of the query. */
+  readonly metrics: readonly (number | undefined)[];
+  readonly sampleInterval: number | undefined;
+}
+
+export function groupedDataset(spec: GroupedSpec): Dataset {
+  const rankIndex = spec.metrics.findIndex((m) => m.as === spec.rankBy);
+  if (rankIndex < 0 || !spec.metrics[rankIndex]!.additive) throw new Error(`${spec.name}: rankBy must name an additive metric`);
+  const additive = spec.metrics.filter((m) => m.additive);
+
+  const fields: FieldDecl[] = [
+    ...spec.dimensions.map((d) => ({ name: d.as, type: d.type, description: d.description })),
+    ...spec.metrics.map((m) => ({ name: m.as, type: m.type, description: m.description })),
+    ...(spec.sampled ? samplingFields : []),
+    ...(spec.capped ? cappedFields : []),
+  ];
+  const breakdownChecks: BreakdownCheck[] = [{ breakdown: spec.breakdown, metrics: additive.map((m) => ({ entry: m.as, total: m.as })) }];
+
+  function query(omit: ReadonlySet<string>): string {
+    const dims = spec.dimensions.filter((d) => !omit.has(dimensionPath(d))).map((d) => d.field);
+    const groups = new Map<string, string[]>();
+    const top: string[] = [];
+    for (const m of spec.metrics) {
+      if (omit.has(availablePath(m.path))) continue;
+      const [group, field] = m.path.split(".");
+      if (field === undefined) top.push(group!);
+      else groups.set(group!, [...(groups.get(group!) ?? []), field]);
+    }
+    if (spec.sampleInterval) groups.set("avg", [...(groups.get("avg") ?? []), "sampleInterval"]);
+    const filter = `datetimeMinute_geq: $from, datetimeMinute_lt: $to${spec.filter ? `, ${spec.filter}` : ""}`;
+    const selection = `${spec.node}(limit: $limit, filter: { ${filter} }, orderBy: [datetimeMinute_ASC]) {
+        dimensions { datetimeMinute ${dims.join(" ")} }
+        ${[...top, ...[...groups].map(([group, list]) => `${group} { ${list.join(" ")} }`)].join("\n        ")}
+      }`;
+    return scopedQuery(spec.scope, operationName(spec.node), "Time", selection);
+  }
+
+  function rowsOf(ownerObject: unknown): readonly unknown[] {
+    return asArray(asObject(ownerObject, spec.scope)[spec.node], `${spec.scope}.${spec.node}`);
+  }
+
+  function parse(row: unknown, window: Window): ParsedRow {
+    const r = asObject(row, spec.node);
+    const dimensions = asObject(r.dimensions, `${spec.node}.dimensions`);
+    const minute = asUnitStart(dimensions.datetimeMinute, MINUTE, `${spec.node}.dimensions.datetimeMinute`);
+    if (minute < window.from || minute >= window.to) {
+      throw new MalformedResponseError(`${spec.node}: row for ${new Date(minute).toISOString()} is outside the window asked for`);
+    }
+    const dims = spec.dimensions.map((d) => {
+      const value = dimensions[d.field];
+      if (value === undefined && d.optional) return undefined;
+      const what = `${spec.node}.dimensions.${d.field}`;
+      return d.type === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
+    });
+    const metrics = spec.metrics.map((m) => {
+      const [group, field] = m.path.split(".");
+      const holder = field === undefined ? r : (r[group!] as Record<string, unknown> | undefined);
+      const value = holder?.[field ?? group!];
+      if (value === undefined && m.optional) return undefined;
+      return m.type === "long" ? asCount(value, `${spec.node}.${m.path}`) : asNumber(value, `${spec.node}.${m.path}`);
+    });
+    const sampleInterval = spec.sampleInterval ? asNumber(asObject(r.avg, `${spec.node}.avg`).sampleInterval, `${spec.node}.avg.sampleInterval`) : undefined;
+    return { minute, dims, key: dims.map((v) => (v === undefined ? "" : String(v))).join("|"), metrics, sampleInterval };
+  }
+
+  function base(owner: Owner, minute: number, breakdown: string): Record<string, FieldValue> {
+    const fields: Record<string, FieldValue> = {
+      "@timestamp": new Date(minute).toISOString(),
+      "cloudflare.dataset": spec.name,
+      ...ownerFields(owner),
+      "cloudflare.breakdown": breakdown,
+    };
+    if (spec.sampled) fields["cloudflare.sampled"] = true;
+    return fields;
+  }
+
+  const doc = (owner: Owner, minute: number, breakdown: string, key: string, fields: Record<string, FieldValue>): ExportDocument => ({
+    id: documentId([spec.name, owner.id, new Date(minute).toISOString().slice(0, 16), breakdown, key]),
+    dataset: spec.name,
+    timestamp: minute,
+    fields,
+  });
+
+  function entry(owner: Owner, row: ParsedRow): ExportDocument {
+    const fields = base(owner, row.minute, spec.breakdown);
+    fields["cloudflare.key"] = row.key;
+    spec.dimensions.forEach((d, i) => {
+      const v = row.dims[i];
+      if (v !== undefined) fields[d.as] = v;
+    });
+    spec.metrics.forEach((m, i) => {
+      const v = row.metrics[i];
+      if (v !== undefined) fields[m.as] = v;
+    });
+    if (row.sampleInterval !== undefined) fields["cloudflare.sample_interval"] = row.sampleInterval;
+    return doc(owner, row.minute, spec.breakdown, row.key, fields);
+  }
+
+  /** Sums the additive metrics of rows into `fields`; only metrics the rows carry (a refused one stays absent). */
+  function addUp(fields: Record<string, FieldValue>, rows: readonly ParsedRow[]): void {
+    spec.metrics.forEach((m, i) => {
+      if (!m.additive) return;
+      let sum = 0;
+      let seen = rows.length === 0; // a minute without rows is a true zero
+      for (const row of rows) {
+        const v = row.metrics[i];
+        if (v !== undefined) {
+          sum += v;
+          seen = true;
+        }
+      }
+      if (seen) fields[m.as] = m.type === "long" ? sum : roundFloat(sum);
+    });
+    const intervals = rows.map((r) => r.sampleInterval).filter((v): v is number => v !== undefined);
+    if (intervals.length > 0) fields["cloudflare.sample_interval"] = Math.max(...intervals);
+  }
+
+  function other(owner: Owner, minute: number, rest: readonly ParsedRow[]): ExportDocument {
+    const fields = base(owner, minute, spec.breakdown);
+    fields["cloudflare.key"] = OTHER;
+    fields["cloudflare.other_entries"] = rest.length;
+    addUp(fields, rest);
+    return doc(owner, minute, spec.breakdown, OTHER, fields);
+  }
+
+  function flatten(rows: readonly unknown[], owner: Owner, window: Window, options: FlattenOptions): Flattened {
+    const byMinute = new Map<number, ParsedRow[]>();
+    const keys = new Set<string>();
+    for (const row of rows) {
+      const parsed = parse(row, window);
+      const unique = `${parsed.minute}|${parsed.key}`;
+      if (keys.has(unique)) throw new MalformedResponseError(`${spec.node}: two rows for ${new Date(parsed.minute).toISOString()} and ${parsed.key}`);
+      keys.add(unique);
+      const list = byMinute.get(parsed.minute) ?? [];
+      list.push(parsed);
+      byMinute.set(parsed.minute, list);
+    }
+    const rank = (a: ParsedRow, b: ParsedRow): number => (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    return {
+      entries: {
+        *[Symbol.iterator]() {
+          for (const [minute, list] of byMinute) {
+            const sorted = spec.capped && list.length > options.topN ? [...list].sort(rank) : list;
+            const kept = spec.capped ? sorted.slice(0, options.topN) : sorted;
+            for (const row of kept) yield entry(owner, row);
+            if (kept.length < sorted.length) yield other(owner, minute, sorted.slice(kept.length));
+          }
+        },
+      },
+      totals: {
+        *[Symbol.iterator]() {
+          for (let minute = window.from; minute < window.to; minute += MINUTE) {
+            const fields = base(owner, minute, "total");
+            addUp(fields, byMinute.get(minute) ?? []);
+            yield doc(owner, minute, "total", "", fields);
+          }
+        },
+      },
+    };
+  }
+
+  return {
+    name: spec.name,
+    node: spec.node,
+    scope: spec.scope,
+    unit: MINUTE,
+    sampled: spec.sampled,
+    description: spec.description,
+    fields,
+    breakdownChecks,
+    rowsPerUnit: spec.rowsPerMinute,
+    optionalFields: [
+      ...spec.dimensions.filter((d) => d.optional).map(dimensionPath),
+      ...spec.metrics.filter((m) => m.optional).map((m) => availablePath(m.path)),
+    ],
+    requiredFields: [
+      ...spec.dimensions.filter((d) => !d.optional).map(dimensionPath),
+      ...spec.metrics.filter((m) => !m.optional).map((m) => availablePath(m.path)),
+    ],
+    ...(spec.standInFor ? { standInFor: spec.standInFor } : {}),
+    timeType: "Time",
+    query,
+    rowsOf,
+    flatten,
+  };
+}
+
+/** `firewallEventsAdaptiveGroups` -> `FirewallEventsAdaptiveGroups`, a readable operation name in Cloudflare's logs. */
+function operationName(node: string): string {
+  return node[0]!.toUpperCase() + node.slice(1);
+}
+
+/** Sums of floats (GB-seconds, milliseconds) drift in the last bits; six decimals is far below any real precision. */
+function roundFloat(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

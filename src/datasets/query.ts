@@ -1,0 +1,62 @@
+/**
+ * The scope part of every dataset query, written once: zone queries name up to 10 zones in `zoneTag_in`, account
+ * queries exactly one account (Cloudflare's limits). The dataset supplies only its node's selection.
+ */
+import type { Owner, Scope, Window } from "./dataset.js";
+import { asArray, asObject } from "./shape.js";
+
+export const MAX_ZONES_PER_QUERY = 10;
+
+export function scopedQuery(scope: Scope, operation: string, timeType: "Time" | "Date", selection: string): string {
+  if (scope === "zone") {
+    return `query ${operation}($zoneTags: [string!], $from: ${timeType}!, $to: ${timeType}!, $limit: uint64!) {
+  viewer {
+    zones(filter: { zoneTag_in: $zoneTags }, limit: ${MAX_ZONES_PER_QUERY}) {
+      zoneTag
+      ${selection}
+    }
+  }
+}`;
+  }
+  return `query ${operation}($accountTag: string!, $from: ${timeType}!, $to: ${timeType}!, $limit: uint64!) {
+  viewer {
+    accounts(filter: { accountTag: $accountTag }) {
+      accountTag
+      ${selection}
+    }
+  }
+}`;
+}
+
+/** `$from`/`$to` in the form the node's filter takes: an ISO instant, or a day for the daily rollup. */
+export function timeVariable(ms: number, timeType: "Time" | "Date"): string {
+  const text = new Date(ms).toISOString();
+  return timeType === "Date" ? text.slice(0, 10) : text.replace(".000Z", "Z");
+}
+
+/** The variables of one window's query for the given owners (all of one scope). */
+export function queryVariables(scope: Scope, owners: readonly Owner[], window: Window, timeType: "Time" | "Date", limit: number): Record<string, unknown> {
+  const time = { from: timeVariable(window.from, timeType), to: timeVariable(window.to, timeType), limit };
+  if (scope === "zone") return { zoneTags: owners.map((o) => o.id), ...time };
+  if (owners.length !== 1) throw new RangeError(`an account query names exactly one account, not ${owners.length}`);
+  return { accountTag: owners[0]!.id, ...time };
+}
+
+/** Owner id -> its object in the answer (`viewer.zones[]` or `viewer.accounts[]`). */
+export function ownerObjects(scope: Scope, viewer: Record<string, unknown>): Map<string, unknown> {
+  const list = scope === "zone" ? "zones" : "accounts";
+  const tagField = scope === "zone" ? "zoneTag" : "accountTag";
+  const found = new Map<string, unknown>();
+  for (const item of asArray(viewer[list] ?? [], `viewer.${list}`)) {
+    const tag = asObject(item, `viewer.${list}[]`)[tagField];
+    if (typeof tag === "string") found.set(tag, item);
+  }
+  return found;
+}
+
+/** The fields every document of an owner carries. */
+export function ownerFields(owner: Owner): Record<string, string> {
+  return owner.scope === "zone"
+    ? { "cloudflare.zone.id": owner.id, "cloudflare.zone.name": owner.name }
+    : { "cloudflare.account.id": owner.id, "cloudflare.account.name": owner.name };
+}

@@ -1,0 +1,113 @@
+/**
+ * The exporter's own record of each run, written to `<prefix>-runs-<period>`: one `run` document with the outcome,
+ * exit code, gate decision and totals, and one `dataset` document per zone (or account) and dataset with what was
+ * fetched and how fresh the stored data is. Dashboards chart them and alert rules read them; declared like every
+ * other field (`npm run fields` documents them in docs/fields.md).
+ */
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config/types.js";
+import { documentId, type ExportDocument, type FieldValue } from "../datasets/document.js";
+import type { FieldDecl } from "../datasets/fields.js";
+import { ownerFields } from "../datasets/query.js";
+import type { RunResult } from "../run.js";
+import { MINUTE } from "../time.js";
+
+/** The "dataset" name of run documents in index names: `<prefix>-runs-<period>`. */
+export const RUNS = "runs";
+
+const f = (name: string, type: FieldDecl["type"], description: string): FieldDecl => ({ name, type, description });
+
+export const runFields: readonly FieldDecl[] = [
+  f("@timestamp", "date", "When the run started."),
+  f("run.id", "keyword", "Unique id of the run; shared by its `run` and `dataset` documents."),
+  f("run.kind", "keyword", "`run`: the one summary document of a run; `dataset`: one zone (or account) and dataset of that run."),
+  f("run.command", "keyword", "`run` or `backfill`."),
+  f("run.documents", "long", "Documents written."),
+  f("run.windows", "long", "Windows fetched from Cloudflare and written."),
+  f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
+  f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
+  f("run.outcome", "keyword", "`run` only: `completed`, `failed`, `not-active` (the gate said another environment runs) or `stopped-by-gate`."),
+  f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed)."),
+  f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured)."),
+  f("run.gate.reason", "keyword", "`run` only: the gate's answer in words."),
+  f("run.ended", "date", "`run` only: when the run ended."),
+  f("run.duration_ms", "long", "`run` only: wall time of the run in milliseconds."),
+  f("run.query_budget", "long", "`run` only: the configured Cloudflare query budget per 5 minutes (CF_QUERY_BUDGET)."),
+  f("run.bulk_retries", "long", "`run` only: documents re-sent after Elasticsearch answered 429."),
+  f("run.environment.cluster", "keyword", "`run` only: LOCAL_CLUSTER, as sent to the gate."),
+  f("run.environment.namespace", "keyword", "`run` only: LOCAL_NAMESPACE, as sent to the gate."),
+  f("cloudflare.dataset", "keyword", "`dataset` only: the dataset."),
+  f("cloudflare.zone.id", "keyword", "`dataset` only: the zone (zone-scoped datasets)."),
+  f("cloudflare.zone.name", "keyword", "`dataset` only: the zone's configured name."),
+  f("cloudflare.account.id", "keyword", "`dataset` only: the account (account-scoped datasets)."),
+  f("cloudflare.account.name", "keyword", "`dataset` only: the account's configured name."),
+  f("run.status", "keyword", "`dataset` only: `ok`, `off` (not run here: plan or stand-in), `skipped` (access lost) or `failed`."),
+  f("run.newest_minute", "date", "`dataset` only: start of the newest stored minute (hour, day) after the run."),
+  f("run.lag_minutes", "long", "`dataset` only: minutes from the newest stored unit's start to the end of the run."),
+];
+
+/** The run records as bootstrap sees them: their own indices and mapping. */
+export const runsIndexed = { name: RUNS, fields: runFields, standalone: true } as const;
+
+export interface RunRecordInput {
+  readonly result: RunResult;
+  readonly command: "run" | "backfill";
+  readonly exitCode: number;
+  readonly config: Config;
+  readonly endedAt: number;
+  /** For tests; a random UUID otherwise. */
+  readonly id?: string;
+}
+
+const cut = (text: string): string => (text.length > 1000 ? `${text.slice(0, 997)}...` : text);
+
+/** The run's documents: the `run` summary first, then one per zone (or account) and dataset. */
+export function runDocuments(input: RunRecordInput): ExportDocument[] {
+  const { result, config, endedAt } = input;
+  const id = input.id ?? `${new Date(result.startedAt).toISOString()}-${randomUUID().slice(0, 8)}`;
+  const base = (kind: "run" | "dataset"): Record<string, FieldValue> => ({
+    "@timestamp": new Date(result.startedAt).toISOString(),
+    "run.id": id,
+    "run.kind": kind,
+    "run.command": input.command,
+  });
+  const failures = result.reports.filter((r) => r.status === "failed");
+  const summary: Record<string, FieldValue> = {
+    ...base("run"),
+    "run.outcome": result.outcome,
+    "run.exit_code": input.exitCode,
+    "run.gate.allowed": result.gate.allowed,
+    "run.gate.reason": cut(result.gate.reason),
+    "run.ended": new Date(endedAt).toISOString(),
+    "run.duration_ms": Math.max(0, endedAt - result.startedAt),
+    "run.documents": result.documents,
+    "run.windows": result.windows,
+    "run.queries": result.queries,
+    "run.query_budget": config.cloudflare.queryBudget,
+    "run.bulk_retries": result.bulkRetries,
+    "run.environment.cluster": config.gate.cluster,
+    "run.environment.namespace": config.gate.namespace,
+  };
+  if (failures.length > 0) {
+    summary["run.error"] = cut(`${failures.length} failed: ${failures.map((r) => `${r.dataset} ${r.owner.name}: ${r.error ?? "failed"}`).join("; ")}`);
+  }
+  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: result.startedAt, fields: summary }];
+  for (const r of result.reports) {
+    const fields: Record<string, FieldValue> = {
+      ...base("dataset"),
+      "cloudflare.dataset": r.dataset,
+      ...ownerFields(r.owner),
+      "run.status": r.status,
+      "run.documents": r.documents,
+      "run.windows": r.windows,
+      "run.queries": r.queries,
+    };
+    if (r.newest !== undefined) {
+      fields["run.newest_minute"] = new Date(r.newest).toISOString();
+      fields["run.lag_minutes"] = Math.max(0, Math.floor((endedAt - r.newest) / MINUTE));
+    }
+    if (r.error && r.status !== "ok") fields["run.error"] = cut(r.error);
+    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: result.startedAt, fields });
+  }
+  return docs;
+}
