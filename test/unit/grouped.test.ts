@@ -1,0 +1,173 @@
+/**
+ * The grouped (Adaptive) dataset machinery, through real dataset modules: totals, the top-N `__other__` entry,
+ * sampling marks, refused optional fields, declared fields only, and refusal of malformed answers.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Dataset, Owner } from "../../src/datasets/dataset.js";
+import { leafPaths, toSource, type ExportDocument } from "../../src/datasets/document.js";
+import { mergeFields } from "../../src/datasets/fields.js";
+import { firewallEvents } from "../../src/datasets/firewall-events.js";
+import { OTHER } from "../../src/datasets/grouped.js";
+import { httpOrigin } from "../../src/datasets/http-origin.js";
+import { datasets } from "../../src/datasets/index.js";
+import { r2Storage } from "../../src/datasets/r2-storage.js";
+import { workers } from "../../src/datasets/workers.js";
+import { MalformedResponseError } from "../../src/datasets/shape.js";
+
+const zone: Owner = { scope: "zone", id: "z1", name: "example.com" };
+const account: Owner = { scope: "account", id: "a1", name: "production" };
+const T = Date.parse("2026-11-20T08:00:00Z");
+const minute = (n: number) => new Date(T + n * 60_000).toISOString().replace(".000Z", "Z");
+const window = { from: T, to: T + 3 * 60_000 };
+
+function firewallRow(n: number, action: string, ruleId: string, count: number, interval = 10): Record<string, unknown> {
+  return {
+    dimensions: { datetimeMinute: minute(n), action, source: "waf", ruleId, description: `rule ${ruleId}`, clientRequestHTTPHost: "www.example.com", clientCountryName: "DE" },
+    count,
+    avg: { sampleInterval: interval },
+  };
+}
+
+function flatten(dataset: Dataset, rows: unknown[], owner: Owner, topN = 100): { entries: ExportDocument[]; totals: ExportDocument[] } {
+  const flat = dataset.flatten(rows, owner, window, { topN });
+  return { entries: [...flat.entries], totals: [...flat.totals] };
+}
+
+const sumOf = (docs: readonly ExportDocument[], field: string) => docs.reduce((n, d) => n + Number(d.fields[field] ?? 0), 0);
+
+describe("grouped datasets: totals and entries", () => {
+  const rows = [firewallRow(0, "block", "r1", 30), firewallRow(0, "log", "r2", 20, 1), firewallRow(2, "block", "r1", 10)];
+  const { entries, totals } = flatten(firewallEvents, rows, zone);
+
+  it("writes one entry per row and one total per minute, zero where Cloudflare had nothing", () => {
+    assert.equal(entries.length, 3);
+    assert.deepEqual(totals.map((t) => t.fields["cloudflare.events"]), [50, 0, 10]);
+    assert.ok(totals.every((t) => t.fields["cloudflare.breakdown"] === "total" && t.fields["cloudflare.key"] === undefined));
+  });
+
+  it("marks every document as sampled; the total carries the coarsest sample interval of its minute", () => {
+    assert.ok([...entries, ...totals].every((d) => d.fields["cloudflare.sampled"] === true));
+    assert.deepEqual(entries.map((d) => d.fields["cloudflare.sample_interval"]), [10, 1, 10]);
+    assert.equal(totals[0]!.fields["cloudflare.sample_interval"], 10);
+    assert.equal(totals[1]!.fields["cloudflare.sample_interval"], undefined);
+  });
+
+  it("stores each dimension in its own field and a key that tells entries apart", () => {
+    const first = entries[0]!.fields;
+    assert.equal(first["cloudflare.firewall.action"], "block");
+    assert.equal(first["cloudflare.firewall.rule_description"], "rule r1");
+    assert.equal(first["cloudflare.country"], "DE");
+    assert.notEqual(entries[0]!.id, entries[1]!.id);
+    assert.equal(new Set([...entries, ...totals].map((d) => d.id)).size, 6);
+  });
+
+  it("names the owner's scope: zone datasets carry the zone, account datasets the account", () => {
+    assert.equal(entries[0]!.fields["cloudflare.zone.id"], "z1");
+    const w = flatten(workers, [], account);
+    assert.equal(w.totals[0]!.fields["cloudflare.account.name"], "production");
+    assert.equal(w.totals[0]!.fields["cloudflare.zone.id"], undefined);
+  });
+});
+
+describe("grouped datasets: the top-N cap", () => {
+  const rows = Array.from({ length: 7 }, (_, i) => firewallRow(1, "block", `rule-${i}`, 10 * (i + 1)));
+
+  it("keeps the N largest entries and sums the rest into one __other__ entry, so the minute still adds up", () => {
+    const { entries, totals } = flatten(firewallEvents, rows, zone, 3);
+    const minuteEntries = entries.filter((d) => d.timestamp === T + 60_000);
+    assert.equal(minuteEntries.length, 4);
+    assert.deepEqual(minuteEntries.slice(0, 3).map((d) => d.fields["cloudflare.firewall.rule_id"]), ["rule-6", "rule-5", "rule-4"]);
+    const other = minuteEntries[3]!.fields;
+    assert.equal(other["cloudflare.key"], OTHER);
+    assert.equal(other["cloudflare.other_entries"], 4);
+    assert.equal(other["cloudflare.events"], 10 + 20 + 30 + 40);
+    assert.equal(other["cloudflare.firewall.rule_id"], undefined, "the remainder has no single rule");
+    assert.equal(sumOf(minuteEntries, "cloudflare.events"), totals[1]!.fields["cloudflare.events"]);
+  });
+
+  it("writes no __other__ entry when everything fits", () => {
+    const { entries } = flatten(firewallEvents, rows, zone, 7);
+    assert.ok(entries.every((d) => d.fields["cloudflare.key"] !== OTHER));
+  });
+
+  it("leaves non-additive figures (quantiles) off the remainder and off the total", () => {
+    const originRows = [0, 1, 2].map((i) => ({
+      dimensions: { datetimeMinute: minute(0), originResponseStatus: 200 + i, clientCountryName: "US", clientRequestHTTPHost: "a" },
+      count: 5 - i,
+      quantiles: { originResponseDurationMsP50: 10, originResponseDurationMsP95: 20, originResponseDurationMsP99: 30 },
+      avg: { sampleInterval: 1, originResponseDurationMs: 12.5 },
+    }));
+    const { entries, totals } = flatten(httpOrigin, originRows, zone, 1);
+    assert.equal(entries[0]!.fields["cloudflare.origin.duration_p95_ms"], 20);
+    assert.equal(entries[1]!.fields["cloudflare.origin.duration_p95_ms"], undefined);
+    assert.equal(entries[1]!.fields["cloudflare.requests"], 4 + 3);
+    assert.equal(totals[0]!.fields["cloudflare.origin.duration_p95_ms"], undefined);
+    assert.equal(totals[0]!.fields["cloudflare.requests"], 12);
+  });
+});
+
+describe("grouped datasets: fields a plan refuses", () => {
+  it("queries without a refused optional field, and documents simply lack it", () => {
+    const omit = new Set(["dimensions_description"]);
+    assert.doesNotMatch(firewallEvents.query(omit), /\bdescription\b/);
+    assert.match(firewallEvents.query(new Set()), /\bdescription\b/);
+    const row = firewallRow(0, "block", "r1", 5);
+    delete (row.dimensions as Record<string, unknown>).description;
+    const { entries } = flatten(firewallEvents, [row], zone);
+    assert.equal(entries[0]!.fields["cloudflare.firewall.rule_description"], undefined);
+  });
+
+  it("still refuses an answer that lacks a required field", () => {
+    const row = firewallRow(0, "block", "r1", 5);
+    delete (row.dimensions as Record<string, unknown>).action;
+    assert.throws(() => flatten(firewallEvents, [row], zone), MalformedResponseError);
+  });
+});
+
+describe("grouped datasets refuse malformed answers instead of storing zeros", () => {
+  const cases: [string, unknown[]][] = [
+    ["a row outside the window", [firewallRow(5, "block", "r1", 1)]],
+    ["a count that is not a number", [{ ...firewallRow(0, "block", "r1", 1), count: "12" }]],
+    ["a negative count", [firewallRow(0, "block", "r1", -3)]],
+    ["the same group twice", [firewallRow(0, "block", "r1", 1), firewallRow(0, "block", "r1", 2)]],
+    ["a timestamp that is not a minute", [{ ...firewallRow(0, "block", "r1", 1), dimensions: { ...firewallRow(0, "b", "r", 1).dimensions as object, datetimeMinute: "2026-11-20T08:00:30Z" } }]],
+  ];
+  for (const [name, rows] of cases) {
+    it(name, () => assert.throws(() => flatten(firewallEvents, rows, zone), MalformedResponseError));
+  }
+});
+
+describe("R2 storage levels", () => {
+  it("adds buckets up within a minute (the account's storage), keeps each bucket's level on its entry", () => {
+    const rows = [
+      { dimensions: { datetimeMinute: minute(0), bucketName: "logs", storageClass: "Standard" }, max: { payloadSize: 1000, metadataSize: 10, objectCount: 5, uploadCount: 0 } },
+      { dimensions: { datetimeMinute: minute(0), bucketName: "media", storageClass: "Standard" }, max: { payloadSize: 500, metadataSize: 5, objectCount: 2, uploadCount: 1 } },
+    ];
+    const { entries, totals } = flatten(r2Storage, rows, account);
+    assert.deepEqual(entries.map((d) => d.fields["cloudflare.r2.payload_bytes"]), [1000, 500]);
+    assert.equal(totals[0]!.fields["cloudflare.r2.payload_bytes"], 1500);
+    assert.equal(entries[0]!.fields["cloudflare.sample_interval"], undefined, "R2 reports no sample interval");
+  });
+});
+
+describe("every dataset", () => {
+  const declared = new Map(mergeFields(datasets.map((d) => d.fields)).map((f) => [f.name, f.type]));
+
+  it("has a unique name and declares each field with one type", () => {
+    assert.equal(new Set(datasets.map((d) => d.name)).size, datasets.length);
+    assert.ok(declared.size > 50);
+  });
+
+  it("writes dense zero totals for an empty window, with declared fields only", () => {
+    for (const dataset of datasets) {
+      const owner = dataset.scope === "zone" ? zone : account;
+      const w = { from: T, to: T + 2 * dataset.unit };
+      const totals = [...dataset.flatten([], owner, w, { topN: 10 }).totals];
+      assert.equal(totals.length, 2, dataset.name);
+      for (const doc of totals) {
+        for (const path of leafPaths(toSource(doc.fields))) assert.ok(declared.has(path), `${dataset.name}: undeclared field ${path}`);
+      }
+    }
+  });
+});
