@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import { cli, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, ZONES } from "../support/harness.js";
+import { dataIndices } from "../support/harness.js";
 import { repoRoot } from "../support/paths.js";
 
 const NOW = Date.parse("2026-11-18T20:00:00Z");
@@ -57,7 +58,7 @@ describe("verify", { skip: needsElasticsearch }, () => {
     const other = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "country")!;
     await es.update({ index: total._index, id: total._id!, doc: { cloudflare: { requests: 1 } }, refresh: true });
     await es.delete({ index: status._index, id: status._id!, refresh: true });
-    const missing = await es.search({ index: `${prefix}-*`, size: 200, _source: false, query: { bool: { filter: [{ term: { "cloudflare.zone.id": zone.id } }, { term: { "@timestamp": minute + 60 * MINUTE } }] } } });
+    const missing = await es.search({ index: dataIndices(prefix), size: 200, _source: false, query: { bool: { filter: [{ term: { "cloudflare.zone.id": zone.id } }, { term: { "@timestamp": minute + 60 * MINUTE } }] } } });
     await es.bulk({ refresh: true, operations: missing.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
 
     const result = await cli(["verify", "--from", iso(hours.from), "--to", iso(hours.to)], exporterEnv(sim, prefix));
@@ -126,7 +127,7 @@ describe("a zone whose plan lacks the dataset", { skip: needsElasticsearch }, ()
       const problems = await differences(es, prefix, expectedRange(NOW));
       assert.ok(problems.length > 0 && problems.every((p) => p.startsWith("shop.example")), problems.slice(0, 3).join("; "));
       await es.indices.refresh({ index: `${prefix}-*` });
-      const leaked = await es.count({ index: `${prefix}-*`, query: { term: { "cloudflare.zone.id": free.id } } });
+      const leaked = await es.count({ index: dataIndices(prefix), query: { term: { "cloudflare.zone.id": free.id } } });
       assert.equal(leaked.count, 0);
     } finally {
       await sim.close();
@@ -155,7 +156,7 @@ describe("backfill with a config file and --zone", { skip: needsElasticsearch },
       const result = await cli(["backfill", "--config", file, "--from", iso(from), "--to", iso(to), "--zone", ZONES[1].id, ...now], env);
       assert.equal(result.code, 0, result.stderr);
       await es.indices.refresh({ index: `${prefix}-*` });
-      const byZone = await es.search({ index: `${prefix}-*`, size: 0, aggs: { zones: { terms: { field: "cloudflare.zone.id" } }, first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } } });
+      const byZone = await es.search({ index: dataIndices(prefix), size: 0, aggs: { zones: { terms: { field: "cloudflare.zone.id" } }, first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } } });
       const aggs = byZone.aggregations as { zones: { buckets: { key: string }[] }; first: { value: number }; last: { value: number } };
       assert.deepEqual(aggs.zones.buckets.map((b) => b.key), [ZONES[1].id]);
       assert.equal(aggs.first.value, from);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import { cli, countDocuments, dropPrefix, esClient, exporterEnv, needsElasticsearch, simulator } from "../support/harness.js";
+import { dataIndices } from "../support/harness.js";
 import { startScriptedServer, type ScriptedServer } from "../support/scripted-server.js";
 
 const NOW = Date.parse("2026-11-19T15:00:00Z");
@@ -54,7 +55,7 @@ describe("concurrency gate", { skip: needsElasticsearch }, () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /gate revoked/);
     await es.indices.refresh({ index: `${prefix}-*` });
-    const totals = await es.count({ index: `${prefix}-*`, query: { term: { "cloudflare.breakdown": "total" } } });
+    const totals = await es.count({ index: dataIndices(prefix), query: { term: { "cloudflare.breakdown": "total" } } });
     // Windows are one hour (the simulator's maxDuration) for all three zones at once: two windows were written.
     assert.equal(totals.count, 2 * 60 * 3);
 
@@ -62,7 +63,7 @@ describe("concurrency gate", { skip: needsElasticsearch }, () => {
     const rest = await cli(["run", ...now], env);
     assert.equal(rest.code, 0, rest.stderr);
     await es.indices.refresh({ index: `${prefix}-*` });
-    const all = await es.count({ index: `${prefix}-*`, query: { term: { "cloudflare.breakdown": "total" } } });
+    const all = await es.count({ index: dataIndices(prefix), query: { term: { "cloudflare.breakdown": "total" } } });
     assert.equal(all.count, 3 * (6 * 60 - 10 - 5));
   });
 });

@@ -18,6 +18,7 @@ import {
   needsElasticsearch,
   simulator,
 } from "../support/harness.js";
+import { dataIndices } from "../support/harness.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -95,7 +96,7 @@ describe("resilience", { skip: needsElasticsearch }, () => {
       assert.match(failed.stderr, /rejected/);
       assert.match(failed.stderr, /"outcome":"failed"/);
       await es.indices.refresh({ index: `${prefix}-*` });
-      const later = await es.count({ index: `${prefix}-*`, query: { range: { "@timestamp": { gte: "2026-11-22T00:00:00Z" } } } });
+      const later = await es.count({ index: dataIndices(prefix), query: { range: { "@timestamp": { gte: "2026-11-22T00:00:00Z" } } } });
       assert.equal(later.count, 0, "no window after the failed one was written");
 
       await es.indices.putSettings({ index: blocked, settings: { "index.blocks.write": false } });
