@@ -58,7 +58,7 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
       add({
         ok: true,
         text: `${where}: on${d.reason ? ` (${d.reason})` : ""}, ${d.dataset.sampled ? "sampled" : "exact"}, depth ${days.toFixed(1)} d, windows of ${formatMinutes(windowMinutes)}, ` +
-          `first run about ${firstRun} queries, then 1 per run`,
+          `first run about ${firstRun} queries, then 1 per run (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
       });
     }
     const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);

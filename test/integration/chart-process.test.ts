@@ -41,6 +41,8 @@ const ES_API_KEY = "ZXM6YXBpa2V5LWNoYXJ0";
 const zones = ZONES.map((z) => ({ id: z.id, name: z.name }));
 // The simulator keeps six hours (see harness.ts); one day of healing covers them.
 const window = { settleMinutes: 5, overlapMinutes: 15, maxBackfillDays: 1 };
+// The dataset whose ground truth the harness compares (the chart's `datasets` value narrows the run to it).
+const DATASETS = ["http_requests"];
 
 /** Runs a rendered workload's container as a local process; `objects` is what exists in the cluster for it. */
 function runWorkload(workload: Manifest, objects: readonly Manifest[]): Promise<CliResult> {
@@ -92,6 +94,7 @@ describe("chart to process: chart-created Secret, API key, bootstrap hook, CronJ
   const values = () => ({
     cloudflare: { apiUrl: sim.url, zones, auth: { apiToken: TOKEN } },
     elasticsearch: { url: esFront.url, indexPrefix: prefix, auth: { type: "apiKey", apiKey: ES_API_KEY } },
+    datasets: DATASETS,
     window,
   });
 
@@ -193,6 +196,7 @@ describe("chart to process: existing Secrets, e-mail + key, basic auth, custom C
           ca: { secretName: "elasticsearch-ca" },
         },
         gate: { uri: gate.url, cluster: "eu-test-1" },
+        datasets: DATASETS,
         window,
       },
     }).manifests;

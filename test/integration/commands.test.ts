@@ -65,7 +65,7 @@ describe("verify", { skip: needsElasticsearch }, () => {
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stdout, /api\.example\s+2026-11-18T16:00:00Z\s+60 .*MISMATCH: requests/);
     assert.match(result.stdout, /api\.example\s+2026-11-18T17:00:00Z\s+59 .*MISMATCH: 1 minutes missing/);
-    assert.match(result.stdout, /api\.example 2026-11-18T16:30:00Z status: sum of requests \d+ != total 1/);
+    assert.match(result.stdout, /api\.example 2026-11-18T16:30:00Z status: sum of cloudflare\.requests \d+ != total 1/);
     assert.match(result.stdout, /NOT verified: 10\/12 hours/);
     assert.ok(other, "the minute had other breakdowns too");
 
@@ -94,8 +94,9 @@ describe("check", { skip: needsElasticsearch }, () => {
     const result = await cli(["check"], exporterEnv(sim, "it-check"));
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^ ok   Cloudflare reachable and credentials accepted$/m);
-    assert.match(result.stdout, /^ ok   zone shop\.example httpRequests1mGroups: enabled, maxDuration 3600s, notOlderThan 21600s .*maxPageSize 10000$/m);
-    assert.match(result.stdout, /^info  zone blog\.example httpRequests1mGroups: not enabled on this plan/m);
+    assert.match(result.stdout, /^ ok   zone shop\.example http_requests: on, exact, depth 0\.3 d, windows of 1 h, .*\(maxDuration 3600s, notOlderThan 21600s, maxPageSize 10000\)$/m);
+    assert.match(result.stdout, /^info  zone blog\.example http_requests: off, the zone's plan does not include httpRequests1mGroups$/m);
+    assert.match(result.stdout, /^info  a run with nothing to catch up costs about 2 queries/m);
     assert.match(result.stdout, /^ ok   Elasticsearch reachable/m);
     assert.match(result.stdout, /^info  (ILM not available|index lifecycle management)/m);
     assert.match(result.stdout, /^info  security is off/m);
@@ -213,6 +214,10 @@ describe("NDJSON output and the demo", () => {
       assert.equal(second.code, 0, second.stderr);
       const asked = sim.stats.log.slice(before).map((e) => e.variables as { from?: string; to?: string }).filter((v) => v.from);
       assert.deepEqual(asked.map((v) => [v.from, v.to]), [[iso(NOW - 20 * MINUTE), iso(NOW - 5 * MINUTE)]]);
+      // Each run leaves its record beside the data: one `run` and one per zone and dataset.
+      const records = readFileSync(join(dir, "runs.ndjson"), "utf8").trimEnd().split("\n").filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l) as { run: { kind: string; outcome?: string } });
+      assert.deepEqual(records.map((r) => r.run.kind), ["run", "dataset", "dataset", "dataset", "run", "dataset", "dataset", "dataset"]);
+      assert.equal(records[4]!.run.outcome, "completed");
     } finally {
       await sim.close();
     }

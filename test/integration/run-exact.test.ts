@@ -72,7 +72,7 @@ describe("run against an empty cluster", { skip: needsElasticsearch }, () => {
     const result = await cli(["run", "--dry-run", "--now", new Date(NOW).toISOString()], exporterEnv(sim, other));
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Plan \(dry run/);
-    assert.match(result.stdout, /shop\.example .*: \d+ minutes in \d+ windows/);
+    assert.match(result.stdout, /http_requests shop\.example .*: on, \d+ minutes in \d+ windows/);
     assert.match(result.stdout, /% of the budget of 250 per 5 minutes/);
     const exists = await es.indices.exists({ index: `${other}-*`, allow_no_indices: false });
     assert.equal(exists, false);

@@ -1,0 +1,309 @@
+{{/* Names and labels. */}}
+{{- define "cfe.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource name prefix. Kept at 52 characters: CronJob names are limited so that their Jobs' names fit. */}}
+{{- define "cfe.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cfe.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cfe.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cfe.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "cfe.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: cloudflare-es-exporter
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Object names. The hook copies exist because a pre-install hook runs before the release's objects. */}}
+{{- define "cfe.configName" -}}{{ include "cfe.fullname" . }}{{- end -}}
+{{- define "cfe.hookConfigName" -}}{{ include "cfe.fullname" . }}-bootstrap{{- end -}}
+{{- define "cfe.createdSecretName" -}}{{ include "cfe.fullname" . }}{{- end -}}
+{{- define "cfe.hookSecretName" -}}{{ include "cfe.fullname" . }}-bootstrap{{- end -}}
+
+{{- define "cfe.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "cfe.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cfe.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the chart creates a Secret: some credential is needed and no existing Secret is named for it. */}}
+{{- define "cfe.cloudflareSecretCreated" -}}
+{{- if not .Values.cloudflare.auth.existingSecret }}true{{ end -}}
+{{- end -}}
+{{- define "cfe.elasticsearchSecretCreated" -}}
+{{- $a := .Values.elasticsearch.auth -}}
+{{- if and (ne $a.type "none") (not $a.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{/* The data of the chart-created Secret (shared by the Secret and its hook copy). */}}
+{{- define "cfe.secretData" -}}
+{{- $cf := .Values.cloudflare.auth -}}
+{{- $es := .Values.elasticsearch.auth -}}
+{{- if include "cfe.cloudflareSecretCreated" . }}
+{{- if eq $cf.type "token" }}
+{{ $cf.apiTokenKey }}: {{ required "cloudflare.auth.apiToken is required when cloudflare.auth.existingSecret is empty (or name an existing Secret)" $cf.apiToken | b64enc | quote }}
+{{- else }}
+{{ $cf.apiEmailKey }}: {{ required "cloudflare.auth.apiEmail is required for cloudflare.auth.type=key when cloudflare.auth.existingSecret is empty" $cf.apiEmail | b64enc | quote }}
+{{ $cf.apiKeyKey }}: {{ required "cloudflare.auth.apiKey is required for cloudflare.auth.type=key when cloudflare.auth.existingSecret is empty" $cf.apiKey | b64enc | quote }}
+{{- end }}
+{{- end }}
+{{- if include "cfe.elasticsearchSecretCreated" . }}
+{{- if eq $es.type "apiKey" }}
+{{ $es.apiKeyKey }}: {{ required "elasticsearch.auth.apiKey is required for elasticsearch.auth.type=apiKey when elasticsearch.auth.existingSecret is empty (or set elasticsearch.auth.type=none)" $es.apiKey | b64enc | quote }}
+{{- else }}
+{{ $es.usernameKey }}: {{ required "elasticsearch.auth.username is required for elasticsearch.auth.type=basic" $es.username | b64enc | quote }}
+{{ $es.passwordKey }}: {{ required "elasticsearch.auth.password is required for elasticsearch.auth.type=basic when elasticsearch.auth.existingSecret is empty" $es.password | b64enc | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The exporter's config file, built from values. Only settings are in it, never a credential (the exporter refuses
+them there anyway). Paths (CONFIG_FILE, ES_CA_FILE) are environment variables, so the file says nothing about where
+things are mounted. Keys that are not set in values are left out, so the exporter's own defaults apply.
+*/}}
+{{- define "cfe.configFile" -}}
+{{- $v := .Values -}}
+{{- if and (empty $v.cloudflare.zones) (empty $v.cloudflare.accounts) -}}
+{{- fail "cloudflare.zones is empty: list at least one zone as {id: <zone id>, name: <name>} (or cloudflare.accounts for account-scoped datasets)" -}}
+{{- end -}}
+{{- if and $v.elasticsearch.ca.secretName $v.elasticsearch.ca.configMapName -}}
+{{- fail "elasticsearch.ca: set only one of secretName and configMapName (the CA certificate comes from one place)" -}}
+{{- end -}}
+{{- $cf := dict "queryBudget" $v.cloudflare.queryBudget "timeoutSeconds" $v.cloudflare.timeoutSeconds "maxRetrySeconds" $v.cloudflare.maxRetrySeconds -}}
+{{- with $v.cloudflare.apiUrl }}{{ $_ := set $cf "apiUrl" . }}{{ end -}}
+{{- with $v.cloudflare.zones }}{{ $_ := set $cf "zones" . }}{{ end -}}
+{{- with $v.cloudflare.accounts }}{{ $_ := set $cf "accounts" . }}{{ end -}}
+{{- if not (kindIs "invalid" $v.cloudflare.topN) }}{{ $_ := set $cf "topN" $v.cloudflare.topN }}{{ end -}}
+{{- $es := dict "url" (required "elasticsearch.url is required, e.g. https://elasticsearch.example:9200" $v.elasticsearch.url) "tlsVerify" $v.elasticsearch.tlsVerify "indexPrefix" $v.elasticsearch.indexPrefix "indexPeriod" $v.elasticsearch.indexPeriod "retentionDays" $v.elasticsearch.retentionDays -}}
+{{- $gate := dict "timeoutSeconds" $v.gate.timeoutSeconds -}}
+{{- with $v.gate.uri }}{{ $_ := set $gate "uri" . }}{{ end -}}
+{{- $config := dict "cloudflare" $cf "elasticsearch" $es "window" $v.window "gate" $gate "log" $v.log -}}
+{{- with $v.datasets }}{{ $_ := set $config "datasets" . }}{{ end -}}
+{{- toYaml $config -}}
+{{- end -}}
+
+{{/* The container's environment: where the config file is, credentials from Secrets, the gate's identity. */}}
+{{- define "cfe.env" -}}
+{{- $ctx := .ctx -}}
+{{- $v := $ctx.Values -}}
+{{- $cfSecret := default .secretName $v.cloudflare.auth.existingSecret -}}
+{{- $esSecret := default .secretName $v.elasticsearch.auth.existingSecret -}}
+- name: CONFIG_FILE
+  value: /etc/cloudflare-es-exporter/config/config.yaml
+{{- if eq $v.cloudflare.auth.type "token" }}
+- name: CF_API_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ $cfSecret }}
+      key: {{ $v.cloudflare.auth.apiTokenKey }}
+{{- else }}
+- name: CF_API_EMAIL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $cfSecret }}
+      key: {{ $v.cloudflare.auth.apiEmailKey }}
+- name: CF_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $cfSecret }}
+      key: {{ $v.cloudflare.auth.apiKeyKey }}
+{{- end }}
+{{- if eq $v.elasticsearch.auth.type "apiKey" }}
+- name: ES_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $esSecret }}
+      key: {{ $v.elasticsearch.auth.apiKeyKey }}
+{{- else if eq $v.elasticsearch.auth.type "basic" }}
+{{- if and $v.elasticsearch.auth.existingSecret $v.elasticsearch.auth.username }}
+- name: ES_USER
+  value: {{ $v.elasticsearch.auth.username | quote }}
+{{- else }}
+- name: ES_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ $esSecret }}
+      key: {{ $v.elasticsearch.auth.usernameKey }}
+{{- end }}
+- name: ES_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $esSecret }}
+      key: {{ $v.elasticsearch.auth.passwordKey }}
+{{- end }}
+{{- if or $v.elasticsearch.ca.secretName $v.elasticsearch.ca.configMapName }}
+- name: ES_CA_FILE
+  value: /etc/cloudflare-es-exporter/ca/{{ $v.elasticsearch.ca.key }}
+{{- end }}
+{{- if $v.gate.uri }}
+- name: LOCAL_CLUSTER
+  value: {{ $v.gate.cluster | quote }}
+{{- if $v.gate.namespace }}
+- name: LOCAL_NAMESPACE
+  value: {{ $v.gate.namespace | quote }}
+{{- else }}
+- name: LOCAL_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+{{- end }}
+{{- end }}
+{{- with $v.nodeOptions }}
+- name: NODE_OPTIONS
+  value: {{ . | quote }}
+{{- end }}
+{{- with $v.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The pod template shared by the CronJob, the bootstrap hook and the backfill Job.
+Arguments: ctx (the root context), component, args, configName, secretName, serviceAccountName.
+*/}}
+{{- define "cfe.podTemplate" -}}
+{{- $ctx := .ctx -}}
+{{- $v := $ctx.Values -}}
+metadata:
+  labels:
+    {{- include "cfe.labels" $ctx | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+    {{- with $v.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with $v.podAnnotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: {{ $v.automountServiceAccountToken }}
+  {{- with .serviceAccountName }}
+  serviceAccountName: {{ . }}
+  {{- end }}
+  {{- with $v.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  securityContext:
+    {{- toYaml $v.podSecurityContext | nindent 4 }}
+  containers:
+    - name: exporter
+      image: {{ include "cfe.image" $ctx | quote }}
+      imagePullPolicy: {{ $v.image.pullPolicy }}
+      args:
+        {{- toYaml .args | nindent 8 }}
+      env:
+        {{- include "cfe.env" (dict "ctx" $ctx "secretName" .secretName) | nindent 8 }}
+      {{- with $v.extraEnvFrom }}
+      envFrom:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      resources:
+        {{- toYaml $v.resources | nindent 8 }}
+      securityContext:
+        {{- toYaml $v.securityContext | nindent 8 }}
+      volumeMounts:
+        - name: config
+          mountPath: /etc/cloudflare-es-exporter/config
+          readOnly: true
+        - name: tmp
+          mountPath: /tmp
+        {{- if or $v.elasticsearch.ca.secretName $v.elasticsearch.ca.configMapName }}
+        - name: ca
+          mountPath: /etc/cloudflare-es-exporter/ca
+          readOnly: true
+        {{- end }}
+        {{- with $v.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+  volumes:
+    - name: config
+      configMap:
+        name: {{ .configName }}
+        items:
+          - key: config.yaml
+            path: config.yaml
+    - name: tmp
+      emptyDir:
+        sizeLimit: {{ $v.tmpSizeLimit }}
+    {{- if $v.elasticsearch.ca.secretName }}
+    - name: ca
+      secret:
+        secretName: {{ $v.elasticsearch.ca.secretName }}
+        items:
+          - key: {{ $v.elasticsearch.ca.key }}
+            path: {{ $v.elasticsearch.ca.key }}
+    {{- else if $v.elasticsearch.ca.configMapName }}
+    - name: ca
+      configMap:
+        name: {{ $v.elasticsearch.ca.configMapName }}
+        items:
+          - key: {{ $v.elasticsearch.ca.key }}
+            path: {{ $v.elasticsearch.ca.key }}
+    {{- end }}
+    {{- with $v.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with $v.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/*
+Exit code 2 is bad configuration: retrying cannot help, so the Job fails at once. (onPodConditions is empty but
+present: Kubernetes 1.27's schema requires the field.)
+*/}}
+{{- define "cfe.podFailurePolicy" -}}
+podFailurePolicy:
+  rules:
+    - action: FailJob
+      onExitCodes:
+        containerName: exporter
+        operator: In
+        values: [2]
+      onPodConditions: []
+{{- end -}}
