@@ -30,6 +30,10 @@ export const MESSAGES = {
   queryError: "query contains error, please review it and retry",
   tooManyZones: "too many zones requested",
   emptyZoneFilter: "empty zone filters not allowed",
+  /** Plausible, modelled on the zone message (Cloudflare's wording for accounts was not found). */
+  emptyAccountFilter: "empty account filters not allowed",
+  /** Plausible, modelled on the zone message: Cloudflare allows exactly one account per account-scoped query. */
+  tooManyAccounts: "too many accounts requested",
 } as const;
 
 /** An error a resolver raises; graphql-js keeps it as `originalError`, so its class survives execution. */

@@ -5,10 +5,8 @@
 
 import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
 import { matches, rowBounds, type CompiledFilter, type FieldUnits } from "./filters.js";
-import type { DatasetName } from "./options.js";
-import { HOUR_MS, MINUTE_MS, TrafficAccumulator, type TrafficData } from "./traffic.js";
-
-const DAY_MS = 86_400_000;
+import type { RollupName } from "./options.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, TrafficAccumulator, daySettled, settledDay, type TrafficData } from "./traffic.js";
 
 interface DatasetShape {
   /** The rollup's row length. */
@@ -17,7 +15,7 @@ interface DatasetShape {
   units: FieldUnits;
 }
 
-export const SHAPES: Readonly<Record<DatasetName, DatasetShape>> = {
+export const SHAPES: Readonly<Record<RollupName, DatasetShape>> = {
   httpRequests1mGroups: {
     unit: MINUTE_MS,
     units: {
@@ -26,6 +24,7 @@ export const SHAPES: Readonly<Record<DatasetName, DatasetShape>> = {
     },
   },
   httpRequests1hGroups: { unit: HOUR_MS, units: { date: DAY_MS, datetime: HOUR_MS } },
+  httpRequests1dGroups: { unit: DAY_MS, units: { date: DAY_MS } },
 };
 
 const floorTo = (t: number, unit: number): number => Math.floor(t / unit) * unit;
@@ -54,7 +53,7 @@ export interface GroupRow extends TrafficData {
 }
 
 export interface RowQuery {
-  dataset: DatasetName;
+  dataset: RollupName;
   zoneTag: string;
   filter: CompiledFilter;
   limit: number;
@@ -90,7 +89,8 @@ export function buildRows(q: RowQuery): GroupRow[] {
       groupKey = key;
       groupStart = granularity === Number.POSITIVE_INFINITY ? t : key;
     }
-    for (let m = t; m < t + unit; m += MINUTE_MS) acc.addMinute(q.zoneTag, m, q.now, q.lateMinutes);
+    if (unit === DAY_MS && daySettled(t, q.now, q.lateMinutes)) acc.merge(settledDay(q.zoneTag, t));
+    else for (let m = t; m < t + unit; m += MINUTE_MS) acc.addMinute(q.zoneTag, m, q.now, q.lateMinutes);
   }
   if (!Number.isNaN(groupKey)) flush();
 

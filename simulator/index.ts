@@ -2,10 +2,18 @@
 
 export { startSimulator } from "./server.js";
 export type { RequestLogEntry, Simulator, SimulatorStats } from "./server.js";
-export { DATASETS, ENTERPRISE_SETTINGS, FAULT_KINDS } from "./options.js";
-export type { DatasetName, DatasetSettings, FaultKind, SimulatorConfig, SimulatorOptions, StatusCodes } from "./options.js";
-export { finalMinute, growthFactor, hourTotals, observedMinute } from "./traffic.js";
+export {
+  ACCOUNT_DATASETS, DATASETS, ENTERPRISE_SETTINGS, FAULT_KINDS, PLANS, PLAN_REFUSED_FIELDS, PLAN_SETTINGS, ROLLUPS,
+  ZONE_DATASETS, effectiveSettings, rowTypeName, scopeOf,
+} from "./options.js";
+export type {
+  AccountDatasetName, AdaptiveName, DatasetName, DatasetSettings, FaultKind, Plan, RollupName, Scope, SimulatorConfig,
+  SimulatorOptions, StatusCodes, ZoneDatasetName,
+} from "./options.js";
+export { dayTotals, finalMinute, growthFactor, hourTotals, observedMinute } from "./traffic.js";
 export type {
   BrowserMapEntry, ClientHTTPVersionMapEntry, ClientSSLMapEntry, ContentTypeMapEntry, CountryMapEntry, IpClassMapEntry,
   ResponseStatusMapEntry, ThreatPathingMapEntry, TrafficData, TrafficSum,
 } from "./traffic.js";
+export { adaptiveEventList, adaptiveGroups } from "./truth.js";
+export type { AdaptiveEvent, GroundTruthOptions, GroundTruthRow } from "./truth.js";

@@ -1,7 +1,57 @@
-/** The simulator's options, their defaults (an Enterprise zone), and the resolved, run-time mutable configuration. */
+/**
+ * The simulator's options, the nodes it serves, the per-plan limits of each node (Enterprise by default), and the
+ * resolved, run-time mutable configuration.
+ */
 
-export type DatasetName = "httpRequests1mGroups" | "httpRequests1hGroups";
-export const DATASETS: readonly DatasetName[] = ["httpRequests1mGroups", "httpRequests1hGroups"];
+/** Zone-scoped dataset nodes (`viewer.zones[].<node>`). */
+export const ZONE_DATASETS = [
+  "httpRequests1mGroups",
+  "httpRequests1hGroups",
+  "httpRequests1dGroups",
+  "httpRequestsAdaptiveGroups",
+  "httpRequestsOverviewAdaptiveGroups",
+  "firewallEventsAdaptiveGroups",
+  "healthCheckEventsAdaptiveGroups",
+  "loadBalancingRequestsAdaptiveGroups",
+  "dnsAnalyticsAdaptiveGroups",
+] as const;
+
+/** Account-scoped dataset nodes (`viewer.accounts[].<node>`). */
+export const ACCOUNT_DATASETS = [
+  "workersInvocationsAdaptive",
+  "r2OperationsAdaptiveGroups",
+  "r2StorageAdaptiveGroups",
+  "logpushHealthAdaptiveGroups",
+] as const;
+
+export type ZoneDatasetName = (typeof ZONE_DATASETS)[number];
+export type AccountDatasetName = (typeof ACCOUNT_DATASETS)[number];
+export type DatasetName = ZoneDatasetName | AccountDatasetName;
+export const DATASETS: readonly DatasetName[] = [...ZONE_DATASETS, ...ACCOUNT_DATASETS];
+
+/** The unsampled rollups (served from the per-minute traffic of traffic.ts); every other node is adaptive (sampled). */
+export type RollupName = "httpRequests1mGroups" | "httpRequests1hGroups" | "httpRequests1dGroups";
+export const ROLLUPS: readonly RollupName[] = ["httpRequests1mGroups", "httpRequests1hGroups", "httpRequests1dGroups"];
+export type AdaptiveName = Exclude<DatasetName, RollupName>;
+
+export type Scope = "zone" | "account";
+
+export function isDataset(name: string): name is DatasetName {
+  return (DATASETS as readonly string[]).includes(name);
+}
+
+export function isRollup(name: DatasetName): name is RollupName {
+  return (ROLLUPS as readonly string[]).includes(name);
+}
+
+export function scopeOf(node: DatasetName): Scope {
+  return (ZONE_DATASETS as readonly string[]).includes(node) ? "zone" : "account";
+}
+
+/** The GraphQL type of a node's rows, e.g. `ZoneFirewallEventsAdaptiveGroups`, `AccountR2StorageAdaptiveGroups`. */
+export function rowTypeName(node: DatasetName): string {
+  return `${scopeOf(node) === "zone" ? "Zone" : "Account"}${node[0]!.toUpperCase()}${node.slice(1)}`;
+}
 
 /**
  * Injectable failures:
@@ -33,6 +83,113 @@ export interface DatasetSettings {
   notOlderThan: number;
 }
 
+/** A zone's (or account's) plan: decides each node's settings and the fields it refuses. */
+export type Plan = "free" | "pro" | "business" | "enterprise";
+export const PLANS: readonly Plan[] = ["free", "pro", "business", "enterprise"];
+
+const DAY = 86_400;
+const on = (notOlderThan: number, maxDuration: number): DatasetSettings =>
+  ({ enabled: true, maxDuration, maxNumberOfFields: 30, maxPageSize: 10_000, notOlderThan });
+const off = (notOlderThan: number, maxDuration: number): DatasetSettings => ({ ...on(notOlderThan, maxDuration), enabled: false });
+
+/**
+ * Each node's settings per plan. Sources (../shared/reference/cloudflare-graphql-api.md §3):
+ * - documented retention (older limits page): 1m n/a / 24 h / 3 d / 7 d; 1h 3 d / 7 d / 30 d / 90 d; 1d 365 d on every
+ *   plan; firewallEventsAdaptiveGroups n/a / 3 d / 30 d / 30 d; health checks n/a / 3 d / 30 d / 90 d; load
+ *   balancing n/a / 3 d / 30 d / 30 d;
+ * - measured on Free: httpRequestsAdaptiveGroups 8 d back, 1 d window; httpRequestsOverviewAdaptiveGroups 32 d back,
+ *   32 d window; httpRequests1hGroups 73 h back, 3 d window; dnsAnalyticsAdaptiveGroups 8 d back, 7 d window; Workers
+ *   and R2 90 d back; 1m, firewall, health checks and load balancing disabled;
+ * - documented example: firewallEventsAdaptive 31 d back, 3-day window; Workers "up to one month of data for dates up
+ *   to three months ago".
+ * PLAUSIBLE, NOT PUBLISHED (chosen here): every maxDuration not listed above (windows of the paid plans: 1m 1 d on
+ * Pro, 3 d on Business/Enterprise; 1h 7 d on Pro, 30 d above; 1d 365 d; adaptive HTTP 1 d on Pro, 3 d above; firewall,
+ * health checks, load balancing 3 d; DNS 7 d; Workers and R2 31 d; logpush 3 d), the adaptive retention of paid plans
+ * (adaptive HTTP 8 d on Pro, 31 d on Business/Enterprise; overview 32 d on every plan; DNS 8 d on Pro, 31 d above),
+ * and logpushHealthAdaptiveGroups (31 d back on every plan). maxPageSize is 10,000 and maxNumberOfFields 30 everywhere.
+ */
+export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, Readonly<DatasetSettings>>>>> = {
+  free: {
+    httpRequests1mGroups: off(DAY, DAY),
+    httpRequests1hGroups: on(73 * 3600, 3 * DAY),
+    httpRequests1dGroups: on(365 * DAY, 365 * DAY),
+    httpRequestsAdaptiveGroups: on(8 * DAY, DAY),
+    httpRequestsOverviewAdaptiveGroups: on(32 * DAY, 32 * DAY),
+    firewallEventsAdaptiveGroups: off(3 * DAY, 3 * DAY),
+    healthCheckEventsAdaptiveGroups: off(3 * DAY, 3 * DAY),
+    loadBalancingRequestsAdaptiveGroups: off(3 * DAY, 3 * DAY),
+    dnsAnalyticsAdaptiveGroups: on(8 * DAY, 7 * DAY),
+    workersInvocationsAdaptive: on(90 * DAY, 31 * DAY),
+    r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
+  },
+  pro: {
+    httpRequests1mGroups: on(DAY, DAY),
+    httpRequests1hGroups: on(7 * DAY, 7 * DAY),
+    httpRequests1dGroups: on(365 * DAY, 365 * DAY),
+    httpRequestsAdaptiveGroups: on(8 * DAY, DAY),
+    httpRequestsOverviewAdaptiveGroups: on(32 * DAY, 32 * DAY),
+    firewallEventsAdaptiveGroups: on(3 * DAY, 3 * DAY),
+    healthCheckEventsAdaptiveGroups: on(3 * DAY, 3 * DAY),
+    loadBalancingRequestsAdaptiveGroups: on(3 * DAY, 3 * DAY),
+    dnsAnalyticsAdaptiveGroups: on(8 * DAY, 7 * DAY),
+    workersInvocationsAdaptive: on(90 * DAY, 31 * DAY),
+    r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
+  },
+  business: {
+    httpRequests1mGroups: on(3 * DAY, 3 * DAY),
+    httpRequests1hGroups: on(30 * DAY, 30 * DAY),
+    httpRequests1dGroups: on(365 * DAY, 365 * DAY),
+    httpRequestsAdaptiveGroups: on(31 * DAY, 3 * DAY),
+    httpRequestsOverviewAdaptiveGroups: on(32 * DAY, 32 * DAY),
+    firewallEventsAdaptiveGroups: on(30 * DAY, 3 * DAY),
+    healthCheckEventsAdaptiveGroups: on(30 * DAY, 3 * DAY),
+    loadBalancingRequestsAdaptiveGroups: on(30 * DAY, 3 * DAY),
+    dnsAnalyticsAdaptiveGroups: on(31 * DAY, 7 * DAY),
+    workersInvocationsAdaptive: on(90 * DAY, 31 * DAY),
+    r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
+  },
+  enterprise: {
+    httpRequests1mGroups: on(7 * DAY, 3 * DAY),
+    httpRequests1hGroups: on(90 * DAY, 30 * DAY),
+    httpRequests1dGroups: on(365 * DAY, 365 * DAY),
+    httpRequestsAdaptiveGroups: on(31 * DAY, 3 * DAY),
+    httpRequestsOverviewAdaptiveGroups: on(32 * DAY, 32 * DAY),
+    firewallEventsAdaptiveGroups: on(30 * DAY, 3 * DAY),
+    healthCheckEventsAdaptiveGroups: on(90 * DAY, 3 * DAY),
+    loadBalancingRequestsAdaptiveGroups: on(30 * DAY, 3 * DAY),
+    dnsAnalyticsAdaptiveGroups: on(31 * DAY, 7 * DAY),
+    workersInvocationsAdaptive: on(90 * DAY, 31 * DAY),
+    r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
+    logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
+  },
+};
+
+/** Enterprise limits: the defaults of every zone and account without a `plans` entry. */
+export const ENTERPRISE_SETTINGS: Readonly<Record<DatasetName, Readonly<DatasetSettings>>> = PLAN_SETTINGS.enterprise;
+
+/**
+ * Fields a plan refuses, as prefixes of a field name: a node's field whose name starts with one of them (at any
+ * level: `dimensions_clientAsn`, `sum_originResponseDurationMs`, `quantiles_edgeTimeToFirstByteMsP95`,
+ * `confidence_sum_edgeTimeToFirstByteMs_estimate`, `sum_botDetectionIdArray`) is missing from `availableFields`, and
+ * selecting, filtering or ordering by it fails the query. Measured on Free (reference §2.2): `originResponseDurationMs`
+ * and `edgeTimeToFirstByteMs` need Pro, `clientAsn*` Enterprise, `botScore*` / `botManagementDecision` Bot Management
+ * (an Enterprise add-on), fraud detection fields were refused on a zone of unknown plan. Extending `clientAsn` to
+ * `clientASNDescription` and `botScore` to every `bot*` field, and applying the list to every node, is a choice.
+ */
+export const PLAN_REFUSED_FIELDS: Readonly<Record<Plan, readonly string[]>> = {
+  free: ["originResponseDurationMs", "edgeTimeToFirstByteMs", "clientAsn", "clientASN", "bot", "fraud"],
+  pro: ["clientAsn", "clientASN", "bot", "fraud"],
+  business: ["clientAsn", "clientASN", "bot", "fraud"],
+  enterprise: [],
+};
+
 export interface SimulatorOptions {
   /** TCP port on 127.0.0.1. @default 0 (any free port) */
   port?: number;
@@ -44,13 +201,23 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Minutes until a minute's data is final; younger minutes are still growing. @default 0 */
   lateMinutes?: number;
-  /** Per-dataset overrides of the Enterprise defaults. */
+  /**
+   * Per-dataset overrides, for every zone and account. An Enterprise tag gets Enterprise settings with these applied;
+   * a tag with another plan gets its plan's settings with those fields applied that differ from Enterprise's.
+   */
   settings?: { [D in DatasetName]?: Partial<DatasetSettings> };
-  /** Datasets refused per zone tag (e.g. a Free zone: `{ tag: ["httpRequests1mGroups"] }`). */
+  /** Datasets refused per zone or account tag (e.g. `{ tag: ["httpRequests1mGroups"] }`), whatever the plan. */
   denied?: Readonly<Record<string, readonly DatasetName[]>>;
+  /** Plan per zone or account tag. @default "enterprise" for every tag */
+  plans?: Readonly<Record<string, Plan>>;
+  /**
+   * Fields refused per zone or account tag whatever the plan, as `availableFields` paths (`dimensions_description`,
+   * `quantiles_cpuTimeP99`; a trailing `*` matches any path with that prefix), in every node that has them.
+   */
+  refusedFields?: Readonly<Record<string, readonly string[]>>;
   /** @default 10 */
   maxZonesPerQuery?: number;
-  /** Queries (zones x dataset nodes) allowed per sliding 5 minutes of real time. @default 300 */
+  /** Queries (zones or accounts x dataset nodes) allowed per sliding 5 minutes of real time. @default 300 */
   budgetPerFiveMinutes?: number;
   /** Share of requests, 0..1, answered with an injected fault. @default 0 */
   failureRate?: number;
@@ -68,8 +235,11 @@ export interface SimulatorConfig {
   statusCodes: StatusCodes;
   now: () => number;
   lateMinutes: number;
+  /** Enterprise settings with the `settings` option applied. */
   settings: Record<DatasetName, DatasetSettings>;
   denied: Readonly<Record<string, readonly DatasetName[]>>;
+  plans: Readonly<Record<string, Plan>>;
+  refusedFields: Readonly<Record<string, readonly string[]>>;
   maxZonesPerQuery: number;
   budgetPerFiveMinutes: number;
   failureRate: number;
@@ -77,27 +247,41 @@ export interface SimulatorConfig {
   latencyMs: number;
 }
 
-/** Enterprise limits: 1m data reaches 7 days back in windows of up to 3 days; 1h data 90 days back, 30-day windows. */
-export const ENTERPRISE_SETTINGS: Readonly<Record<DatasetName, Readonly<DatasetSettings>>> = {
-  httpRequests1mGroups: { enabled: true, maxDuration: 259_200, maxNumberOfFields: 30, maxPageSize: 10_000, notOlderThan: 604_800 },
-  httpRequests1hGroups: { enabled: true, maxDuration: 2_592_000, maxNumberOfFields: 30, maxPageSize: 10_000, notOlderThan: 7_776_000 },
-};
-
 export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
+  const settings = {} as Record<DatasetName, DatasetSettings>;
+  for (const node of DATASETS) settings[node] = { ...ENTERPRISE_SETTINGS[node], ...options.settings?.[node] };
   return {
     tokens: options.tokens,
     statusCodes: options.statusCodes ?? "observed",
     now: options.now ?? Date.now,
     lateMinutes: options.lateMinutes ?? 0,
-    settings: {
-      httpRequests1mGroups: { ...ENTERPRISE_SETTINGS.httpRequests1mGroups, ...options.settings?.httpRequests1mGroups },
-      httpRequests1hGroups: { ...ENTERPRISE_SETTINGS.httpRequests1hGroups, ...options.settings?.httpRequests1hGroups },
-    },
+    settings,
     denied: options.denied ?? {},
+    plans: options.plans ?? {},
+    refusedFields: options.refusedFields ?? {},
     maxZonesPerQuery: options.maxZonesPerQuery ?? 10,
     budgetPerFiveMinutes: options.budgetPerFiveMinutes ?? 300,
     failureRate: options.failureRate ?? 0,
     failureKinds: options.failureKinds ?? FAULT_KINDS,
     latencyMs: options.latencyMs ?? 0,
   };
+}
+
+/**
+ * A tag's settings for a node: its plan's (Enterprise: the configured `settings`), then the `settings` overrides that
+ * differ from Enterprise's defaults, then `denied`.
+ */
+export function effectiveSettings(tag: string, node: DatasetName, config: SimulatorConfig): DatasetSettings {
+  const plan = config.plans[tag] ?? "enterprise";
+  let s: DatasetSettings = config.settings[node];
+  if (plan !== "enterprise") {
+    const overrides: Partial<DatasetSettings> = {};
+    const enterprise = ENTERPRISE_SETTINGS[node];
+    for (const key of Object.keys(s) as (keyof DatasetSettings)[]) {
+      if (s[key] !== enterprise[key]) (overrides as Record<string, unknown>)[key] = s[key];
+    }
+    s = { ...PLAN_SETTINGS[plan][node], ...overrides };
+  }
+  const denied = config.denied[tag]?.includes(node) ?? false;
+  return denied ? { ...s, enabled: false } : s;
 }

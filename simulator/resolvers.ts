@@ -1,23 +1,28 @@
 /**
- * The simulator's resolvers: `viewer` → `zones` → dataset nodes and `settings`, with the limits Cloudflare enforces
- * per zone and node, reported with Cloudflare's messages. graphql-js' default resolver calls these classes' methods
- * with (args, context, info).
+ * The simulator's resolvers: `viewer` → `zones` / `accounts` → dataset nodes and `settings`, with the limits
+ * Cloudflare enforces per scope and node, reported with Cloudflare's messages. graphql-js' default resolver calls these
+ * classes' methods with (args, context, info).
  */
 
 import {
-  GraphQLList, GraphQLNonNull, GraphQLObjectType, getArgumentValues, getNamedType, getOperationAST, getVariableValues,
-  responsePathAsArray, type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema, type GraphQLType,
+  GraphQLObjectType, getArgumentValues, getNamedType, getOperationAST, getVariableValues, responsePathAsArray,
+  type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema, type OperationDefinitionNode,
 } from "graphql";
+import { adaptiveRows, type Needed } from "./adaptive.js";
 import { CloudflareError, MESSAGES } from "./errors.js";
-import { compileFilter, requestedRange, type TimeFilter } from "./filters.js";
+import { compileFilter, requestedRange, splitKey, type TimeFilter } from "./filters.js";
 import { buildRows, fieldsOf, SHAPES } from "./groups.js";
-import { DATASETS, type DatasetName, type DatasetSettings, type SimulatorConfig } from "./options.js";
-import { applyPlan, compilePlan } from "./project.js";
+import { SECTIONS, nodeModel, type Section } from "./model.js";
+import {
+  ACCOUNT_DATASETS, DATASETS, PLAN_REFUSED_FIELDS, ZONE_DATASETS, effectiveSettings, isRollup, scopeOf,
+  type DatasetName, type DatasetSettings, type Scope, type SimulatorConfig,
+} from "./options.js";
+import { applyPlan, compilePlan, leafPaths, selectedUnder, type PlanField } from "./project.js";
 
 /** What every resolver of one request shares. */
 export interface RequestContext {
   readonly config: SimulatorConfig;
-  /** The simulator's clock, read once so all zones and nodes of a request see the same instant. */
+  /** The simulator's clock, read once so all scopes and nodes of a request see the same instant. */
   readonly now: number;
   readonly schema: GraphQLSchema;
   /** Dataset rows to put into the response after execution, at their response path (see project.ts). */
@@ -36,25 +41,53 @@ class Viewer {
   zones(args: Args, ctx: RequestContext): Zone[] {
     return selectZones(args, ctx.config.maxZonesPerQuery).map((tag) => new Zone(tag));
   }
+
+  accounts(args: Args, _ctx: RequestContext, info: GraphQLResolveInfo): Account[] {
+    const tag = accountTagOf(args);
+    const all = requestAccountTags(info.schema, info.operation, info.fragments, info.variableValues);
+    if (all.size > 1) throw new CloudflareError(MESSAGES.tooManyAccounts, "limit");
+    return [new Account(tag)];
+  }
 }
 
-class Zone {
-  constructor(readonly zoneTag: string) {}
+/** A zone or an account: the owner of dataset nodes. */
+abstract class Owner {
+  abstract readonly scope: Scope;
+  abstract readonly tag: string;
 
-  settings(_args: Args, ctx: RequestContext): Record<DatasetName, ReturnType<typeof settingsNode>> {
-    return {
-      httpRequests1mGroups: settingsNode(this.zoneTag, "httpRequests1mGroups", ctx),
-      httpRequests1hGroups: settingsNode(this.zoneTag, "httpRequests1hGroups", ctx),
-    };
+  settings(_args: Args, ctx: RequestContext): Record<string, ReturnType<typeof settingsNode>> {
+    const out: Record<string, ReturnType<typeof settingsNode>> = {};
+    for (const node of DATASETS) if (scopeOf(node) === this.scope) out[node] = settingsNode(this, node, ctx);
+    return out;
   }
+}
 
-  httpRequests1mGroups(args: Args, ctx: RequestContext, info: GraphQLResolveInfo): [] {
-    return groups(this.zoneTag, "httpRequests1mGroups", args, ctx, info);
+class Zone extends Owner {
+  readonly scope = "zone";
+  constructor(readonly zoneTag: string) {
+    super();
   }
+  get tag(): string {
+    return this.zoneTag;
+  }
+}
 
-  httpRequests1hGroups(args: Args, ctx: RequestContext, info: GraphQLResolveInfo): [] {
-    return groups(this.zoneTag, "httpRequests1hGroups", args, ctx, info);
+class Account extends Owner {
+  readonly scope = "account";
+  constructor(readonly accountTag: string) {
+    super();
   }
+  get tag(): string {
+    return this.accountTag;
+  }
+}
+
+// Every dataset node is a method of its scope's class: graphql-js' default resolver calls it with (args, ctx, info).
+for (const node of DATASETS) {
+  const target = (scopeOf(node) === "zone" ? Zone : Account).prototype as unknown as Record<string, unknown>;
+  target[node] = function resolve(this: Owner, args: Args, ctx: RequestContext, info: GraphQLResolveInfo): [] {
+    return datasetNode(this, node, args, ctx, info);
+  };
 }
 
 /** The zone tags a `zones(filter, limit)` field selects: sorted and unique, as Cloudflare lists zones. */
@@ -75,28 +108,103 @@ export function selectZones(args: Args, maxZones: number): string[] {
   return limit === undefined || limit === null ? tags : tags.slice(0, Number(limit));
 }
 
-function effectiveSettings(zoneTag: string, dataset: DatasetName, config: SimulatorConfig): DatasetSettings {
-  const s = config.settings[dataset];
-  const denied = config.denied[zoneTag]?.includes(dataset) ?? false;
-  return denied ? { ...s, enabled: false } : s;
+/** The one account an `accounts(filter: { accountTag })` field names (the filter is optional in the schema). */
+function accountTagOf(args: Args): string {
+  const tag = (args["filter"] as Args | null | undefined)?.["accountTag"];
+  if (typeof tag !== "string") throw new CloudflareError(MESSAGES.emptyAccountFilter, "parse");
+  return tag;
 }
 
-function settingsNode(zoneTag: string, dataset: DatasetName, ctx: RequestContext): DatasetSettings & { availableFields: string[] } {
-  const s = effectiveSettings(zoneTag, dataset, ctx.config);
-  return { ...s, availableFields: s.enabled ? availableFields(ctx.schema, dataset) : [] };
+/** The distinct account tags of all `accounts` fields of an operation (Cloudflare allows one per query). */
+function requestAccountTags(schema: GraphQLSchema, operation: OperationDefinitionNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>, variables: Readonly<Record<string, unknown>>): Set<string> {
+  const accountsField = (schema.getType("viewer") as GraphQLObjectType).getFields()["accounts"]!;
+  const tags = new Set<string>();
+  for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
+    for (const accounts of fieldsOf(viewer.selectionSet, fragments).filter((f) => f.name.value === "accounts")) {
+      const tag = ((getArgumentValues(accountsField, accounts, variables as Record<string, unknown>)["filter"] as Args | undefined)
+        ?.["accountTag"]);
+      if (typeof tag === "string") tags.add(tag);
+    }
+  }
+  return tags;
 }
+
+// ---- Plans and refused fields ----
+
+const allFields = new Map<DatasetName, readonly string[]>();
+
+/** Every leaf path of a node (an unrestricted tag's `availableFields`). */
+function nodeLeafPaths(schema: GraphQLSchema, node: DatasetName): readonly string[] {
+  let list = allFields.get(node);
+  if (!list) allFields.set(node, (list = nodeModel(schema, node).leafPaths));
+  return list;
+}
+
+/** Whether a tag's plan or `refusedFields` refuses a leaf path. */
+function refuses(tag: string, path: string, config: SimulatorConfig): boolean {
+  const prefixes = PLAN_REFUSED_FIELDS[config.plans[tag] ?? "enterprise"];
+  if (prefixes.length > 0 && path.split("_").some((segment) => prefixes.some((p) => segment.startsWith(p)))) return true;
+  return (config.refusedFields[tag] ?? []).some((r) => (r.endsWith("*") ? path.startsWith(r.slice(0, -1)) : path === r));
+}
+
+/** `settings.<node>.availableFields` for a tag: the node's leaf paths less the refused ones. */
+export function availableFields(schema: GraphQLSchema, tag: string, node: DatasetName, config: SimulatorConfig): string[] {
+  return nodeLeafPaths(schema, node).filter((path) => !refuses(tag, path, config));
+}
+
+function settingsNode(owner: Owner, node: DatasetName, ctx: RequestContext): DatasetSettings & { availableFields: string[] } {
+  const s = effectiveSettings(owner.tag, node, ctx.config);
+  return { ...s, availableFields: s.enabled ? availableFields(ctx.schema, owner.tag, node, ctx.config) : [] };
+}
+
+/** The name Cloudflare puts in a refusal: the refused field's own name, lowercased (observed: 'clientasn'). */
+function refusedName(path: string): string {
+  const segments = path.split("_");
+  const named = segments[0] === "confidence" && segments.length > 2 ? segments[2]! : segments[segments.length - 1]!;
+  return named.toLowerCase();
+}
+
+/** Fails if the query selects, filters or orders by a field the tag may not read. */
+function checkRefusals(owner: Owner, plan: readonly PlanField[], args: Args, ctx: RequestContext): void {
+  const paths = leafPaths(plan);
+  const visit = (filter: unknown): void => {
+    for (const [key, value] of Object.entries((filter ?? {}) as Args)) {
+      if (key === "AND" || key === "OR") for (const f of (value ?? []) as unknown[]) visit(f);
+      else paths.add(`dimensions_${splitKey(key).field}`);
+    }
+  };
+  visit(args["filter"]);
+  for (const order of (args["orderBy"] as string[] | undefined) ?? []) {
+    const path = order.slice(0, order.lastIndexOf("_"));
+    const section = path.slice(0, Math.max(0, path.indexOf("_")));
+    paths.add(path === "count" || (SECTIONS as readonly string[]).includes(section) ? path : `dimensions_${path}`);
+  }
+  for (const path of paths) {
+    if (refuses(owner.tag, path, ctx.config)) {
+      throw new CloudflareError(`${owner.scope} '${owner.tag}' does not have access to the field '${refusedName(path)}' from the path`,
+        "authz", "authz");
+    }
+  }
+}
+
+// ---- Dataset nodes ----
 
 /** Checks the node's limits, then queues its rows for `fillRows`; graphql-js itself gets an empty list. */
-function groups(zoneTag: string, dataset: DatasetName, args: Args, ctx: RequestContext, info: GraphQLResolveInfo): [] {
-  const s = effectiveSettings(zoneTag, dataset, ctx.config);
-  if (!s.enabled) throw new CloudflareError(`zone '${zoneTag}' does not have access to the path`, "authz", "authz");
+function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestContext, info: GraphQLResolveInfo): [] {
+  const s = effectiveSettings(owner.tag, node, ctx.config);
+  if (!s.enabled) throw new CloudflareError(`${owner.scope} '${owner.tag}' does not have access to the path`, "authz", "authz");
 
   const limit = Number(args["limit"]);
   if (!Number.isInteger(limit) || limit < 1 || limit > s.maxPageSize) {
     throw new CloudflareError(`limit must be positive number and not greater than ${s.maxPageSize}`, "limit");
   }
-  const { units } = SHAPES[dataset];
-  const filter = compileFilter(args["filter"] as TimeFilter, units);
+  const plan = compilePlan(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes,
+    { fragments: info.fragments, variables: info.variableValues });
+  checkRefusals(owner, plan, args, ctx);
+
+  const units = isRollup(node) ? SHAPES[node].units : nodeModel(ctx.schema, node).units;
+  const filter = compileFilter(args["filter"] as TimeFilter, units, !isRollup(node));
   const range = requestedRange(filter);
   const earliest = ctx.now - s.notOlderThan * 1000;
   if (range.from === undefined || range.from < earliest) {
@@ -106,19 +214,25 @@ function groups(zoneTag: string, dataset: DatasetName, args: Args, ctx: RequestC
     throw new CloudflareError(`query time range is too large. Time range can't be wider than ${s.maxDuration}s`, "limit");
   }
 
-  const groupBy = fieldsOf(info.fieldNodes[0]?.selectionSet, info.fragments)
-    .filter((f) => f.name.value === "dimensions")
-    .flatMap((f) => fieldsOf(f.selectionSet, info.fragments))
-    .map((f) => f.name.value)
-    .filter((name) => name in units);
-  const rows = buildRows({
-    dataset, zoneTag, filter, limit, groupBy, earliest,
-    orderBy: (args["orderBy"] as string[] | undefined) ?? [],
-    now: ctx.now,
-    lateMinutes: ctx.config.lateMinutes,
-  });
-  const plan = compilePlan(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes,
-    { fragments: info.fragments, variables: info.variableValues });
+  const groupBy = [...(selectedUnder(plan, "dimensions") ?? [])].filter((name) => name in units || !isRollup(node));
+  const orderBy = (args["orderBy"] as string[] | undefined) ?? [];
+  let rows: object[];
+  if (isRollup(node)) {
+    rows = buildRows({
+      dataset: node, zoneTag: owner.tag, filter, limit, groupBy, earliest, orderBy, now: ctx.now, lateMinutes: ctx.config.lateMinutes,
+    });
+  } else {
+    const model = nodeModel(ctx.schema, node);
+    const needed: Needed = { count: plan.some((f) => f.name === "count"), sections: new Map(), confidence: plan.some((f) => f.name === "confidence") };
+    for (const section of SECTIONS) {
+      const fields = selectedUnder(plan, section);
+      if (fields) needed.sections.set(section as Section, fields);
+    }
+    rows = adaptiveRows({
+      model, tag: owner.tag, filter, groupBy: groupBy.filter((f) => model.dims.has(f)), needed, orderBy, limit,
+      now: ctx.now, lateMinutes: ctx.config.lateMinutes, from: earliest, to: Number.POSITIVE_INFINITY,
+    });
+  }
   ctx.rows.push({ path: responsePathAsArray(info.path), rows: rows.map((row) => applyPlan(plan, row)) });
   return [];
 }
@@ -132,30 +246,10 @@ export function fillRows(data: Record<string, unknown>, queued: RequestContext["
   }
 }
 
-const fieldLists = new Map<DatasetName, string[]>();
-
-/** The dataset's leaf fields as `settings.availableFields` lists them: nested paths joined by "_" (`sum_requests`). */
-function availableFields(schema: GraphQLSchema, dataset: DatasetName): string[] {
-  let list = fieldLists.get(dataset);
-  if (list) return list;
-  list = [];
-  const walk = (type: GraphQLType, prefix: string): void => {
-    const named = type instanceof GraphQLNonNull || type instanceof GraphQLList ? type.ofType : type;
-    if (named instanceof GraphQLNonNull || named instanceof GraphQLList) return walk(named, prefix);
-    if (!(named instanceof GraphQLObjectType)) {
-      list!.push(prefix);
-      return;
-    }
-    for (const field of Object.values(named.getFields())) walk(field.type, prefix ? `${prefix}_${field.name}` : field.name);
-  };
-  walk(schema.getType(`Zone${dataset[0]!.toUpperCase()}${dataset.slice(1)}`)!, "");
-  fieldLists.set(dataset, list);
-  return list;
-}
-
 /**
- * How many queries Cloudflare's rate limiter counts for a request: for every `zones` field, its number of zones times
- * its number of dataset nodes. 0 when the request is too broken to tell (execution then reports why).
+ * How many queries Cloudflare's rate limiter counts for a request: for every `zones` field its number of zones, for
+ * every `accounts` field its one account, times the field's number of dataset nodes. 0 when the request is too broken
+ * to tell (execution then reports why).
  */
 export function countQueries(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
   variables: Readonly<Record<string, unknown>>, maxZones: number): number {
@@ -165,20 +259,26 @@ export function countQueries(schema: GraphQLSchema, document: DocumentNode, oper
   if (coerced.errors) return 0;
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of document.definitions) if (d.kind === "FragmentDefinition") fragments[d.name.value] = d;
-  const zonesField = (schema.getType("viewer") as GraphQLObjectType).getFields()["zones"]!;
+  const viewerFields = (schema.getType("viewer") as GraphQLObjectType).getFields();
+  const nodesOf = (set: Parameters<typeof fieldsOf>[0], names: readonly string[]): number => new Set(fieldsOf(set, fragments)
+    .filter((f) => names.includes(f.name.value))
+    .map((f) => f.alias?.value ?? f.name.value)).size;
   let total = 0;
   try {
+    if (requestAccountTags(schema, operation, fragments, coerced.coerced).size > 1) return 0;
     for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
-      for (const zones of fieldsOf(viewer.selectionSet, fragments).filter((f) => f.name.value === "zones")) {
-        const tags = selectZones(getArgumentValues(zonesField, zones, coerced.coerced), maxZones);
-        const responseKeys = new Set(fieldsOf(zones.selectionSet, fragments)
-          .filter((f) => (DATASETS as readonly string[]).includes(f.name.value))
-          .map((f) => f.alias?.value ?? f.name.value));
-        total += tags.length * responseKeys.size;
+      for (const scope of fieldsOf(viewer.selectionSet, fragments)) {
+        const args = () => getArgumentValues(viewerFields[scope.name.value]!, scope, coerced.coerced);
+        if (scope.name.value === "zones") {
+          total += selectZones(args(), maxZones).length * nodesOf(scope.selectionSet, ZONE_DATASETS);
+        } else if (scope.name.value === "accounts") {
+          accountTagOf(args());
+          total += nodesOf(scope.selectionSet, ACCOUNT_DATASETS);
+        }
       }
     }
   } catch {
-    return 0; // a refused zone filter: the request fails in execution and costs nothing
+    return 0; // a refused zone or account filter: the request fails in execution and costs nothing
   }
   return total;
 }

@@ -12,7 +12,9 @@ import { FaultInjector, QueryBudget, budgetBody, faultResponse, truncate } from 
 import { resolveOptions, type FaultKind, type SimulatorConfig, type SimulatorOptions } from "./options.js";
 import { countQueries, fillRows, rootValue, type RequestContext } from "./resolvers.js";
 import { parseAndValidate, simulatorSchema } from "./schema.js";
-import { finalMinute, hourTotals, observedMinute, type TrafficData } from "./traffic.js";
+import { finalMinute, hourTotals, observedMinute, dayTotals, type TrafficData } from "./traffic.js";
+import type { AdaptiveName } from "./options.js";
+import { adaptiveEventList, adaptiveGroups, type AdaptiveEvent, type GroundTruthRow } from "./truth.js";
 
 export interface RequestLogEntry {
   query: string;
@@ -27,7 +29,7 @@ export interface SimulatorStats {
   requests: number;
   /** Responses sent, by HTTP status. */
   statuses: Record<number, number>;
-  /** Queries counted the way Cloudflare's rate limiter does: zones x dataset nodes of each executed request. */
+  /** Queries counted the way Cloudflare's rate limiter does: (zones + accounts) x dataset nodes of each executed request. */
   queries: number;
   /** Injected faults, by kind. */
   faults: Record<FaultKind, number>;
@@ -50,6 +52,17 @@ export interface Simulator {
     observed(zoneTag: string, minuteMs: number): TrafficData | null;
     /** The sum of the hour's 60 final minutes. */
     hour(zoneTag: string, hourMs: number): TrafficData | null;
+    /** The sum of the UTC day's 1,440 final minutes (httpRequests1dGroups). */
+    day(zoneTag: string, dayMs: number): TrafficData | null;
+    /**
+     * An adaptive node's rows for a zone or account tag over [startMs, endMs), grouped by `groupBy` dimensions and
+     * filtered by a GraphQL-style `filter` object, as the simulator would serve them now (its clock and lateMinutes),
+     * with every aggregate the node has, in default order and without a limit.
+     */
+    groups(node: AdaptiveName, tag: string, startMs: number, endMs: number, groupBy?: readonly string[],
+      filter?: Readonly<Record<string, unknown>>): GroundTruthRow[];
+    /** The sampled events behind `groups`, with every dimension and metric. */
+    events(node: AdaptiveName, tag: string, startMs: number, endMs: number): AdaptiveEvent[];
   };
   /** Zeroes the stats and empties the query budget window. */
   reset(): void;
@@ -145,6 +158,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       minute: finalMinute,
       observed: (zoneTag, minuteMs) => observedMinute(zoneTag, minuteMs, config.now(), config.lateMinutes),
       hour: hourTotals,
+      day: dayTotals,
+      groups: (node, tag, startMs, endMs, groupBy = [], filter = {}) =>
+        adaptiveGroups(node, tag, startMs, endMs, groupBy, filter, { now: config.now(), lateMinutes: config.lateMinutes }),
+      events: (node, tag, startMs, endMs) =>
+        adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
     },
     reset() {
       Object.assign(stats, emptyStats());
