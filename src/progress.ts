@@ -12,8 +12,13 @@ export class Progress {
   constructor(
     private readonly log: Logger,
     private readonly label: string,
-    private readonly total: number,
+    private total: number,
   ) {}
+
+  /** More requests than planned: a full page split a window, or windows were cut to the rows seen so far. */
+  grow(requests: number): void {
+    this.total += requests;
+  }
 
   step(documents: number): void {
     this.steps++;

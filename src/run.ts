@@ -128,19 +128,29 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
 
     const progress = new Progress(log, dataset.name, batches.length);
     const queue: Batch<Work>[] = [...batches];
+    const density = { rowsPerUnit: 0 };
     while (queue.length > 0) {
       const batch = queue.shift()!;
       // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
       const owners = batch.zones.filter((w) => w.report.status === "ok");
       if (owners.length === 0) continue;
+      const pieces = resize(batch.window, dataset.unit, density.rowsPerUnit, Math.min(...owners.map((w) => w.decision.limits!.maxPageSize)));
+      if (pieces.length > 1) {
+        // Earlier windows of this run held more rows per unit than the dataset's estimate: cut this one to fit a page
+        // rather than pay for a full page and two halves.
+        queue.unshift(...pieces.map((window) => ({ window, zones: owners })));
+        progress.grow(pieces.length - 1);
+        continue;
+      }
       let outcome: BatchOutcome;
       try {
-        outcome = await fetchAndWrite(deps, dataset, { window: batch.window, zones: owners });
+        outcome = await fetchAndWrite(deps, dataset, { window: batch.window, zones: owners }, density);
       } catch (error) {
         for (const w of owners) fail(w, log, `${dataset.name}: ${(error as Error).message}`);
         continue;
       }
       queue.unshift(...outcome.retry);
+      if (outcome.retry.length > 0) progress.grow(outcome.retry.length);
       totals.windows += outcome.windows;
       totals.documents += outcome.documents;
       totals.bulkRetries += outcome.retried;
@@ -278,7 +288,21 @@ interface BatchOutcome {
   retry: Batch<Work>[];
 }
 
-async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>): Promise<BatchOutcome> {
+/**
+ * `window` cut into pieces that should hold at most 70 % of a page at the densest rows per unit seen so far in this
+ * run; the window itself when it fits (or nothing has been seen yet).
+ */
+export function resize(window: Window, unit: number, rowsPerUnit: number, pageSize: number): Window[] {
+  const units = (window.to - window.from) / unit;
+  if (rowsPerUnit <= 0 || units * rowsPerUnit <= 0.9 * pageSize) return [window];
+  const step = Math.max(1, Math.floor((0.7 * pageSize) / rowsPerUnit)) * unit;
+  if (step >= window.to - window.from) return [window];
+  const pieces: Window[] = [];
+  for (let from = window.from; from < window.to; from += step) pieces.push({ from, to: Math.min(from + step, window.to) });
+  return pieces;
+}
+
+async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>, density: { rowsPerUnit: number }): Promise<BatchOutcome> {
   const { sink, cloudflare, log, config } = deps;
   const { window, zones: owners } = batch;
   const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
@@ -321,9 +345,12 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>
     try {
       const rows = dataset.rowsOf(ownerObject);
       if (rows.length >= limit) {
+        // At least this dense: the halves are fetched next, later windows are cut to fit.
+        density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / ((window.to - window.from) / dataset.unit));
         full.push(w);
         continue;
       }
+      density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / ((window.to - window.from) / dataset.unit));
       flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN });
     } catch (error) {
       fail(w, log, `${context}: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 /** `run` and `backfill`: the same pipeline, one looking after missing minutes, the other rewriting a given range. */
 import { resolve } from "node:path";
-import { startSimulator } from "../../simulator/index.js";
+import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator/index.js";
+import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -57,12 +58,30 @@ async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promi
   }
 }
 
+/** The demo account, used when `--demo` runs without configured accounts, so the account datasets show too. */
+const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
+
 async function withDemoSimulator(ctx: Context): Promise<Context> {
-  // A demo zone keeps six hours, so the first run shows the whole pipeline in seconds.
-  const simulator = await startSimulator({ settings: { httpRequests1mGroups: { notOlderThan: 6 * 3600 } } });
+  // Demo data keeps two hours of minutes, two days of hours and a month of days, so the first run shows every
+  // dataset in seconds. The last demo zone is on the Free plan: the matrix and the stand-in are visible too.
+  const HOUR_S = 3600;
+  const settings = Object.fromEntries(
+    [...ZONE_DATASETS, ...ACCOUNT_DATASETS].map((node) => [
+      node,
+      { notOlderThan: node === "httpRequests1dGroups" ? 30 * 24 * HOUR_S : node === "httpRequests1hGroups" ? 48 * HOUR_S : 2 * HOUR_S },
+    ]),
+  );
+  const zones = ctx.config.cloudflare.zones;
+  const free = zones.length > 1 && zones.every((z, i) => z.id === demoZones[i]?.id) ? { [zones.at(-1)!.id]: "free" as const } : {};
+  const simulator = await startSimulator({ settings, plans: free });
   ctx.cleanups.push(() => simulator.close());
   ctx.log.info(`demo: Cloudflare simulator at ${simulator.url}`);
-  const cloudflare = { ...ctx.config.cloudflare, apiUrl: simulator.url, auth: { kind: "token" as const, token: "demo-token" } };
+  const cloudflare = {
+    ...ctx.config.cloudflare,
+    apiUrl: simulator.url,
+    auth: { kind: "token" as const, token: "demo-token" },
+    accounts: ctx.config.cloudflare.accounts.length > 0 ? ctx.config.cloudflare.accounts : [DEMO_ACCOUNT],
+  };
   return { ...ctx, config: { ...ctx.config, cloudflare } };
 }
 
