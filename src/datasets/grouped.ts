@@ -135,7 +135,8 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       return m.type === "long" ? asCount(value, `${spec.node}.${m.path}`) : asNumber(value, `${spec.node}.${m.path}`);
     });
     const sampleInterval = spec.sampleInterval ? asNumber(asObject(r.avg, `${spec.node}.avg`).sampleInterval, `${spec.node}.avg.sampleInterval`) : undefined;
-    return { minute, dims, key: dims.map((v) => (v === undefined ? "" : String(v))).join("|"), metrics, sampleInterval };
+    // A dimension the plan refuses is not part of the key: the entry is what Cloudflare grouped by.
+    return { minute, dims, key: dims.filter((v) => v !== undefined).map(String).join("|"), metrics, sampleInterval };
   }
 
   function base(owner: Owner, minute: number, breakdown: string): Record<string, FieldValue> {

@@ -30,7 +30,7 @@ export function esClient(): Client {
 export async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return startSimulator({
     ...options,
-    settings: { httpRequests1mGroups: { notOlderThan: SIM_RETENTION_SECONDS, maxDuration: 3600, ...options.settings?.httpRequests1mGroups } },
+    settings: { ...options.settings, httpRequests1mGroups: { notOlderThan: SIM_RETENTION_SECONDS, maxDuration: 3600, ...options.settings?.httpRequests1mGroups } },
   });
 }
 

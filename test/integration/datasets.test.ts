@@ -1,0 +1,400 @@
+/**
+ * Every dataset against the real Elasticsearch and the simulator: a run stores exactly what the simulator holds (per
+ * minute and per dimension, with the top-N remainder keeping totals exact), a rerun changes nothing, deleted data
+ * heals, datasets and fields a plan refuses are skipped with a warning, and one failing dataset leaves the others
+ * written while the exit code and the summary name it.
+ *
+ * The expectations are stated here independently of the dataset modules: node, group-by dimensions and filter per
+ * dataset, and the simulator's ground truth computed from its events without GraphQL.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "@elastic/elasticsearch";
+import type { Simulator } from "../../simulator/index.js";
+import { ACCOUNT_DATASETS, ZONE_DATASETS } from "../../simulator/index.js";
+import type { AdaptiveName } from "../../simulator/index.js";
+import {
+  cli, dataIndices, dropPrefix, esClient, exporterEnv, MINUTE, needsElasticsearch, simulator, snapshot, ZONES,
+} from "../support/harness.js";
+
+const NOW = Date.parse("2026-11-20T12:00:30Z");
+const now = ["--now", new Date(NOW).toISOString()];
+const PREFIX = "it-datasets";
+const TOP_N = 5;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const ENTERPRISE = ZONES[0];
+const FREE = ZONES[1];
+const ACCOUNT = { id: "acc00000000000000000000000000a01", name: "prod-account" };
+
+/** Minute nodes keep two hours here, hours two days, days ten: a full run of every dataset takes seconds. */
+const retention = Object.fromEntries(
+  [...ZONE_DATASETS, ...ACCOUNT_DATASETS].map((node) => [
+    node,
+    { notOlderThan: node === "httpRequests1dGroups" ? 10 * 86400 : node === "httpRequests1hGroups" ? 2 * 86400 : 2 * 3600 },
+  ]),
+);
+
+interface Expectation {
+  readonly node: AdaptiveName;
+  readonly owner: "enterprise" | "free" | "account";
+  /** Cloudflare dimensions in the order the dataset stores its key. */
+  readonly dims: readonly string[];
+  readonly filter?: Record<string, unknown>;
+  /** Our field <- Cloudflare's path, for the figures that add up. */
+  readonly additive: Readonly<Record<string, string>>;
+  /** Our field <- Cloudflare's path, for per-entry figures (averages, quantiles). */
+  readonly perEntry?: Readonly<Record<string, string>>;
+  /** The figure entries are ranked by for the top-N cap; undefined: not capped. */
+  readonly rank?: string;
+}
+
+const originStatuses = { cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"] };
+const quantiles = {
+  "cloudflare.origin.duration_p50_ms": "quantiles.originResponseDurationMsP50",
+  "cloudflare.origin.duration_p95_ms": "quantiles.originResponseDurationMsP95",
+  "cloudflare.origin.duration_p99_ms": "quantiles.originResponseDurationMsP99",
+  "cloudflare.origin.duration_avg_ms": "avg.originResponseDurationMs",
+};
+
+const grouped: Readonly<Record<string, Expectation>> = {
+  http_overview: {
+    node: "httpRequestsOverviewAdaptiveGroups", owner: "free", dims: ["edgeResponseStatus", "clientCountryName"],
+    additive: { "cloudflare.requests": "sum.requests", "cloudflare.bytes": "sum.bytes", "cloudflare.cached_requests": "sum.cachedRequests", "cloudflare.cached_bytes": "sum.cachedBytes", "cloudflare.page_views": "sum.pageViews", "cloudflare.visits": "sum.visits" },
+    rank: "cloudflare.requests",
+  },
+  http_eyeball: {
+    node: "httpRequestsAdaptiveGroups", owner: "enterprise", dims: ["edgeResponseStatus", "clientCountryName", "clientRequestHTTPHost"], filter: { requestSource: "eyeball" },
+    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes", "cloudflare.visits": "sum.visits" }, rank: "cloudflare.requests",
+  },
+  http_origin: {
+    node: "httpRequestsAdaptiveGroups", owner: "enterprise", dims: ["originResponseStatus", "clientCountryName", "clientRequestHTTPHost"], filter: originStatuses,
+    additive: { "cloudflare.requests": "count" }, perEntry: quantiles, rank: "cloudflare.requests",
+  },
+  http_colo: {
+    node: "httpRequestsAdaptiveGroups", owner: "enterprise", dims: ["coloCode", "clientRequestHTTPHost"],
+    additive: { "cloudflare.requests": "count", "cloudflare.visits": "sum.visits", "cloudflare.bytes": "sum.edgeResponseBytes" }, rank: "cloudflare.requests",
+  },
+  firewall_events: {
+    // The token may not read this zone's rulesets here: the description is refused and left out.
+    node: "firewallEventsAdaptiveGroups", owner: "enterprise", dims: ["action", "source", "ruleId", "clientRequestHTTPHost", "clientCountryName"],
+    additive: { "cloudflare.events": "count" }, rank: "cloudflare.events",
+  },
+  health_checks: {
+    node: "healthCheckEventsAdaptiveGroups", owner: "enterprise", dims: ["healthStatus", "healthCheckName", "originIP", "region", "fqdn"],
+    additive: { "cloudflare.events": "count" }, perEntry: { "cloudflare.health_check.rtt_avg_ms": "avg.rttMs", "cloudflare.health_check.ttfb_avg_ms": "avg.timeToFirstByteMs" },
+  },
+  load_balancing: {
+    node: "loadBalancingRequestsAdaptiveGroups", owner: "enterprise", dims: ["lbName", "selectedPoolName", "selectedOriginName", "region", "steeringPolicy", "selectedPoolHealthy"],
+    additive: { "cloudflare.requests": "count" }, rank: "cloudflare.requests",
+  },
+  dns: {
+    node: "dnsAnalyticsAdaptiveGroups", owner: "enterprise", dims: ["queryType", "responseCode", "responseCached", "coloName"],
+    additive: { "cloudflare.queries": "count" }, perEntry: { "cloudflare.dns.processing_avg_us": "avg.processingTimeUs" }, rank: "cloudflare.queries",
+  },
+  workers: {
+    node: "workersInvocationsAdaptive", owner: "account", dims: ["scriptName", "status"],
+    additive: { "cloudflare.requests": "sum.requests", "cloudflare.errors": "sum.errors", "cloudflare.subrequests": "sum.subrequests", "cloudflare.worker.cpu_time_us": "sum.cpuTimeUs", "cloudflare.worker.duration_gb_s": "sum.duration" },
+    perEntry: { "cloudflare.worker.cpu_time_p50_us": "quantiles.cpuTimeP50", "cloudflare.worker.cpu_time_p99_us": "quantiles.cpuTimeP99", "cloudflare.worker.duration_p50": "quantiles.durationP50", "cloudflare.worker.duration_p99": "quantiles.durationP99" },
+    rank: "cloudflare.requests",
+  },
+  r2_operations: {
+    node: "r2OperationsAdaptiveGroups", owner: "account", dims: ["bucketName", "actionType"],
+    additive: { "cloudflare.requests": "sum.requests", "cloudflare.bytes": "sum.responseBytes" }, rank: "cloudflare.requests",
+  },
+  r2_storage: {
+    node: "r2StorageAdaptiveGroups", owner: "account", dims: ["bucketName", "storageClass"],
+    additive: { "cloudflare.r2.payload_bytes": "max.payloadSize", "cloudflare.r2.metadata_bytes": "max.metadataSize", "cloudflare.r2.objects": "max.objectCount", "cloudflare.r2.uploads": "max.uploadCount" },
+  },
+  logpush_health: {
+    node: "logpushHealthAdaptiveGroups", owner: "account", dims: ["jobId", "destinationType", "success"],
+    additive: { "cloudflare.events": "count", "cloudflare.logpush.uploads": "sum.uploads", "cloudflare.logpush.records": "sum.records", "cloudflare.bytes": "sum.bytes" },
+  },
+};
+
+type Source = Record<string, unknown>;
+type Row = Record<string, unknown> & { dimensions: Record<string, unknown> };
+
+const tagOf = (owner: Expectation["owner"]): string => (owner === "enterprise" ? ENTERPRISE.id : owner === "free" ? FREE.id : ACCOUNT.id);
+const ownerField = (owner: Expectation["owner"]): string => (owner === "account" ? "cloudflare.account.id" : "cloudflare.zone.id");
+
+function pick(row: Record<string, unknown>, path: string): number | undefined {
+  const [group, field] = path.split(".");
+  const holder = field === undefined ? row : (row[group!] as Record<string, unknown> | undefined);
+  const value = holder?.[field ?? group!];
+  return typeof value === "number" ? value : undefined;
+}
+
+/** Dotted field of a nested `_source`. */
+function field(source: Source, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], source);
+}
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+
+async function storedDocuments(es: Client, dataset: string, owner: Expectation["owner"], prefix = PREFIX): Promise<Source[]> {
+  const response = await es.search({
+    index: `${prefix}-${dataset}-*`,
+    size: 10_000,
+    query: { term: { [ownerField(owner)]: tagOf(owner) } },
+    sort: [{ "@timestamp": "asc" }],
+  });
+  assert.ok(response.hits.hits.length < 10_000, "too many documents for one search");
+  return response.hits.hits.map((h) => h._source as Source);
+}
+
+/** Differences between the stored documents of a grouped dataset and the simulator's ground truth, minute by minute. */
+function compareGrouped(sim: Simulator, name: string, e: Expectation, stored: readonly Source[], range: { from: number; to: number }, refused: readonly string[] = []): string[] {
+  const problems: string[] = [];
+  const byMinute = new Map<number, Source[]>();
+  for (const doc of stored) {
+    const t = Date.parse(String(doc["@timestamp"]));
+    byMinute.set(t, [...(byMinute.get(t) ?? []), doc]);
+  }
+  for (let minute = range.from; minute < range.to; minute += MINUTE) {
+    const at = `${name} ${new Date(minute).toISOString()}`;
+    const rows = sim.groundTruth.groups(e.node, tagOf(e.owner), minute, minute + MINUTE, e.dims, e.filter ?? {}) as unknown as Row[];
+    const docs = byMinute.get(minute) ?? [];
+    const total = docs.find((d) => field(d, "cloudflare.breakdown") === "total");
+    if (!total) {
+      problems.push(`${at}: no total`);
+      continue;
+    }
+    if (field(total, "cloudflare.sampled") !== true) problems.push(`${at}: total not marked sampled`);
+    for (const [ours, theirs] of Object.entries(e.additive)) {
+      const expected = rows.reduce((n, r) => n + (pick(r, theirs) ?? 0), 0);
+      if (!close(Number(field(total, ours)), expected)) problems.push(`${at}: total ${ours} ${String(field(total, ours))} != ${expected}`);
+    }
+    const keyOf = (r: Row): string => e.dims.map((d) => String(r.dimensions[d])).join("|");
+    const ranked = e.rank
+      ? [...rows].sort((a, b) => (pick(b, e.additive[e.rank!]!) ?? 0) - (pick(a, e.additive[e.rank!]!) ?? 0) || (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
+      : rows;
+    const kept = e.rank ? ranked.slice(0, TOP_N) : ranked;
+    const entries = new Map(docs.filter((d) => field(d, "cloudflare.breakdown") !== "total").map((d) => [String(field(d, "cloudflare.key")), d]));
+    for (const row of kept) {
+      const doc = entries.get(keyOf(row));
+      if (!doc) {
+        problems.push(`${at}: entry ${keyOf(row)} missing`);
+        continue;
+      }
+      entries.delete(keyOf(row));
+      for (const [ours, theirs] of Object.entries({ ...e.additive, ...e.perEntry })) {
+        const value = field(doc, ours);
+        if (refused.includes(ours)) {
+          if (value !== undefined) problems.push(`${at}: ${ours} stored although the plan refuses it`);
+          continue;
+        }
+        const expected = pick(row, theirs);
+        if (expected === undefined || typeof value !== "number" || !close(value, expected)) problems.push(`${at}: ${keyOf(row)} ${ours} ${String(value)} != ${expected}`);
+      }
+    }
+    const rest = ranked.slice(kept.length);
+    const other = entries.get("__other__");
+    entries.delete("__other__");
+    if (rest.length === 0 && other) problems.push(`${at}: an __other__ entry with nothing left over`);
+    if (rest.length > 0) {
+      if (!other) problems.push(`${at}: ${rest.length} entries beyond the top ${TOP_N} but no __other__`);
+      else {
+        if (field(other, "cloudflare.other_entries") !== rest.length) problems.push(`${at}: __other__ holds ${String(field(other, "cloudflare.other_entries"))}, not ${rest.length}`);
+        for (const [ours, theirs] of Object.entries(e.additive)) {
+          const expected = rest.reduce((n, r) => n + (pick(r, theirs) ?? 0), 0);
+          if (!close(Number(field(other, ours)), expected)) problems.push(`${at}: __other__ ${ours} ${String(field(other, ours))} != ${expected}`);
+        }
+      }
+    }
+    for (const key of entries.keys()) problems.push(`${at}: unexpected entry ${key}`);
+  }
+  const outside = stored.filter((d) => {
+    const t = Date.parse(String(d["@timestamp"]));
+    return t < range.from || t >= range.to;
+  });
+  if (outside.length > 0) problems.push(`${name}: ${outside.length} documents outside [${new Date(range.from).toISOString()}, ${new Date(range.to).toISOString()})`);
+  return problems;
+}
+
+/** Hourly and daily HTTP rollups: every unit's total against the simulator's sums, and the entries add up. */
+function compareRollup(name: string, unit: number, stored: readonly Source[], range: { from: number; to: number }, truth: (start: number) => { sum: { requests: number; bytes: number; threats: number; countryMap: unknown[] } } | null): string[] {
+  const problems: string[] = [];
+  for (let start = range.from; start < range.to; start += unit) {
+    const at = `${name} ${new Date(start).toISOString()}`;
+    const docs = stored.filter((d) => Date.parse(String(d["@timestamp"])) === start);
+    const total = docs.find((d) => field(d, "cloudflare.breakdown") === "total");
+    const t = truth(start);
+    if (!total) {
+      problems.push(`${at}: no total`);
+      continue;
+    }
+    for (const metric of ["requests", "bytes", "threats"] as const) {
+      if (field(total, `cloudflare.${metric}`) !== (t?.sum[metric] ?? 0)) problems.push(`${at}: ${metric} ${String(field(total, `cloudflare.${metric}`))} != ${t?.sum[metric] ?? 0}`);
+    }
+    const countries = docs.filter((d) => field(d, "cloudflare.breakdown") === "country");
+    if (countries.length !== (t?.sum.countryMap.length ?? 0)) problems.push(`${at}: ${countries.length} country entries, Cloudflare has ${t?.sum.countryMap.length ?? 0}`);
+    const sum = countries.reduce((n, d) => n + Number(field(d, "cloudflare.requests")), 0);
+    if (sum !== (t?.sum.requests ?? 0)) problems.push(`${at}: country entries add up to ${sum}, not ${t?.sum.requests ?? 0}`);
+  }
+  if (stored.some((d) => Date.parse(String(d["@timestamp"])) < range.from || Date.parse(String(d["@timestamp"])) >= range.to)) problems.push(`${name}: documents outside the range`);
+  return problems;
+}
+
+/** The minute range a run at NOW covers: two hours less the safety margin, up to the settle delay. */
+const minuteRange = { from: Math.floor(NOW / MINUTE) * MINUTE - 2 * HOUR + 10 * MINUTE, to: Math.floor(NOW / MINUTE) * MINUTE - 5 * MINUTE };
+/** Hours: two days back (rounded up to the next whole hour after the margin), up to the last settled hour. */
+const hourRange = { from: Math.ceil((Math.floor(NOW / MINUTE) * MINUTE - 2 * DAY + 10 * MINUTE) / HOUR) * HOUR, to: Math.floor((NOW - 5 * MINUTE) / HOUR) * HOUR };
+const dayRange = { from: Math.ceil((Math.floor(NOW / MINUTE) * MINUTE - 10 * DAY + 10 * MINUTE) / DAY) * DAY, to: Math.floor((NOW - 5 * MINUTE) / DAY) * DAY };
+
+describe("every dataset, exact against the simulator", { skip: needsElasticsearch }, () => {
+  let sim: Simulator;
+  let es: Client;
+  let env: Record<string, string>;
+  let first: Awaited<ReturnType<typeof cli>>;
+
+  before(async () => {
+    es = esClient();
+    await dropPrefix(es, PREFIX);
+    sim = await simulator({
+      now: () => NOW,
+      settings: retention,
+      plans: { [FREE.id]: "free" },
+      refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] },
+    });
+    env = exporterEnv(sim, PREFIX, {
+      CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
+      CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
+      CF_DATASETS: "",
+      CF_TOP_N: String(TOP_N),
+    });
+    first = await cli(["run", ...now], env);
+    await es.indices.refresh({ index: `${PREFIX}-*` });
+  });
+  after(async () => {
+    await sim?.close();
+    await dropPrefix(es, PREFIX);
+    await es?.close();
+  });
+
+  it("completes with exit 0 and says which datasets a plan refuses, once each", () => {
+    assert.equal(first.code, 0, first.stderr.slice(-3000));
+    for (const name of ["http_requests", "firewall_events", "health_checks", "load_balancing"]) {
+      assert.equal((first.stderr.match(new RegExp(`skipping ${name} for zone ${FREE.name.replace(".", "\\.")}`, "g")) ?? []).length, 1, name);
+    }
+    assert.match(first.stderr, /firewall_events for zone shop\.example: without dimensions_description/);
+    assert.match(first.stderr, /http_origin for zone blog\.example: without quantiles_originResponseDurationMsP50/);
+    assert.doesNotMatch(first.stderr, /skipping http_overview/, "a stand-in not needed is no warning");
+  });
+
+  for (const [name, e] of Object.entries(grouped)) {
+    it(`${name}: every minute and entry equals the simulator, the top-${TOP_N} remainder keeps totals exact`, async () => {
+      const stored = await storedDocuments(es, name, e.owner);
+      const problems = compareGrouped(sim, name, e, stored, minuteRange);
+      assert.deepEqual(problems.slice(0, 10), [], `${problems.length} problems`);
+      if (name === "firewall_events") assert.ok(stored.every((d) => field(d, "cloudflare.firewall.rule_description") === undefined));
+    });
+  }
+
+  it("http_origin on the Free zone: stored without the quantiles the plan refuses", async () => {
+    const stored = await storedDocuments(es, "http_origin", "free");
+    const problems = compareGrouped(sim, "http_origin (free)", { ...grouped.http_origin!, owner: "free" }, stored, minuteRange, Object.keys(quantiles));
+    assert.deepEqual(problems.slice(0, 10), []);
+  });
+
+  it("http_requests_hourly and _daily hold every hour and day Cloudflare keeps, exactly", async () => {
+    for (const owner of ["enterprise", "free"] as const) {
+      const hours = await storedDocuments(es, "http_requests_hourly", owner);
+      assert.deepEqual(compareRollup("hourly", HOUR, hours, hourRange, (h) => sim.groundTruth.hour(tagOf(owner), h)).slice(0, 10), []);
+      const days = await storedDocuments(es, "http_requests_daily", owner);
+      assert.deepEqual(compareRollup("daily", DAY, days, dayRange, (d) => sim.groundTruth.day(tagOf(owner), d)).slice(0, 10), []);
+    }
+  });
+
+  it("writes nothing for what a plan refuses: no exact minutes, no firewall events on the Free zone, no overview on the paid one", async () => {
+    for (const [dataset, owner] of [["http_requests", FREE], ["firewall_events", FREE], ["load_balancing", FREE], ["http_overview", ENTERPRISE]] as const) {
+      const count = await es.count({ index: `${PREFIX}-${dataset}-*`, allow_no_indices: true, query: { term: { "cloudflare.zone.id": owner.id } } });
+      assert.equal(count.count, 0, `${dataset} ${owner.name}`);
+    }
+  });
+
+  it("a rerun changes nothing", async () => {
+    const before = await snapshot(es, PREFIX);
+    const again = await cli(["run", ...now], env);
+    assert.equal(again.code, 0, again.stderr.slice(-2000));
+    assert.deepEqual(await snapshot(es, PREFIX), before);
+  });
+
+  it("deleted minutes of zone and account datasets heal on the next run, exactly", async () => {
+    const before = await snapshot(es, PREFIX);
+    const hole = { gte: minuteRange.from + 30 * MINUTE, lt: minuteRange.from + 50 * MINUTE };
+    const found = await es.search({
+      index: `${PREFIX}-firewall_events-*,${PREFIX}-workers-*,${PREFIX}-dns-*`,
+      size: 10_000,
+      _source: false,
+      query: { range: { "@timestamp": hole } },
+    });
+    assert.ok(found.hits.hits.length > 0);
+    await es.bulk({ refresh: true, operations: found.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
+    const healed = await cli(["run", ...now], env);
+    assert.equal(healed.code, 0, healed.stderr.slice(-2000));
+    assert.deepEqual(await snapshot(es, PREFIX), before);
+    for (const name of ["firewall_events", "workers", "dns"]) {
+      const e = grouped[name]!;
+      assert.deepEqual(compareGrouped(sim, name, e, await storedDocuments(es, name, e.owner), minuteRange).slice(0, 5), []);
+    }
+  });
+
+  it("one failing dataset does not stop the others; the exit code and the summary name it", async () => {
+    // A page of one row cannot hold a minute of DNS queries: that dataset fails, every other one completes.
+    sim.options.settings.dnsAnalyticsAdaptiveGroups = { ...sim.options.settings.dnsAnalyticsAdaptiveGroups, maxPageSize: 1 };
+    const hole = { gte: minuteRange.to - 60 * MINUTE, lt: minuteRange.to - 40 * MINUTE };
+    const found = await es.search({ index: dataIndices(PREFIX), size: 10_000, _source: false, query: { range: { "@timestamp": hole } } });
+    await es.bulk({ refresh: true, operations: found.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
+    try {
+      const result = await cli(["run", ...now], env);
+      assert.equal(result.code, 1);
+      const summary = result.stderr.split("\n").filter((l) => l.includes('"summary"')).map((l) => JSON.parse(l) as { summary: { datasets: Record<string, { status: string }> } })[0]!.summary;
+      assert.equal(summary.datasets.dns?.status, "failed");
+      for (const name of Object.keys(grouped).filter((n) => n !== "dns")) assert.equal(summary.datasets[name]?.status, "ok", name);
+      assert.match(result.stderr, /completed|failed: .*dns/);
+      await es.indices.refresh({ index: `${PREFIX}-*` });
+      for (const name of ["firewall_events", "workers", "http_colo"]) {
+        const e = grouped[name]!;
+        assert.deepEqual(compareGrouped(sim, name, e, await storedDocuments(es, name, e.owner), minuteRange).slice(0, 5), [], name);
+      }
+      const runs = await es.search({ index: `${PREFIX}-runs-*`, size: 100, sort: [{ "@timestamp": "desc" }], query: { term: { "cloudflare.dataset": "dns" } } });
+      assert.equal(field(runs.hits.hits[0]!._source as Source, "run.status"), "failed");
+    } finally {
+      sim.options.settings.dnsAnalyticsAdaptiveGroups = { ...sim.options.settings.dnsAnalyticsAdaptiveGroups, maxPageSize: 10_000 };
+    }
+  });
+});
+
+describe("a run killed in the middle of every dataset", { skip: needsElasticsearch }, () => {
+  it("leaves nothing wrong, and the next run completes every dataset exactly", async () => {
+    const prefix = `${PREFIX}-killed`;
+    const es = esClient();
+    await dropPrefix(es, prefix);
+    const sim = await simulator({ now: () => NOW, settings: retention, plans: { [FREE.id]: "free" }, refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] }, latencyMs: 40 });
+    try {
+      const env = exporterEnv(sim, prefix, {
+        CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
+        CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
+        CF_DATASETS: "",
+        CF_TOP_N: String(TOP_N),
+      });
+      // Answers are slowed down so the kill lands while datasets are still being fetched and written.
+      const killed = await cli(["run", ...now], env, { killAfterMs: 2_500 });
+      assert.equal(killed.signal, "SIGKILL", "the run finished before it could be killed; raise latencyMs");
+      const healed = await cli(["run", ...now], env);
+      assert.equal(healed.code, 0, healed.stderr.slice(-2000));
+      await es.indices.refresh({ index: `${prefix}-*` });
+      for (const [name, e] of Object.entries(grouped)) {
+        const problems = compareGrouped(sim, name, e, await storedDocuments(es, name, e.owner, prefix), minuteRange);
+        assert.deepEqual(problems.slice(0, 5), [], name);
+      }
+      const hours = await storedDocuments(es, "http_requests_hourly", "enterprise", prefix);
+      assert.deepEqual(compareRollup("hourly", HOUR, hours, hourRange, (h) => sim.groundTruth.hour(ENTERPRISE.id, h)).slice(0, 5), []);
+    } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+      await es.close();
+    }
+  });
+});
