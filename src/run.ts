@@ -57,6 +57,8 @@ export interface RunResult {
   readonly startedAt: number;
   readonly durationMs: number;
   readonly plan?: PlanReport;
+  /** Set when the run failed as a whole before its datasets (the process then exits 1 with this message). */
+  readonly error?: string;
 }
 
 export interface PlanReport {

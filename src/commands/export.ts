@@ -33,17 +33,46 @@ export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined);
     const chosen = selectDatasets(datasets, ctx.config.datasets);
     ctx.log.info(`${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`);
-    const result = await runExport(
-      { config: ctx.config, sink, cloudflare: createCloudflare(ctx), datasets: chosen, log: ctx.log },
-      { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
-    );
+    // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
+    const clockOffsetMs = now - Date.now();
+    const record = (result: RunResult, exitCode: number) =>
+      args.dryRun ? Promise.resolve() : recordRun(ctx, sink, { result, command: args.mode, exitCode, config: ctx.config, endedAt: Date.now(), clockOffsetMs });
+    const started = Date.now();
+    let result: RunResult;
+    try {
+      result = await runExport(
+        { config: ctx.config, sink, cloudflare: createCloudflare(ctx), datasets: chosen, log: ctx.log },
+        { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
+      );
+    } catch (error) {
+      // A run that could not even start its work (Cloudflare or Elasticsearch unreachable) is the failure the
+      // "runs failing" alert exists for: it gets a record too, when the sink can still take one.
+      await record(failedBeforeWork(error, started), EXIT.failed);
+      throw error;
+    }
     report(ctx, result, args.dryRun);
     const exitCode = result.outcome === "failed" ? EXIT.failed : EXIT.ok;
-    if (!args.dryRun) await recordRun(ctx, sink, { result, command: args.mode, exitCode, config: ctx.config, endedAt: Date.now() });
+    await record(result, exitCode);
     return exitCode;
   } finally {
     await closeContext(ctx);
   }
+}
+
+function failedBeforeWork(error: unknown, startedAt: number): RunResult {
+  return {
+    outcome: "failed",
+    gate: { allowed: true, reason: "asked before the failure, see the log" },
+    reports: [],
+    windows: 0,
+    requests: 0,
+    queries: 0,
+    documents: 0,
+    bulkRetries: 0,
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    error: error instanceof Error ? error.message : String(error),
+  };
 }
 
 /**

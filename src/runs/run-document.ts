@@ -55,6 +55,8 @@ export interface RunRecordInput {
   readonly exitCode: number;
   readonly config: Config;
   readonly endedAt: number;
+  /** Added to the wall clock (`--now` replays): the record says when the run happened in its own time. */
+  readonly clockOffsetMs?: number;
   /** For tests; a random UUID otherwise. */
   readonly id?: string;
 }
@@ -63,10 +65,13 @@ const cut = (text: string): string => (text.length > 1000 ? `${text.slice(0, 997
 
 /** The run's documents: the `run` summary first, then one per zone (or account) and dataset. */
 export function runDocuments(input: RunRecordInput): ExportDocument[] {
-  const { result, config, endedAt } = input;
-  const id = input.id ?? `${new Date(result.startedAt).toISOString()}-${randomUUID().slice(0, 8)}`;
+  const { result, config } = input;
+  const offset = input.clockOffsetMs ?? 0;
+  const startedAt = result.startedAt + offset;
+  const endedAt = input.endedAt + offset;
+  const id = input.id ?? `${new Date(startedAt).toISOString()}-${randomUUID().slice(0, 8)}`;
   const base = (kind: "run" | "dataset"): Record<string, FieldValue> => ({
-    "@timestamp": new Date(result.startedAt).toISOString(),
+    "@timestamp": new Date(startedAt).toISOString(),
     "run.id": id,
     "run.kind": kind,
     "run.command": input.command,
@@ -79,7 +84,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
     "run.gate.allowed": result.gate.allowed,
     "run.gate.reason": cut(result.gate.reason),
     "run.ended": new Date(endedAt).toISOString(),
-    "run.duration_ms": Math.max(0, endedAt - result.startedAt),
+    "run.duration_ms": Math.max(0, endedAt - startedAt),
     "run.documents": result.documents,
     "run.windows": result.windows,
     "run.queries": result.queries,
@@ -88,10 +93,11 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
     "run.environment.cluster": config.gate.cluster,
     "run.environment.namespace": config.gate.namespace,
   };
-  if (failures.length > 0) {
+  if (result.error) summary["run.error"] = cut(result.error);
+  else if (failures.length > 0) {
     summary["run.error"] = cut(`${failures.length} failed: ${failures.map((r) => `${r.dataset} ${r.owner.name}: ${r.error ?? "failed"}`).join("; ")}`);
   }
-  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: result.startedAt, fields: summary }];
+  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: startedAt, fields: summary }];
   for (const r of result.reports) {
     const fields: Record<string, FieldValue> = {
       ...base("dataset"),
@@ -107,7 +113,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
       fields["run.lag_minutes"] = Math.max(0, Math.floor((endedAt - r.newest) / MINUTE));
     }
     if (r.error && r.status !== "ok") fields["run.error"] = cut(r.error);
-    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: result.startedAt, fields });
+    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: startedAt, fields });
   }
   return docs;
 }

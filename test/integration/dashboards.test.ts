@@ -1,0 +1,785 @@
+/**
+ * Every panel of every shipped dashboard, every provisioned alert rule and every plain alert query, run against the
+ * real Elasticsearch the way Grafana's Elasticsearch data source runs them (test/support/grafana-query.ts), over data
+ * the exporter wrote from the simulator and a known history of run documents, and compared with the ground truth:
+ * the simulator's own figures for a known window, and the run documents as indexed.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "@elastic/elasticsearch";
+import { hourTotals, startSimulator, type AdaptiveName, type Simulator } from "../../simulator/index.js";
+import { toSource } from "../../src/datasets/document.js";
+import { indexName } from "../../src/sinks/index-names.js";
+import { alertQueries, dashboardFiles, indexFor, panelsOf, provisionedAlertRules, sourceOf, type DashboardFile } from "../support/dashboard-rules.js";
+import { AdaptiveTruth, MINUTE, runHistory, runStart, Truth, type RunDoc, type TruthMinute } from "../support/dashboard-truth.js";
+import { evaluateRule } from "../support/grafana-alerting.js";
+import {
+  applyTransformations,
+  displayValues,
+  interpolateTarget,
+  panelContext,
+  parseResponse,
+  searchBody,
+  type Frame,
+  type Panel,
+  type QueryContext,
+  type SeriesFrame,
+  type TableFrame,
+} from "../support/grafana-query.js";
+import { cli, dropPrefix, esClient, expectedRange, exporterEnv, needsElasticsearch, simulator, ZONES } from "../support/harness.js";
+import { repoRoot } from "../support/paths.js";
+import { startScriptedServer, type ScriptedServer } from "../support/scripted-server.js";
+
+const NOW = Date.parse("2026-11-20T12:00:30Z");
+const HOUR = 60 * MINUTE;
+const two = 2 * MINUTE;
+/** The known window every panel is compared over. */
+const WINDOW = { from: Date.parse("2026-11-20T09:00:00Z"), to: Date.parse("2026-11-20T11:00:00Z") };
+const SELECTED = [ZONES[0], ZONES[2]];
+const HTTP = "http_requests";
+const HOURLY = "http_requests_hourly";
+const SAMPLED_DATASETS = ["firewall_events", "health_checks", "load_balancing", "dns", "workers", "r2_operations", "r2_storage"];
+const ACCOUNT = { id: "acc0000000000000000000000000000a", name: "main-account" };
+
+// Index prefixes, none a prefix of another's pattern (`it-dash-*` must not match the others).
+/** HTTP minutes of three zones written at NOW, plus a known history of run records. */
+const PREFIX = "it-dash";
+/** The sampled datasets and the hourly HTTP dataset. */
+const DATASETS = "it-dashds";
+/** Firewall events stored with a top-3 cap, so that most minutes have an `__other__` entry. */
+const CAPPED = "it-dashcap";
+/** Real runs whose writes Elasticsearch refuses. */
+const FAILING = "it-dashfail";
+/** Real runs the gate denies. */
+const GATED = "it-dashgate";
+
+/** A stored source as flat dotted keys (the exporter writes nested objects). */
+function flat(source: Record<string, unknown>, prefix = "", out: RunDoc = {}): RunDoc {
+  for (const [k, v] of Object.entries(source)) {
+    if (v && typeof v === "object" && !Array.isArray(v)) flat(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    else out[`${prefix}${k}`] = v as string | number | boolean;
+  }
+  return out;
+}
+
+interface Run {
+  panel: Panel;
+  frames: Frame[];
+  ctx: QueryContext;
+}
+
+type Expectation = (run: Run) => void;
+
+const series = (frames: readonly Frame[]): SeriesFrame[] => frames.filter((f): f is SeriesFrame => f.kind === "series");
+const tableOf = (frames: readonly Frame[]): TableFrame => {
+  const t = frames.find((f): f is TableFrame => f.kind === "table");
+  assert.ok(t, "a table frame");
+  return t;
+};
+const column = (t: TableFrame, name: string) => {
+  const f = t.fields.find((x) => x.name === name);
+  assert.ok(f, `column ${name} in ${t.fields.map((x) => x.name).join(", ")}`);
+  return f.values;
+};
+/** Rows of a table as key -> value, keyed by one column. */
+const rows = (t: TableFrame, key: string, value: string): Map<string, unknown> => {
+  const keys = column(t, key);
+  const values = column(t, value);
+  return new Map(keys.map((k, i) => [String(k), values[i]]));
+};
+const display = (run: Run): Map<string, number | null> => new Map(displayValues(run.panel, run.frames).map((d) => [d.name, d.value]));
+const only = (run: Run): number | null => {
+  const values = displayValues(run.panel, run.frames);
+  assert.equal(values.length, 1, `${run.panel.title}: one value, got ${JSON.stringify(values)}`);
+  return values[0]!.value;
+};
+const points = (s: SeriesFrame) => s.points.map((p) => p.value);
+const seriesBy = (run: Run, name: string): SeriesFrame => {
+  const s = series(run.frames).find((x) => x.name === name);
+  assert.ok(s, `${run.panel.title}: series ${name} among ${series(run.frames).map((x) => x.name).join(", ")}`);
+  return s;
+};
+/** Empty buckets carry 0 for sums and counts, null for max. */
+const orZero = (v: (number | null)[]) => v.map((x) => x ?? 0);
+const mapEquals = (actual: Map<string, unknown>, expected: Map<string, number>, what: string) =>
+  assert.deepEqual(Object.fromEntries([...actual].sort()), Object.fromEntries([...expected].sort()), what);
+
+/** Equal; doubles up to Cloudflare's printed precision (the exporter stores what Cloudflare prints, per minute). */
+const near = (a: number | null | undefined, b: number | null | undefined): boolean =>
+  a === b || (typeof a === "number" && typeof b === "number" && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)));
+const nearAll = (actual: readonly (number | null)[], expected: readonly (number | null)[], what: string) => {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} buckets, expected ${expected.length}`);
+  actual.forEach((a, i) => assert.ok(near(a, expected[i]), `${what}, bucket ${i}: ${String(a)} != ${String(expected[i])}`));
+};
+const nearMap = (actual: Map<string, unknown>, expected: Map<string, number>, what: string) => {
+  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), `${what}: keys`);
+  for (const [k, v] of expected) assert.ok(near(actual.get(k) as number, v), `${what} ${k}: ${String(actual.get(k))} != ${v}`);
+};
+/** Series named by their bucket keys must match the expected values per key, bucket by bucket. */
+const seriesMatch = (run: Run, expected: Map<string, (number | null)[]>) => {
+  assert.ok(expected.size > 0, `${run.panel.title}: the ground truth has values`);
+  assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...expected.keys()].sort(), `${run.panel.title}: series`);
+  for (const [name, want] of expected) nearAll(points(seriesBy(run, name)), want, `${run.panel.title} / ${name}`);
+};
+
+// ---------------------------------------------------------------- zone overview
+
+function overviewExpectations(truth: Truth, interval: number): Record<string, Expectation> {
+  const sum = (metric: string) => (m: TruthMinute) => m.total[metric];
+  const total = (metric: string): Expectation => (run) => assert.equal(only(run), truth.total(metric), `${run.panel.title}: sum of ${metric}`);
+  const share = (part: string, whole: string): Expectation => (run) => assert.equal(only(run), truth.total(part) / truth.total(whole), run.panel.title);
+  const keyTotals = (breakdown: string, metric: string): Expectation => (run) => mapEquals(display(run), truth.keyTotals(breakdown, metric), run.panel.title);
+  const groups: [string, (s: number) => boolean][] = [
+    ["Success (2xx, 3xx)", (s) => s >= 200 && s <= 399],
+    ["Client issues (4xx)", (s) => s >= 400 && s <= 499],
+    ["Errors (5xx)", (s) => s >= 500 && s <= 599],
+    ["Other (1xx, no response)", (s) => s < 200 || s > 599],
+  ];
+  const perZone = (zone: string, pick: (m: TruthMinute) => number, combine?: (a: number, b: number) => number) =>
+    truth.perBucket(interval, (m) => (m.zone === zone ? pick(m) : undefined), combine);
+  return {
+    Requests: total("requests"),
+    Bandwidth: total("bytes"),
+    "Page views": total("page_views"),
+    Threats: total("threats"),
+    "Data received": total("edge_request_bytes"),
+    "Cached requests": share("cached_requests", "requests"),
+    "Encrypted requests": share("encrypted_requests", "requests"),
+    "Cached bandwidth": share("cached_bytes", "bytes"),
+    "Encrypted bandwidth": share("encrypted_bytes", "bytes"),
+    "Peak unique visitors in one ${dataset:text}": (run) => {
+      const want = new Map(SELECTED.map((z) => [z.name, Math.max(...truth.minutes.filter((m) => m.zone === z.name).map((m) => m.total.uniques!))]));
+      mapEquals(display(run), want, "per zone, the largest minute");
+      // The predecessor's sum over minutes would have been far larger.
+      for (const z of SELECTED) assert.ok(want.get(z.name)! < truth.total("uniques", (m) => m.zone === z.name));
+    },
+    "Requests: all and cached": (run) => {
+      assert.deepEqual(points(seriesBy(run, "Sum cloudflare.requests")), truth.perBucket(interval, sum("requests")));
+      assert.deepEqual(points(seriesBy(run, "Sum cloudflare.cached_requests")), truth.perBucket(interval, sum("cached_requests")));
+    },
+    "Bandwidth: all and cached": (run) => {
+      assert.deepEqual(points(seriesBy(run, "Sum cloudflare.bytes")), truth.perBucket(interval, sum("bytes")));
+      assert.deepEqual(points(seriesBy(run, "Sum cloudflare.cached_bytes")), truth.perBucket(interval, sum("cached_bytes")));
+    },
+    "Requests per zone": (run) => {
+      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), SELECTED.map((z) => z.name).sort());
+      for (const z of SELECTED) assert.deepEqual(points(seriesBy(run, z.name)), perZone(z.name, (m) => m.total.requests!), z.name);
+    },
+    "Unique visitors per ${dataset:text} (peak in each bucket)": (run) => {
+      for (const z of SELECTED) assert.deepEqual(points(seriesBy(run, z.name)), perZone(z.name, (m) => m.total.uniques!, Math.max), z.name);
+    },
+    "Requests by status group": (run) => {
+      for (const [label, test] of groups) {
+        assert.deepEqual(orZero(points(seriesBy(run, label))), orZero(truth.perBucket(interval, (m) => Truth.statusRequests(m, test))), label);
+      }
+      // The groups add up to all requests, bucket by bucket.
+      const added = truth.buckets(interval).map((_, i) => groups.reduce((s, [label]) => s + (points(seriesBy(run, label))[i] ?? 0), 0));
+      assert.deepEqual(added, orZero(truth.perBucket(interval, sum("requests"))));
+      assert.ok(points(seriesBy(run, "Errors (5xx)")).some((v) => (v ?? 0) > 0), "the simulator serves some 5xx");
+    },
+    "Requests by status code": (run) => {
+      const keys = truth.keyTotals("status", "requests");
+      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...keys.keys()].sort());
+      for (const key of keys.keys()) {
+        const want = truth.perBucket(interval, (m) => m.maps.get("status")?.get(key)?.requests ?? 0);
+        assert.deepEqual(orZero(points(seriesBy(run, key))), orZero(want), key);
+      }
+    },
+    "Status groups over the range": (run) => {
+      const want = new Map(groups.map(([label, test]) => [label, truth.minutes.reduce((s, m) => s + Truth.statusRequests(m, test), 0)]));
+      mapEquals(display(run), want, "range sum per group");
+    },
+    "Status codes over the range": keyTotals("status", "requests"),
+    "Requests by country": (run) => {
+      const t = tableOf(run.frames);
+      mapEquals(rows(t, "cloudflare.key", "Sum cloudflare.requests"), truth.keyTotals("country", "requests"), "requests per country");
+      mapEquals(rows(t, "cloudflare.key", "Sum cloudflare.bytes"), truth.keyTotals("country", "bytes"), "bytes per country");
+      const layer = (run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[])[0]!;
+      for (const name of [layer.location.lookup, layer.config.style.color.field, layer.config.style.size.field]) column(t, name);
+      assert.ok(column(t, "cloudflare.key").every((k) => /^[A-Z0-9]{2}$/.test(String(k))), "ISO codes for the gazetteer lookup");
+    },
+    Countries: (run) => {
+      const [t] = applyTransformations(run.panel, run.frames);
+      mapEquals(rows(t!, "Country", "Requests"), truth.keyTotals("country", "requests"), "requests");
+      mapEquals(rows(t!, "Country", "Bytes"), truth.keyTotals("country", "bytes"), "bytes");
+      mapEquals(rows(t!, "Country", "Threats"), truth.keyTotals("country", "threats"), "threats");
+    },
+    "Content types by requests": keyTotals("content_type", "requests"),
+    "Content types by bandwidth": keyTotals("content_type", "bytes"),
+    "Browsers by page views": keyTotals("browser", "page_views"),
+    "TLS versions": keyTotals("ssl_protocol", "requests"),
+    "HTTP versions": keyTotals("http_protocol", "requests"),
+    "IP classes": keyTotals("ip_class", "requests"),
+    "Threats by type": keyTotals("threat_pathing", "requests"),
+  };
+}
+
+// ---------------------------------------------------------------- exporter health
+
+function healthExpectations(runs: readonly RunDoc[], interval: number, freshness: Map<string, number>, stored: (zone: string) => (number | null)[]): Record<string, Expectation> {
+  const inWindow = runs.filter((d) => Date.parse(String(d["@timestamp"])) >= WINDOW.from && Date.parse(String(d["@timestamp"])) < WINDOW.to);
+  const summaries = inWindow.filter((d) => d["run.kind"] === "run");
+  const datasetDocs = inWindow.filter((d) => d["run.kind"] === "dataset");
+  const buckets: number[] = [];
+  for (let b = Math.floor(WINDOW.from / interval) * interval; b < WINDOW.to; b += interval) buckets.push(b);
+  const bucketOf = (d: RunDoc) => Math.floor(Date.parse(String(d["@timestamp"])) / interval) * interval;
+  const per = (docs: readonly RunDoc[], value: (d: RunDoc[]) => number | null): (number | null)[] => buckets.map((b) => value(docs.filter((d) => bucketOf(d) === b)));
+  const n = (d: RunDoc, f: string) => Number(d[f] ?? 0);
+  const total = (docs: readonly RunDoc[], f?: string) => docs.reduce((s, d) => s + (f ? n(d, f) : 1), 0);
+  const countBy = (docs: readonly RunDoc[], f: string) => {
+    const out = new Map<string, number>();
+    for (const d of docs) if (d[f] !== undefined) out.set(String(d[f]), (out.get(String(d[f])) ?? 0) + 1);
+    return out;
+  };
+  const stat = (want: number): Expectation => (run) => assert.equal(only(run), want, run.panel.title);
+  return {
+    "Newest stored minute": (run) => {
+      const [t] = applyTransformations(run.panel, run.frames);
+      const datasets = column(t!, "Dataset");
+      const zones = column(t!, "Zone");
+      const accounts = column(t!, "Account");
+      const newest = column(t!, "Newest stored minute");
+      const got = new Map(zones.map((z, i) => [`${String(datasets[i])}|${String(z)}|${String(accounts[i])}`, newest[i]]));
+      mapEquals(got, new Map([...freshness].map(([zone, minute]) => [`${HTTP}|${zone}|`, minute])), "newest stored minute per dataset and zone");
+      // Lag after a run at NOW: the settle delay, the minute itself, and the 30 seconds NOW is past the minute.
+      for (const minute of freshness.values()) assert.equal((NOW - minute) / MINUTE, 6.5);
+    },
+    "Lag reported by runs": (run) => {
+      const owner = (d: RunDoc) => `${String(d["cloudflare.dataset"])} ${String(d["cloudflare.zone.name"] ?? "")}${String(d["cloudflare.account.name"] ?? "")}`;
+      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...new Set(datasetDocs.map(owner))].sort());
+      for (const s of series(run.frames)) {
+        const docs = datasetDocs.filter((d) => owner(d) === s.name);
+        assert.deepEqual(points(s), per(docs, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.lag_minutes"))) : null)), s.name);
+      }
+      assert.ok(Math.max(...datasetDocs.map((d) => n(d, "run.lag_minutes"))) > 7, "failed runs show a growing lag");
+    },
+    "Stored minutes per bucket": (run) => {
+      assert.equal(series(run.frames).length, ZONES.length);
+      for (const z of ZONES) assert.deepEqual(points(seriesBy(run, `${HTTP} ${z.name}`)), stored(z.name), z.name);
+    },
+    Runs: stat(summaries.length),
+    "Failed runs": stat(summaries.filter((d) => d["run.outcome"] === "failed").length),
+    "Gate denials": stat(summaries.filter((d) => d["run.gate.allowed"] === false).length),
+    "Documents written": stat(total(summaries, "run.documents")),
+    "Cloudflare queries": stat(total(summaries, "run.queries")),
+    "Bulk re-sends": stat(total(summaries, "run.bulk_retries")),
+    "Run outcomes": (run) => {
+      for (const [outcome] of countBy(summaries, "run.outcome")) {
+        assert.deepEqual(points(seriesBy(run, outcome)), per(summaries.filter((d) => d["run.outcome"] === outcome), (ds) => ds.length), outcome);
+      }
+      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...countBy(summaries, "run.outcome").keys()].sort());
+    },
+    "Documents per run": (run) => {
+      assert.deepEqual(points(seriesBy(run, "Average run.documents")), per(summaries, (ds) => (ds.length ? total(ds, "run.documents") / ds.length : null)));
+    },
+    "Cloudflare queries per 5 minutes and the budget": (run) => {
+      assert.deepEqual(points(seriesBy(run, "Sum run.queries")), per(summaries, (ds) => total(ds, "run.queries")));
+      assert.deepEqual(points(seriesBy(run, "Max run.query_budget")), per(summaries, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.query_budget"))) : null)));
+    },
+    "Dataset results per run": (run) => {
+      for (const [status] of countBy(datasetDocs, "run.status")) {
+        assert.deepEqual(points(seriesBy(run, status)), per(datasetDocs.filter((d) => d["run.status"] === status), (ds) => ds.length), status);
+      }
+    },
+    "Gate decisions": (run) => {
+      assert.deepEqual(points(seriesBy(run, "allowed")), per(summaries.filter((d) => d["run.gate.allowed"] === true), (ds) => ds.length));
+      assert.deepEqual(points(seriesBy(run, "denied")), per(summaries.filter((d) => d["run.gate.allowed"] === false), (ds) => ds.length));
+    },
+    "Run duration": (run) => {
+      assert.deepEqual(points(seriesBy(run, "Max run.duration_ms")), per(summaries, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.duration_ms"))) : null)));
+    },
+    "Gate reasons": (run) => {
+      const [t] = applyTransformations(run.panel, run.frames);
+      mapEquals(rows(t!, "Reason", "Runs"), countBy(summaries, "run.gate.reason"), "runs per gate reason");
+    },
+    Errors: (run) => {
+      const [t] = applyTransformations(run.panel, run.frames);
+      const scope = column(t!, "Scope");
+      const error = column(t!, "Error");
+      const times = column(t!, "Times");
+      const got = new Map(scope.map((s, i) => [`${String(s)}: ${String(error[i])}`, times[i]]));
+      const want = new Map<string, number>();
+      for (const d of inWindow) if (d["run.error"] !== undefined) want.set(`${String(d["run.kind"])}: ${String(d["run.error"])}`, (want.get(`${String(d["run.kind"])}: ${String(d["run.error"])}`) ?? 0) + 1);
+      mapEquals(got, want, "errors by scope");
+    },
+  };
+}
+
+// ---------------------------------------------------------------- datasets beyond HTTP
+
+const FIREWALL: AdaptiveName = "firewallEventsAdaptiveGroups";
+const HEALTH: AdaptiveName = "healthCheckEventsAdaptiveGroups";
+const LB: AdaptiveName = "loadBalancingRequestsAdaptiveGroups";
+const DNS: AdaptiveName = "dnsAnalyticsAdaptiveGroups";
+const WORKERS: AdaptiveName = "workersInvocationsAdaptive";
+const R2_OPS: AdaptiveName = "r2OperationsAdaptiveGroups";
+const R2_STORAGE: AdaptiveName = "r2StorageAdaptiveGroups";
+
+function datasetExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, interval: number): Record<string, Record<string, Expectation>> {
+  const total = (t: AdaptiveTruth, node: AdaptiveName, path: string, filter: Record<string, unknown> = {}): Expectation => (run) => {
+    const want = t.total(node, path, filter);
+    assert.ok(want > 0, `${run.panel.title}: the simulator has events`);
+    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+  };
+  const over = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
+    seriesMatch(run, t.perBucket(node, path, dims, interval, filter));
+  const range = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
+    nearMap(display(run), t.byDimension(node, path, dims, filter), run.panel.title);
+  const peak = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], entryDims: string[]): Expectation => (run) =>
+    seriesMatch(run, t.peakPerBucket(node, path, dims, entryDims, interval));
+  const healthDims = ["healthStatus", "healthCheckName", "originIP", "region", "fqdn"];
+  const dnsDims = ["queryType", "responseCode", "responseCached", "coloName"];
+  return {
+    "cloudflare-security-events": {
+      "Security events": total(zones, FIREWALL, "count"),
+      "Events acted on": total(zones, FIREWALL, "count", { action_neq: "log" }),
+      "Events by source": range(zones, FIREWALL, "count", ["source"]),
+      "Events by action": over(zones, FIREWALL, "count", ["action"]),
+      "Events by host": over(zones, FIREWALL, "count", ["clientRequestHTTPHost"]),
+      Rules: (run) => {
+        const [t] = applyTransformations(run.panel, run.frames);
+        const want = zones.byDimension(FIREWALL, "count", ["ruleId"]);
+        const got = rows(t!, "Rule", "Events");
+        assert.equal(got.size, Math.min(100, want.size), "one row per rule (the 100 most frequent)");
+        for (const [rule, events] of got) assert.equal(events, want.get(rule), rule);
+        const described = zones.byDimension(FIREWALL, "count", ["ruleId", "description"]);
+        const descriptions = rows(t!, "Rule", "Description");
+        for (const [rule, description] of descriptions) assert.ok(described.has(`${rule} ${String(description)}`), `${rule}: ${String(description)}`);
+      },
+      "Events by country": (run) => {
+        const t = tableOf(run.frames);
+        nearMap(rows(t, "cloudflare.country", "Sum"), zones.byDimension(FIREWALL, "count", ["clientCountryName"]), "events per country");
+        const layer = (run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[])[0]!;
+        for (const name of [layer.location.lookup, layer.config.style.color.field, layer.config.style.size.field]) column(t, name);
+      },
+    },
+    "cloudflare-origins": {
+      "Health check events by status": over(zones, HEALTH, "count", ["healthStatus"]),
+      "Unhealthy checks by origin": over(zones, HEALTH, "count", ["originIP"], { healthStatus: "unhealthy" }),
+      "Round-trip time by check (peak)": peak(zones, HEALTH, "avg.rttMs", ["healthCheckName"], healthDims),
+      "Time to first byte by check (peak)": peak(zones, HEALTH, "avg.timeToFirstByteMs", ["healthCheckName"], healthDims),
+      "Requests by pool": over(zones, LB, "count", ["selectedPoolName"]),
+      "Requests to unhealthy pools": over(zones, LB, "count", ["lbName"], { selectedPoolHealthy: 0 }),
+      "Requests by origin": range(zones, LB, "count", ["selectedOriginName"]),
+      "Requests by steering policy": range(zones, LB, "count", ["steeringPolicy"]),
+    },
+    "cloudflare-dns": {
+      "DNS queries": total(zones, DNS, "count"),
+      "Answered from cache": (run) =>
+        nearMap(display(run), new Map([["from cache", zones.total(DNS, "count", { responseCached: 1 })], ["not from cache", zones.total(DNS, "count", { responseCached: 0 })]]), run.panel.title),
+      "Queries by data centre": range(zones, DNS, "count", ["coloName"]),
+      "Queries by record type": over(zones, DNS, "count", ["queryType"]),
+      "Queries by response code": over(zones, DNS, "count", ["responseCode"]),
+      "Processing time by record type (peak)": peak(zones, DNS, "avg.processingTimeUs", ["queryType"], dnsDims),
+    },
+    "cloudflare-workers": {
+      Requests: total(accounts, WORKERS, "sum.requests"),
+      Errors: total(accounts, WORKERS, "sum.errors"),
+      Subrequests: total(accounts, WORKERS, "sum.subrequests"),
+      "CPU time": total(accounts, WORKERS, "sum.cpuTimeUs"),
+      Duration: total(accounts, WORKERS, "sum.duration"),
+      "Requests by script": over(accounts, WORKERS, "sum.requests", ["scriptName"]),
+      "Errors by script": over(accounts, WORKERS, "sum.errors", ["scriptName"]),
+      "Invocations by outcome": range(accounts, WORKERS, "sum.requests", ["status"]),
+      "CPU time P99 by script (peak)": peak(accounts, WORKERS, "quantiles.cpuTimeP99", ["scriptName"], ["scriptName", "status"]),
+    },
+    "cloudflare-r2": {
+      "Operations by action": over(accounts, R2_OPS, "sum.requests", ["actionType"]),
+      "Operations by bucket": range(accounts, R2_OPS, "sum.requests", ["bucketName"]),
+      "Egress by bucket": range(accounts, R2_OPS, "sum.responseBytes", ["bucketName"]),
+      "Stored bytes by bucket and class": peak(accounts, R2_STORAGE, "max.payloadSize", ["bucketName", "storageClass"], ["bucketName", "storageClass"]),
+      "Objects stored": (run) => {
+        const levels = accounts.peakPerBucket(R2_STORAGE, "max.objectCount", ["bucketName", "storageClass"], ["bucketName", "storageClass"], interval);
+        const want = new Map([...levels].map(([k, v]) => [k, v.filter((x): x is number => x !== null).at(-1)!]));
+        nearMap(display(run), want, "the level of the last bucket, per bucket and class");
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the test
+
+describe("dashboards, alert rules and alert queries against Elasticsearch", { skip: needsElasticsearch }, () => {
+  let es: Client;
+  let sim: Simulator;
+  let runs: RunDoc[] = [];
+  const dataIndex = indexFor("cloudflare-analytics", PREFIX);
+  const runsIndex = indexFor("cloudflare-runs", PREFIX);
+  const indexOf = (panel: Panel) => (sourceOf(panel.datasource?.uid) === "runs" ? runsIndex : dataIndex);
+  const stored = expectedRange(NOW);
+
+  async function execute(panel: Panel, ctx: QueryContext, now: number, dataIndexOverride?: string): Promise<Frame[]> {
+    const c = panelContext(panel, ctx, now);
+    const frames: Frame[] = [];
+    const index = sourceOf(panel.datasource?.uid) === "data" && dataIndexOverride ? dataIndexOverride : indexOf(panel);
+    for (const target of panel.targets ?? []) {
+      const t = interpolateTarget(target, c);
+      const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(t, c) } as never);
+      frames.push(...parseResponse(t, response as unknown as Record<string, unknown>));
+    }
+    return frames;
+  }
+
+  async function checkDashboard(d: DashboardFile, ctx: QueryContext, expectations: Record<string, Expectation>, dataIndexOverride?: string): Promise<void> {
+    const panels = panelsOf(d);
+    assert.deepEqual(panels.map((p) => p.title).sort(), Object.keys(expectations).sort(), `${d.file}: every panel has a ground-truth check, and only those`);
+    for (const panel of panels) {
+      const frames = await execute(panel, ctx, NOW, dataIndexOverride);
+      assert.ok(frames.length > 0, `${panel.title}: no frames`);
+      try {
+        expectations[panel.title]!({ panel, frames, ctx });
+      } catch (err) {
+        throw new Error(`${d.file} / ${panel.title}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  before(async () => {
+    es = esClient();
+    for (const p of [PREFIX, FAILING, GATED, DATASETS, CAPPED]) await dropPrefix(es, p);
+    sim = await simulator({ now: () => NOW });
+    // The sampled datasets, 4 hours of them (enough for the window), with every entry kept (no top-N cap).
+    const nodes: AdaptiveName[] = [FIREWALL, HEALTH, LB, DNS, WORKERS, R2_OPS, R2_STORAGE];
+    // And the hourly HTTP dataset, 6 hours of it.
+    const settings = { ...Object.fromEntries(nodes.map((n) => [n, { notOlderThan: 4 * 3600 }])), httpRequests1hGroups: { notOlderThan: 6 * 3600 } };
+    const sampled = await startSimulator({ now: () => NOW, settings });
+    try {
+      const env = exporterEnv(sampled, DATASETS, { CF_DATASETS: [...SAMPLED_DATASETS, HOURLY].join(","), CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`, CF_TOP_N: "10000" });
+      const r = await cli(["run", "--now", new Date(NOW).toISOString()], env);
+      assert.equal(r.code, 0, r.stderr);
+      const capped = await cli(["run", "--now", new Date(NOW).toISOString()], exporterEnv(sampled, CAPPED, { CF_DATASETS: "firewall_events", CF_TOP_N: "3" }));
+      assert.equal(capped.code, 0, capped.stderr);
+    } finally {
+      await sampled.close();
+    }
+    // A budget just above this run's cost (3 zones x 6 one-hour windows + 3 settings reads = 21 queries).
+    const result = await cli(["run", "--now", new Date(NOW).toISOString()], exporterEnv(sim, PREFIX, { CF_DATASETS: HTTP, CF_QUERY_BUDGET: "25" }));
+    assert.equal(result.code, 0, result.stderr);
+    // A known history of runs (outcomes, gate decisions, costs) on the morning the data is from.
+    const history = runHistory(ZONES);
+    const index = `${PREFIX}-runs-2026.11`;
+    const bulk = await es.bulk({ refresh: true, operations: history.flatMap((doc) => [{ index: { _index: index, _id: doc.id } }, toSource(doc.fields)]) });
+    assert.equal(bulk.errors, false, JSON.stringify(bulk.items.find((i) => i.index?.error)));
+    await es.indices.refresh({ index: `${PREFIX}-*` });
+    const all = await es.search({ index: runsIndex, size: 10_000, query: { match_all: {} } });
+    runs = all.hits.hits.map((h) => flat(h._source as Record<string, unknown>));
+    assert.ok(runs.some((d) => d["run.id"] !== undefined && !String(d["run.id"]).startsWith("synthetic")), "the real run recorded itself");
+  });
+  after(async () => {
+    await sim?.close();
+    for (const p of [PREFIX, FAILING, GATED, DATASETS, CAPPED]) await dropPrefix(es, p);
+    await es?.close();
+  });
+
+  const files = dashboardFiles();
+  const overview = files.find((f) => f.json.uid === "cloudflare-zone-overview")!;
+  const health = files.find((f) => f.json.uid === "cloudflare-exporter-health")!;
+
+  it("all shipped dashboards are covered here", () => {
+    assert.deepEqual(files.map((f) => f.json.uid).sort(), [
+      "cloudflare-dns",
+      "cloudflare-exporter-health",
+      "cloudflare-origins",
+      "cloudflare-r2",
+      "cloudflare-security-events",
+      "cloudflare-workers",
+      "cloudflare-zone-overview",
+    ]);
+  });
+
+  it("dashboards of the sampled datasets: every panel shows the simulator's estimates for all zones, one account and 2 hours", async () => {
+    const interval = 10 * MINUTE;
+    const zones = new AdaptiveTruth(ZONES, WINDOW.from, WINDOW.to);
+    const accounts = new AdaptiveTruth([ACCOUNT], WINDOW.from, WINDOW.to);
+    const expectations = datasetExpectations(zones, accounts, interval);
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: { zone: { all: "*" }, account: [ACCOUNT.name] } };
+    for (const [uid, panels] of Object.entries(expectations)) {
+      await checkDashboard(files.find((f) => f.json.uid === uid)!, ctx, panels, indexFor("cloudflare-analytics", DATASETS));
+    }
+  });
+
+  it("capped breakdowns: the entries beyond the top N show as other, and the dimension panels still add up", async () => {
+    const security = files.find((f) => f.json.uid === "cloudflare-security-events")!;
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: 10 * MINUTE, variables: { zone: { all: "*" } } };
+    const index = indexFor("cloudflare-analytics", CAPPED);
+    const run = async (title: string) => {
+      const panel = panelsOf(security).find((p) => p.title === title)!;
+      return { panel, frames: await execute(panel, ctx, NOW, index), ctx };
+    };
+    const total = only(await run("Security events"));
+    assert.equal(total, new AdaptiveTruth(ZONES, WINDOW.from, WINDOW.to).total(FIREWALL, "count"), "the totals are not capped");
+    const byAction = await run("Events by action");
+    assert.ok(series(byAction.frames).some((s) => s.name === "other"), "an other series");
+    const summed = series(byAction.frames).reduce((acc, s) => acc + points(s).reduce<number>((a, v) => a + (v ?? 0), 0), 0);
+    assert.equal(summed, total, "the actions, other included, add up to all events");
+    const bySource = await run("Events by source");
+    assert.equal([...display(bySource).values()].reduce<number>((a, v) => a + (v ?? 0), 0), total);
+  });
+
+  it("exporter health: the newest stored minute of every sampled dataset, zones and accounts alike", async () => {
+    const panel = panelsOf(health).find((p) => p.title === "Newest stored minute")!;
+    const frames = await execute(panel, { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: 5 * MINUTE }, NOW, indexFor("cloudflare-analytics", DATASETS));
+    const [t] = applyTransformations(panel, frames);
+    const datasets = column(t!, "Dataset");
+    const zones = column(t!, "Zone");
+    const accounts = column(t!, "Account");
+    const newest = column(t!, "Newest stored minute");
+    const got = new Map(datasets.map((d, i) => [`${String(d)}|${String(zones[i])}|${String(accounts[i])}`, newest[i]]));
+    const want = new Map<string, number>();
+    for (const d of SAMPLED_DATASETS) {
+      const owners = ["workers", "r2_operations", "r2_storage"].includes(d) ? [`|${ACCOUNT.name}`] : ZONES.map((z) => `${z.name}|`);
+      for (const o of owners) want.set(`${d}|${o}`, stored.to - MINUTE);
+    }
+    // An hour is stored once it is complete and settled: the newest is the one before the hour the settle delay is in.
+    for (const z of ZONES) want.set(`${HOURLY}|${z.name}|`, Math.floor(stored.to / HOUR) * HOUR - HOUR);
+    mapEquals(got, want, "every dataset and owner, newest minute");
+  });
+
+  it("zone overview: every panel shows the simulator's figures for two selected zones and a 2-hour window", async () => {
+    const interval = 10 * MINUTE;
+    const truth = new Truth(SELECTED, WINDOW.from, WINDOW.to);
+    // Grafana's range includes its end; the window is half-open, so it ends a millisecond before.
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: { dataset: HTTP, zone: SELECTED.map((z) => z.name) } };
+    await checkDashboard(overview, ctx, overviewExpectations(truth, interval));
+  });
+
+  it("zone overview at hourly resolution: the same sums from the hourly dataset, in hour buckets", async () => {
+    const interval = HOUR;
+    const truth = new Truth(SELECTED, WINDOW.from, WINDOW.to);
+    const expectations = overviewExpectations(truth, interval);
+    // Unique visitors are counted per hour here, by Cloudflare's hourly rollup.
+    const hourly = (zone: { id: string }) => truth.buckets(interval).map((h) => hourTotals(zone.id, h)?.uniq.uniques ?? 0);
+    expectations["Peak unique visitors in one ${dataset:text}"] = (run) =>
+      mapEquals(display(run), new Map(SELECTED.map((z) => [z.name, Math.max(...hourly(z))])), "per zone, the largest hour");
+    expectations["Unique visitors per ${dataset:text} (peak in each bucket)"] = (run) => {
+      for (const z of SELECTED) assert.deepEqual(points(seriesBy(run, z.name)), hourly(z), z.name);
+    };
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: { dataset: HOURLY, zone: SELECTED.map((z) => z.name) } };
+    await checkDashboard(overview, ctx, expectations, indexFor("cloudflare-analytics", DATASETS));
+  });
+
+  it("zone overview with all zones: the requests total is all zones' sum, and no runs document is counted", async () => {
+    const truth = new Truth(ZONES, WINDOW.from, WINDOW.to);
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: 60 * MINUTE, variables: { dataset: HTTP, zone: { all: "*" } } };
+    const panel = panelsOf(overview).find((p) => p.title === "Requests")!;
+    const frames = await execute(panel, ctx, NOW);
+    assert.deepEqual(displayValues(panel, frames), [{ name: "Sum cloudflare.requests", value: truth.total("requests") }]);
+    // With 1-minute buckets (the data source's minimum) the same panel gives the same total.
+    const fine = await execute(panel, { ...ctx, intervalMs: MINUTE }, NOW);
+    assert.equal(displayValues(panel, fine)[0]!.value, truth.total("requests"));
+  });
+
+  it("exporter health: freshness after a run, and every runs panel aggregates the run documents exactly", async () => {
+    const interval = 5 * MINUTE;
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: {} };
+    const newest = stored.to - MINUTE;
+    const freshness = new Map(ZONES.map((z) => [z.name, newest]));
+    const storedPerBucket = () => {
+      const out: (number | null)[] = [];
+      for (let b = Math.floor(WINDOW.from / interval) * interval; b < WINDOW.to; b += interval) out.push(interval / MINUTE);
+      return out;
+    };
+    await checkDashboard(health, ctx, healthExpectations(runs, interval, freshness, storedPerBucket));
+  });
+
+  describe("alert rules", () => {
+    const rules = Object.fromEntries(provisionedAlertRules().map((r) => [r.uid, r]));
+    const indices = { "cloudflare-analytics": dataIndex, "cloudflare-runs": runsIndex };
+    const evaluate = (uid: string, now: number) => evaluateRule(es, rules[uid]!, { now, indices });
+
+    it("stale data: quiet right after a run, fires for every zone when nothing was stored for 40 minutes", async () => {
+      const fresh = await evaluate("cloudflare-data-stale", NOW);
+      assert.deepEqual(fresh.firing, [], JSON.stringify(fresh.values.C));
+      assert.equal(fresh.values.C!.filter((i) => i.value === 0).length, ZONES.length, "one quiet instance per zone");
+      const stopped = await evaluate("cloudflare-data-stale", NOW + 40 * MINUTE);
+      assert.deepEqual(stopped.firing.map((i) => i.labels["cloudflare.zone.name"]).sort(), ZONES.map((z) => z.name).sort());
+      assert.ok(stopped.firing.every((i) => i.labels["cloudflare.dataset"] === HTTP));
+      const gone = await evaluate("cloudflare-data-stale", NOW + 8 * 24 * 60 * MINUTE);
+      assert.ok(gone.noData, "nothing in 7 days: no data, which the rule maps to Alerting");
+      assert.equal(rules["cloudflare-data-stale"]!.noDataState, "Alerting");
+      const accounts = await evaluate("cloudflare-account-data-stale", NOW);
+      assert.ok(accounts.noData && accounts.firing.length === 0, "no account datasets here: the account rule has no data and stays OK");
+      assert.equal(rules["cloudflare-account-data-stale"]!.noDataState, "OK");
+    });
+
+    it("failing runs: fires after three failures in a row, quiet before and after", async () => {
+      assert.equal((await evaluate("cloudflare-runs-failing", runStart(20) + two)).firing.length, 1);
+      assert.equal((await evaluate("cloudflare-runs-failing", runStart(19) + two)).firing.length, 0);
+      assert.equal((await evaluate("cloudflare-runs-failing", runStart(21) + two)).firing.length, 0);
+    });
+
+    it("gate denying: fires when no run was allowed for 30 minutes", async () => {
+      assert.equal((await evaluate("cloudflare-gate-denying", runStart(11) + two)).firing.length, 1);
+      assert.equal((await evaluate("cloudflare-gate-denying", runStart(12) + two)).firing.length, 0);
+      assert.equal((await evaluate("cloudflare-gate-denying", runStart(10) + two)).firing.length, 0, "the allowed run 5 is still in the window");
+    });
+
+    it("query budget: fires when the last 5 minutes' runs cost more than 80 % of the budget", async () => {
+      const heavy = await evaluate("cloudflare-query-budget", runStart(13) + two);
+      assert.equal(heavy.firing.length, 1, JSON.stringify(heavy.values));
+      const run13 = runs.find((d) => d["run.id"] === "synthetic-13" && d["run.kind"] === "run")!;
+      assert.equal(heavy.values.A![0]!.value! / heavy.values.B![0]!.value!, Number(run13["run.queries"]) / Number(run13["run.query_budget"]));
+      assert.equal((await evaluate("cloudflare-query-budget", runStart(14) + two)).firing.length, 0);
+    });
+
+    it("real runs, query budget: the first run cost 21 of a budget of 25 queries, which fires at once", async () => {
+      const result = await evaluateRule(es, rules["cloudflare-query-budget"]!, { now: Date.now(), indices });
+      const real = runs.find((d) => d["run.kind"] === "run" && !String(d["run.id"]).startsWith("synthetic"))!;
+      assert.equal(Number(real["run.query_budget"]), 25);
+      assert.equal(result.firing.length, Number(real["run.queries"]) / 25 > 0.8 ? 1 : 0, JSON.stringify(result.values));
+      assert.equal(result.firing.length, 1);
+    });
+
+    it("real runs, failing: three runs whose writes Elasticsearch refuses fire the rule; the next good run quiets it", async () => {
+      const live = await simulator();
+      try {
+        const liveEnv = exporterEnv(live, FAILING, { CF_DATASETS: HTTP });
+        assert.equal((await cli(["bootstrap"], liveEnv)).code, 0);
+        // Every index the run could write to exists (also last month's, early in a month) and refuses writes.
+        for (const t of [Date.now() - 7 * HOUR, Date.now()]) {
+          const name = indexName(FAILING, HTTP, "month", t);
+          if (!(await es.indices.exists({ index: name }))) await es.indices.create({ index: name });
+        }
+        await es.indices.putSettings({ index: `${FAILING}-${HTTP}-*`, settings: { "index.blocks.write": true } });
+        for (let i = 0; i < 3; i++) {
+          const r = await cli(["run"], liveEnv);
+          assert.equal(r.code, 1, r.stderr);
+        }
+        await es.indices.refresh({ index: `${FAILING}-runs-*` });
+        const failingIndices = { ...indices, "cloudflare-runs": `${FAILING}-runs-*` };
+        const firing = await evaluateRule(es, rules["cloudflare-runs-failing"]!, { now: Date.now(), indices: failingIndices });
+        assert.equal(firing.firing.length, 1, JSON.stringify(firing.values));
+        await es.indices.putSettings({ index: `${FAILING}-${HTTP}-*`, settings: { "index.blocks.write": false } });
+        assert.equal((await cli(["run"], liveEnv)).code, 0);
+        await es.indices.refresh({ index: `${FAILING}-runs-*` });
+        const quiet = await evaluateRule(es, rules["cloudflare-runs-failing"]!, { now: Date.now(), indices: failingIndices });
+        assert.equal(quiet.firing.length, 0, JSON.stringify(quiet.values));
+      } finally {
+        await live.close();
+      }
+    });
+
+    it(
+      "real runs, failing before any work (Cloudflare unreachable) also leave a run document",
+      async () => {
+        const prefix = `${FAILING}x`;
+        try {
+          const r = await cli(["run"], exporterEnv(sim, prefix, { CF_DATASETS: HTTP, CF_API_URL: "http://127.0.0.1:9/", CF_MAX_RETRY_SECONDS: "1" }));
+          assert.equal(r.code, 1);
+          await es.indices.refresh({ index: `${prefix}-*`, allow_no_indices: true });
+          const found = await es.search({ index: `${prefix}-runs-*`, allow_no_indices: true, ignore_unavailable: true, size: 0 });
+          assert.equal((found.hits.total as { value: number }).value, 1);
+        } finally {
+          await dropPrefix(es, prefix);
+        }
+      },
+    );
+
+    it("real runs, gate: two runs the gate denies fire the rule; an allowed run quiets it", async () => {
+      let gate: ScriptedServer | undefined;
+      const live = await simulator();
+      try {
+        gate = await startScriptedServer("/allowed");
+        gate.script = [{ body: "False" }];
+        const env = exporterEnv(live, GATED, { CF_DATASETS: HTTP, NO_CONCURRENCY_URI: gate.url, LOCAL_CLUSTER: "eu-1", LOCAL_NAMESPACE: "cdn" });
+        for (let i = 0; i < 2; i++) assert.equal((await cli(["run"], env)).code, 0);
+        await es.indices.refresh({ index: `${GATED}-runs-*` });
+        const gatedIndices = { ...indices, "cloudflare-runs": `${GATED}-runs-*` };
+        const denied = await evaluateRule(es, rules["cloudflare-gate-denying"]!, { now: Date.now(), indices: gatedIndices });
+        assert.equal(denied.firing.length, 1, JSON.stringify(denied.values));
+        gate.script = [{ body: "True" }];
+        assert.equal((await cli(["run"], env)).code, 0);
+        await es.indices.refresh({ index: `${GATED}-runs-*` });
+        const allowed = await evaluateRule(es, rules["cloudflare-gate-denying"]!, { now: Date.now(), indices: gatedIndices });
+        assert.equal(allowed.firing.length, 0, JSON.stringify(allowed.values));
+      } finally {
+        await gate?.close();
+        await live.close();
+      }
+    });
+
+    it("stale data for one zone only: deleting its newest 40 minutes makes exactly that zone fire", async () => {
+      const zone = ZONES[1];
+      // (The test distribution has no _delete_by_query.)
+      const doomed = await es.search({
+        index: dataIndex,
+        size: 10_000,
+        _source: false,
+        query: { bool: { filter: [{ term: { "cloudflare.zone.name": zone.name } }, { range: { "@timestamp": { gte: stored.to - 40 * MINUTE } } }] } },
+      });
+      assert.ok(doomed.hits.hits.length >= 40, "the zone's last 40 minutes exist");
+      await es.bulk({ refresh: true, operations: doomed.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
+      const result = await evaluate("cloudflare-data-stale", NOW);
+      assert.deepEqual(result.firing.map((i) => i.labels["cloudflare.zone.name"]), [zone.name]);
+    });
+  });
+
+  describe("plain Elasticsearch alert queries (docs/alerting.md)", () => {
+    const queries = alertQueries();
+    /** The jq condition docs/alerting.md gives for each file; checked with jq itself where it is installed. */
+    const doc = readFileSync(join(repoRoot, "docs", "alerting.md"), "utf8");
+    const conditions = new Map([...doc.matchAll(/q "\$(?:DATA|RUNS)" (\S+\.json) \| jq -e '([^']+)'/g)].map((m) => [m[1]!, m[2]!]));
+    const hasJq = spawnSync("jq", ["--version"]).status === 0;
+    const jqFires = (file: string, response: unknown): boolean | undefined => {
+      if (!hasJq) return undefined;
+      const r = spawnSync("jq", ["-e", conditions.get(file)!], { input: JSON.stringify(response) });
+      assert.ok(r.status === 0 || r.status === 1, `jq: ${r.stderr.toString()}`);
+      return r.status === 0;
+    };
+    const agrees = (file: string, response: unknown, fires: boolean) => {
+      const jq = jqFires(file, response);
+      if (jq !== undefined) assert.equal(jq, fires, `the jq condition of docs/alerting.md for ${file}`);
+      return fires;
+    };
+
+    it("docs/alerting.md gives a jq condition for every query", () => {
+      assert.deepEqual([...conditions.keys()].sort(), Object.keys(queries).sort());
+    });
+    /** The documented query as Elasticsearch would run it at `now`: date math anchored there instead of the clock. */
+    const at = async (file: string, index: string, now: number) => {
+      const text = JSON.stringify(queries[file]).replace(/"now(?=[-+/"])/g, `"${new Date(now).toISOString()}||`);
+      return (await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...JSON.parse(text) } as never)) as unknown as Record<string, any>;
+    };
+    const staleZones = (r: Record<string, any>): string[] =>
+      (r.aggregations.datasets.buckets as any[]).flatMap((d) =>
+        [...(d.zones.buckets as any[]), ...(d.accounts.buckets as any[])].filter((z) => z.recent.doc_count === 0).map((z) => `${d.key} ${z.key}`),
+      );
+
+    it("stale-data.json lists exactly the stale zones (run after the one-zone deletion above)", async () => {
+      const now = await at("stale-data.json", dataIndex, NOW);
+      assert.ok(now.hits.total.value > 0);
+      assert.deepEqual(staleZones(now), [`${HTTP} ${ZONES[1].name}`]);
+      agrees("stale-data.json", now, true);
+      const later = await at("stale-data.json", dataIndex, NOW + 40 * MINUTE);
+      assert.deepEqual(staleZones(later).sort(), ZONES.map((z) => `${HTTP} ${z.name}`).sort());
+      agrees("stale-data.json", await at("stale-data.json", dataIndex, NOW - 60 * MINUTE), false);
+      const newest = (later.aggregations.datasets.buckets[0].zones.buckets as any[]).find((z) => z.key === ZONES[0].name).newest.value;
+      assert.equal(newest, stored.to - MINUTE, "the newest stored minute, for the message");
+      const gone = await at("stale-data.json", dataIndex, NOW + 8 * 24 * 60 * MINUTE);
+      assert.equal(gone.hits.total.value, 0, "nothing in 7 days also counts as stale");
+      agrees("stale-data.json", gone, true);
+    });
+
+    it("failing-runs.json: the 3 newest runs all failed only right after the third failure", async () => {
+      const allFailed = (r: Record<string, any>) => agrees("failing-runs.json", r, r.hits.hits.length === 3 && r.hits.hits.every((h: any) => h._source.run.outcome === "failed"));
+      assert.equal(allFailed(await at("failing-runs.json", runsIndex, runStart(20) + two)), true);
+      assert.equal(allFailed(await at("failing-runs.json", runsIndex, runStart(19) + two)), false);
+      assert.equal(allFailed(await at("failing-runs.json", runsIndex, runStart(21) + two)), false);
+    });
+
+    it("gate-denying.json: runs in the last 30 minutes and none allowed", async () => {
+      const denied = (r: Record<string, any>) => agrees("gate-denying.json", r, r.hits.total.value > 0 && r.aggregations.allowed.doc_count === 0);
+      assert.equal(denied(await at("gate-denying.json", runsIndex, runStart(11) + two)), true);
+      assert.equal(denied(await at("gate-denying.json", runsIndex, runStart(12) + two)), false);
+    });
+
+    it("query-budget.json: the last 5 minutes' queries against 80 % of the budget", async () => {
+      const over = (r: Record<string, any>) => agrees("query-budget.json", r, r.aggregations.queries.value > 0.8 * r.aggregations.budget.value);
+      assert.equal(over(await at("query-budget.json", runsIndex, runStart(13) + two)), true);
+      assert.equal(over(await at("query-budget.json", runsIndex, runStart(14) + two)), false);
+    });
+  });
+});
