@@ -41,6 +41,7 @@ function runExporter(prefix: string, nodeOptions = ""): Promise<{ summary: Recor
     ES_URL: esUrl!,
     ES_INDEX_PREFIX: prefix,
     MAX_BACKFILL_DAYS: String(DAYS),
+    CF_DATASETS: "http_requests",
     LOG_FORMAT: "json",
   };
   const started = Date.now();

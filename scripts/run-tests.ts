@@ -42,7 +42,7 @@ async function main(): Promise<number> {
 
   let runs: string[][];
   if (bench) {
-    runs = [[join(root, 'dist', 'bench', 'backfill.js'), ...passThrough]];
+    runs = [[join(root, 'dist', 'bench', 'backfill.js'), ...passThrough], [join(root, 'dist', 'bench', 'datasets.js'), ...passThrough]];
   } else {
     let files: string[] = [];
     try {

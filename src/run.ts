@@ -36,6 +36,8 @@ export interface DatasetReport {
   documents: number;
   /** Cloudflare queries (owners x nodes) spent on this owner and dataset, settings not included. */
   queries: number;
+  /** Rows Cloudflare returned and we stored (full pages that were split again not counted): the benchmark's yardstick. */
+  rows?: number;
   /** Newest stored unit start after the run (epoch ms). */
   newest?: number;
   /** Why it is off, skipped or failed; or what it ran without. */
@@ -136,12 +138,14 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
       // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
       const owners = batch.zones.filter((w) => w.report.status === "ok");
       if (owners.length === 0) continue;
-      const pieces = resize(batch.window, dataset.unit, density.rowsPerUnit, Math.min(...owners.map((w) => w.decision.limits!.maxPageSize)));
-      if (pieces.length > 1) {
-        // Earlier windows of this run held more rows per unit than the dataset's estimate: cut this one to fit a page
-        // rather than pay for a full page and two halves.
-        queue.unshift(...pieces.map((window) => ({ window, zones: owners })));
-        progress.grow(pieces.length - 1);
+      // Windows are planned as long as Cloudflare allows; the rows they hold are only known once some came back.
+      // Take the part that should fit one page at the densest rate seen so far in this run (or the dataset's
+      // estimate before that), and leave the rest to be cut again with what this part shows.
+      const rate = density.rowsPerUnit > 0 ? density.rowsPerUnit : dataset.rowsPerUnit;
+      const [part, rest] = firstPart(batch.window, dataset.unit, rate, Math.min(...owners.map((w) => w.decision.limits!.maxPageSize)));
+      if (rest) {
+        queue.unshift({ window: part, zones: owners }, { window: rest, zones: owners });
+        progress.grow(1);
         continue;
       }
       let outcome: BatchOutcome;
@@ -250,7 +254,8 @@ async function planDataset(deps: RunDeps, request: RunRequest, decisions: readon
       if (coverage.newest !== undefined) report.newest = coverage.newest;
       ranges = minutesToFetch(range, coverage.missing, coverage.newest, config.window.overlapMinutes, unit);
     }
-    const windows = splitWindows(ranges, maxWindowMinutes(limits, unit, dataset.rowsPerUnit));
+    // As long as Cloudflare allows (one row per unit fits any page); the run cuts them to the rows it sees.
+    const windows = splitWindows(ranges, maxWindowMinutes(limits, unit));
     work.push({ decision, report, windows });
   }
   return work;
@@ -291,17 +296,15 @@ interface BatchOutcome {
 }
 
 /**
- * `window` cut into pieces that should hold at most 70 % of a page at the densest rows per unit seen so far in this
- * run; the window itself when it fits (or nothing has been seen yet).
+ * The first part of `window` that should hold about 80 % of a page at `rowsPerUnit` (whole units), and the rest;
+ * no rest when the whole window should fit in 90 % of a page. The margin absorbs minutes busier than those seen.
  */
-export function resize(window: Window, unit: number, rowsPerUnit: number, pageSize: number): Window[] {
+export function firstPart(window: Window, unit: number, rowsPerUnit: number, pageSize: number): [Window, Window?] {
   const units = (window.to - window.from) / unit;
   if (rowsPerUnit <= 0 || units * rowsPerUnit <= 0.9 * pageSize) return [window];
-  const step = Math.max(1, Math.floor((0.7 * pageSize) / rowsPerUnit)) * unit;
-  if (step >= window.to - window.from) return [window];
-  const pieces: Window[] = [];
-  for (let from = window.from; from < window.to; from += step) pieces.push({ from, to: Math.min(from + step, window.to) });
-  return pieces;
+  const step = Math.max(1, Math.floor((0.8 * pageSize) / rowsPerUnit)) * unit;
+  if (window.from + step >= window.to) return [window];
+  return [{ from: window.from, to: window.from + step }, { from: window.from + step, to: window.to }];
 }
 
 async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>, density: { rowsPerUnit: number }): Promise<BatchOutcome> {
@@ -349,10 +352,12 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>
       if (rows.length >= limit) {
         // At least this dense: the halves are fetched next, later windows are cut to fit.
         density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / ((window.to - window.from) / dataset.unit));
+      w.report.rows = (w.report.rows ?? 0) + rows.length;
         full.push(w);
         continue;
       }
       density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / ((window.to - window.from) / dataset.unit));
+      w.report.rows = (w.report.rows ?? 0) + rows.length;
       flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN });
     } catch (error) {
       fail(w, log, `${context}: ${(error as Error).message}`);

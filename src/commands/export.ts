@@ -151,7 +151,8 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
           [...new Set(result.reports.map((r) => r.dataset))].map((name) => {
             const mine = result.reports.filter((r) => r.dataset === name);
             const status = mine.some((r) => r.status === "failed") ? "failed" : mine.some((r) => r.status === "ok") ? "ok" : mine.some((r) => r.status === "skipped") ? "skipped" : "off";
-            return [name, { status, documents: mine.reduce((n, r) => n + r.documents, 0), queries: mine.reduce((n, r) => n + r.queries, 0) }];
+            const sum = (f: (r: (typeof mine)[number]) => number): number => mine.reduce((n, r) => n + f(r), 0);
+            return [name, { status, documents: sum((r) => r.documents), queries: sum((r) => r.queries), rows: sum((r) => r.rows ?? 0) }];
           }),
         ),
         windows: result.windows,
