@@ -145,10 +145,11 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
     for (const check of checks) {
       const entries = byName.get(check.breakdown);
       for (const { entry, total: of } of check.metrics) {
-        // Float sums (GB-seconds) are compared to six decimals, counts exactly.
-        const sum = Math.round((entries?.[aggName(entry)]?.value ?? 0) * 1e6) / 1e6;
-        const expected = Math.round((total[aggName(of)]?.value ?? 0) * 1e6) / 1e6;
-        if (sum !== expected) mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
+        // Counts are whole numbers and compared exactly; float sums (GB-seconds) agree to a millionth.
+        const sum = entries?.[aggName(entry)]?.value ?? 0;
+        const expected = total[aggName(of)]?.value ?? 0;
+        const exact = Number.isInteger(sum) && Number.isInteger(expected);
+        if (exact ? sum !== expected : Math.abs(sum - expected) > 1e-6 * Math.max(1, Math.abs(expected))) mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
       }
     }
   }

@@ -7,7 +7,7 @@ import type { Dataset } from "../datasets/dataset.js";
 import { EXIT, UsageError } from "../errors.js";
 import { ownersOf } from "../run.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
-import { HOUR, iso, parseInstant } from "../time.js";
+import { DAY, HOUR, iso, parseInstant } from "../time.js";
 import { verify, wholeHours } from "../verify.js";
 import { createCloudflare, createContext, type Io } from "./context.js";
 
@@ -28,9 +28,9 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
   }
 
   async function verifyDataset(dataset: Dataset): Promise<boolean> {
-    const unit = dataset.rollup?.unit ?? HOUR;
+    const unit = dataset.rollup?.unit ?? dataset.unit;
     const whole = wholeHours(range, unit);
-    const unitName = unit === HOUR ? "hour" : "day";
+    const unitName = unit === HOUR ? "hour" : unit === DAY ? "day" : "minute";
     if (whole.from >= whole.to) throw new UsageError(`[${from}, ${to}) holds no whole ${unitName}; verify compares whole UTC ${unitName}s`);
     const owners = ownersOf(ctx.config, dataset.scope);
     const result = await verify({ es, cloudflare: createCloudflare(ctx), dataset, indexPrefix: ctx.config.elasticsearch.indexPrefix }, owners, whole);

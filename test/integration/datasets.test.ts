@@ -313,6 +313,18 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     }
   });
 
+  it("verify proves the stored hours against Cloudflare's daily rollup, and the sampled breakdowns against their totals", async () => {
+    const day = ["--from", "2026-11-19T00:00Z", "--to", "2026-11-20T00:00Z"];
+    const hourly = await cli(["verify", ...day, "--dataset", "http_requests_hourly"], env);
+    assert.equal(hourly.code, 0, hourly.stdout + hourly.stderr);
+    assert.match(hourly.stdout, /verified: 2\/2 days match Cloudflare's daily rollup/);
+    const minutes = ["--from", new Date(minuteRange.from + 50 * MINUTE).toISOString(), "--to", new Date(minuteRange.to).toISOString()];
+    const sampled = await cli(["verify", ...minutes, "--dataset", "firewall_events", "--dataset", "workers"], env);
+    assert.equal(sampled.code, 0, sampled.stdout + sampled.stderr);
+    assert.match(sampled.stdout, /dataset firewall_events[\s\S]*breakdowns: \d+ minutes checked, 0 mismatches/);
+    assert.match(sampled.stdout, /dataset workers[\s\S]*verified: no coarser Cloudflare rollup/);
+  });
+
   it("a rerun changes nothing", async () => {
     const before = await snapshot(es, PREFIX);
     const again = await cli(["run", ...now], env);
