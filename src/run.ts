@@ -252,7 +252,7 @@ async function planDataset(deps: RunDeps, request: RunRequest, decisions: readon
       const range = retentionRange(request.now, config.window.settleMinutes, days, limits, unit);
       const coverage = await sink.coverage(dataset, owner, range);
       if (coverage.newest !== undefined) report.newest = coverage.newest;
-      ranges = minutesToFetch(range, coverage.missing, coverage.newest, config.window.overlapMinutes, unit);
+      ranges = minutesToFetch(range, coverage.missing, coverage.newest, config.window.overlapMinutes, unit, request.now - config.window.settleMinutes * MINUTE);
     }
     // As long as Cloudflare allows (one row per unit fits any page); the run cuts them to the rows it sees.
     const windows = splitWindows(ranges, maxWindowMinutes(limits, unit));

@@ -131,3 +131,17 @@ describe("batchByWindow", () => {
     assert.equal(batches.reduce((n, b) => n + b.zones.length, 0), 10);
   });
 });
+
+describe("minutesToFetch for hours and days", () => {
+  const H = 60 * M;
+  const hour = (n: number) => T0 + n * H;
+  it("re-reads the newest hour only while it is young, so steady runs do not re-read it all day", () => {
+    const range = { from: hour(0), to: hour(10) };
+    // Settled 10 minutes after hour 10 began: hour 9 ended 10 minutes ago, inside a 15-minute overlap.
+    assert.deepEqual(minutesToFetch(range, [], hour(9), 15, H, hour(10) + 10 * M), [{ from: hour(9), to: hour(10) }]);
+    // 40 minutes later it is old news: nothing to fetch.
+    assert.deepEqual(minutesToFetch(range, [], hour(9), 15, H, hour(10) + 40 * M), []);
+    // Holes are fetched whatever the age.
+    assert.deepEqual(minutesToFetch(range, [{ from: hour(3), to: hour(4) }], hour(9), 15, H, hour(10) + 40 * M), [{ from: hour(3), to: hour(4) }]);
+  });
+});
