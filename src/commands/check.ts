@@ -54,15 +54,15 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
       const days = Math.min(l.notOlderThanSeconds / 86400, d.dataset.unit === MINUTE ? config.window.maxBackfillDays : Number.POSITIVE_INFINITY);
       const windowMinutes = maxWindowMinutes(l, d.dataset.unit, d.dataset.rowsPerUnit);
       const firstRun = Math.ceil((days * DAY) / (windowMinutes * MINUTE));
-      steady++;
+      if (d.dataset.unit === MINUTE) steady++;
       add({
         ok: true,
         text: `${where}: on${d.reason ? ` (${d.reason})` : ""}, ${d.dataset.sampled ? "sampled" : "exact"}, depth ${days.toFixed(1)} d, windows of ${formatMinutes(windowMinutes)}, ` +
-          `first run about ${firstRun} queries, then 1 per run (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
+          `first run about ${firstRun} queries, then ${d.dataset.unit === MINUTE ? "1 per run" : `about 4 per ${d.dataset.unit === DAY ? "day" : "hour"}`} (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
       });
     }
     const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
-    add({ ok: "info", text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes)` });
+    add({ ok: "info", text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; hourly and daily datasets add a few when an hour or day is due)` });
   } catch (error) {
     add({ ok: false, text: error instanceof CloudflareError ? `Cloudflare: ${error.message}` : `Cloudflare: ${String(error)}` });
   }
