@@ -19,6 +19,7 @@ import {
   bars,
   byName,
   count,
+  countryMap,
   dashboard,
   DATA,
   dataSourceVariable,
@@ -37,13 +38,12 @@ import {
   table,
   target,
   terms,
-  thresholds,
   timeseries,
   zoneVariable,
   type Json,
   type PanelSpec,
 } from "./dashboard-kit.js";
-import { dns, origins, r2, security, workers } from "./dashboards-datasets.js";
+import { dns, httpOverview, httpSampled, logpush, origins, r2, security, workers } from "./dashboards-datasets.js";
 
 // ---------------------------------------------------------------- zone overview
 
@@ -197,42 +197,20 @@ function overview(): Json {
   {
     resetIds();
     const t = target(DATA, http("country"), [sum("cloudflare.requests"), sum("cloudflare.bytes")], [terms("cloudflare.key", 500, "1")]);
-    l.add({
-      type: "geomap",
-      title: "Requests by country",
-      description: "Per client country over the selected range: colour is requests, size is bytes sent. Countries Cloudflare cannot place (XX, T1 for Tor) are listed in the table only.",
-      w: 12,
-      h: 12,
-      targets: [t],
-      options: {
-        view: { id: "zero", lat: 20, lon: 0, zoom: 1, allLayers: true },
-        controls: { showZoom: true, mouseWheelZoom: false, showAttribution: true },
-        basemap: { type: "default", name: "Basemap", config: {} },
-        tooltip: { mode: "details" },
-        layers: [
-          {
-            type: "markers",
-            name: "Countries",
-            tooltip: true,
-            location: { mode: "lookup", lookup: "cloudflare.key", gazetteer: "public/gazetteer/countries.json" },
-            config: {
-              showLegend: true,
-              style: {
-                color: { field: "Sum cloudflare.requests", fixed: "dark-green" },
-                size: { field: "Sum cloudflare.bytes", fixed: 5, min: 3, max: 30 },
-                opacity: 0.6,
-                symbol: { mode: "fixed", fixed: "img/icons/marker/circle.svg" },
-                symbolAlign: { horizontal: "center", vertical: "center" },
-                rotation: { fixed: 0, mode: "mod", min: -360, max: 360 },
-                textConfig: { fontSize: 12, offsetX: 0, offsetY: 0, textAlign: "center", textBaseline: "middle" },
-              },
-            },
-          },
-        ],
-      },
-      defaults: { color: { mode: "continuous-GrYlRd" }, thresholds: thresholds() },
-      overrides: [byName("Sum cloudflare.bytes", [["unit", "decbytes"]]), byName("Sum cloudflare.requests", [["unit", "short"]])],
-    });
+    l.add(
+      countryMap(
+        "Requests by country",
+        "Per client country over the selected range: colour is requests, size is bytes sent. Countries Cloudflare cannot place (XX, T1 for Tor) are listed in the table only.",
+        t,
+        "cloudflare.key",
+        "Sum cloudflare.requests",
+        "Sum cloudflare.bytes",
+        "dark-green",
+        "continuous-GrYlRd",
+        12,
+        [byName("Sum cloudflare.bytes", [["unit", "decbytes"]]), byName("Sum cloudflare.requests", [["unit", "short"]])],
+      ),
+    );
   }
   {
     resetIds();
@@ -483,6 +461,9 @@ export function buildDashboards(): Record<string, Json> {
     "cloudflare-dns.json": dns(),
     "cloudflare-workers.json": workers(),
     "cloudflare-r2.json": r2(),
+    "cloudflare-http-sampled.json": httpSampled(),
+    "cloudflare-http-overview.json": httpOverview(),
+    "cloudflare-logpush.json": logpush(),
   };
 }
 

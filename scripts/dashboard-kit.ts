@@ -410,3 +410,139 @@ export function peakByDimension(title: string, description: string, dataset: str
     ["max", "mean"],
   );
 }
+
+/**
+ * A map of countries: markers looked up by ISO code in `lookup` (a bucket key column), coloured by one number column
+ * and sized by another. Codes the gazetteer does not know (`XX`, `T1`, `other`) are not drawn.
+ */
+export function countryMap(title: string, description: string, t: Json, lookup: string, colorField: string, sizeField: string, marker: string, scheme: string, h: number, overrides: Json[] = []): PanelSpec {
+  return {
+    type: "geomap",
+    title,
+    description,
+    w: 12,
+    h,
+    targets: [t],
+    options: {
+      view: { id: "zero", lat: 20, lon: 0, zoom: 1, allLayers: true },
+      controls: { showZoom: true, mouseWheelZoom: false, showAttribution: true },
+      basemap: { type: "default", name: "Basemap", config: {} },
+      tooltip: { mode: "details" },
+      layers: [
+        {
+          type: "markers",
+          name: "Countries",
+          tooltip: true,
+          location: { mode: "lookup", lookup, gazetteer: "public/gazetteer/countries.json" },
+          config: {
+            showLegend: true,
+            style: {
+              color: { field: colorField, fixed: marker },
+              size: { field: sizeField, fixed: 5, min: 3, max: 30 },
+              opacity: 0.6,
+              symbol: { mode: "fixed", fixed: "img/icons/marker/circle.svg" },
+              symbolAlign: { horizontal: "center", vertical: "center" },
+              rotation: { fixed: 0, mode: "mod", min: -360, max: 360 },
+              textConfig: { fontSize: 12, offsetX: 0, offsetY: 0, textAlign: "center", textBaseline: "middle" },
+            },
+          },
+        },
+      ],
+    },
+    defaults: { color: { mode: scheme }, thresholds: thresholds() },
+    ...(overrides.length > 0 ? { overrides } : {}),
+  };
+}
+
+// ---------------------------------------------------------------- sampled HTTP datasets and Logpush
+
+/** The entry of a capped breakdown that sums a minute's entries beyond the top N; it keeps no dimension. */
+export const OTHER_ENTRIES = "cloudflare.key:__other__";
+
+/**
+ * Status groups on a numeric status field of a sampled breakdown: 2xx and 3xx, 4xx, 5xx, the rest (`rest`: 1xx, no
+ * answer), and "other", the entries beyond the top N whose status is not kept. Together they add up to all requests.
+ */
+export function statusGroups(field: string, rest: string): [string, string][] {
+  return [
+    ["Success (2xx, 3xx)", `${field}:[200 TO 399]`],
+    ["Client issues (4xx)", `${field}:[400 TO 499]`],
+    ["Errors (5xx)", `${field}:[500 TO 599]`],
+    [rest, `_exists_:${field} AND NOT ${field}:[200 TO 599]`],
+    ["other", OTHER_ENTRIES],
+  ];
+}
+
+const fixedColor = (name: string, color: string): Json => byName(name, [["color", { mode: "fixed", fixedColor: color }]]);
+
+export const statusGroupColors = (rest: string): Json[] => [
+  fixedColor("Success (2xx, 3xx)", "green"),
+  fixedColor("Client issues (4xx)", "orange"),
+  fixedColor("Errors (5xx)", "red"),
+  fixedColor(rest, "blue"),
+  fixedColor("other", "text"),
+];
+
+const OTHER_STATUS = 'The entries beyond the top N of a minute keep no status and show as "other".';
+
+/** Requests (or another count) per status group: per bucket (timeseries), or summed over the range (pie). */
+export function byStatusGroup(kind: "timeseries" | "pie", title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, rest: string, metricField = "cloudflare.requests", w = 12): PanelSpec {
+  resetIds();
+  const t = target(DATA, scoped(dataset, breakdown, owner), [sum(metricField)], [filters(statusGroups(field, rest)), histogram()]);
+  if (kind === "pie") {
+    const spec = pie(title, `${description} Summed over the selected range; the groups add up to all requests. ${OTHER_STATUS} ${SAMPLED}`, t, "short");
+    spec.options!.reduceOptions = { values: false, calcs: ["sum"], fields: "" };
+    spec.overrides = statusGroupColors(rest);
+    spec.w = w;
+    spec.h = 8;
+    return spec;
+  }
+  return timeseries(
+    title,
+    `${description} Each bucket is the sum of its minutes and the groups add up to all requests; the legend's Total is the range total. ${OTHER_STATUS} ${SAMPLED}`,
+    [t],
+    "short",
+    ["sum", "max"],
+    { w, overrides: statusGroupColors(rest) },
+    { stacking: { mode: "normal", group: "A" }, fillOpacity: 40 },
+  );
+}
+
+/** Sum of one metric over the range on a breakdown's entries, optionally narrowed (`extra`): a sum per bucket, reduced with "sum". */
+export function entriesTotal(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, extra: string, unit = "short", w = 4): PanelSpec {
+  resetIds();
+  return stat(title, `${description} Sum over the selected range. ${SAMPLED}`, target(DATA, scoped(dataset, breakdown, owner, extra), [sum(field)], [histogram()]), unit, "sum", { w });
+}
+
+/** Share of one metric in another over the range: both summed over the range (one row), then divided. */
+export function datasetShare(title: string, description: string, dataset: string, owner: "zone" | "account", part: string, whole: string, w = 4): PanelSpec {
+  resetIds();
+  const t = target(DATA, scoped(dataset, "total", owner), [sum(part), sum(whole)], [terms("cloudflare.dataset", 1)]);
+  return stat(title, `${description} Both summed over the selected range, then divided. ${SAMPLED}`, t, "percentunit", "lastNotNull", {
+    w,
+    transformations: [
+      {
+        id: "calculateField",
+        options: {
+          mode: "binary",
+          alias: title,
+          replaceFields: true,
+          binary: { left: { matcher: { id: "byName", options: `Sum ${part}` } }, operator: "/", right: { matcher: { id: "byName", options: `Sum ${whole}` } } },
+        },
+      },
+    ],
+  });
+}
+
+/** The largest per-minute entry value of a non-additive figure over the range: the peak per bucket, reduced with "max". */
+export function peakStat(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, unit: string, w = 4): PanelSpec {
+  resetIds();
+  return stat(
+    title,
+    `${description} The figure is a percentile (or mean) per minute and entry, which does not add up: this is the largest of the selected range, never a sum. ${SAMPLED}`,
+    target(DATA, scoped(dataset, breakdown, owner), [max(field)], [histogram()]),
+    unit,
+    "max",
+    { w },
+  );
+}

@@ -14,7 +14,7 @@ import { hourTotals, startSimulator, type AdaptiveName, type Simulator } from ".
 import { toSource } from "../../src/datasets/document.js";
 import { indexName } from "../../src/sinks/index-names.js";
 import { alertQueries, dashboardFiles, indexFor, panelsOf, provisionedAlertRules, sourceOf, type DashboardFile } from "../support/dashboard-rules.js";
-import { AdaptiveTruth, MINUTE, runHistory, runStart, Truth, type RunDoc, type TruthMinute } from "../support/dashboard-truth.js";
+import { AdaptiveTruth, MINUTE, rowValue, runHistory, runStart, Truth, type RunDoc, type TruthMinute } from "../support/dashboard-truth.js";
 import { evaluateRule } from "../support/grafana-alerting.js";
 import {
   applyTransformations,
@@ -41,15 +41,31 @@ const WINDOW = { from: Date.parse("2026-11-20T09:00:00Z"), to: Date.parse("2026-
 const SELECTED = [ZONES[0], ZONES[2]];
 const HTTP = "http_requests";
 const HOURLY = "http_requests_hourly";
-const SAMPLED_DATASETS = ["firewall_events", "health_checks", "load_balancing", "dns", "workers", "r2_operations", "r2_storage"];
+const SAMPLED_DATASETS = [
+  "firewall_events",
+  "health_checks",
+  "load_balancing",
+  "dns",
+  "workers",
+  "r2_operations",
+  "r2_storage",
+  "http_overview",
+  "http_eyeball",
+  "http_origin",
+  "http_colo",
+  "logpush_health",
+];
+const ACCOUNT_DATASETS = ["workers", "r2_operations", "r2_storage", "logpush_health"];
 const ACCOUNT = { id: "acc0000000000000000000000000000a", name: "main-account" };
+/** A second account: in the window its four Logpush jobs upload to r2 and gcs, and two of them fail for an hour. */
+const LOGS = { id: "acc0000000000000000000000000000e", name: "logs-account" };
 
 // Index prefixes, none a prefix of another's pattern (`it-dash-*` must not match the others).
 /** HTTP minutes of three zones written at NOW, plus a known history of run records. */
 const PREFIX = "it-dash";
 /** The sampled datasets and the hourly HTTP dataset. */
 const DATASETS = "it-dashds";
-/** Firewall events stored with a top-3 cap, so that most minutes have an `__other__` entry. */
+/** Firewall events and the sampled HTTP datasets stored with a top-3 cap, so that most minutes have an `__other__` entry. */
 const CAPPED = "it-dashcap";
 /** Real runs whose writes Elasticsearch refuses. */
 const FAILING = "it-dashfail";
@@ -369,7 +385,16 @@ function datasetExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, inte
     "cloudflare-dns": {
       "DNS queries": total(zones, DNS, "count"),
       "Answered from cache": (run) =>
-        nearMap(display(run), new Map([["from cache", zones.total(DNS, "count", { responseCached: 1 })], ["not from cache", zones.total(DNS, "count", { responseCached: 0 })]]), run.panel.title),
+        nearMap(
+          display(run),
+          new Map([
+            ["from cache", zones.total(DNS, "count", { responseCached: 1 })],
+            ["not from cache", zones.total(DNS, "count", { responseCached: 0 })],
+            // Every entry is kept here (no top-N cap): nothing is summed into other.
+            ["other", 0],
+          ]),
+          run.panel.title,
+        ),
       "Queries by data centre": range(zones, DNS, "count", ["coloName"]),
       "Queries by record type": over(zones, DNS, "count", ["queryType"]),
       "Queries by response code": over(zones, DNS, "count", ["responseCode"]),
@@ -396,6 +421,188 @@ function datasetExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, inte
         const want = new Map([...levels].map(([k, v]) => [k, v.filter((x): x is number => x !== null).at(-1)!]));
         nearMap(display(run), want, "the level of the last bucket, per bucket and class");
       },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- sampled HTTP datasets, the Free plan's overview, Logpush
+
+const HTTP_ADAPTIVE: AdaptiveName = "httpRequestsAdaptiveGroups";
+const HTTP_OVERVIEW: AdaptiveName = "httpRequestsOverviewAdaptiveGroups";
+const LOGPUSH: AdaptiveName = "logpushHealthAdaptiveGroups";
+/** The GraphQL filters the datasets add to their queries of httpRequestsAdaptiveGroups (src/datasets/http-*.ts). */
+const EYEBALL = { requestSource: "eyeball" };
+const TO_ORIGIN = { cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"] };
+const ORIGIN_DIMS = ["originResponseStatus", "clientCountryName", "clientRequestHTTPHost"];
+const STATUS_GROUPS: [string, (status: number) => boolean][] = [
+  ["Success (2xx, 3xx)", (s) => s >= 200 && s <= 399],
+  ["Client issues (4xx)", (s) => s >= 400 && s <= 499],
+  ["Errors (5xx)", (s) => s >= 500 && s <= 599],
+];
+const is5xx = (s: number) => s >= 500 && s <= 599;
+
+/**
+ * Per status group, a figure summed per bucket from the simulator's rows grouped by status; the rest (1xx, 0) under
+ * `rest`, and "other" (the entries beyond the top N) 0, as nothing is capped in this run.
+ */
+function statusGroupTruth(t: AdaptiveTruth, node: AdaptiveName, path: string, statusDim: string, rest: string, interval: number, filter: Record<string, unknown>): Map<string, number[]> {
+  const buckets = t.buckets(interval);
+  const out = new Map<string, number[]>([...STATUS_GROUPS.map(([label]) => label), rest, "other"].map((label) => [label, buckets.map(() => 0)]));
+  for (const [status, values] of t.perBucket(node, path, [statusDim], interval, filter)) {
+    const label = STATUS_GROUPS.find(([, test]) => test(Number(status)))?.[0] ?? rest;
+    values.forEach((v, i) => (out.get(label)![i]! += v));
+  }
+  return out;
+}
+
+/** Per value of `dim`, a figure per bucket of the entries whose status passes `test`. */
+function perBucketWhereStatus(t: AdaptiveTruth, node: AdaptiveName, path: string, statusDim: string, dim: string, interval: number, filter: Record<string, unknown>, test: (s: number) => boolean): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [key, values] of t.perBucket(node, path, [statusDim, dim], interval, filter)) {
+    const [status, value] = [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)];
+    if (!test(Number(status))) continue;
+    const list = out.get(value) ?? values.map(() => 0);
+    values.forEach((v, i) => (list[i]! += v));
+    out.set(value, list);
+  }
+  return out;
+}
+
+const tableRows = (run: Run, keys: readonly string[], value: string): Map<string, unknown> => {
+  const [t] = applyTransformations(run.panel, run.frames);
+  const columns = keys.map((k) => column(t!, k));
+  const values = column(t!, value);
+  return new Map(values.map((v, i) => [columns.map((c) => String(c[i])).join(" "), v]));
+};
+
+function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, perZone: ReadonlyMap<string, AdaptiveTruth>, interval: number): Record<string, Record<string, Expectation>> {
+  const total = (t: AdaptiveTruth, node: AdaptiveName, path: string, filter: Record<string, unknown> = {}): Expectation => (run) => {
+    const want = t.total(node, path, filter);
+    assert.ok(want > 0, `${run.panel.title}: the simulator has events`);
+    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+  };
+  const totalWhereStatus = (node: AdaptiveName, statusDim: string, filter: Record<string, unknown>, test: (s: number) => boolean): Expectation => (run) => {
+    let want = 0;
+    for (const [status, n] of zones.byDimension(node, "count", [statusDim], filter)) if (test(Number(status))) want += n;
+    assert.ok(want > 0, `${run.panel.title}: the simulator has such requests`);
+    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+  };
+  const over = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
+    seriesMatch(run, t.perBucket(node, path, dims, interval, filter));
+  const range = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
+    nearMap(display(run), t.byDimension(node, path, dims, filter), run.panel.title);
+  const groups = (node: AdaptiveName, path: string, statusDim: string, rest: string, filter: Record<string, unknown>): Expectation => (run) => {
+    const want = statusGroupTruth(zones, node, path, statusDim, rest, interval, filter);
+    seriesMatch(run, want);
+    // The groups add up to all requests, bucket by bucket.
+    const all = zones.perBucket(node, path, [], interval, filter).get("")!;
+    const added = all.map((_, i) => [...want.values()].reduce((s, v) => s + v[i]!, 0));
+    nearAll(added, all, `${run.panel.title}: the groups add up`);
+  };
+  const overview = (path: string): Expectation => total(zones, HTTP_OVERVIEW, path);
+  const share = (part: string, whole: string): Expectation => (run) => {
+    const want = zones.total(HTTP_OVERVIEW, part) / zones.total(HTTP_OVERVIEW, whole);
+    assert.ok(want > 0 && want < 1, `${run.panel.title}: a share`);
+    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+  };
+  const sums = (paths: Record<string, string>, node: AdaptiveName, filter: Record<string, unknown> = {}): Expectation => (run) =>
+    seriesMatch(run, new Map(Object.entries(paths).map(([name, path]) => [name, zones.perBucket(node, path, [], interval, filter).get("")!])));
+  const origin = (path: string) => zones.peakPerBucket(HTTP_ADAPTIVE, path, [], ORIGIN_DIMS, interval, TO_ORIGIN).get("")!;
+  const rest = "1xx or no status";
+  const logpush = (path: string, filter: Record<string, unknown> = {}): Expectation => total(accounts, LOGPUSH, path, filter);
+  return {
+    "cloudflare-http-sampled": {
+      "End-user requests": total(zones, HTTP_ADAPTIVE, "count", EYEBALL),
+      "End-user bandwidth": total(zones, HTTP_ADAPTIVE, "sum.edgeResponseBytes", EYEBALL),
+      Visits: total(zones, HTTP_ADAPTIVE, "sum.visits", EYEBALL),
+      "Server errors (5xx)": totalWhereStatus(HTTP_ADAPTIVE, "edgeResponseStatus", EYEBALL, is5xx),
+      "Requests by status group": groups(HTTP_ADAPTIVE, "count", "edgeResponseStatus", rest, EYEBALL),
+      "Requests by host": over(zones, HTTP_ADAPTIVE, "count", ["clientRequestHTTPHost"], EYEBALL),
+      "Server errors (5xx) by host": (run) => seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "edgeResponseStatus", "clientRequestHTTPHost", interval, EYEBALL, is5xx)),
+      "Requests by country": range(zones, HTTP_ADAPTIVE, "count", ["clientCountryName"], EYEBALL),
+      "Bandwidth by host": range(zones, HTTP_ADAPTIVE, "sum.edgeResponseBytes", ["clientRequestHTTPHost"], EYEBALL),
+      "Requests to the origin": total(zones, HTTP_ADAPTIVE, "count", TO_ORIGIN),
+      "Origin errors (5xx)": totalWhereStatus(HTTP_ADAPTIVE, "originResponseStatus", TO_ORIGIN, is5xx),
+      "Slowest origin P99 of one minute": (run) => {
+        const want = Math.max(...origin("quantiles.originResponseDurationMsP99").filter((v): v is number => v !== null));
+        assert.ok(near(only(run), want), `${String(only(run))} != ${want}`);
+        // Summed over the minutes it would be far larger: a percentile is no count.
+        assert.ok(want < zones.rows(HTTP_ADAPTIVE, zones.from, zones.to, ["datetimeMinute", ...ORIGIN_DIMS], TO_ORIGIN).reduce((s, r) => s + rowValue(r, "quantiles.originResponseDurationMsP99"), 0));
+      },
+      "Origin requests by status group": groups(HTTP_ADAPTIVE, "count", "originResponseStatus", "No answer or 1xx", TO_ORIGIN),
+      "Origin response time (slowest entry per bucket)": (run) =>
+        seriesMatch(
+          run,
+          new Map([
+            ["Max cloudflare.origin.duration_p50_ms", origin("quantiles.originResponseDurationMsP50")],
+            ["Max cloudflare.origin.duration_p95_ms", origin("quantiles.originResponseDurationMsP95")],
+            ["Max cloudflare.origin.duration_p99_ms", origin("quantiles.originResponseDurationMsP99")],
+            ["Max cloudflare.origin.duration_avg_ms", origin("avg.originResponseDurationMs")],
+          ]),
+        ),
+      "Origin P95 by host (peak)": (run) => seriesMatch(run, zones.peakPerBucket(HTTP_ADAPTIVE, "quantiles.originResponseDurationMsP95", ["clientRequestHTTPHost"], ORIGIN_DIMS, interval, TO_ORIGIN)),
+      "Origin errors (5xx) by host": (run) => seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "originResponseStatus", "clientRequestHTTPHost", interval, TO_ORIGIN, is5xx)),
+      "Requests by data centre": over(zones, HTTP_ADAPTIVE, "count", ["coloCode"]),
+      "Bandwidth by data centre": range(zones, HTTP_ADAPTIVE, "sum.edgeResponseBytes", ["coloCode"]),
+      "Visits by data centre": range(zones, HTTP_ADAPTIVE, "sum.visits", ["coloCode"]),
+      "Data centres and hosts": (run) => {
+        const dims = ["coloCode", "clientRequestHTTPHost"];
+        nearMap(tableRows(run, ["Data centre", "Host"], "Requests"), zones.byDimension(HTTP_ADAPTIVE, "count", dims), "requests per data centre and host");
+        nearMap(tableRows(run, ["Data centre", "Host"], "Visits"), zones.byDimension(HTTP_ADAPTIVE, "sum.visits", dims), "visits per data centre and host");
+        nearMap(tableRows(run, ["Data centre", "Host"], "Bytes"), zones.byDimension(HTTP_ADAPTIVE, "sum.edgeResponseBytes", dims), "bytes per data centre and host");
+      },
+    },
+    "cloudflare-http-overview": {
+      Requests: overview("sum.requests"),
+      Bandwidth: overview("sum.bytes"),
+      "Cached requests": share("sum.cachedRequests", "sum.requests"),
+      "Cached bandwidth": share("sum.cachedBytes", "sum.bytes"),
+      "Page views": overview("sum.pageViews"),
+      Visits: overview("sum.visits"),
+      "Requests: all and cached": sums({ "Sum cloudflare.requests": "sum.requests", "Sum cloudflare.cached_requests": "sum.cachedRequests" }, HTTP_OVERVIEW),
+      "Bandwidth: all and cached": sums({ "Sum cloudflare.bytes": "sum.bytes", "Sum cloudflare.cached_bytes": "sum.cachedBytes" }, HTTP_OVERVIEW),
+      "Page views and visits": sums({ "Sum cloudflare.page_views": "sum.pageViews", "Sum cloudflare.visits": "sum.visits" }, HTTP_OVERVIEW),
+      "Requests per zone": (run) => seriesMatch(run, new Map([...perZone].map(([name, t]) => [name, t.perBucket(HTTP_OVERVIEW, "sum.requests", [], interval).get("")!]))),
+      "Requests by status group": groups(HTTP_OVERVIEW, "sum.requests", "edgeResponseStatus", rest, {}),
+      "Status groups over the range": (run) => {
+        const want = new Map([...statusGroupTruth(zones, HTTP_OVERVIEW, "sum.requests", "edgeResponseStatus", rest, interval, {})].map(([label, v]) => [label, v.reduce((a, b) => a + b, 0)]));
+        nearMap(display(run), want, "range sum per group");
+      },
+      "Requests by country": (run) => {
+        const t = tableOf(run.frames);
+        nearMap(rows(t, "cloudflare.country", "Sum cloudflare.requests"), zones.byDimension(HTTP_OVERVIEW, "sum.requests", ["clientCountryName"]), "requests per country");
+        nearMap(rows(t, "cloudflare.country", "Sum cloudflare.bytes"), zones.byDimension(HTTP_OVERVIEW, "sum.bytes", ["clientCountryName"]), "bytes per country");
+        const layer = (run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[])[0]!;
+        for (const name of [layer.location.lookup, layer.config.style.color.field, layer.config.style.size.field]) column(t, name);
+      },
+      Countries: (run) => {
+        const by = (path: string) => zones.byDimension(HTTP_OVERVIEW, path, ["clientCountryName"]);
+        nearMap(tableRows(run, ["Country"], "Requests"), by("sum.requests"), "requests");
+        nearMap(tableRows(run, ["Country"], "Bytes"), by("sum.bytes"), "bytes");
+        nearMap(tableRows(run, ["Country"], "Cached requests"), by("sum.cachedRequests"), "cached requests");
+        nearMap(tableRows(run, ["Country"], "Page views"), by("sum.pageViews"), "page views");
+      },
+    },
+    "cloudflare-logpush": {
+      "Upload attempts": logpush("sum.uploads"),
+      "Failed uploads": logpush("sum.uploads", { success: 0 }),
+      "Log records": logpush("sum.records"),
+      "Bytes uploaded": logpush("sum.bytes"),
+      "Uploads by outcome": (run) => {
+        const byOutcome = accounts.perBucket(LOGPUSH, "sum.uploads", ["success"], interval);
+        const zero = accounts.buckets(interval).map(() => 0);
+        seriesMatch(run, new Map([["successful", byOutcome.get("1") ?? zero], ["failed", byOutcome.get("0") ?? zero]]));
+        assert.ok(points(seriesBy(run, "failed")).some((v) => (v ?? 0) > 0), "some uploads failed");
+      },
+      "Failed uploads by job": over(accounts, LOGPUSH, "sum.uploads", ["jobId"], { success: 0 }),
+      Jobs: (run) => {
+        const dims = ["jobId", "destinationType"];
+        nearMap(tableRows(run, ["Job", "Destination"], "Uploads"), accounts.byDimension(LOGPUSH, "sum.uploads", dims), "uploads per job");
+        nearMap(tableRows(run, ["Job", "Destination"], "Records"), accounts.byDimension(LOGPUSH, "sum.records", dims), "records per job");
+        nearMap(tableRows(run, ["Job", "Destination"], "Bytes"), accounts.byDimension(LOGPUSH, "sum.bytes", dims), "bytes per job");
+      },
+      "Failed uploads by destination": range(accounts, LOGPUSH, "sum.uploads", ["destinationType"], { success: 0 }),
+      "Uploads by destination": range(accounts, LOGPUSH, "sum.uploads", ["destinationType"]),
     },
   };
 }
@@ -442,15 +649,15 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     for (const p of [PREFIX, FAILING, GATED, DATASETS, CAPPED]) await dropPrefix(es, p);
     sim = await simulator({ now: () => NOW });
     // The sampled datasets, 4 hours of them (enough for the window), with every entry kept (no top-N cap).
-    const nodes: AdaptiveName[] = [FIREWALL, HEALTH, LB, DNS, WORKERS, R2_OPS, R2_STORAGE];
+    const nodes: AdaptiveName[] = [FIREWALL, HEALTH, LB, DNS, WORKERS, R2_OPS, R2_STORAGE, HTTP_ADAPTIVE, HTTP_OVERVIEW, LOGPUSH];
     // And the hourly HTTP dataset, 6 hours of it.
     const settings = { ...Object.fromEntries(nodes.map((n) => [n, { notOlderThan: 4 * 3600 }])), httpRequests1hGroups: { notOlderThan: 6 * 3600 } };
     const sampled = await startSimulator({ now: () => NOW, settings });
     try {
-      const env = exporterEnv(sampled, DATASETS, { CF_DATASETS: [...SAMPLED_DATASETS, HOURLY].join(","), CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`, CF_TOP_N: "10000" });
+      const env = exporterEnv(sampled, DATASETS, { CF_DATASETS: [...SAMPLED_DATASETS, HOURLY].join(","), CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name},${LOGS.id}=${LOGS.name}`, CF_TOP_N: "10000" });
       const r = await cli(["run", "--now", new Date(NOW).toISOString()], env);
       assert.equal(r.code, 0, r.stderr);
-      const capped = await cli(["run", "--now", new Date(NOW).toISOString()], exporterEnv(sampled, CAPPED, { CF_DATASETS: "firewall_events", CF_TOP_N: "3" }));
+      const capped = await cli(["run", "--now", new Date(NOW).toISOString()], exporterEnv(sampled, CAPPED, { CF_DATASETS: "firewall_events,http_eyeball,http_origin,http_colo,http_overview", CF_TOP_N: "3" }));
       assert.equal(capped.code, 0, capped.stderr);
     } finally {
       await sampled.close();
@@ -482,6 +689,9 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     assert.deepEqual(files.map((f) => f.json.uid).sort(), [
       "cloudflare-dns",
       "cloudflare-exporter-health",
+      "cloudflare-http-overview",
+      "cloudflare-http-sampled",
+      "cloudflare-logpush",
       "cloudflare-origins",
       "cloudflare-r2",
       "cloudflare-security-events",
@@ -519,6 +729,62 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     assert.equal([...display(bySource).values()].reduce<number>((a, v) => a + (v ?? 0), 0), total);
   });
 
+  it("sampled HTTP, Free-plan overview and Logpush dashboards: every panel shows the simulator's estimates for two selected zones, two accounts and 2 hours", async () => {
+    const interval = 10 * MINUTE;
+    const zones = new AdaptiveTruth(SELECTED, WINDOW.from, WINDOW.to);
+    const accounts = new AdaptiveTruth([ACCOUNT, LOGS], WINDOW.from, WINDOW.to);
+    const perZone = new Map(SELECTED.map((z) => [z.name, new AdaptiveTruth([z], WINDOW.from, WINDOW.to)]));
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: { zone: SELECTED.map((z) => z.name), account: [ACCOUNT.name, LOGS.name] } };
+    for (const [uid, panels] of Object.entries(sampledHttpExpectations(zones, accounts, perZone, interval))) {
+      await checkDashboard(files.find((f) => f.json.uid === uid)!, ctx, panels, indexFor("cloudflare-analytics", DATASETS));
+    }
+    // The third zone's documents are stored too, and the zone variable keeps them out.
+    const all = new AdaptiveTruth(ZONES, WINDOW.from, WINDOW.to);
+    assert.ok(all.total(HTTP_ADAPTIVE, "count", EYEBALL) > zones.total(HTTP_ADAPTIVE, "count", EYEBALL));
+  });
+
+  it("capped sampled HTTP breakdowns: the entries beyond the top N show as other, status groups and dimensions still add up to the totals", async () => {
+    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: 10 * MINUTE, variables: { zone: { all: "*" } } };
+    const index = indexFor("cloudflare-analytics", CAPPED);
+    const truth = new AdaptiveTruth(ZONES, WINDOW.from, WINDOW.to);
+    const run = async (uid: string, title: string): Promise<Run> => {
+      const panel = panelsOf(files.find((f) => f.json.uid === uid)!).find((p) => p.title === title)!;
+      assert.ok(panel, `${uid}: ${title}`);
+      return { panel, frames: await execute(panel, ctx, NOW, index), ctx };
+    };
+    const summed = (r: Run) => series(r.frames).reduce((acc, s) => acc + points(s).reduce<number>((a, v) => a + (v ?? 0), 0), 0);
+    const hasOther = (r: Run) => assert.ok(points(seriesBy(r, "other")).some((v) => (v ?? 0) > 0), `${r.panel.title}: other has requests`);
+    const cases: [uid: string, total: string, parts: string[], want: number][] = [
+      ["cloudflare-http-sampled", "End-user requests", ["Requests by status group", "Requests by host"], truth.total(HTTP_ADAPTIVE, "count", EYEBALL)],
+      ["cloudflare-http-sampled", "Requests to the origin", ["Origin requests by status group"], truth.total(HTTP_ADAPTIVE, "count", TO_ORIGIN)],
+      ["cloudflare-http-overview", "Requests", ["Requests by status group"], truth.total(HTTP_OVERVIEW, "sum.requests")],
+    ];
+    for (const [uid, totalTitle, parts, want] of cases) {
+      const total = only(await run(uid, totalTitle));
+      assert.ok(near(total, want), `${totalTitle}: the totals are not capped (${String(total)} != ${want})`);
+      for (const title of parts) {
+        const r = await run(uid, title);
+        hasOther(r);
+        assert.equal(summed(r), total, `${title}: the series, other included, add up to ${totalTitle}`);
+      }
+    }
+    const colo = truth.total(HTTP_ADAPTIVE, "count");
+    const byColo = await run("cloudflare-http-sampled", "Requests by data centre");
+    hasOther(byColo);
+    assert.ok(near(summed(byColo), colo), "data centres, other included, add up to all requests");
+    const table = await run("cloudflare-http-sampled", "Data centres and hosts");
+    const requests = tableRows(table, ["Data centre", "Host"], "Requests");
+    assert.ok((requests.get("other other") as number) > 0, "the other entries in one row");
+    assert.ok(near([...requests.values()].reduce<number>((a, v) => a + Number(v), 0), colo), "the table adds up to all requests");
+    const pie = await run("cloudflare-http-overview", "Status groups over the range");
+    const groups = display(pie);
+    assert.ok((groups.get("other") ?? 0) > 0);
+    assert.ok(near([...groups.values()].reduce<number>((a, v) => a + (v ?? 0), 0), truth.total(HTTP_OVERVIEW, "sum.requests")));
+    const countries = tableRows(await run("cloudflare-http-overview", "Countries"), ["Country"], "Requests");
+    assert.ok((countries.get("other") as number) > 0, "an other row");
+    assert.ok(near([...countries.values()].reduce<number>((a, v) => a + Number(v), 0), truth.total(HTTP_OVERVIEW, "sum.requests")));
+  });
+
   it("exporter health: the newest stored minute of every sampled dataset, zones and accounts alike", async () => {
     const panel = panelsOf(health).find((p) => p.title === "Newest stored minute")!;
     const frames = await execute(panel, { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: 5 * MINUTE }, NOW, indexFor("cloudflare-analytics", DATASETS));
@@ -530,7 +796,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const got = new Map(datasets.map((d, i) => [`${String(d)}|${String(zones[i])}|${String(accounts[i])}`, newest[i]]));
     const want = new Map<string, number>();
     for (const d of SAMPLED_DATASETS) {
-      const owners = ["workers", "r2_operations", "r2_storage"].includes(d) ? [`|${ACCOUNT.name}`] : ZONES.map((z) => `${z.name}|`);
+      const owners = ACCOUNT_DATASETS.includes(d) ? [ACCOUNT, LOGS].map((a) => `|${a.name}`) : ZONES.map((z) => `${z.name}|`);
       for (const o of owners) want.set(`${d}|${o}`, stored.to - MINUTE);
     }
     // An hour is stored once it is complete and settled: the newest is the one before the hour the settle delay is in.

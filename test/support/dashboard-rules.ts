@@ -145,6 +145,64 @@ export function checkScope(target: Target, source: Source, where: string): strin
   return problems;
 }
 
+/** What the declarations say of each dataset: sampled (Cloudflare's estimates), capped (an `__other__` entry per minute). */
+export interface DatasetTraits {
+  readonly sampled: boolean;
+  readonly capped: boolean;
+}
+
+export function datasetTraits(): ReadonlyMap<string, DatasetTraits> {
+  return new Map(
+    declaredDatasets().map((d) => {
+      const names = new Set(d.fields.map((f) => f.name));
+      return [d.name, { sampled: names.has("cloudflare.sampled"), capped: names.has("cloudflare.other_entries") }];
+    }),
+  );
+}
+
+/**
+ * The datasets a data query reads: named in it (`cloudflare.dataset:x` or `(x OR y)`), or through a variable whose
+ * options are datasets (`cloudflare.dataset:$dataset`, the overview's resolution).
+ */
+export function datasetsOf(query: string, variables: Readonly<Record<string, readonly string[]>> = {}): string[] {
+  const out: string[] = [];
+  for (const ref of luceneFields(query).filter((r) => r.field === "cloudflare.dataset")) {
+    const variable = /^\$\{?(\w+)/.exec(ref.value);
+    if (variable) out.push(...(variables[variable[1]!] ?? []));
+    else out.push(...ref.value.replace(/^\(|\)$/g, "").split(/\s+OR\s+/).map((v) => v.replace(/"/g, "").trim()));
+  }
+  return [...new Set(out)];
+}
+
+/** Fields that scope a query (which documents) rather than pick entries by a dimension. */
+const SCOPE_FIELDS = new Set(["cloudflare.dataset", "cloudflare.breakdown", "cloudflare.zone.name", "cloudflare.account.name", "cloudflare.zone.id", "cloudflare.account.id"]);
+export const OTHER_QUERY = "cloudflare.key:__other__";
+
+/**
+ * On a capped breakdown the entries beyond the top N of a minute are summed into one `__other__` entry without
+ * dimensions. A panel over all entries must count it, or its values stop adding up to the total: terms over a
+ * dimension need `missing` (Grafana then shows the entry under that name), filters need a bucket for it.
+ */
+export function checkOther(target: Target, traits: ReadonlyMap<string, DatasetTraits>, where: string, variables: Readonly<Record<string, readonly string[]>> = {}): string[] {
+  const q = target.query ?? "";
+  if (!datasetsOf(q, variables).some((d) => traits.get(d)?.capped)) return [];
+  const refs = luceneFields(q);
+  if (refs.some((r) => r.field === "cloudflare.breakdown" && r.value === "total")) return [];
+  const problems: string[] = [];
+  for (const b of target.bucketAggs) {
+    if (b.type === "terms" && b.field && !SCOPE_FIELDS.has(b.field) && b.field !== "cloudflare.key" && typeof b.settings?.missing !== "string") {
+      problems.push(`${where}: terms on ${b.field} of a capped breakdown without missing: the __other__ entries would be dropped`);
+    }
+  }
+  // A query narrowed to some dimension value leaves the __other__ entries out on purpose (they keep no dimension).
+  const narrowed = refs.some((r) => !SCOPE_FIELDS.has(r.field));
+  for (const b of target.bucketAggs.filter((x) => x.type === "filters")) {
+    const queries = ((b.settings?.filters as { query: string }[]) ?? []).map((f) => f.query.trim());
+    if (!narrowed && !queries.includes(OTHER_QUERY)) problems.push(`${where}: filters on a capped breakdown without a bucket for ${OTHER_QUERY}: the groups would not add up`);
+  }
+  return problems;
+}
+
 const REDUCED = ["stat", "bargauge", "gauge", "piechart"];
 
 /** Range totals are sums of minutes; uniques, means, percentiles and levels are never summed. */

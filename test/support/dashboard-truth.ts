@@ -236,13 +236,21 @@ export class AdaptiveTruth {
 
   /**
    * Per dimension value, the largest per-minute entry value in each bucket: an entry is one minute and one combination
-   * of all the breakdown's dimensions (`entryDims`), as the exporter stores it. Null where there is none.
+   * of all the breakdown's dimensions (`entryDims`), as the exporter stores it, among the events `filter` selects (the
+   * dataset's own GraphQL filter). Null where there is none.
    */
-  peakPerBucket(node: AdaptiveName, path: string, dims: readonly string[], entryDims: readonly string[], interval: number): Map<string, (number | null)[]> {
+  peakPerBucket(
+    node: AdaptiveName,
+    path: string,
+    dims: readonly string[],
+    entryDims: readonly string[],
+    interval: number,
+    filter: Record<string, unknown> = {},
+  ): Map<string, (number | null)[]> {
     const buckets = this.buckets(interval);
     const out = new Map<string, (number | null)[]>();
     buckets.forEach((b, i) => {
-      for (const r of this.rows(node, b, b + interval, ["datetimeMinute", ...entryDims])) {
+      for (const r of this.rows(node, b, b + interval, ["datetimeMinute", ...entryDims], filter)) {
         const key = dims.map((d) => String(r.dimensions[d])).join(" ");
         const list = out.get(key) ?? buckets.map(() => null);
         const v = rowValue(r, path);

@@ -1,7 +1,8 @@
 /**
  * The shipped Grafana dashboards, data source and alert provisioning, and plain alert queries, checked without
  * Elasticsearch: they parse, use only declared fields with aggregations that fit each field's type, every data query
- * means one breakdown, range totals are sums, uniques are never summed; and the emulation of Grafana's Elasticsearch
+ * means one breakdown, range totals are sums, uniques (means, percentiles, levels) are never summed, every declared
+ * dataset has panels, sampled ones say so, capped breakdowns count their `__other__` entries; and the emulation of Grafana's Elasticsearch
  * data source that the integration tests rely on builds the requests and frames Grafana does.
  */
 import assert from "node:assert/strict";
@@ -12,12 +13,17 @@ import { buildDashboards, render } from "../../scripts/build-dashboards.js";
 import { evaluateMath, framesToItems } from "../support/grafana-alerting.js";
 import { displayValues, interpolateTarget, luceneEscape, parseResponse, searchBody, type Panel, type Target } from "../support/grafana-query.js";
 import {
+  type DashboardFile,
   alertQueries,
   checkScope,
   checkSearchBody,
   checkSemantics,
+  checkOther,
   checkTarget,
   dashboardFiles,
+  datasetsOf,
+  datasetTraits,
+  declaredDatasets,
   dashboardsDir,
   dataFields,
   luceneFields,
@@ -31,6 +37,24 @@ import {
 import { repoRoot } from "../support/paths.js";
 
 const fieldsOf = (source: "data" | "runs") => (source === "data" ? dataFields() : runsFields());
+
+/** A dashboard's custom variables whose options are fixed (the resolution: name -> dataset values). */
+function customVariables(d: DashboardFile): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const v of d.json.templating?.list ?? []) {
+    const options = (v as { options?: { value: string }[] }).options ?? [];
+    if (v.type === "custom" && options.length > 0) out[v.name] = options.map((o) => o.value);
+  }
+  return out;
+}
+
+/** The data targets of a dashboard with the datasets each reads. */
+function dataTargets(d: DashboardFile): { panel: Panel; target: Target; datasets: string[] }[] {
+  const variables = customVariables(d);
+  return panelsOf(d)
+    .filter((p) => sourceOf(p.datasource?.uid) === "data")
+    .flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target, datasets: datasetsOf(target.query ?? "", variables) })));
+}
 
 describe("dashboards/*.json", () => {
   const files = dashboardFiles();
@@ -97,16 +121,67 @@ describe("dashboards/*.json", () => {
       }
     }
     assert.deepEqual(problems, []);
-    assert.ok(targets >= 75, `expected the dashboards' ${targets} targets to be checked`);
+    assert.ok(targets >= 120, `expected the dashboards' ${targets} targets to be checked`);
   });
 
   it("range totals are sums of minutes; unique visitors, means, percentiles and levels are never summed", () => {
     const nonAdditive = nonAdditiveFields();
-    for (const f of ["cloudflare.uniques", "cloudflare.r2.payload_bytes", "cloudflare.health_check.rtt_avg_ms", "cloudflare.worker.cpu_time_p99_us"]) {
+    for (const f of [
+      "cloudflare.uniques",
+      "cloudflare.r2.payload_bytes",
+      "cloudflare.health_check.rtt_avg_ms",
+      "cloudflare.worker.cpu_time_p99_us",
+      "cloudflare.origin.duration_p50_ms",
+      "cloudflare.origin.duration_p95_ms",
+      "cloudflare.origin.duration_p99_ms",
+      "cloudflare.origin.duration_avg_ms",
+    ]) {
       if (dataFields().has(f)) assert.ok(nonAdditive.has(f), `${f} is declared as not additive`);
     }
     assert.ok(!nonAdditive.has("cloudflare.requests"));
     const problems = files.flatMap((d) => panelsOf(d).flatMap((p) => checkSemantics(p, `${d.file} / ${p.title}`, nonAdditive)));
+    assert.deepEqual(problems, []);
+  });
+
+  it("every dataset the exporter declares is shown, and each dashboard's zone or account list reads the datasets of its panels", () => {
+    const declared = declaredDatasets().map((d) => d.name).sort();
+    const shown = new Set(files.flatMap((d) => dataTargets(d).flatMap((t) => t.datasets)));
+    assert.deepEqual(declared.filter((d) => !shown.has(d)), [], "datasets without a panel");
+    assert.deepEqual([...shown].filter((d) => !declared.includes(d)), [], "panels on undeclared datasets");
+    for (const d of files) {
+      const owner = (d.json.templating?.list ?? []).find((v) => v.name === "zone" || v.name === "account");
+      if (!owner || typeof owner.query !== "string") continue;
+      const listed = datasetsOf((JSON.parse(owner.query) as { query: string }).query, customVariables(d)).sort();
+      const read = [...new Set(dataTargets(d).flatMap((t) => t.datasets))].sort();
+      assert.deepEqual(listed, read, `${d.file}: the ${owner.name} variable lists the zones (accounts) of exactly the datasets its panels read`);
+    }
+  });
+
+  it("the sampled HTTP datasets and Logpush have their dashboards", () => {
+    const read = (uid: string) => new Set(dataTargets(files.find((f) => f.json.uid === uid)!).flatMap((t) => t.datasets));
+    assert.deepEqual([...read("cloudflare-http-sampled")].sort(), ["http_colo", "http_eyeball", "http_origin"]);
+    assert.deepEqual([...read("cloudflare-http-overview")], ["http_overview"]);
+    assert.deepEqual([...read("cloudflare-logpush")], ["logpush_health"]);
+    // The exact overview stays exact: no sampled dataset among its panels.
+    assert.deepEqual([...read("cloudflare-zone-overview")].sort(), ["http_requests", "http_requests_daily", "http_requests_hourly"]);
+  });
+
+  it("panels on sampled datasets say that the figures are Cloudflare's estimates", () => {
+    const traits = datasetTraits();
+    const problems: string[] = [];
+    for (const d of files) {
+      for (const { panel, datasets } of dataTargets(d)) {
+        if (datasets.some((x) => traits.get(x)?.sampled) && !/Cloudflare samples this dataset/.test(panel.description ?? "")) problems.push(`${d.file} / ${panel.title}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("capped breakdowns: every panel over their entries counts the __other__ entries (terms with missing, filters with an other bucket)", () => {
+    const traits = datasetTraits();
+    assert.ok(["http_eyeball", "http_origin", "http_colo", "http_overview", "dns"].every((x) => traits.get(x)?.capped));
+    assert.equal(traits.get("logpush_health")?.capped, false);
+    const problems = files.flatMap((d) => dataTargets(d).flatMap(({ panel, target }) => checkOther(target, traits, `${d.file} / ${panel.title}`, customVariables(d))));
     assert.deepEqual(problems, []);
   });
 
@@ -138,6 +213,26 @@ describe("dashboards/*.json", () => {
     assert.match(checkSemantics(lastBucketPie, "p").join("\n"), /reduced with \[lastNotNull\], want one of \[\]/);
     const unscoped: Target = { refId: "A", query: "cloudflare.zone.name:$zone", metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }], bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }] };
     assert.match(checkScope(unscoped, "data", "t").join("\n"), /exactly one cloudflare.breakdown/);
+    const traits = datasetTraits();
+    const dropsOther: Target = {
+      refId: "A",
+      query: "cloudflare.dataset:http_eyeball AND cloudflare.breakdown:status_country_host",
+      metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }],
+      bucketAggs: [{ id: "2", type: "terms", field: "cloudflare.host", settings: { size: "10" } }, { id: "3", type: "date_histogram", field: "@timestamp" }],
+    };
+    assert.match(checkOther(dropsOther, traits, "t").join("\n"), /terms on cloudflare.host of a capped breakdown without missing/);
+    const groupsWithoutOther: Target = {
+      ...dropsOther,
+      bucketAggs: [{ id: "2", type: "filters", settings: { filters: [{ label: "5xx", query: "http.response.status_code:[500 TO 599]" }, { label: "rest", query: "NOT http.response.status_code:[500 TO 599]" }] } }],
+    };
+    assert.match(checkOther(groupsWithoutOther, traits, "t").join("\n"), /filters on a capped breakdown without a bucket/);
+    assert.deepEqual(checkOther({ ...dropsOther, query: `${dropsOther.query!} AND http.response.status_code:[500 TO 599]`, bucketAggs: groupsWithoutOther.bucketAggs }, traits, "t"), [], "a query narrowed to a status leaves other out on purpose");
+    const percentileSummed: Panel = {
+      ...uniques,
+      description: "Origin P99",
+      targets: [{ ...uniques.targets![0]!, query: "cloudflare.dataset:http_origin AND cloudflare.breakdown:origin_status_country_host", metrics: [{ id: "1", type: "sum", field: "cloudflare.origin.duration_p99_ms" }] }],
+    };
+    assert.match(checkSemantics(percentileSummed, "p", nonAdditiveFields()).join("\n"), /duration_p99_ms does not add up/);
     const lexical: Target = { refId: "A", query: "cloudflare.breakdown:status AND cloudflare.key:[500 TO 599]", metrics: [{ id: "1", type: "count" }], bucketAggs: [{ id: "2", type: "terms", field: "cloudflare.requests" }] };
     const typed = checkTarget(lexical, dataFields(), "t").join("\n");
     assert.match(typed, /range on cloudflare.key, a keyword/);
