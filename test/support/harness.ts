@@ -83,7 +83,11 @@ export function cli(args: readonly string[], env: Record<string, string>, option
 }
 
 export async function dropPrefix(es: Client, prefix: string): Promise<void> {
-  await es.indices.delete({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true });
+  // Two prefixes may overlap (`it-chart-*` holds `it-chart-backfill-*`): an index another drop removed a moment ago
+  // is gone either way.
+  await es.indices.delete({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true }).catch((error: unknown) => {
+    if (!String((error as Error).message).includes("index_not_found_exception")) throw error;
+  });
   await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined);
   await es.cluster.deleteComponentTemplate({ name: `${prefix}-*` }).catch(() => undefined);
 }
