@@ -318,7 +318,7 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>
   try {
     viewer = await cloudflare.viewer({
       context,
-      query: dataset.query(owners[0]!.decision.omit),
+      query: dataset.query(owners[0]!.decision.omit, { confidenceLevel: config.cloudflare.confidenceLevel }),
       variables: queryVariables(dataset.scope, owners.map((w) => w.decision.owner), window, dataset.timeType, limit),
       cost: owners.length,
     });

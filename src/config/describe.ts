@@ -15,6 +15,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       zones: cf.zones.map((z) => ({ id: z.id, name: z.name })),
       accounts: cf.accounts.map((a) => ({ id: a.id, name: a.name })),
       topN: cf.topN,
+      confidenceLevel: cf.confidenceLevel ?? null,
       queryBudget: cf.queryBudget,
       timeoutSeconds: cf.timeoutSeconds,
       maxRetrySeconds: cf.maxRetrySeconds,

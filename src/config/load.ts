@@ -10,7 +10,7 @@ import { loadConfigFile, type ReadFile } from "./file.js";
 import { type Found, labelOf, Problems } from "./origin.js";
 import { type Setting, settings, Sources } from "./sources.js";
 import type { Config, IndexPeriod, LogFormat, LogLevel, Zone } from "./types.js";
-import { bool, caFile, httpUrl, indexPrefix, nameList, oneOf, text, type WholeNumberRule, wholeNumber } from "./validate.js";
+import { bool, caFile, httpUrl, indexPrefix, nameList, oneOf, share, text, type WholeNumberRule, wholeNumber } from "./validate.js";
 import { ACCOUNTS, demoZones, narrowZones, type OwnerKind, ZONES, zonesFromEnv, zonesFromFile } from "./zones.js";
 import { DATASET_NAMES } from "../datasets/names.js";
 
@@ -67,6 +67,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     auth: cloudflareAuth({ sources, problems, readFile, warn }, !demo && input.mode?.requireCloudflareAuth !== false),
     zones: narrowZones(zones(sources, problems, demo, zonesMayBeMissing || accounts.length > 0), sources.flag("zone"), problems),
     accounts,
+    confidenceLevel: optional(settings.confidence, (f) => share(f, problems)),
     topN: whole(settings.topN, { min: 1, max: 10_000, why: "it is the number of entries kept per minute and breakdown" }, 100),
     queryBudget: whole(settings.queryBudget, { min: 1, max: 300, why: "Cloudflare allows 300 per 5 minutes" }, 250),
     timeoutSeconds: whole(settings.cfTimeout, seconds(1, 3600), 60),

@@ -19,6 +19,7 @@ export const settings = {
   accounts: { path: "cloudflare.accounts", env: "CF_ACCOUNTS" },
   datasets: { path: "datasets", env: "CF_DATASETS", flag: "dataset" },
   topN: { path: "cloudflare.topN", env: "CF_TOP_N", flag: "topN" },
+  confidence: { path: "cloudflare.confidenceLevel", env: "CF_CONFIDENCE_LEVEL" },
   queryBudget: { path: "cloudflare.queryBudget", env: "CF_QUERY_BUDGET", flag: "queryBudget" },
   cfTimeout: { path: "cloudflare.timeoutSeconds", env: "CF_TIMEOUT_SECONDS" },
   maxRetry: { path: "cloudflare.maxRetrySeconds", env: "CF_MAX_RETRY_SECONDS" },

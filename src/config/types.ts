@@ -42,6 +42,11 @@ export interface CloudflareConfig {
    * their main count; the rest goes into one `__other__` entry so totals still add up. @default 100
    */
   readonly topN: number;
+  /**
+   * Ask Cloudflare for confidence bounds of sampled counts at this level (e.g. 0.95) and store them on each entry.
+   * Undefined: not asked (Cloudflare marks the feature alpha).
+   */
+  readonly confidenceLevel: number | undefined;
   /** Cloudflare counts zones x nodes of every request against 300 per 5 minutes; we stay below. @default 250 */
   readonly queryBudget: number;
   /** Per-request timeout. @default 60 */

@@ -173,3 +173,10 @@ export function nameList<T extends string>(found: Found, allowed: readonly T[], 
   }
   return ok ? picked : undefined;
 }
+
+/** A share strictly between 0 and 1, e.g. a confidence level of 0.95. */
+export function share(found: Found, problems: Problems): number | undefined {
+  const value = typeof found.value === "number" ? found.value : Number(String(found.value).trim());
+  if (!Number.isFinite(value) || value <= 0 || value >= 1) return problems.bad(found, "is not a number between 0 and 1", "write a level such as 0.95");
+  return value;
+}

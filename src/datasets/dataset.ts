@@ -46,6 +46,12 @@ export interface FlattenOptions {
   readonly topN: number;
 }
 
+/** Query options beyond the plan's refused fields. */
+export interface QueryOptions {
+  /** Ask for confidence bounds of the sampled count at this level (datasets whose node offers them). */
+  readonly confidenceLevel?: number | undefined;
+}
+
 /**
  * One Cloudflare dataset: its GraphQL query, its pure flattening and its field declarations. It knows nothing of
  * HTTP or Elasticsearch; adding a dataset means one such module and one line in index.ts.
@@ -86,7 +92,7 @@ export interface Dataset {
    * The query for one window; zone scope: up to 10 zones (`$zoneTags`), account scope: one account (`$accountTag`);
    * both take `$from`, `$to`, `$limit`. `omit` lists optional fields the owners' plan refuses.
    */
-  query(omit: ReadonlySet<string>): string;
+  query(omit: ReadonlySet<string>, options?: QueryOptions): string;
   /** The dataset's rows inside one zone or account object of the response (shape-checked). */
   rowsOf(ownerObject: unknown): readonly unknown[];
   /**

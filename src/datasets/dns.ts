@@ -22,4 +22,5 @@ export const dns = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 30,
+  countConfidence: true,
 });

@@ -27,4 +27,5 @@ export const firewallEvents = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 30,
+  countConfidence: true,
 });

@@ -10,9 +10,9 @@
  *   entries of a minute still add up to its total;
  * - sampled datasets mark every document (`cloudflare.sampled`, `cloudflare.sample_interval`).
  */
-import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, Scope, Window } from "./dataset.js";
+import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, QueryOptions, Scope, Window } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
-import { cappedFields, type FieldDecl, samplingFields } from "./fields.js";
+import { cappedFields, confidenceFields, type FieldDecl, samplingFields } from "./fields.js";
 import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { MINUTE } from "../time.js";
@@ -60,6 +60,8 @@ export interface GroupedSpec {
   readonly sampleInterval: boolean;
   readonly rowsPerMinute: number;
   readonly standInFor?: string;
+  /** The node offers `confidence(level) { count { lower upper } }` for its sampled count. */
+  readonly countConfidence?: boolean;
 }
 
 export const OTHER = "__other__";
@@ -76,6 +78,8 @@ interface ParsedRow {
   /** Metric values in spec order; undefined for a metric left out of the query. */
   readonly metrics: readonly (number | undefined)[];
   readonly sampleInterval: number | undefined;
+  /** Bounds of the count at the asked confidence level, when asked for. */
+  readonly confidence: { readonly lower: number; readonly upper: number } | undefined;
 }
 
 export function groupedDataset(spec: GroupedSpec): Dataset {
@@ -88,10 +92,11 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     ...spec.metrics.map((m) => ({ name: m.as, type: m.type, description: m.description })),
     ...(spec.sampled ? samplingFields : []),
     ...(spec.capped ? cappedFields : []),
+    ...(spec.countConfidence ? confidenceFields : []),
   ];
   const breakdownChecks: BreakdownCheck[] = [{ breakdown: spec.breakdown, metrics: additive.map((m) => ({ entry: m.as, total: m.as })) }];
 
-  function query(omit: ReadonlySet<string>): string {
+  function query(omit: ReadonlySet<string>, options: QueryOptions = {}): string {
     const dims = spec.dimensions.filter((d) => !omit.has(dimensionPath(d))).map((d) => d.field);
     const groups = new Map<string, string[]>();
     const top: string[] = [];
@@ -102,6 +107,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       else groups.set(group!, [...(groups.get(group!) ?? []), field]);
     }
     if (spec.sampleInterval) groups.set("avg", [...(groups.get("avg") ?? []), "sampleInterval"]);
+    if (spec.countConfidence && options.confidenceLevel !== undefined) top.push(`confidence(level: ${options.confidenceLevel}) { count { lower upper } }`);
     const filter = `datetimeMinute_geq: $from, datetimeMinute_lt: $to${spec.filter ? `, ${spec.filter}` : ""}`;
     const selection = `${spec.node}(limit: $limit, filter: { ${filter} }, orderBy: [datetimeMinute_ASC]) {
         dimensions { datetimeMinute ${dims.join(" ")} }
@@ -135,8 +141,13 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       return m.type === "long" ? asCount(value, `${spec.node}.${m.path}`) : asNumber(value, `${spec.node}.${m.path}`);
     });
     const sampleInterval = spec.sampleInterval ? asNumber(asObject(r.avg, `${spec.node}.avg`).sampleInterval, `${spec.node}.avg.sampleInterval`) : undefined;
+    const count = r.confidence === undefined ? undefined : asObject(asObject(r.confidence, `${spec.node}.confidence`).count, `${spec.node}.confidence.count`);
+    const confidence = count && {
+      lower: asNumber(count.lower, `${spec.node}.confidence.count.lower`),
+      upper: asNumber(count.upper, `${spec.node}.confidence.count.upper`),
+    };
     // A dimension the plan refuses is not part of the key: the entry is what Cloudflare grouped by.
-    return { minute, dims, key: dims.filter((v) => v !== undefined).map(String).join("|"), metrics, sampleInterval };
+    return { minute, dims, key: dims.filter((v) => v !== undefined).map(String).join("|"), metrics, sampleInterval, confidence };
   }
 
   function base(owner: Owner, minute: number, breakdown: string): Record<string, FieldValue> {
@@ -169,6 +180,10 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       if (v !== undefined) fields[m.as] = v;
     });
     if (row.sampleInterval !== undefined) fields["cloudflare.sample_interval"] = row.sampleInterval;
+    if (row.confidence) {
+      fields["cloudflare.confidence.lower"] = row.confidence.lower;
+      fields["cloudflare.confidence.upper"] = row.confidence.upper;
+    }
     return doc(owner, row.minute, spec.breakdown, row.key, fields);
   }
 

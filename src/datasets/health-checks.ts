@@ -24,4 +24,5 @@ export const healthChecks = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 6,
+  countConfidence: true,
 });

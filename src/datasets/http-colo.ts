@@ -21,4 +21,5 @@ export const httpColo = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 40,
+  countConfidence: true,
 });

@@ -23,4 +23,5 @@ export const httpEyeball = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 60,
+  countConfidence: true,
 });

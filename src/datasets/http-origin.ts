@@ -40,4 +40,5 @@ export const httpOrigin = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 40,
+  countConfidence: true,
 });

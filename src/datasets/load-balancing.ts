@@ -21,4 +21,5 @@ export const loadBalancing = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 10,
+  countConfidence: true,
 });

@@ -23,4 +23,5 @@ export const logpushHealth = groupedDataset({
   sampled: true,
   sampleInterval: true,
   rowsPerMinute: 5,
+  countConfidence: true,
 });

@@ -325,6 +325,28 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     assert.match(sampled.stdout, /dataset workers[\s\S]*verified: no coarser Cloudflare rollup/);
   });
 
+  it("with CF_CONFIDENCE_LEVEL, sampled entries carry Cloudflare's bounds around their count", async () => {
+    const prefix = `${PREFIX}-confidence`;
+    try {
+      const from = new Date(minuteRange.from + 30 * MINUTE).toISOString();
+      const to = new Date(minuteRange.from + 40 * MINUTE).toISOString();
+      const result = await cli(["backfill", "--from", from, "--to", to, ...now], { ...env, ES_INDEX_PREFIX: prefix, CF_DATASETS: "firewall_events,dns", CF_CONFIDENCE_LEVEL: "0.95" });
+      assert.equal(result.code, 0, result.stderr.slice(-2000));
+      await es.indices.refresh({ index: `${prefix}-*` });
+      const entries = await es.search({ index: `${prefix}-*,-${prefix}-runs-*`, size: 5000, query: { bool: { must_not: [{ terms: { "cloudflare.breakdown": ["total"] } }, { term: { "cloudflare.key": "__other__" } }] } } });
+      assert.ok(entries.hits.hits.length > 20);
+      for (const hit of entries.hits.hits) {
+        const doc = hit._source as Source;
+        const count = Number(field(doc, "cloudflare.events") ?? field(doc, "cloudflare.queries"));
+        const lower = Number(field(doc, "cloudflare.confidence.lower"));
+        const upper = Number(field(doc, "cloudflare.confidence.upper"));
+        assert.ok(lower <= count && count <= upper, `${hit._id}: ${lower} <= ${count} <= ${upper}`);
+      }
+    } finally {
+      await dropPrefix(es, prefix);
+    }
+  });
+
   it("a rerun changes nothing", async () => {
     const before = await snapshot(es, PREFIX);
     const again = await cli(["run", ...now], env);

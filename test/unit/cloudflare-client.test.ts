@@ -20,6 +20,7 @@ function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [
     zones: [],
     accounts: [],
     topN: 100,
+    confidenceLevel: undefined,
     queryBudget: 250,
     timeoutSeconds: 2,
     maxRetrySeconds: 20,
@@ -106,7 +107,7 @@ describe("Cloudflare client", () => {
 
   it("treats an unreachable endpoint as a network error", async () => {
     const error = await createCloudflareClient(
-      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0 },
+      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, confidenceLevel: undefined, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0 },
       { minRetryDelayMs: 10 },
     )
       .viewer(request)

@@ -47,6 +47,7 @@ describe("defaults", () => {
         zones: [{ id: ZONE, name: "example.com" }],
         accounts: [],
         topN: 100,
+        confidenceLevel: undefined,
         queryBudget: 250,
         timeoutSeconds: 60,
         maxRetrySeconds: 600,
@@ -539,6 +540,12 @@ describe("accounts, datasets and top-N", () => {
     assert.deepEqual(load({ env: minimalEnv, flags: { dataset: ["workers", "dns", "workers"] } }).datasets, ["workers", "dns"]);
     assertMentions(loadError({ env: { ...minimalEnv, CF_DATASETS: "firewal_events" } }), "is not a known dataset", "did you mean firewall_events?");
     assertMentions(loadError({ env: { ...minimalEnv, CF_DATASETS: " , " } }), "CF_DATASETS", "names no datasets");
+  });
+
+  test("a confidence level is a share between 0 and 1, and off by default", () => {
+    assert.equal(load({ env: minimalEnv }).cloudflare.confidenceLevel, undefined);
+    assert.equal(load({ env: { ...minimalEnv, CF_CONFIDENCE_LEVEL: "0.95" } }).cloudflare.confidenceLevel, 0.95);
+    assertMentions(loadError({ env: { ...minimalEnv, CF_CONFIDENCE_LEVEL: "95" } }), "CF_CONFIDENCE_LEVEL", "between 0 and 1");
   });
 
   test("top-N is a whole number of at least 1", () => {

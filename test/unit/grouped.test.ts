@@ -171,3 +171,15 @@ describe("every dataset", () => {
     }
   });
 });
+
+describe("confidence bounds, when asked for", () => {
+  it("are queried at the configured level and stored on entries only (bounds do not add up)", () => {
+    assert.match(firewallEvents.query(new Set(), { confidenceLevel: 0.95 }), /confidence\(level: 0\.95\) \{ count \{ lower upper \} \}/);
+    assert.doesNotMatch(firewallEvents.query(new Set()), /confidence/);
+    assert.doesNotMatch(workers.query(new Set(), { confidenceLevel: 0.95 }), /confidence/, "the Workers node has no count to bound");
+    const row = { ...firewallRow(0, "block", "r1", 50), confidence: { count: { lower: 41.5, upper: 58.5 } } };
+    const { entries, totals } = flatten(firewallEvents, [row], zone);
+    assert.deepEqual([entries[0]!.fields["cloudflare.confidence.lower"], entries[0]!.fields["cloudflare.confidence.upper"]], [41.5, 58.5]);
+    assert.equal(totals[0]!.fields["cloudflare.confidence.lower"], undefined);
+  });
+});
