@@ -365,7 +365,7 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>
     }
     let written;
     try {
-      written = await sink.write({ dataset: dataset.name, ownerId: owner.id, window, ...flattened });
+      written = await sink.write({ dataset: dataset.name, ownerId: owner.id, scope: owner.scope, window, ...flattened });
     } catch (error) {
       fail(w, log, `${context}: ${(error as Error).message}; later windows of this ${owner.scope} are left for the next run`);
       continue;

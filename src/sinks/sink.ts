@@ -18,6 +18,8 @@ export interface WriteBatch extends Flattened {
   readonly dataset: string;
   /** Zone or account id. */
   readonly ownerId: string;
+  /** Which field holds the owner id in stored documents. */
+  readonly scope: Owner["scope"];
   readonly window: Window;
 }
 

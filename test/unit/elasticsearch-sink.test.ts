@@ -16,6 +16,8 @@ interface Seen {
   body: string;
 }
 
+/** Entry ids (and their index) the fake cluster reports as already stored for any window. */
+let storedEntries: [string, string][] = [];
 let server: Server;
 let url = "";
 const seen: Seen[] = [];
@@ -33,7 +35,12 @@ before(async () => {
       res.setHeader("x-elastic-product", "Elasticsearch");
       res.setHeader("content-type", "application/json");
       if (path === "/_ilm/status") return res.end(JSON.stringify({ operation_mode: "RUNNING" }));
+      if (path.endsWith("/_search")) return res.end(JSON.stringify({ took: 1, hits: { hits: storedEntries.map(([id, index]) => ({ _id: id, _index: index, sort: [0] })) } }));
       if (path.endsWith("/_bulk")) {
+        if (body.includes('"delete"')) {
+          const items = body.trim().split("\n").map(() => ({ delete: { status: 200, result: "deleted" } }));
+          return res.end(JSON.stringify({ took: 1, errors: false, items }));
+        }
         const sources = body.trim().split("\n").filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l) as { cloudflare: { breakdown: string } });
         const items = sources.map((s) =>
           failEntries && s.cloudflare.breakdown !== "total"
@@ -87,7 +94,7 @@ describe("Elasticsearch with ILM", () => {
     // 30 Nov 23:58 to 1 Dec 00:02: two monthly indices.
     const window = { from: Date.parse("2026-11-30T23:58:00Z"), to: Date.parse("2026-12-01T00:02:00Z") };
     const flat = httpRequests.flatten([], zone, window, { topN: 100 });
-    const outcome = await sink.write({ dataset: "http_requests", ownerId: zone.id, window, ...flat });
+    const outcome = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...flat });
     await sink.close();
     assert.equal(outcome.written, 4);
     const creations = (name: string) => seen.filter((s) => s.method === "PUT" && s.path === `/${name}`);
@@ -131,18 +138,42 @@ describe("Elasticsearch with ILM", () => {
     failEntries = false;
     const sink = elasticsearchSink({ ...config, url });
     await sink.ensure([httpRequests]);
-    const ok = await sink.write({ dataset: "http_requests", ownerId: zone.id, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
+    const ok = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
     assert.deepEqual(ok, { written: 7, failed: 0, reasons: [], retried: 0 });
     const order = bulkBodies().flat();
     assert.equal(order.lastIndexOf("country") < order.indexOf("total"), true, `entries before totals: ${order.join(",")}`);
 
     seen.length = 0;
     failEntries = true;
-    const failed = await sink.write({ dataset: "http_requests", ownerId: zone.id, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
+    const failed = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
     await sink.close();
     failEntries = false;
     assert.equal(failed.failed, 4);
     assert.match(failed.reasons[0]!, /400 mapper_parsing_exception: injected/);
     assert.deepEqual(bulkBodies().flat().filter((b) => b === "total"), [], "no total was sent");
+  });
+
+  it("deletes the window's stored entries Cloudflare no longer returns, after the new entries and before the totals", async () => {
+    const zone = { scope: "zone" as const, id: "z3", name: "z3.example" };
+    const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:01:00Z") };
+    const rows = [{ dimensions: { datetime: "2026-11-20T08:00:00Z" }, uniq: { uniques: 1 }, sum: { requests: 2, bytes: 1, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 0, encryptedBytes: 0, pageViews: 0, threats: 0, edgeRequestBytes: 0, countryMap: [{ clientCountryName: "DE", requests: 2, bytes: 1, threats: 0 }], responseStatusMap: [], contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [], threatPathingMap: [] } }];
+    const flat = httpRequests.flatten(rows, zone, window, { topN: 100 });
+    const kept = [...flat.entries][0]!.id;
+    storedEntries = [[kept, "cf-http_requests-2026.11"], ["http_requests|z3|2026-11-20T08:00|country|FR", "cf-http_requests-2026.11"]];
+    seen.length = 0;
+    try {
+      const sink = elasticsearchSink({ ...config, url });
+      await sink.ensure([httpRequests]);
+      seen.length = 0;
+      await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...flat });
+      await sink.close();
+    } finally {
+      storedEntries = [];
+    }
+    const bulks = seen.filter((x) => x.path.endsWith("/_bulk")).map((x) => x.body);
+    assert.equal(bulks.length, 3, "entries, the deletion, totals");
+    assert.match(bulks[0]!, /"country"/);
+    assert.deepEqual(bulks[1]!.trim().split("\n").map((l) => JSON.parse(l) as unknown), [{ delete: { _index: "cf-http_requests-2026.11", _id: "http_requests|z3|2026-11-20T08:00|country|FR" } }]);
+    assert.match(bulks[2]!, /"total"/);
   });
 });

@@ -4,6 +4,8 @@ import pRetry from "p-retry";
 import type { ElasticsearchConfig } from "../../config/types.js";
 import type { Dataset, Owner, Window } from "../../datasets/dataset.js";
 import { toSource, type ExportDocument } from "../../datasets/document.js";
+import type { estypes } from "@elastic/elasticsearch";
+type FieldValue = estypes.FieldValue;
 import { holes } from "../../plan.js";
 import { DAY, HOUR, MINUTE } from "../../time.js";
 import { indexNamer, indexPattern, periodEnd } from "../index-names.js";
@@ -15,6 +17,14 @@ import { createElasticsearchClient, describeEsError, esStatus } from "./client.j
 const MAX_REASONS = 5;
 /** Bulk requests in flight; halved after each whole-request 429. */
 const CONCURRENCY = 4;
+
+/** Passes documents through, noting their ids. */
+function* remember(documents: Iterable<ExportDocument>, ids: Set<string>): Generator<ExportDocument> {
+  for (const doc of documents) {
+    ids.add(doc.id);
+    yield doc;
+  }
+}
 
 /** An Elasticsearch `fixed_interval` for a unit of one minute, hour or day. */
 const interval = (unit: number): string => (unit === MINUTE ? "1m" : unit === HOUR ? "1h" : "1d");
@@ -90,6 +100,47 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       return { written: stats.successful, failed: stats.failed, reasons, retried: stats.retry };
     } catch (error) {
       throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`, esStatus(error));
+    }
+  }
+
+  /** Ids (with their index) of the entries already stored for the batch's owner, dataset and window. */
+  async function storedEntryIds(batch: WriteBatch): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const index = indexPattern(config.indexPrefix, batch.dataset);
+    let after: FieldValue[] | undefined;
+    for (;;) {
+      const response = await client.search({
+        index,
+        allow_no_indices: true,
+        ignore_unavailable: true,
+        size: 10_000,
+        _source: false,
+        track_total_hits: false,
+        sort: [{ "@timestamp": "asc" }, { "cloudflare.key": "asc" }, { "cloudflare.breakdown": "asc" }],
+        ...(after ? { search_after: after } : {}),
+        query: {
+          bool: {
+            filter: [
+              { term: { "cloudflare.dataset": batch.dataset } },
+              { term: { [batch.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: batch.ownerId } },
+              { range: { "@timestamp": { gte: batch.window.from, lt: batch.window.to, format: "epoch_millis" } } },
+            ],
+            must_not: [{ term: { "cloudflare.breakdown": "total" } }],
+          },
+        },
+      });
+      const hits = response.hits.hits;
+      for (const hit of hits) found.set(hit._id!, hit._index);
+      if (hits.length < 10_000) return found;
+      after = hits.at(-1)!.sort as FieldValue[];
+    }
+  }
+
+  async function deleteDocuments(documents: readonly [id: string, index: string][]): Promise<void> {
+    for (let i = 0; i < documents.length; i += 5_000) {
+      const response = await client.bulk({ operations: documents.slice(i, i + 5_000).map(([id, index]) => ({ delete: { _index: index, _id: id } })) });
+      const failed = response.items.filter((item) => item.delete?.error);
+      if (failed.length > 0) throw new SinkError(`deleting ${failed.length} entries Cloudflare no longer returns failed: ${failed[0]!.delete!.error!.reason ?? ""}`);
     }
   }
 
@@ -174,9 +225,18 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     },
 
     /** Entries first, totals last (see `Flattened`); an entry that fails keeps its minutes' totals unwritten. */
+    /**
+     * Entries first, then the entries of the window that Cloudflare no longer returns are deleted, then the totals.
+     * A re-read can drop an entry (a sampled estimate comes back from another sample, an entry leaves the top N):
+     * left in place it would still be summed, and the entries would no longer add up to the total.
+     */
     async write(batch: WriteBatch): Promise<WriteOutcome> {
-      const entries = await bulk(batch.entries);
+      const before = await storedEntryIds(batch);
+      const written = new Set<string>();
+      const entries = await bulk(before.size === 0 ? batch.entries : remember(batch.entries, written));
       if (entries.failed > 0) return entries;
+      const stale = [...before.entries()].filter(([id]) => !written.has(id));
+      if (stale.length > 0) await deleteDocuments(stale);
       const totals = await bulk(batch.totals);
       return { written: entries.written + totals.written, failed: totals.failed, reasons: totals.reasons, retried: entries.retried + totals.retried };
     },
