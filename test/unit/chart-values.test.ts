@@ -165,6 +165,7 @@ describe("chart: the config file", () => {
         zones: [{ id: "023e105f4ecef8ad9ca31a8372d0c353", name: "example.com" }],
         accounts: [{ id: "01a7362d577a6c3019a474fd6f485823", name: "production" }],
         topN: 50,
+        confidenceLevel: 0.9,
         queryBudget: 200,
         timeoutSeconds: 30,
         maxRetrySeconds: 300,
@@ -181,7 +182,7 @@ describe("chart: the config file", () => {
   it("leaves out what values leave unset, so the exporter's defaults apply", () => {
     const config = configOf(one(render({ valuesFiles: [ciValues("minimal")] }).manifests, "ConfigMap", (m) => !isHook(m)));
     const cf = config.cloudflare as Record<string, unknown>;
-    for (const key of ["apiUrl", "accounts", "topN"]) assert.equal(key in cf, false, `cloudflare.${key} is absent`);
+    for (const key of ["apiUrl", "accounts", "topN", "confidenceLevel"]) assert.equal(key in cf, false, `cloudflare.${key} is absent`);
     assert.equal("datasets" in config, false);
     assert.equal("uri" in (config.gate as Record<string, unknown>), false);
     for (const path of leafPaths(config)) assert.ok(filePaths.includes(path), path);
