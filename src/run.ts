@@ -15,7 +15,7 @@ import type { Logger } from "./log.js";
 import { decide, type Decision } from "./matrix.js";
 import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows, type Batch } from "./plan.js";
 import type { Sink } from "./sinks/sink.js";
-import { iso, MINUTE } from "./time.js";
+import { iso, MINUTE, unitName } from "./time.js";
 import { Progress } from "./progress.js";
 
 export interface RunRequest {
@@ -275,7 +275,6 @@ function batchesOf(dataset: Dataset, work: readonly Work[]): Batch<Work>[] {
   return batches.sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to);
 }
 
-const unitName = (unit: number): string => (unit === MINUTE ? "minute" : unit === 60 * MINUTE ? "hour" : "day");
 
 function describePlan(dataset: Dataset, w: Work): string {
   const { owner } = w.decision;

@@ -9,7 +9,7 @@ import type { Dataset, Owner, Window } from "./datasets/dataset.js";
 import { timeVariable } from "./datasets/query.js";
 import { asArray } from "./datasets/shape.js";
 import { indexPattern } from "./sinks/index-names.js";
-import { DAY, HOUR, MINUTE } from "./time.js";
+import { DAY, fixedInterval, HOUR } from "./time.js";
 
 export interface HourResult {
   readonly zone: Owner;
@@ -91,7 +91,7 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
     query: totalsOf(deps.dataset.name, zone, range),
     aggs: {
       hours: {
-        date_histogram: { field: "@timestamp", fixed_interval: rollup.unit === HOUR ? "1h" : "1d", min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
+        date_histogram: { field: "@timestamp", fixed_interval: fixedInterval(rollup.unit), min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
         aggs: Object.fromEntries(rollup.metrics.map((m) => [m, { sum: { field: `cloudflare.${m}` } }])),
       },
     },
@@ -123,7 +123,7 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
     query: { bool: { filter: [...filtersOf(deps.dataset.name, zone, range)] } },
     aggs: {
       minutes: {
-        date_histogram: { field: "@timestamp", fixed_interval: deps.dataset.unit === MINUTE ? "1m" : deps.dataset.unit === HOUR ? "1h" : "1d", min_doc_count: 1 },
+        date_histogram: { field: "@timestamp", fixed_interval: fixedInterval(deps.dataset.unit), min_doc_count: 1 },
         aggs: {
           breakdowns: {
             terms: { field: "cloudflare.breakdown", size: 100 },

@@ -7,7 +7,7 @@ import type { Dataset } from "../datasets/dataset.js";
 import { EXIT, UsageError } from "../errors.js";
 import { ownersOf } from "../run.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
-import { DAY, HOUR, iso, parseInstant } from "../time.js";
+import { iso, parseInstant, unitName as unitOf } from "../time.js";
 import { verify, wholeHours } from "../verify.js";
 import { createCloudflare, createContext, type Io } from "./context.js";
 
@@ -30,7 +30,7 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
   async function verifyDataset(dataset: Dataset): Promise<boolean> {
     const unit = dataset.rollup?.unit ?? dataset.unit;
     const whole = wholeHours(range, unit);
-    const unitName = unit === HOUR ? "hour" : unit === DAY ? "day" : "minute";
+    const unitName = unitOf(unit);
     if (whole.from >= whole.to) throw new UsageError(`[${from}, ${to}) holds no whole ${unitName}; verify compares whole UTC ${unitName}s`);
     const owners = ownersOf(ctx.config, dataset.scope);
     const result = await verify({ es, cloudflare: createCloudflare(ctx), dataset, indexPrefix: ctx.config.elasticsearch.indexPrefix }, owners, whole);
@@ -40,14 +40,14 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
       for (const h of result.hours) {
         const requests = h.metrics.find((m) => m.metric === "requests");
         const bad = h.metrics.filter((m) => m.stored !== m.cloudflare).map((m) => `${m.metric} ${m.stored} != ${m.cloudflare}`);
-        if (h.storedMinutes !== h.expectedUnits) bad.unshift(`${h.expectedUnits - h.storedMinutes} ${dataset.unit === HOUR ? "hours" : "minutes"} missing`);
+        if (h.storedMinutes !== h.expectedUnits) bad.unshift(`${h.expectedUnits - h.storedMinutes} ${unitOf(dataset.unit)}s missing`);
         out(
           `${h.zone.name.padEnd(25).slice(0, 25)} ${iso(h.hour).padEnd(18)} ${String(h.storedMinutes).padStart(7)}  ` +
             `${`${requests?.stored ?? 0} / ${requests?.cloudflare ?? 0}`.padEnd(30)} ${h.ok ? "ok" : `MISMATCH: ${bad.join(", ")}`}`,
         );
       }
     }
-    out(`breakdowns: ${result.minutesChecked} ${dataset.unit === HOUR ? "hours" : "minutes"} checked, ${result.breakdownMismatches.length} mismatches`);
+    out(`breakdowns: ${result.minutesChecked} ${unitOf(dataset.unit)}s checked, ${result.breakdownMismatches.length} mismatches`);
     for (const m of result.breakdownMismatches.slice(0, 20)) {
       out(`  ${m.zone.name} ${iso(m.minute)} ${m.breakdown}: sum of ${m.metric} ${m.entries} != total ${m.total}`);
     }

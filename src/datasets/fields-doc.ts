@@ -1,10 +1,10 @@
 /** docs/fields.md, generated from the declarations (`npm run fields`); a test fails when the file is stale. */
 import type { Dataset } from "./dataset.js";
 import { commonFields, mergeFields } from "./fields.js";
-import { HOUR, MINUTE } from "../time.js";
+import { unitName as baseUnitName } from "../time.js";
 import { runFields } from "../runs/run-document.js";
 
-const unitName = (unit: number): string => (unit === MINUTE ? "minute" : unit === HOUR ? "hour" : "UTC day");
+const unitName = (unit: number): string => baseUnitName(unit).replace(/^day$/, "UTC day");
 
 export function renderFieldsDoc(datasets: readonly Dataset[]): string {
   const row = (f: { name: string; type: string; description: string }) => `| \`${f.name}\` | ${f.type} | ${f.description} |`;

@@ -7,7 +7,7 @@ import { toSource, type ExportDocument } from "../../datasets/document.js";
 import type { estypes } from "@elastic/elasticsearch";
 type FieldValue = estypes.FieldValue;
 import { holes } from "../../plan.js";
-import { DAY, HOUR, MINUTE } from "../../time.js";
+import { DAY, fixedInterval, HOUR, MINUTE } from "../../time.js";
 import { indexNamer, indexPattern, periodEnd } from "../index-names.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
@@ -26,8 +26,6 @@ function* remember(documents: Iterable<ExportDocument>, ids: Set<string>): Gener
   }
 }
 
-/** An Elasticsearch `fixed_interval` for a unit of one minute, hour or day. */
-const interval = (unit: number): string => (unit === MINUTE ? "1m" : unit === HOUR ? "1h" : "1d");
 
 export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config)): Sink {
   let ilm = false;
@@ -204,10 +202,10 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       const unit = dataset.unit;
       const coarse = unit === MINUTE ? HOUR : unit === HOUR ? DAY : undefined;
       if (coarse === undefined) {
-        const fine = await totalsHistogram(index, dataset.name, owner, range, interval(unit));
+        const fine = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(unit));
         return { newest: fine.newest, missing: holes(range, [...fine.buckets.keys()].sort((a, b) => a - b), unit) };
       }
-      const outer = await totalsHistogram(index, dataset.name, owner, range, interval(coarse));
+      const outer = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(coarse));
       const unitsIn = (start: number): number => (Math.min(start + coarse, range.to) - Math.max(start, range.from)) / unit;
       const present: number[] = [];
       const incomplete: number[] = [];
@@ -217,7 +215,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       }
       if (incomplete.length > 0) {
         const partial = { from: Math.max(range.from, Math.min(...incomplete)), to: Math.min(range.to, Math.max(...incomplete) + coarse) };
-        const inner = await totalsHistogram(index, dataset.name, owner, partial, interval(unit));
+        const inner = await totalsHistogram(index, dataset.name, owner, partial, fixedInterval(unit));
         for (const t of inner.buckets.keys()) if (incomplete.includes(t - (t % coarse))) present.push(t);
       }
       present.sort((a, b) => a - b);
