@@ -5,6 +5,7 @@
  * other field (`npm run fields` documents them in docs/fields.md).
  */
 import { randomUUID } from "node:crypto";
+import { redactSecrets } from "../config/describe.js";
 import type { Config } from "../config/types.js";
 import { documentId, type ExportDocument, type FieldValue } from "../datasets/document.js";
 import type { FieldDecl } from "../datasets/fields.js";
@@ -61,11 +62,15 @@ export interface RunRecordInput {
   readonly id?: string;
 }
 
-const cut = (text: string): string => (text.length > 1000 ? `${text.slice(0, 997)}...` : text);
 
 /** The run's documents: the `run` summary first, then one per zone (or account) and dataset. */
 export function runDocuments(input: RunRecordInput): ExportDocument[] {
   const { result, config } = input;
+  // Run records are written straight to the sink, past the logger: configured secrets are redacted here as well.
+  const cut = (text: string): string => {
+    const safe = redactSecrets(text, config);
+    return safe.length > 1000 ? `${safe.slice(0, 997)}...` : safe;
+  };
   const offset = input.clockOffsetMs ?? 0;
   const startedAt = result.startedAt + offset;
   const endedAt = input.endedAt + offset;

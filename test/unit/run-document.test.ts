@@ -49,6 +49,13 @@ describe("run documents", () => {
     assert.equal(http!["run.error"], undefined);
   });
 
+  it("never carry a configured secret, even when an error message echoes one", () => {
+    const secretConfig = loadConfig({ flags: {}, env: { CF_API_TOKEN: "cf-secret-token-0123456789", CF_ZONES: "z1=example.com" } });
+    const [run] = runDocuments({ result: { ...result, reports: [], error: "Cloudflare echoed cf-secret-token-0123456789 back" }, command: "run", exitCode: 1, config: secretConfig, endedAt: started + 1, id: "r2" });
+    assert.doesNotMatch(JSON.stringify(run!.fields), /cf-secret-token/);
+    assert.match(String(run!.fields["run.error"]), /Cloudflare echoed <redacted> back/);
+  });
+
   it("carry only declared fields, and ids that keep one document per run and part", () => {
     const declared = new Set(runFields.map((f) => f.name));
     for (const doc of docs) for (const path of leafPaths(toSource(doc.fields))) assert.ok(declared.has(path), `undeclared ${path}`);
