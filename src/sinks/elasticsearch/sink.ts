@@ -34,8 +34,15 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   /** Indices this process has made sure of, so each is created at most once per run. */
   const ensuredIndices = new Set<string>();
   const nameOf = indexNamer(config.indexPrefix, config.indexPeriod);
-  /** Index patterns refreshed before the first coverage search of this run. */
+  /** Index patterns refreshed before the first search of this run. */
   const refreshed = new Set<string>();
+
+  /** A run killed a moment ago may have written documents that are not searchable yet; once per dataset is enough. */
+  async function refreshOnce(index: string): Promise<void> {
+    if (refreshed.has(index)) return;
+    await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
+    refreshed.add(index);
+  }
 
   /**
    * Creates an index explicitly before its first write, so that under ILM its lifecycle clock is pinned to the
@@ -105,32 +112,45 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   async function storedEntryIds(batch: WriteBatch): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const index = indexPattern(config.indexPrefix, batch.dataset);
+    const query = {
+      bool: {
+        filter: [
+          { term: { "cloudflare.dataset": batch.dataset } },
+          { term: { [batch.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: batch.ownerId } },
+          { range: { "@timestamp": { gte: batch.window.from, lt: batch.window.to, format: "epoch_millis" } } },
+        ],
+        must_not: [{ term: { "cloudflare.breakdown": "total" } }],
+      },
+    };
     let after: FieldValue[] | undefined;
     for (;;) {
-      const response = await client.search({
-        index,
-        allow_no_indices: true,
-        ignore_unavailable: true,
-        size: 10_000,
-        _source: false,
-        track_total_hits: false,
-        sort: [{ "@timestamp": "asc" }, { "cloudflare.key": "asc" }, { "cloudflare.breakdown": "asc" }],
-        ...(after ? { search_after: after } : {}),
-        query: {
-          bool: {
-            filter: [
-              { term: { "cloudflare.dataset": batch.dataset } },
-              { term: { [batch.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: batch.ownerId } },
-              { range: { "@timestamp": { gte: batch.window.from, lt: batch.window.to, format: "epoch_millis" } } },
-            ],
-            must_not: [{ term: { "cloudflare.breakdown": "total" } }],
-          },
-        },
+      const response = await searchOrSinkError(async () => {
+        // `backfill` reads no coverage first, so this may be the first search of the dataset in this run.
+        await refreshOnce(index);
+        return client.search({
+          index,
+          allow_no_indices: true,
+          ignore_unavailable: true,
+          size: 10_000,
+          _source: false,
+          track_total_hits: false,
+          sort: [{ "@timestamp": "asc" }, { "cloudflare.key": "asc" }, { "cloudflare.breakdown": "asc" }],
+          ...(after ? { search_after: after } : {}),
+          query,
+        });
       });
       const hits = response.hits.hits;
       for (const hit of hits) found.set(hit._id!, hit._index);
       if (hits.length < 10_000) return found;
       after = hits.at(-1)!.sort as FieldValue[];
+    }
+  }
+
+  async function searchOrSinkError<T>(search: () => Promise<T>): Promise<T> {
+    try {
+      return await search();
+    } catch (error) {
+      throw new SinkError(`reading the stored entries from Elasticsearch failed: ${describeEsError(error)}`, esStatus(error));
     }
   }
 
@@ -194,11 +214,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
      */
     async coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
       const index = indexPattern(config.indexPrefix, dataset.name);
-      // A run killed a moment ago may have written documents that are not searchable yet; once per dataset is enough.
-      if (!refreshed.has(index)) {
-        await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
-        refreshed.add(index);
-      }
+      await refreshOnce(index);
       const unit = dataset.unit;
       const coarse = unit === MINUTE ? HOUR : unit === HOUR ? DAY : undefined;
       if (coarse === undefined) {
