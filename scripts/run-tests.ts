@@ -1,6 +1,6 @@
 // Entry point of `npm test` / `npm run bench`: provides an Elasticsearch (ES_URL or a fresh
 // local one), runs the compiled tests or the benchmark against it, and always cleans up.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -71,6 +71,12 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
+    if (!bench) {
+      // helm, kubeconform, hadolint and the Kubernetes schemas for the chart and image tests. Idempotent and about a
+      // second once cached. A failed install is not fatal here: the tests that need a tool fail and name the command.
+      const tools = spawnSync('bash', [join(root, 'scripts', 'install-tools.sh')], { cwd: root, stdio: 'inherit' });
+      if (tools.status !== 0) console.error('run-tests: installing the chart tools failed; the chart and image tests will fail');
+    }
     let url = process.env.ES_URL;
     if (url) {
       console.log(`run-tests: using Elasticsearch at ${url} (from ES_URL)`);
