@@ -4,7 +4,7 @@
  * query costs (the exporter writes one such history over time; a test indexes it at once).
  */
 import { adaptiveGroups, finalMinute, type AdaptiveName, type GroundTruthRow } from "../../simulator/index.js";
-import type { Config } from "../../src/config/types.js";
+import { loadConfig } from "../../src/config/index.js";
 import type { ExportDocument } from "../../src/datasets/document.js";
 import type { DatasetReport, RunResult } from "../../src/run.js";
 import { runDocuments } from "../../src/runs/run-document.js";
@@ -140,7 +140,17 @@ export function scenario(i: number): Scenario {
  * documents (the exporter writes such a history over hours; a test indexes it at once).
  */
 export function runHistory(zones: readonly { id: string; name: string }[], budget = 250): ExportDocument[] {
-  const config = { cloudflare: { queryBudget: budget }, gate: { cluster: "eu-1", namespace: "cdn" } } as unknown as Config;
+  // A real configuration, loaded as the exporter loads it: run records need all of it (secrets to redact included).
+  const config = loadConfig({
+    flags: {},
+    env: {
+      CF_API_TOKEN: "history-token-0123456789",
+      CF_ZONES: zones.map((z) => `${z.id}=${z.name}`).join(","),
+      CF_QUERY_BUDGET: String(budget),
+      LOCAL_CLUSTER: "eu-1",
+      LOCAL_NAMESPACE: "cdn",
+    },
+  });
   const docs: ExportDocument[] = [];
   for (let i = 0; i < RUN_COUNT; i++) {
     const startedAt = runStart(i);
