@@ -5,6 +5,7 @@
  */
 import { GraphqlResponseError } from "@octokit/graphql";
 import { MalformedResponseError } from "../datasets/shape.js";
+import { ExporterError, type ExporterErrorOptions } from "../errors.js";
 
 export type CloudflareErrorKind =
   | "budget" // rate limiter budget depleted, HTTP 429
@@ -15,19 +16,24 @@ export type CloudflareErrorKind =
   | "auth" // the credentials were refused
   | "query"; // the query or its arguments were refused: a bug or a limit we misread; retrying cannot help
 
-export class CloudflareError extends Error {
+export class CloudflareError extends ExporterError {
   override readonly name = "CloudflareError";
   constructor(
     message: string,
-    readonly kind: CloudflareErrorKind,
+    override readonly kind: CloudflareErrorKind,
     /** Zone tags Cloudflare named as lacking access, for `access` errors. */
     readonly zoneIds: readonly string[] = [],
+    options: ExporterErrorOptions = {},
   ) {
-    super(message);
+    super(message, "cloudflare", kind, isTransient(kind), options);
   }
   get transient(): boolean {
-    return this.kind === "budget" || this.kind === "unavailable" || this.kind === "network" || this.kind === "malformed";
+    return this.retryable;
   }
+}
+
+function isTransient(kind: CloudflareErrorKind): boolean {
+  return kind === "budget" || kind === "unavailable" || kind === "network" || kind === "malformed";
 }
 
 const transientPatterns: readonly [RegExp, CloudflareErrorKind][] = [

@@ -19,6 +19,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
       queryBudget: cf.queryBudget,
       timeoutSeconds: cf.timeoutSeconds,
       maxRetrySeconds: cf.maxRetrySeconds,
+      caFile: cf.caFile ?? null,
+      maxResponseBytes: cf.maxResponseBytes,
     },
     elasticsearch: {
       url: es.url ?? null,
@@ -32,7 +34,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     datasets: config.datasets ? [...config.datasets] : null,
     output: config.output ?? null,
     window: { ...config.window },
-    gate: { uri: config.gate.uri ?? null, cluster: config.gate.cluster, namespace: config.gate.namespace, timeoutSeconds: config.gate.timeoutSeconds },
+    gate: { uri: config.gate.uri ?? null, cluster: config.gate.cluster, namespace: config.gate.namespace, timeoutSeconds: config.gate.timeoutSeconds, caFile: config.gate.caFile ?? null },
+    run: { deadlineSeconds: config.run.deadlineSeconds ?? null },
     log: { ...config.log },
   };
 }

@@ -3,6 +3,7 @@
  * mistake in one run instead of one per CronJob attempt. Values are formatted (and redacted) before they get here:
  * nothing in this module ever sees a secret.
  */
+import { ExporterError } from "../errors.js";
 
 export interface ConfigProblem {
   /** The key as the user wrote it: `CF_ZONES`, `--query-budget`, `cloudflare.zones[2].id in config.yaml`. */
@@ -13,12 +14,12 @@ export interface ConfigProblem {
   readonly fix: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends ExporterError {
   override readonly name = "ConfigError";
   /** Key, value and fix of the first problem, for callers that show only one line. */
   readonly key: string;
   readonly value: string | undefined;
-  readonly fix: string;
+  override readonly fix: string;
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[]) {
@@ -28,6 +29,10 @@ export class ConfigError extends Error {
       problems.length === 1
         ? `Invalid configuration: ${formatProblem(first)}`
         : `Invalid configuration (${problems.length} problems):\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`,
+      "configuration",
+      "invalid",
+      false,
+      { fix: first.fix },
     );
     this.key = first.key;
     this.value = first.value;

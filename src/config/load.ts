@@ -72,6 +72,8 @@ export function loadConfig(input: LoadConfigInput): Config {
     queryBudget: whole(settings.queryBudget, { min: 1, max: 300, why: "Cloudflare allows 300 per 5 minutes" }, 250),
     timeoutSeconds: whole(settings.cfTimeout, seconds(1, 3600), 60),
     maxRetrySeconds: whole(settings.maxRetry, seconds(0, 86400), 600),
+    caFile: optional(settings.cfCaFile, (f) => caFile(f, readFile, problems)),
+    maxResponseBytes: whole(settings.maxResponseBytes, { min: 1 << 20, max: 1 << 30, why: "a bigger answer would not fit a small pod's memory" }, 64 << 20),
   };
 
   const esAuth = elasticsearchAuth({ sources, problems, readFile, warn });
@@ -110,7 +112,9 @@ export function loadConfig(input: LoadConfigInput): Config {
       cluster: get(settings.cluster, (f) => text(f, problems), ""),
       namespace: get(settings.namespace, (f) => text(f, problems), ""),
       timeoutSeconds: whole(settings.gateTimeout, seconds(1, 3600), 10),
+      caFile: optional(settings.gateCaFile, (f) => caFile(f, readFile, problems)),
     },
+    run: { deadlineSeconds: optional(settings.deadline, (f) => wholeNumber(f, seconds(10, 7 * 86400), problems)) },
     log: {
       level: get(settings.logLevel, (f) => oneOf(f, logLevels, problems), "info"),
       format: get(settings.logFormat, (f) => oneOf(f, logFormats, problems), "auto"),

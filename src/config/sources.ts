@@ -23,6 +23,8 @@ export const settings = {
   queryBudget: { path: "cloudflare.queryBudget", env: "CF_QUERY_BUDGET", flag: "queryBudget" },
   cfTimeout: { path: "cloudflare.timeoutSeconds", env: "CF_TIMEOUT_SECONDS" },
   maxRetry: { path: "cloudflare.maxRetrySeconds", env: "CF_MAX_RETRY_SECONDS" },
+  cfCaFile: { path: "cloudflare.caFile", env: "CF_CA_FILE" },
+  maxResponseBytes: { path: "cloudflare.maxResponseBytes", env: "CF_MAX_RESPONSE_BYTES" },
   esUrl: { path: "elasticsearch.url", env: "ES_URL", flag: "esUrl" },
   caFile: { path: "elasticsearch.caFile", env: "ES_CA_FILE" },
   tlsVerify: { path: "elasticsearch.tlsVerify", env: "ES_TLS_VERIFY" },
@@ -37,6 +39,8 @@ export const settings = {
   cluster: { path: "gate.cluster", env: "LOCAL_CLUSTER" },
   namespace: { path: "gate.namespace", env: "LOCAL_NAMESPACE" },
   gateTimeout: { path: "gate.timeoutSeconds", env: "GATE_TIMEOUT_SECONDS" },
+  gateCaFile: { path: "gate.caFile", env: "GATE_CA_FILE" },
+  deadline: { path: "run.deadlineSeconds", env: "RUN_DEADLINE_SECONDS", flag: "deadline" },
   logLevel: { path: "log.level", env: "LOG_LEVEL", flag: "logLevel" },
   logFormat: { path: "log.format", env: "LOG_FORMAT", flag: "logFormat" },
 } as const satisfies Record<string, Setting>;

@@ -53,6 +53,10 @@ export interface CloudflareConfig {
   readonly timeoutSeconds: number;
   /** Upper bound on the time spent retrying one request (transient errors). @default 600 */
   readonly maxRetrySeconds: number;
+  /** PEM file with extra CAs to trust for the Cloudflare endpoint (a TLS-inspecting proxy). Verification stays on. */
+  readonly caFile: string | undefined;
+  /** A response body larger than this is refused while it streams, never read whole. @default 67108864 (64 MiB) */
+  readonly maxResponseBytes: number;
 }
 
 export interface ElasticsearchConfig {
@@ -87,6 +91,16 @@ export interface GateConfig {
   readonly namespace: string;
   /** @default 10 */
   readonly timeoutSeconds: number;
+  /** PEM file with extra CAs to trust for the gate's https URI. Verification stays on. */
+  readonly caFile: string | undefined;
+}
+
+export interface RunConfig {
+  /**
+   * Seconds a run may take (the chart sets it from the Job's activeDeadlineSeconds less a margin). Every wait and
+   * retry is bounded by the time left; at the deadline the run takes no new window. Undefined: no deadline.
+   */
+  readonly deadlineSeconds: number | undefined;
 }
 
 export interface Config {
@@ -98,5 +112,6 @@ export interface Config {
   readonly output: string | undefined;
   readonly window: WindowConfig;
   readonly gate: GateConfig;
+  readonly run: RunConfig;
   readonly log: { readonly level: LogLevel; readonly format: LogFormat };
 }

@@ -4,6 +4,7 @@
  */
 import type { Dataset, Flattened, Owner, Window } from "../datasets/dataset.js";
 import type { ExportDocument } from "../datasets/document.js";
+import { ExporterError, type ExporterErrorOptions } from "../errors.js";
 
 /** What a sink already holds for one dataset and owner (zone or account) within a range. */
 export interface Coverage {
@@ -44,13 +45,14 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-export class SinkError extends Error {
+export class SinkError extends ExporterError {
   override readonly name = "SinkError";
   constructor(
     message: string,
     /** HTTP status when the destination answered (429 means "slow down", not "wrong"). */
     readonly status?: number,
+    options: ExporterErrorOptions & { readonly service?: "elasticsearch" | "output" } = {},
   ) {
-    super(message);
+    super(message, options.service ?? "elasticsearch", status === undefined ? "unreachable" : `http-${status}`, status === 429 || (status ?? 0) >= 500, options);
   }
 }

@@ -24,6 +24,8 @@ function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [
     queryBudget: 250,
     timeoutSeconds: 2,
     maxRetrySeconds: 20,
+    caFile: undefined,
+    maxResponseBytes: 1 << 20,
     ...over,
   };
   return createCloudflareClient(config, { minRetryDelayMs: 10, onRetry: (n) => retries.push(n) });
@@ -107,7 +109,7 @@ describe("Cloudflare client", () => {
 
   it("treats an unreachable endpoint as a network error", async () => {
     const error = await createCloudflareClient(
-      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, confidenceLevel: undefined, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0 },
+      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, confidenceLevel: undefined, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0, caFile: undefined, maxResponseBytes: 1 << 20 },
       { minRetryDelayMs: 10 },
     )
       .viewer(request)

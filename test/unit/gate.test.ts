@@ -9,12 +9,12 @@ before(async () => {
 });
 after(() => server?.close());
 
-const gate = (over: { uri?: string; timeoutSeconds?: number } = {}) => ({ uri: server.url, cluster: "prod-eu", namespace: "monitoring", timeoutSeconds: 2, ...over });
+const gate = (over: { uri?: string; timeoutSeconds?: number } = {}) => ({ uri: server.url, cluster: "prod-eu", namespace: "monitoring", timeoutSeconds: 2, caFile: undefined, ...over });
 
 describe("concurrency gate", () => {
   it("is open when no URI is configured, without any request", async () => {
     server.received.length = 0;
-    assert.equal((await askGate({ uri: undefined, cluster: "", namespace: "", timeoutSeconds: 1 })).allowed, true);
+    assert.equal((await askGate({ uri: undefined, cluster: "", namespace: "", timeoutSeconds: 1, caFile: undefined })).allowed, true);
     assert.equal(server.received.length, 0);
   });
   it("sends cluster and namespace as query parameters", async () => {
