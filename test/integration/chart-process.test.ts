@@ -287,12 +287,15 @@ describe("chart to process: every configuration value reaches the exporter", { s
         queryBudget: 120,
         timeoutSeconds: 30,
         maxRetrySeconds: 90,
+        caFile: null,
+        maxResponseBytes: 64 * 1024 * 1024,
       },
       elasticsearch: { url: ES_URL, auth: { kind: "none" }, caFile: null, tlsVerify: false, indexPrefix: prefix, indexPeriod: "week", retentionDays: 30 },
       datasets: ["http_requests"],
       output: null,
       window: values.window,
-      gate: { uri: values.gate.uri, cluster: "c1", namespace: "ns-override", timeoutSeconds: 4 },
+      gate: { uri: values.gate.uri, cluster: "c1", namespace: "ns-override", timeoutSeconds: 4, caFile: null },
+      run: { deadlineSeconds: null },
       log: { level: "debug", format: "json" },
     });
   });

@@ -51,12 +51,15 @@ describe("defaults", () => {
         queryBudget: 250,
         timeoutSeconds: 60,
         maxRetrySeconds: 600,
+        caFile: undefined,
+        maxResponseBytes: 64 * 1024 * 1024,
       },
       datasets: undefined,
       elasticsearch: { url: undefined, auth: { kind: "none" }, caFile: undefined, tlsVerify: true, indexPrefix: "cloudflare", indexPeriod: "month", retentionDays: 400 },
       output: undefined,
       window: { settleMinutes: 5, overlapMinutes: 15, maxBackfillDays: 7 },
-      gate: { uri: undefined, cluster: "", namespace: "", timeoutSeconds: 10 },
+      gate: { uri: undefined, cluster: "", namespace: "", timeoutSeconds: 10, caFile: undefined },
+      run: { deadlineSeconds: undefined },
       log: { level: "info", format: "auto" },
     });
   });
@@ -156,7 +159,7 @@ log: { level: debug, format: json }
     assert.equal(config.elasticsearch.indexPeriod, "day");
     assert.equal(config.output, "/tmp/out");
     assert.deepEqual(config.window, { settleMinutes: 0, overlapMinutes: 30, maxBackfillDays: 2 });
-    assert.deepEqual(config.gate, { uri: "http://gate.internal/allowed", cluster: "prod-eu", namespace: "monitoring", timeoutSeconds: 3 });
+    assert.deepEqual(config.gate, { uri: "http://gate.internal/allowed", cluster: "prod-eu", namespace: "monitoring", timeoutSeconds: 3, caFile: undefined });
     assert.deepEqual(config.log, { level: "debug", format: "json" });
   });
 
@@ -360,7 +363,7 @@ describe("other values", () => {
 
   test("setting NO_CONCURRENCY_URI enables the gate", () => {
     const gate = load({ env: { ...minimalEnv, NO_CONCURRENCY_URI: "http://gate/allowed", LOCAL_CLUSTER: "prod", LOCAL_NAMESPACE: "mon", GATE_TIMEOUT_SECONDS: "4" } }).gate;
-    assert.deepEqual(gate, { uri: "http://gate/allowed", cluster: "prod", namespace: "mon", timeoutSeconds: 4 });
+    assert.deepEqual(gate, { uri: "http://gate/allowed", cluster: "prod", namespace: "mon", timeoutSeconds: 4, caFile: undefined });
   });
 });
 
