@@ -34,7 +34,14 @@ export const MESSAGES = {
   emptyAccountFilter: "empty account filters not allowed",
   /** Plausible, modelled on the zone message: Cloudflare allows exactly one account per account-scoped query. */
   tooManyAccounts: "too many accounts requested",
+  /** Cloudflare's errors page (rate class, 429): the request as a whole asks for too many owners x nodes. */
+  tooManyNodes: "in combination, your request queries too many nodes, zones and accounts",
+  /** Cloudflare's errors page (rate class, 429). */
+  excessiveResources: "query consumed excessive resources, please try running smaller queries which consume fewer resources",
 } as const;
+
+/** Cloudflare's errors page (dataset limits, 400). */
+export const fieldCapMessage = (cap: number): string => `number of fields can't be more than ${cap}`;
 
 /** An error a resolver raises; graphql-js keeps it as `originalError`, so its class survives execution. */
 export class CloudflareError extends Error {

@@ -5,7 +5,8 @@
 
 import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
 import { matches, rowBounds, type CompiledFilter, type FieldUnits } from "./filters.js";
-import type { RollupName } from "./options.js";
+import type { RollupName, SimulatorConfig } from "./options.js";
+import { shapeTraffic } from "./shapes.js";
 import { DAY_MS, HOUR_MS, MINUTE_MS, TrafficAccumulator, daySettled, settledDay, type TrafficData } from "./traffic.js";
 
 interface DatasetShape {
@@ -64,6 +65,8 @@ export interface RowQuery {
   lateMinutes: number;
   /** No row starts before this (the dataset's notOlderThan, already checked against the request). */
   earliest: number;
+  /** The answer-shape switches that change rollup maps (shapes.ts); absent: the model's maps. */
+  shapes?: Pick<SimulatorConfig, "repeatedMapNames" | "partialMaps">;
 }
 
 export function buildRows(q: RowQuery): GroupRow[] {
@@ -77,8 +80,11 @@ export function buildRows(q: RowQuery): GroupRow[] {
   const rows: GroupRow[] = [];
   let groupKey = Number.NaN;
   let groupStart = 0;
+  // A row's place seeds its shapes: a 1m query grouped by hour gets the same hour row as httpRequests1hGroups.
+  const span = granularity === Number.POSITIVE_INFINITY ? 0 : granularity;
   const flush = (): void => {
-    const data = acc.take();
+    let data = acc.take();
+    if (data && q.shapes) data = shapeTraffic(data, { zoneTag: q.zoneTag, start: groupStart, span }, q.shapes);
     if (data) rows.push({ ...data, start: groupStart, dimensions: new Dimensions(groupStart, units) });
   };
   for (let t = first; t < end; t += unit) {

@@ -75,7 +75,10 @@ export interface DatasetSettings {
   enabled: boolean;
   /** Widest time range one query may ask for. */
   maxDuration: number;
-  /** Reported only: how Cloudflare counts fields is not documented, so the simulator does not enforce it. */
+  /**
+   * Most leaf fields one node selection may have. Reported; enforced only with `enforceFieldCap` (how Cloudflare counts
+   * fields is not documented).
+   */
   maxNumberOfFields: number;
   /** Largest `limit`. */
   maxPageSize: number;
@@ -227,7 +230,78 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Seed of the PRNG that decides which requests fail (traffic does not depend on it). @default 1 */
   seed?: number;
+
+  // ---- Shapes of real answers (each off by default; see shapes.ts and DEVELOPERS.md) ----
+
+  /**
+   * Rollups (1m, 1h, 1d): `contentTypeMap`, `responseStatusMap` and `countryMap` list some names twice, as two slices
+   * whose figures add up to the entry they were split from. Source: a recorded real 1m answer whose `contentTypeMap`
+   * had `js`, `woff` and `xml` twice each, with different figures (../shared/reference/real-cloudflare-answers.md);
+   * the other two maps are our model, so that merging is tested on a numeric key and on a map with three figures.
+   * Every row that has a `contentTypeMap` entry of 2 or more requests shows at least one repeat. @default false
+   */
+  repeatedMapNames?: boolean;
+  /**
+   * Rollups: per map, the share (0..1) of the map's total its entries cover: entries are kept largest first, the one
+   * that crosses the share is cut, the rest dropped, so the map's main figure (requests; page views for `browserMap`,
+   * threats for `threatPathingMap`) adds up to floor(share x total) and no figure to more than its total. The totals
+   * stay as they are. 1 (or more) leaves the map whole, 0 empties it. Source: a recorded real 1m answer whose
+   * `countryMap` covered 65,567 of 68,493 requests while the other maps were exact. @default {} (every map whole)
+   */
+  partialMaps?: Partial<Record<MapName, number>>;
+  /**
+   * A request whose queries (owners x dataset nodes, as the budget counts them) exceed this is refused, uncharged,
+   * with `in combination, your request queries too many nodes, zones and accounts` (documented status 429). Source:
+   * Cloudflare's errors page; the threshold is not published. @default undefined (no limit besides the budget)
+   */
+  maxQueriesPerRequest?: number;
+  /**
+   * A request asking for more owner-minutes than this (per dataset node: its owners x the minutes of its requested
+   * time range; summed over nodes) is refused, uncharged, with `query consumed excessive resources, please try running
+   * smaller queries which consume fewer resources` (documented status 429). Source: Cloudflare's errors page; how
+   * Cloudflare measures "resources" is not published, owner-minutes is our model. @default undefined (no limit)
+   */
+  maxOwnerMinutesPerRequest?: number;
+  /**
+   * Enforce each node's `maxNumberOfFields` (settable per node with `settings`): a node selecting more leaf fields is
+   * refused with `number of fields can't be more than <n>` (documented status 400). Source: Cloudflare's errors page;
+   * how Cloudflare counts fields is not published, project.ts `leafCount` is our model. @default false (reported only)
+   */
+  enforceFieldCap?: boolean;
+  /**
+   * `settings.<node>.availableFields` answers an empty list (its format is loosely documented, so a client cannot
+   * always rely on it); refused fields still fail queries as before. Source: our model of that uncertainty
+   * (../shared/reference/cloudflare-graphql-api.md: "the availableFields format is unverified"). @default false
+   */
+  hideAvailableFields?: boolean;
+  /**
+   * Every rollup node's answer carries an integer above 2^53 in its first row: `sum.bytes` (or, when it is not
+   * selected, the row's first integer) is written as the literal 9007199254740993, which a JavaScript number cannot
+   * hold. Ground truth does not model it. Source: our model (the schema types these figures uint64). @default false
+   */
+  hugeNumbers?: boolean;
+  /**
+   * Every successful GraphQL answer is padded with whitespace before its final `}` to at least this many bytes, sent
+   * in 1 MiB chunks without a content-length, so a client must count what streams in to refuse it. Source: our model
+   * (a guard against unbounded answers). @default 0 (no padding)
+   */
+  padBodyToBytes?: number;
+  /**
+   * Adaptive (grouped) nodes: some rows are split into two rows with identical dimensions; `count` and the `sum`
+   * figures of the two add up exactly to the original's, every other figure (averages, quantiles, maxima, minima,
+   * ratios, confidence) is the original's in both. Not seen in a real recording: modelled on the rollups' repeated map
+   * names, so that merging repeated keys is tested for grouped datasets too. `groundTruth.groups` keeps returning the
+   * merged rows. @default false
+   */
+  repeatedGroupRows?: boolean;
 }
+
+/** The rollup maps under `sum`. */
+export const MAP_NAMES = [
+  "countryMap", "responseStatusMap", "contentTypeMap", "browserMap", "clientSSLMap", "clientHTTPVersionMap", "ipClassMap",
+  "threatPathingMap",
+] as const;
+export type MapName = (typeof MAP_NAMES)[number];
 
 /** The resolved options. Every field may be changed while the simulator runs; the next request uses the new value. */
 export interface SimulatorConfig {
@@ -245,6 +319,18 @@ export interface SimulatorConfig {
   failureRate: number;
   failureKinds: readonly FaultKind[];
   latencyMs: number;
+  repeatedMapNames: boolean;
+  partialMaps: Partial<Record<MapName, number>>;
+  /** undefined: no limit. */
+  maxQueriesPerRequest: number | undefined;
+  /** undefined: no limit. */
+  maxOwnerMinutesPerRequest: number | undefined;
+  enforceFieldCap: boolean;
+  hideAvailableFields: boolean;
+  hugeNumbers: boolean;
+  /** 0: no padding. */
+  padBodyToBytes: number;
+  repeatedGroupRows: boolean;
 }
 
 export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
@@ -264,6 +350,15 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
     failureRate: options.failureRate ?? 0,
     failureKinds: options.failureKinds ?? FAULT_KINDS,
     latencyMs: options.latencyMs ?? 0,
+    repeatedMapNames: options.repeatedMapNames ?? false,
+    partialMaps: options.partialMaps ?? {},
+    maxQueriesPerRequest: options.maxQueriesPerRequest,
+    maxOwnerMinutesPerRequest: options.maxOwnerMinutesPerRequest,
+    enforceFieldCap: options.enforceFieldCap ?? false,
+    hideAvailableFields: options.hideAvailableFields ?? false,
+    hugeNumbers: options.hugeNumbers ?? false,
+    padBodyToBytes: options.padBodyToBytes ?? 0,
+    repeatedGroupRows: options.repeatedGroupRows ?? false,
   };
 }
 

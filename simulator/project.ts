@@ -105,3 +105,19 @@ export function leafPaths(plan: readonly PlanField[], prefix = "", out: Set<stri
   }
   return out;
 }
+
+/**
+ * How many fields a node selection has, for `enforceFieldCap`: every leaf the plan selects, one per response key
+ * (dimensions; sum, avg, uniq, quantiles, max, min and ratio leaves; each leaf inside a map or `confidence` selection,
+ * so `countryMap { clientCountryName requests bytes }` is 3; `count` is 1); `__typename` does not count. Cloudflare
+ * does not publish how it counts towards `maxNumberOfFields`: this is our model. The exporter's 1m rollup query has
+ * 30 leaves by it, and Cloudflare's default cap is 30.
+ */
+export function leafCount(plan: readonly PlanField[]): number {
+  let n = 0;
+  for (const f of plan) {
+    if (f.typename !== undefined) continue;
+    n += f.sub ? leafCount(f.sub) : 1;
+  }
+  return n;
+}

@@ -6,18 +6,20 @@
 
 import {
   GraphQLObjectType, getArgumentValues, getNamedType, getOperationAST, getVariableValues, responsePathAsArray,
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema, type OperationDefinitionNode,
+  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema,
+  type OperationDefinitionNode,
 } from "graphql";
 import { adaptiveRows, type Needed } from "./adaptive.js";
-import { CloudflareError, MESSAGES } from "./errors.js";
+import { CloudflareError, MESSAGES, fieldCapMessage } from "./errors.js";
 import { compileFilter, requestedRange, splitKey, type TimeFilter } from "./filters.js";
 import { buildRows, fieldsOf, SHAPES } from "./groups.js";
 import { SECTIONS, nodeModel, type Section } from "./model.js";
 import {
-  ACCOUNT_DATASETS, DATASETS, PLAN_REFUSED_FIELDS, ZONE_DATASETS, effectiveSettings, isRollup, scopeOf,
+  ACCOUNT_DATASETS, DATASETS, PLAN_REFUSED_FIELDS, ZONE_DATASETS, effectiveSettings, isDataset, isRollup, scopeOf,
   type DatasetName, type DatasetSettings, type Scope, type SimulatorConfig,
 } from "./options.js";
-import { applyPlan, compilePlan, leafPaths, selectedUnder, type PlanField } from "./project.js";
+import { applyPlan, compilePlan, leafCount, leafPaths, selectedUnder, type PlanField } from "./project.js";
+import { markHuge, splitGroupRows } from "./shapes.js";
 
 /** What every resolver of one request shares. */
 export interface RequestContext {
@@ -155,7 +157,9 @@ export function availableFields(schema: GraphQLSchema, tag: string, node: Datase
 
 function settingsNode(owner: Owner, node: DatasetName, ctx: RequestContext): DatasetSettings & { availableFields: string[] } {
   const s = effectiveSettings(owner.tag, node, ctx.config);
-  return { ...s, availableFields: s.enabled ? availableFields(ctx.schema, owner.tag, node, ctx.config) : [] };
+  // hideAvailableFields: the list is empty, yet refusals (checkRefusals) work as before.
+  const listed = s.enabled && !ctx.config.hideAvailableFields;
+  return { ...s, availableFields: listed ? availableFields(ctx.schema, owner.tag, node, ctx.config) : [] };
 }
 
 /** The name Cloudflare puts in a refusal: the refused field's own name, lowercased (observed: 'clientasn'). */
@@ -201,6 +205,9 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
   }
   const plan = compilePlan(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes,
     { fragments: info.fragments, variables: info.variableValues });
+  if (ctx.config.enforceFieldCap && leafCount(plan) > s.maxNumberOfFields) {
+    throw new CloudflareError(fieldCapMessage(s.maxNumberOfFields), "limit");
+  }
   checkRefusals(owner, plan, args, ctx);
 
   const units = isRollup(node) ? SHAPES[node].units : nodeModel(ctx.schema, node).units;
@@ -220,6 +227,7 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
   if (isRollup(node)) {
     rows = buildRows({
       dataset: node, zoneTag: owner.tag, filter, limit, groupBy, earliest, orderBy, now: ctx.now, lateMinutes: ctx.config.lateMinutes,
+      shapes: ctx.config,
     });
   } else {
     const model = nodeModel(ctx.schema, node);
@@ -232,8 +240,15 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
       model, tag: owner.tag, filter, groupBy: groupBy.filter((f) => model.dims.has(f)), needed, orderBy, limit,
       now: ctx.now, lateMinutes: ctx.config.lateMinutes, from: earliest, to: Number.POSITIVE_INFINITY,
     });
+    // Split after the cut, then cut again: the page holds `limit` rows at most, the halves of a row side by side.
+    if (ctx.config.repeatedGroupRows) rows = splitGroupRows(rows as Record<string, unknown>[], node, owner.tag).slice(0, limit);
   }
-  ctx.rows.push({ path: responsePathAsArray(info.path), rows: rows.map((row) => applyPlan(plan, row)) });
+  const projected = rows.map((row) => applyPlan(plan, row));
+  if (ctx.config.hugeNumbers && isRollup(node) && projected.length > 0) {
+    const sums = plan.filter((f) => f.name === "sum");
+    markHuge(projected[0]!, sums.map((f) => f.key), sums.flatMap((f) => (f.sub ?? []).filter((g) => g.name === "bytes").map((g) => g.key)));
+  }
+  ctx.rows.push({ path: responsePathAsArray(info.path), rows: projected });
   return [];
 }
 
@@ -246,6 +261,57 @@ export function fillRows(data: Record<string, unknown>, queued: RequestContext["
   }
 }
 
+/** One `zones` or `accounts` field of a request: its number of owners, and its dataset nodes, one per response key. */
+interface ScopeSelection {
+  owners: number;
+  type: GraphQLObjectType;
+  nodes: FieldNode[];
+}
+
+/**
+ * What a request asks of each scope, read before execution (the budget and the request-size limits are checked
+ * first). Undefined when the request is too broken to tell, or names zones or accounts in a way execution refuses:
+ * execution then reports why, and the request costs nothing.
+ */
+function scopeSelections(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>, maxZones: number): { scopes: ScopeSelection[]; variables: Record<string, unknown> } | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  if (coerced.errors) return undefined;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === "FragmentDefinition") fragments[d.name.value] = d;
+  const viewerFields = (schema.getType("viewer") as GraphQLObjectType).getFields();
+  const nodesOf = (scope: FieldNode, names: readonly string[]): FieldNode[] => {
+    const byKey = new Map<string, FieldNode>();
+    for (const f of fieldsOf(scope.selectionSet, fragments)) {
+      const key = f.alias?.value ?? f.name.value;
+      if (names.includes(f.name.value) && !byKey.has(key)) byKey.set(key, f);
+    }
+    return [...byKey.values()];
+  };
+  const scopes: ScopeSelection[] = [];
+  try {
+    if (requestAccountTags(schema, operation, fragments, coerced.coerced).size > 1) return undefined;
+    for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
+      for (const scope of fieldsOf(viewer.selectionSet, fragments)) {
+        const def = viewerFields[scope.name.value]!;
+        const args = () => getArgumentValues(def, scope, coerced.coerced);
+        const type = getNamedType(def.type) as GraphQLObjectType;
+        if (scope.name.value === "zones") {
+          scopes.push({ owners: selectZones(args(), maxZones).length, type, nodes: nodesOf(scope, ZONE_DATASETS) });
+        } else if (scope.name.value === "accounts") {
+          accountTagOf(args());
+          scopes.push({ owners: 1, type, nodes: nodesOf(scope, ACCOUNT_DATASETS) });
+        }
+      }
+    }
+  } catch {
+    return undefined; // a refused zone or account filter: the request fails in execution and costs nothing
+  }
+  return { scopes, variables: coerced.coerced };
+}
+
 /**
  * How many queries Cloudflare's rate limiter counts for a request: for every `zones` field its number of zones, for
  * every `accounts` field its one account, times the field's number of dataset nodes. 0 when the request is too broken
@@ -253,32 +319,35 @@ export function fillRows(data: Record<string, unknown>, queued: RequestContext["
  */
 export function countQueries(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
   variables: Readonly<Record<string, unknown>>, maxZones: number): number {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return 0;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-  if (coerced.errors) return 0;
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const d of document.definitions) if (d.kind === "FragmentDefinition") fragments[d.name.value] = d;
-  const viewerFields = (schema.getType("viewer") as GraphQLObjectType).getFields();
-  const nodesOf = (set: Parameters<typeof fieldsOf>[0], names: readonly string[]): number => new Set(fieldsOf(set, fragments)
-    .filter((f) => names.includes(f.name.value))
-    .map((f) => f.alias?.value ?? f.name.value)).size;
+  const selection = scopeSelections(schema, document, operationName, variables, maxZones);
+  return selection?.scopes.reduce((total, s) => total + s.owners * s.nodes.length, 0) ?? 0;
+}
+
+/**
+ * The owner-minutes a request asks for (`maxOwnerMinutesPerRequest`, our model of Cloudflare's unpublished
+ * "resources"): per dataset node, the owners of its scope times the minutes of its requested time range (an open end
+ * runs to `now`), summed over nodes. A node without a start asks for nothing here (execution refuses it). 0 when the
+ * request is too broken to tell.
+ */
+export function ownerMinutes(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>, maxZones: number, now: number): number {
+  const selection = scopeSelections(schema, document, operationName, variables, maxZones);
+  if (!selection) return 0;
   let total = 0;
   try {
-    if (requestAccountTags(schema, operation, fragments, coerced.coerced).size > 1) return 0;
-    for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
-      for (const scope of fieldsOf(viewer.selectionSet, fragments)) {
-        const args = () => getArgumentValues(viewerFields[scope.name.value]!, scope, coerced.coerced);
-        if (scope.name.value === "zones") {
-          total += selectZones(args(), maxZones).length * nodesOf(scope.selectionSet, ZONE_DATASETS);
-        } else if (scope.name.value === "accounts") {
-          accountTagOf(args());
-          total += nodesOf(scope.selectionSet, ACCOUNT_DATASETS);
-        }
+    for (const scope of selection.scopes) {
+      for (const field of scope.nodes) {
+        const node = field.name.value;
+        if (!isDataset(node)) continue;
+        const args = getArgumentValues(scope.type.getFields()[node]!, field, selection.variables);
+        const units = isRollup(node) ? SHAPES[node].units : nodeModel(schema, node).units;
+        const range = requestedRange(compileFilter((args["filter"] ?? {}) as TimeFilter, units, !isRollup(node)));
+        if (range.from === undefined) continue;
+        total += scope.owners * Math.max(0, Math.ceil(((range.to ?? now) - range.from) / 60_000));
       }
     }
   } catch {
-    return 0; // a refused zone or account filter: the request fails in execution and costs nothing
+    return 0; // a filter value execution refuses (an invalid time): the request fails there
   }
   return total;
 }

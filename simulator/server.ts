@@ -10,9 +10,10 @@ import { execute, type GraphQLError } from "graphql";
 import { CloudflareError, MESSAGES, errorBody, statusFor, wireError, type ErrorClass, type WireError } from "./errors.js";
 import { FaultInjector, QueryBudget, budgetBody, faultResponse, truncate } from "./faults.js";
 import { resolveOptions, type FaultKind, type SimulatorConfig, type SimulatorOptions } from "./options.js";
-import { countQueries, fillRows, rootValue, type RequestContext } from "./resolvers.js";
+import { countQueries, fillRows, ownerMinutes, rootValue, type RequestContext } from "./resolvers.js";
 import { parseAndValidate, simulatorSchema } from "./schema.js";
-import { finalMinute, hourTotals, observedMinute, dayTotals, type TrafficData } from "./traffic.js";
+import { shapeTraffic, spliceHuge } from "./shapes.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, finalMinute, hourTotals, observedMinute, dayTotals, type TrafficData } from "./traffic.js";
 import type { AdaptiveName } from "./options.js";
 import { adaptiveEventList, adaptiveGroups, type AdaptiveEvent, type GroundTruthRow } from "./truth.js";
 
@@ -45,6 +46,11 @@ export interface Simulator {
   /** Resolved options; change them at any time, the next request uses them. */
   readonly options: SimulatorConfig;
   readonly stats: SimulatorStats;
+  /**
+   * What the simulator serves. The rollup rows (minute, observed, hour, day) are as served with the current
+   * `repeatedMapNames` and `partialMaps` (repeated names and cut maps included; totals never change), without
+   * `hugeNumbers`. The exported finalMinute / hourTotals / dayTotals are the model before any shape.
+   */
   readonly groundTruth: {
     /** The minute's final values (null: Cloudflare has no row for it). */
     minute(zoneTag: string, minuteMs: number): TrafficData | null;
@@ -57,7 +63,8 @@ export interface Simulator {
     /**
      * An adaptive node's rows for a zone or account tag over [startMs, endMs), grouped by `groupBy` dimensions and
      * filtered by a GraphQL-style `filter` object, as the simulator would serve them now (its clock and lateMinutes),
-     * with every aggregate the node has, in default order and without a limit.
+     * with every aggregate the node has, in default order and without a limit. With `repeatedGroupRows` these stay
+     * the merged rows (one per group, what an exporter must store), not the split rows served.
      */
     groups(node: AdaptiveName, tag: string, startMs: number, endMs: number, groupBy?: readonly string[],
       filter?: Readonly<Record<string, unknown>>): GroundTruthRow[];
@@ -67,6 +74,13 @@ export interface Simulator {
   /** Zeroes the stats and empties the query budget window. */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** Status and body of one answer; `success` marks a GraphQL answer without errors (the ones `padBodyToBytes` pads). */
+interface Answer {
+  status: number;
+  body: string;
+  success?: boolean;
 }
 
 const ENDPOINT = /^\/client\/v4\/graphql\/?(\?.*)?$/;
@@ -92,17 +106,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
     const fault = faults.draw(config);
     if (fault) stats.faults[fault]++;
-    let answer = fault && fault !== "truncated" ? faultResponse(fault, config.now()) : respond(request, req);
+    let answer: Answer = fault && fault !== "truncated" ? faultResponse(fault, config.now()) : respond(request, req);
     if (fault === "truncated") answer = { status: 200, body: truncate(answer.body) };
     entry.status = answer.status;
     stats.statuses[answer.status] = (stats.statuses[answer.status] ?? 0) + 1;
-    send(res, answer.status, answer.body);
+    if (answer.success && config.padBodyToBytes > Buffer.byteLength(answer.body)) await sendPadded(res, answer.status, answer.body, config.padBodyToBytes);
+    else send(res, answer.status, answer.body);
   };
 
   /** Everything after the HTTP plumbing: decides the status and body of one request. */
-  const respond = (request: GraphQLRequest, req: IncomingMessage): { status: number; body: string } => {
+  const respond = (request: GraphQLRequest, req: IncomingMessage): Answer => {
     const now = config.now();
-    const fail = (errorClass: ErrorClass, errors: WireError[]): { status: number; body: string } =>
+    const fail = (errorClass: ErrorClass, errors: WireError[]): Answer =>
       ({ status: statusFor(errorClass, config.statusCodes), body: errorBody(errors) });
 
     if (!authorized(req, config.tokens)) return fail("auth", [wireError(MESSAGES.unauthorized, undefined, now)]);
@@ -116,6 +131,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (Array.isArray(document)) return fail("parse", document.map((m) => wireError(m, undefined, now)));
 
     const cost = countQueries(schema, document, operationName, variables, config.maxZonesPerQuery);
+    // Request-size refusals come before the budget, so they are not charged to it.
+    if (config.maxQueriesPerRequest !== undefined && cost > config.maxQueriesPerRequest) {
+      return fail("rate", [wireError(MESSAGES.tooManyNodes, undefined, now)]);
+    }
+    if (config.maxOwnerMinutesPerRequest !== undefined
+      && ownerMinutes(schema, document, operationName, variables, config.maxZonesPerQuery, now) > config.maxOwnerMinutesPerRequest) {
+      return fail("rate", [wireError(MESSAGES.excessiveResources, undefined, now)]);
+    }
     const realNow = Date.now();
     if (!budget.charge(cost, config.budgetPerFiveMinutes, realNow)) {
       stats.budgetRejections++;
@@ -135,8 +158,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return fail(cloudflareClass(result.errors[0]!), result.errors.map((e) => toWire(e, now)));
     }
     if (result.data) fillRows(result.data, context.rows);
-    return { status: 200, body: JSON.stringify({ data: result.data, errors: null }) };
+    const body = JSON.stringify({ data: result.data, errors: null });
+    return { status: 200, body: config.hugeNumbers ? spliceHuge(body) : body, success: true };
   };
+  const shaped = (data: TrafficData | null, zoneTag: string, start: number, span: number): TrafficData | null =>
+    data && shapeTraffic(data, { zoneTag, start, span }, config);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -155,10 +181,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     options: config,
     stats,
     groundTruth: {
-      minute: finalMinute,
-      observed: (zoneTag, minuteMs) => observedMinute(zoneTag, minuteMs, config.now(), config.lateMinutes),
-      hour: hourTotals,
-      day: dayTotals,
+      minute: (zoneTag, minuteMs) => shaped(finalMinute(zoneTag, minuteMs), zoneTag, minuteMs, MINUTE_MS),
+      observed: (zoneTag, minuteMs) =>
+        shaped(observedMinute(zoneTag, minuteMs, config.now(), config.lateMinutes), zoneTag, minuteMs, MINUTE_MS),
+      hour: (zoneTag, hourMs) => shaped(hourTotals(zoneTag, hourMs), zoneTag, hourMs, HOUR_MS),
+      day: (zoneTag, dayMs) => shaped(dayTotals(zoneTag, dayMs), zoneTag, dayMs, DAY_MS),
       groups: (node, tag, startMs, endMs, groupBy = [], filter = {}) =>
         adaptiveGroups(node, tag, startMs, endMs, groupBy, filter, { now: config.now(), lateMinutes: config.lateMinutes }),
       events: (node, tag, startMs, endMs) =>
@@ -247,4 +274,39 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+const PAD_CHUNK = 1 << 20;
+let spaces: Buffer | undefined;
+
+/**
+ * `padBodyToBytes`: the answer with whitespace before its final `}` up to `size` bytes, streamed in 1 MiB chunks of
+ * one shared buffer with backpressure and without a content-length (chunked), so a huge answer is never built in
+ * memory and a client has to count the bytes as they come. Stops quietly when the client goes away.
+ */
+async function sendPadded(res: ServerResponse, status: number, body: string, size: number): Promise<void> {
+  spaces ??= Buffer.alloc(PAD_CHUNK, 0x20);
+  const head = Buffer.from(body.slice(0, -1), "utf8"); // every JSON answer ends with "}"
+  let left = size - head.length - 1;
+  res.writeHead(status, { "content-type": "application/json" });
+  let open = res.write(head);
+  while (left > 0) {
+    if (res.destroyed) return;
+    if (!open) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+      if (res.destroyed) return;
+    }
+    const n = Math.min(PAD_CHUNK, left);
+    open = res.write(n === PAD_CHUNK ? spaces : spaces.subarray(0, n));
+    left -= n;
+  }
+  res.end("}");
 }
