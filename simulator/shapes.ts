@@ -157,16 +157,18 @@ function repeatNames(entries: readonly Entry[], map: MapName, place: RowPlace): 
 
 // ---- Adaptive group rows ----
 
-/** Chance that an eligible row is split. */
-const ROW_REPEAT_CHANCE = 0.35;
+/**
+ * Chance that an eligible row is split. Decided per row (its node, owner and dimensions) and never per answer, so a
+ * row is split the same way whatever window or limit brought it; an answer of a dozen rows almost surely has a pair.
+ */
+const ROW_REPEAT_CHANCE = 0.4;
 
 /**
  * The rows of one Adaptive answer with some split in two (`repeatedGroupRows`): the two halves sit where the row was,
  * with the same dimensions; `count` and every `sum` number are split (integers into integers, floats so that the
  * halves add up to the original exactly); everything else, `confidence` included, is the original's in both. A row
  * is eligible when its main additive figure (`count`, else `sum.requests`) is 2 or more, or when it has neither (it
- * is then repeated as it is). If no row was drawn, the first eligible one is split, so a small answer shows a repeat.
- * The caller cuts the result at the query's limit again.
+ * is then repeated as it is: r2 storage rows hold only maxima). The caller cuts the result at the query's limit again.
  */
 export function splitGroupRows(rows: readonly Record<string, unknown>[], node: string, tag: string): Record<string, unknown>[] {
   const where = (row: Record<string, unknown>): string => `${node}\u0001${tag}\u0001${JSON.stringify(row["dimensions"] ?? {})}`;
@@ -180,11 +182,7 @@ export function splitGroupRows(rows: readonly Record<string, unknown>[], node: s
     return main === undefined || main >= 2;
   });
   const chosen = rows.map((row, i) => eligible[i]! && draw(where(row), "split") < ROW_REPEAT_CHANCE);
-  if (!chosen.includes(true)) {
-    const first = eligible.indexOf(true);
-    if (first < 0) return rows as Record<string, unknown>[];
-    chosen[first] = true;
-  }
+  if (!chosen.includes(true)) return rows as Record<string, unknown>[];
   const out: Record<string, unknown>[] = [];
   rows.forEach((row, i) => {
     if (!chosen[i]) {
