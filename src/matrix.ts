@@ -2,8 +2,10 @@
  * Which dataset runs for which zone or account, decided at run time from Cloudflare's `settings` node and the
  * configured `datasets` list. Pure: `check`, `--dry-run` and the run itself print and follow the same decisions.
  */
-import type { Dataset, Owner } from "./datasets/dataset.js";
+import type { Dataset, Owner, QueryOptions } from "./datasets/dataset.js";
+import { selectedLeaves } from "./datasets/query.js";
 import type { DatasetLimits } from "./plan.js";
+import { unitName } from "./time.js";
 
 export interface Decision {
   readonly dataset: Dataset;
@@ -27,7 +29,13 @@ export function selectDatasets(all: readonly Dataset[], configured: readonly str
  * One owner's decision for one dataset. `named`: the user listed the dataset explicitly, which makes a stand-in run
  * even where the exact dataset it stands in for is available.
  */
-export function decide(dataset: Dataset, owner: Owner, nodes: ReadonlyMap<string, DatasetLimits> | undefined, named: boolean): Decision {
+export function decide(
+  dataset: Dataset,
+  owner: Owner,
+  nodes: ReadonlyMap<string, DatasetLimits> | undefined,
+  named: boolean,
+  options: QueryOptions = {},
+): Decision {
   const off = (reason: string, quiet = false, limits?: DatasetLimits): Decision => ({ dataset, owner, on: false, reason, quiet, limits, omit: new Set() });
   if (!nodes) {
     return off(`Cloudflare returned no settings for this ${owner.scope} (check the ${owner.scope} id and that the token covers it)`);
@@ -38,15 +46,47 @@ export function decide(dataset: Dataset, owner: Owner, nodes: ReadonlyMap<string
   if (dataset.standInFor && nodes.get(dataset.standInFor)?.enabled && !named) {
     return off(`not needed: the exact ${dataset.standInFor} is available (name ${dataset.name} in datasets to run it anyway)`, true, limits);
   }
+  if (limits.maxDurationSeconds * 1000 < dataset.unit) {
+    return off(`Cloudflare allows windows of ${limits.maxDurationSeconds}s of ${dataset.node}, less than one ${unitName(dataset.unit)}`, false, limits);
+  }
   // availableFields is trusted only when it speaks about this dataset's fields at all: its format is not
   // documented precisely, and a format we do not recognise must not switch every dataset off.
   const available = limits.availableFields;
   const ours = [...dataset.requiredFields, ...dataset.optionalFields];
   const informative = available.size > 0 && ours.some((f) => available.has(f));
-  if (!informative) return { dataset, owner, on: true, reason: "", quiet: false, limits, omit: new Set() };
-  const missing = dataset.requiredFields.filter((f) => !available.has(f));
+  const missing = informative ? dataset.requiredFields.filter((f) => !available.has(f)) : [];
   if (missing.length > 0) return off(`the plan does not offer ${missing.join(", ")} of ${dataset.node}`, false, limits);
-  const omit = new Set(dataset.optionalFields.filter((f) => !available.has(f)));
-  const reason = omit.size > 0 ? `without ${[...omit].join(", ")} (not offered by the plan or token)` : "";
-  return { dataset, owner, on: true, reason, quiet: false, limits, omit };
+  const refused = informative ? dataset.optionalFields.filter((f) => !available.has(f)) : [];
+  const capped = fitFieldCap(dataset, new Set(refused), limits.maxNumberOfFields, options);
+  if (!capped) {
+    return off(`its required fields alone are more than the ${limits.maxNumberOfFields} fields Cloudflare allows per query of ${dataset.node}`, false, limits);
+  }
+  const reasons = [
+    ...(refused.length > 0 ? [`without ${refused.join(", ")} (not offered by the plan or token)`] : []),
+    ...(capped.shed.length > 0 ? [`without ${capped.shed.join(", ")} (Cloudflare allows ${limits.maxNumberOfFields} fields per query of ${dataset.node})`] : []),
+  ];
+  return { dataset, owner, on: true, reason: reasons.join("; "), quiet: false, limits, omit: capped.omit };
+}
+
+/**
+ * Sheds optional fields, deprecated ones first, until the query selects at most `cap` leaf fields (Cloudflare
+ * refuses a larger query outright). Undefined when even the required fields do not fit.
+ */
+export function fitFieldCap(
+  dataset: Dataset,
+  omit: ReadonlySet<string>,
+  cap: number | undefined,
+  options: QueryOptions = {},
+): { omit: ReadonlySet<string>; shed: string[] } | undefined {
+  const result = new Set(omit);
+  const shed: string[] = [];
+  const deprecated = dataset.deprecatedFields ?? [];
+  const order = [...deprecated, ...dataset.optionalFields.filter((f) => !deprecated.includes(f))].filter((f) => !result.has(f));
+  while (cap !== undefined && selectedLeaves(dataset.query(result, options), dataset.node) > cap) {
+    const next = order.shift();
+    if (next === undefined) return undefined;
+    result.add(next);
+    shed.push(next);
+  }
+  return { omit: result, shed };
 }

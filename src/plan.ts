@@ -14,6 +14,8 @@ export interface DatasetLimits {
   readonly maxDurationSeconds: number;
   readonly notOlderThanSeconds: number;
   readonly maxPageSize: number;
+  /** Leaf fields one query of the node may select (`maxNumberOfFields`); undefined when Cloudflare did not say. */
+  readonly maxNumberOfFields?: number | undefined;
   /**
    * `settings.availableFields`, normalised to `group_field` paths (`sum_visits`, `dimensions_clientAsn`). Empty when
    * Cloudflare listed none: then nothing is known to be refused.

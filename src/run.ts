@@ -1,22 +1,26 @@
 /**
  * One idempotent run: gate -> ensure the sink -> read each zone's and account's limits -> decide which datasets run
- * where -> find missing units -> fetch, flatten, write window by window -> summary. The only place that orders these
- * steps and decides the outcome; it never exits the process (the CLI does). One dataset failing never stops the
- * others: each owner x dataset gets its own report.
+ * where -> plan the missing units of every dataset -> fetch, flatten, write window by window -> summary. The only
+ * place that orders these steps and decides the outcome; it never exits the process (the CLI does). One dataset
+ * failing never stops the others: each owner x dataset gets its own report. The run stops taking windows at its
+ * deadline or on a stop signal; the window in flight is written whole or not at all (entries first, totals last).
  */
 import type { Config } from "./config/types.js";
+import type { CloudflareClient, TimeLimit } from "./cloudflare/client.js";
 import { CloudflareError } from "./cloudflare/errors.js";
-import type { CloudflareClient } from "./cloudflare/client.js";
+import { fetchTask } from "./cloudflare/fetch.js";
 import { readLimits, type OwnerLimits } from "./cloudflare/settings.js";
 import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
-import { MAX_ZONES_PER_QUERY, ownerObjects, queryVariables } from "./datasets/query.js";
+import { MAX_ZONES_PER_QUERY } from "./datasets/query.js";
+import type { StopReason } from "./deadline.js";
+import { UsageError } from "./errors.js";
 import { askGate, type GateDecision } from "./gate.js";
 import type { Logger } from "./log.js";
 import { decide, type Decision } from "./matrix.js";
-import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows, type Batch } from "./plan.js";
+import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows } from "./plan.js";
+import { Progress } from "./progress.js";
 import type { Sink } from "./sinks/sink.js";
 import { iso, MINUTE, unitName } from "./time.js";
-import { Progress } from "./progress.js";
 
 export interface RunRequest {
   /** `run` looks after missing units; `backfill` rewrites an explicit range. */
@@ -46,8 +50,10 @@ export interface DatasetReport {
   planned?: { units: number; windows: number; queries: number; from?: number; to?: number };
 }
 
+export type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | StopReason;
+
 export interface RunResult {
-  readonly outcome: "completed" | "failed" | "not-active" | "stopped-by-gate";
+  readonly outcome: RunOutcome;
   readonly gate: GateDecision;
   readonly reports: DatasetReport[];
   readonly windows: number;
@@ -59,7 +65,7 @@ export interface RunResult {
   readonly startedAt: number;
   readonly durationMs: number;
   readonly plan?: PlanReport;
-  /** Set when the run failed as a whole before its datasets (the process then exits 1 with this message). */
+  /** Set when the run failed as a whole (the process then exits 1 with this message). */
   readonly error?: string;
 }
 
@@ -76,12 +82,29 @@ export interface RunDeps {
   /** The datasets this run considers (already narrowed by configuration). */
   readonly datasets: readonly Dataset[];
   readonly log: Logger;
+  /** The run's deadline and stop signal; none: the run goes on until its work is done. */
+  readonly time?: TimeLimit & { readonly stoppedBy: StopReason | undefined };
 }
 
+/** One owner's part of one dataset in this run. */
 interface Work {
   readonly decision: Decision;
   readonly report: DatasetReport;
   readonly windows: Window[];
+  /** Optional fields left out of its queries; grows when Cloudflare refuses one during the run. */
+  omit: ReadonlySet<string>;
+}
+
+/** Requests waiting to be made: one window for several owners of one dataset. */
+interface Pending {
+  readonly window: Window;
+  readonly owners: readonly Work[];
+}
+
+interface Totals {
+  windows: number;
+  documents: number;
+  bulkRetries: number;
 }
 
 export async function runExport(deps: RunDeps, request: RunRequest): Promise<RunResult> {
@@ -101,14 +124,16 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   if (deps.datasets.some((d) => d.scope === "account") && config.cloudflare.accounts.length === 0 && config.datasets !== undefined) {
     log.warn("account-scoped datasets were asked for, but no accounts are configured (CF_ACCOUNTS)");
   }
-  const reports: DatasetReport[] = [];
-  const totals = { windows: 0, documents: 0, bulkRetries: 0, requests: 0, queries: 0 };
-  let stopped = false;
-  const planLines: string[] = [];
 
+  // Plan everything first: a backfill that can fetch nothing is refused before any work, and the plan's cost is known.
+  const reports: DatasetReport[] = [];
+  const plans: { dataset: Dataset; work: Work[] }[] = [];
+  const planLines: string[] = [];
+  let plannedRequests = 0;
+  let plannedQueries = 0;
   for (const dataset of deps.datasets) {
     const mine = decisions.filter((d) => d.dataset === dataset);
-    let work: Work[] = [];
+    let work: Work[];
     try {
       work = await planDataset(deps, request, mine, reports);
     } catch (error) {
@@ -117,66 +142,42 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
       log.error(`${dataset.name}: planning failed: ${(error as Error).message}; the other datasets go on`);
       continue;
     }
-    const batches = batchesOf(dataset, work);
-    const cost = batches.reduce((n, b) => n + b.zones.length, 0);
-    totals.requests += batches.length;
-    totals.queries += cost;
+    const pending = pendingOf(dataset, work);
+    plannedRequests += pending.length;
+    plannedQueries += pending.reduce((n, p) => n + p.owners.length, 0);
     for (const w of work) {
       const units = w.windows.reduce((n, x) => n + (x.to - x.from) / dataset.unit, 0);
-      const queries = batches.reduce((n, b) => n + (b.zones.includes(w) ? 1 : 0), 0);
+      const queries = pending.reduce((n, p) => n + (p.owners.includes(w) ? 1 : 0), 0);
       w.report.planned = { units, windows: w.windows.length, queries, ...(w.windows.length > 0 ? { from: w.windows[0]!.from, to: w.windows.at(-1)!.to } : {}) };
       planLines.push(describePlan(dataset, w));
     }
     for (const d of mine) if (!d.on) planLines.push(`${dataset.name} ${d.owner.name}: off (${d.reason})`);
-    if (request.dryRun || stopped) continue;
+    plans.push({ dataset, work });
+  }
+  if (request.mode === "backfill" && request.range) refuseEmptyBackfill(request.range, plans);
 
-    const progress = new Progress(log, dataset.name, batches.length);
-    const queue: Batch<Work>[] = [...batches];
-    const density = { rowsPerUnit: 0 };
-    while (queue.length > 0) {
-      const batch = queue.shift()!;
-      // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
-      const owners = batch.zones.filter((w) => w.report.status === "ok");
-      if (owners.length === 0) continue;
-      // Windows are planned as long as Cloudflare allows; the rows they hold are only known once some came back.
-      // Take the part that should fit one page at the densest rate seen so far in this run (or the dataset's
-      // estimate before that), and leave the rest to be cut again with what this part shows.
-      const rate = density.rowsPerUnit > 0 ? density.rowsPerUnit : dataset.rowsPerUnit;
-      const [part, rest] = firstPart(batch.window, dataset.unit, rate, Math.min(...owners.map((w) => w.decision.limits!.maxPageSize)));
-      if (rest) {
-        queue.unshift({ window: part, zones: owners }, { window: rest, zones: owners });
-        progress.grow(1);
-        continue;
-      }
-      let outcome: BatchOutcome;
+  const totals: Totals = { windows: 0, documents: 0, bulkRetries: 0 };
+  let outcome: RunOutcome | undefined;
+  let fatal: string | undefined;
+  if (!request.dryRun) {
+    for (const { dataset, work } of plans) {
       try {
-        outcome = await fetchAndWrite(deps, dataset, { window: batch.window, zones: owners }, density);
+        outcome = await runDataset(deps, dataset, pendingOf(dataset, work), totals);
       } catch (error) {
-        for (const w of owners) fail(w, log, `${dataset.name}: ${(error as Error).message}`);
-        continue;
+        // The credentials were refused: every further request would be too.
+        if (!(error instanceof CloudflareError) || error.kind !== "auth") throw error;
+        fatal = error.message;
+        for (const w of work) if (w.report.status === "ok") fail(w, log, `not fetched: ${error.message}`);
+        outcome = "failed";
       }
-      queue.unshift(...outcome.retry);
-      if (outcome.retry.length > 0) progress.grow(outcome.retry.length);
-      totals.windows += outcome.windows;
-      totals.documents += outcome.documents;
-      totals.bulkRetries += outcome.retried;
-      progress.step(outcome.documents);
-      if (config.gate.uri) {
-        const again = await askGate(config.gate);
-        if (!again.allowed) {
-          log.warn(`gate revoked after window ${iso(batch.window.from)}: ${again.reason}; stopping, the next run continues`);
-          stopped = true;
-          break;
-        }
-      }
+      if (outcome !== undefined) break;
     }
-    progress.done();
   }
 
-  const plan = request.dryRun ? { lines: planLines, requests: totals.requests, queries: totals.queries } : undefined;
+  const plan = request.dryRun ? { lines: planLines, requests: plannedRequests, queries: plannedQueries } : undefined;
   const failed = reports.some((r) => r.status === "failed");
   return {
-    outcome: stopped ? "stopped-by-gate" : failed ? "failed" : "completed",
+    outcome: outcome ?? (failed ? "failed" : "completed"),
     gate,
     reports,
     windows: totals.windows,
@@ -187,11 +188,12 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     startedAt: started,
     durationMs: Date.now() - started,
     ...(plan ? { plan } : {}),
+    ...(fatal ? { error: fatal } : {}),
   };
 }
 
 /** Reads the settings of every owner once per scope and decides every owner x dataset. */
-export async function decideAll(deps: Pick<RunDeps, "config" | "cloudflare" | "datasets">): Promise<Decision[]> {
+export async function decideAll(deps: Pick<RunDeps, "config" | "cloudflare" | "datasets"> & { readonly log?: Logger }): Promise<Decision[]> {
   const { config, cloudflare, datasets } = deps;
   const decisions: Decision[] = [];
   for (const scope of ["zone", "account"] as const) {
@@ -200,10 +202,11 @@ export async function decideAll(deps: Pick<RunDeps, "config" | "cloudflare" | "d
     if (mine.length === 0 || owners.length === 0) continue;
     // Stand-ins need the settings of the node they stand in for, even when that dataset itself is not selected.
     const nodes = [...new Set(mine.flatMap((d) => (d.standInFor ? [d.node, d.standInFor] : [d.node])))];
-    const limits: OwnerLimits = await readLimits(cloudflare, scope, owners, nodes);
+    const limits: OwnerLimits = await readLimits(cloudflare, scope, owners, nodes, (warning) => deps.log?.warn(warning));
     for (const dataset of mine) {
+      const named = config.datasets?.includes(dataset.name as never) ?? false;
       for (const owner of owners) {
-        decisions.push(decide(dataset, owner, limits.get(owner.id), config.datasets?.includes(dataset.name as never) ?? false));
+        decisions.push(decide(dataset, owner, limits.get(owner.id), named, { confidenceLevel: config.cloudflare.confidenceLevel }));
       }
     }
   }
@@ -241,7 +244,7 @@ async function planDataset(deps: RunDeps, request: RunRequest, decisions: readon
       const to = Math.min(Math.floor(request.range.to / unit) * unit, allowed.to);
       if (from > request.range.from || to < request.range.to) {
         log.warn(
-          `${dataset.name} ${owner.name}: backfill range cut to [${iso(from)}, ${iso(Math.max(from, to))}): whole ${unitName(unit)}s only, Cloudflare keeps ${dataset.node} for ${limits.notOlderThanSeconds / 86400} days and the last ${config.window.settleMinutes} minutes are not settled`,
+          `${dataset.name} ${owner.name}: backfill range cut to ${from < to ? `[${iso(from)}, ${iso(to)})` : "nothing"}: whole ${unitName(unit)}s only, Cloudflare keeps ${dataset.node} for ${limits.notOlderThanSeconds / 86400} days and the last ${config.window.settleMinutes} minutes are not settled`,
         );
       }
       ranges = from < to ? [{ from, to }] : [];
@@ -256,42 +259,93 @@ async function planDataset(deps: RunDeps, request: RunRequest, decisions: readon
     }
     // As long as Cloudflare allows (one row per unit fits any page); the run cuts them to the rows it sees.
     const windows = splitWindows(ranges, maxWindowMinutes(limits, unit));
-    work.push({ decision, report, windows });
+    work.push({ decision, report, windows, omit: decision.omit });
   }
   return work;
 }
 
-/** Requests for one dataset: same window and same query text (same refused fields) together, up to 10 zones or 1 account. */
-function batchesOf(dataset: Dataset, work: readonly Work[]): Batch<Work>[] {
-  const byQuery = new Map<string, Work[]>();
-  for (const w of work) {
-    const key = [...w.decision.omit].sort().join(",");
-    byQuery.set(key, [...(byQuery.get(key) ?? []), w]);
-  }
-  const perRequest = dataset.scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
-  const batches = [...byQuery.values()].flatMap((group) =>
-    batchByWindow(group.map((w) => ({ zone: w, windows: w.windows })), perRequest, dataset.unit, dataset.rowsPerUnit),
+/** A backfill whose range lies wholly outside what Cloudflare keeps (or in the future) is a usage error: exit 2. */
+function refuseEmptyBackfill(range: Window, plans: readonly { dataset: Dataset; work: Work[] }[]): void {
+  const running = plans.flatMap((p) => p.work);
+  if (running.length === 0 || running.some((w) => w.windows.length > 0)) return;
+  const kept = [...new Set(running.map((w) => `${w.decision.dataset.name} ${Math.floor(w.decision.limits!.notOlderThanSeconds / 86400)} days`))];
+  throw new UsageError(
+    `backfill [${iso(range.from)}, ${iso(range.to)}) holds no settled ${unitName(running[0]!.decision.dataset.unit)} that Cloudflare still keeps (${kept.join(", ")}): nothing to fetch`,
+    { fix: "choose --from and --to within that retention and before the last few (unsettled) minutes" },
   );
-  return batches.sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to);
 }
 
-
-function describePlan(dataset: Dataset, w: Work): string {
-  const { owner } = w.decision;
-  const extra = w.report.error ? ` (${w.report.error})` : "";
-  const p = w.report.planned;
-  if (!p || p.windows === 0) return `${dataset.name} ${owner.name} (${owner.id}): on, up to date${extra}`;
-  return `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
-    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`;
+/** Requests for one dataset: same window and same query text (same fields left out) together, up to 10 zones or 1 account. */
+function pendingOf(dataset: Dataset, work: readonly Work[]): Pending[] {
+  const byQuery = new Map<string, Work[]>();
+  for (const w of work) byQuery.set(omitKey(w), [...(byQuery.get(omitKey(w)) ?? []), w]);
+  const perRequest = dataset.scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
+  const pending = [...byQuery.values()].flatMap((group) =>
+    batchByWindow(group.map((w) => ({ zone: w, windows: w.windows })), perRequest, dataset.unit, dataset.rowsPerUnit).map((b) => ({ window: b.window, owners: b.zones })),
+  );
+  return pending.sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to);
 }
 
-interface BatchOutcome {
-  windows: number;
-  documents: number;
-  /** Documents Elasticsearch pushed back with 429 and the bulk helper sent again. */
-  retried: number;
-  /** Work to do again first: an owner dropped for lack of access, or a window cut in half because the page was full. */
-  retry: Batch<Work>[];
+const omitKey = (w: Work): string => [...w.omit].sort().join(",");
+
+/** Works through one dataset's requests; returns an outcome only when the run must stop (deadline, gate). */
+async function runDataset(deps: RunDeps, dataset: Dataset, pending: Pending[], totals: Totals): Promise<RunOutcome | undefined> {
+  const { config, log, time } = deps;
+  const progress = new Progress(log, dataset.name, pending.length);
+  const queue = [...pending];
+  const density = { rowsPerUnit: 0 };
+  try {
+    while (queue.length > 0) {
+      if (time?.stoppedBy) return stop(deps, dataset, time.stoppedBy);
+      const next = queue.shift()!;
+      // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
+      const owners = next.owners.filter((w) => w.report.status === "ok");
+      if (owners.length === 0) continue;
+      // Owners whose fields changed during the run (a refusal) need a query of their own.
+      const groups = new Map<string, Work[]>();
+      for (const w of owners) groups.set(omitKey(w), [...(groups.get(omitKey(w)) ?? []), w]);
+      if (groups.size > 1) {
+        queue.unshift(...[...groups.values()].map((group) => ({ window: next.window, owners: group })));
+        progress.grow(groups.size - 1);
+        continue;
+      }
+      // Windows are planned as long as Cloudflare allows; the rows they hold are only known once some came back.
+      // Take the part that should fit one page at the densest rate seen so far in this run (or the dataset's
+      // estimate before that), and leave the rest to be cut again with what this part shows.
+      const limit = Math.min(...owners.map((w) => w.decision.limits!.maxPageSize));
+      const rate = density.rowsPerUnit > 0 ? density.rowsPerUnit : dataset.rowsPerUnit;
+      const [part, rest] = firstPart(next.window, dataset.unit, rate, limit);
+      if (rest) {
+        queue.unshift({ window: part, owners }, { window: rest, owners });
+        progress.grow(1);
+        continue;
+      }
+      const before = totals.documents;
+      const retried = await fetchAndWrite(deps, dataset, { window: next.window, owners }, limit, density, totals);
+      queue.unshift(...retried);
+      progress.grow(retried.length);
+      progress.step(totals.documents - before);
+      if (config.gate.uri && !time?.stoppedBy) {
+        const again = await askGate(config.gate);
+        if (!again.allowed) {
+          log.warn(`gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues`);
+          return "stopped-by-gate";
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof CloudflareError && error.kind === "deadline" && time?.stoppedBy) return stop(deps, dataset, time.stoppedBy);
+    throw error;
+  } finally {
+    progress.done();
+  }
+  return undefined;
+}
+
+function stop(deps: RunDeps, dataset: Dataset, reason: StopReason): RunOutcome {
+  const why = deps.time?.signal.reason instanceof Error ? deps.time.signal.reason.message : reason;
+  deps.log.warn(`${why}: no further window is taken (${dataset.name} and later datasets are left for the next run)`);
+  return reason;
 }
 
 /**
@@ -306,60 +360,54 @@ export function firstPart(window: Window, unit: number, rowsPerUnit: number, pag
   return [{ from: window.from, to: window.from + step }, { from: window.from + step, to: window.to }];
 }
 
-async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>, density: { rowsPerUnit: number }): Promise<BatchOutcome> {
+/** One request and the writing of its answer; returns the requests to make instead, first. */
+async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, limit: number, density: { rowsPerUnit: number }, totals: Totals): Promise<Pending[]> {
   const { sink, cloudflare, log, config } = deps;
-  const { window, zones: owners } = batch;
+  const { window, owners } = next;
+  const byId = new Map(owners.map((w) => [w.decision.owner.id, w]));
   const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
-  // Windows are sized to hold fewer rows than the page, so a full page can only mean a cut answer.
-  const limit = Math.min(...owners.map((w) => w.decision.limits!.maxPageSize));
   for (const w of owners) w.report.queries++;
-  let viewer: Record<string, unknown>;
-  try {
-    viewer = await cloudflare.viewer({
-      context,
-      query: dataset.query(owners[0]!.decision.omit, { confidenceLevel: config.cloudflare.confidenceLevel }),
-      variables: queryVariables(dataset.scope, owners.map((w) => w.decision.owner), window, dataset.timeType, limit),
-      cost: owners.length,
-    });
-  } catch (error) {
-    if (!(error instanceof CloudflareError)) throw error;
-    const denied = owners.filter((w) => error.zoneIds.includes(w.decision.owner.id));
-    if (error.kind === "access" && denied.length > 0 && denied.length < owners.length) {
-      for (const w of denied) skip(w, log, `no access to ${dataset.node}: ${error.message}`);
-      return { windows: 0, documents: 0, retried: 0, retry: [{ window, zones: owners.filter((w) => !denied.includes(w)) }] };
-    }
-    for (const w of owners) {
-      if (error.kind === "access") skip(w, log, error.message);
-      else fail(w, log, error.message);
-    }
-    return { windows: 0, documents: 0, retried: 0, retry: [] };
+  const fetched = await fetchTask(cloudflare, dataset, { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit }, {
+    limit,
+    confidenceLevel: config.cloudflare.confidenceLevel,
+  }).catch((error: unknown) => {
+    if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
+    for (const w of owners) fail(w, log, `${context}: ${(error as Error).message}`);
+    return undefined;
+  });
+  if (!fetched) return [];
+
+  const units = (window.to - window.from) / dataset.unit;
+  for (const [id, why] of fetched.skipped) skip(byId.get(id)!, log, why);
+  for (const [id, why] of fetched.failed) fail(byId.get(id)!, log, why);
+  for (const [id, why] of fetched.shed) {
+    const w = byId.get(id)!;
+    log.warn(`${dataset.name} for ${w.decision.owner.scope} ${w.decision.owner.name}: ${why}`);
+    w.report.error = w.report.error ? `${w.report.error}; ${why}` : why;
+  }
+  const retry = fetched.retry.map((task) => {
+    const group = task.owners.map((o) => byId.get(o.id)!);
+    for (const w of group) w.omit = task.omit;
+    return { window: task.window, owners: group };
+  });
+  if (fetched.full.size > 0) log.warn(`${context}: a full page (${limit} rows) may be truncated; asking again for shorter windows`);
+  for (const [id, rows] of fetched.full) {
+    // At least this dense: later windows are cut to fit.
+    density.rowsPerUnit = Math.max(density.rowsPerUnit, rows / units);
+    const w = byId.get(id)!;
+    w.report.rows = (w.report.rows ?? 0) + rows;
   }
 
-  const outcome: BatchOutcome = { windows: 0, documents: 0, retried: 0, retry: [] };
-  const answered = ownerObjects(dataset.scope, viewer);
-  const full: Work[] = [];
-  for (const w of owners) {
+  for (const [id, rows] of fetched.rows) {
+    const w = byId.get(id)!;
     const { owner } = w.decision;
-    const ownerObject = answered.get(owner.id);
-    if (ownerObject === undefined) {
-      fail(w, log, `${context}: Cloudflare's answer has no entry for ${owner.scope} ${owner.id}; nothing written for it`);
-      continue;
-    }
+    density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / units);
+    w.report.rows = (w.report.rows ?? 0) + rows.length;
     let flattened;
     try {
-      const rows = dataset.rowsOf(ownerObject);
-      if (rows.length >= limit) {
-        // At least this dense: the halves are fetched next, later windows are cut to fit.
-        density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / ((window.to - window.from) / dataset.unit));
-      w.report.rows = (w.report.rows ?? 0) + rows.length;
-        full.push(w);
-        continue;
-      }
-      density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / ((window.to - window.from) / dataset.unit));
-      w.report.rows = (w.report.rows ?? 0) + rows.length;
       flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN });
     } catch (error) {
-      fail(w, log, `${context}: ${(error as Error).message}`);
+      fail(w, log, `${context}: ${(error as Error).message}; nothing of this window was written`);
       continue;
     }
     let written;
@@ -373,22 +421,23 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, batch: Batch<Work>
       fail(w, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this ${owner.scope} are left for the next run`);
       continue;
     }
-    outcome.retried += written.retried;
+    totals.bulkRetries += written.retried;
     w.report.windows++;
     w.report.documents += written.written;
     w.report.newest = Math.max(w.report.newest ?? 0, window.to - dataset.unit);
-    outcome.windows++;
-    outcome.documents += written.written;
+    totals.windows++;
+    totals.documents += written.written;
   }
-  if (full.length > 0) {
-    // As many rows as the limit means the answer may have been cut: never trust it, ask for halves.
-    const units = (window.to - window.from) / dataset.unit;
-    const middle = window.from + Math.max(1, Math.floor(units / 2)) * dataset.unit;
-    log.warn(`${context}: a full page (${limit} rows) may be truncated; splitting the window`);
-    if (middle < window.to) outcome.retry.push({ window: { from: window.from, to: middle }, zones: full }, { window: { from: middle, to: window.to }, zones: full });
-    else for (const w of full) fail(w, log, `${context}: one ${unitName(dataset.unit)} fills a whole page; cannot split further`);
-  }
-  return outcome;
+  return retry;
+}
+
+function describePlan(dataset: Dataset, w: Work): string {
+  const { owner } = w.decision;
+  const extra = w.report.error ? ` (${w.report.error})` : "";
+  const p = w.report.planned;
+  if (!p || p.windows === 0) return `${dataset.name} ${owner.name} (${owner.id}): on, up to date${extra}`;
+  return `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
+    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`;
 }
 
 function skip(w: Work, log: Logger, why: string): void {

@@ -1,6 +1,7 @@
 /**
  * The wire to Cloudflare's GraphQL Analytics API: credentials, the query budget, retries of transient failures with
  * exponential backoff and jitter, and the classification of everything else. Only this module talks HTTP to Cloudflare.
+ * Every wait (the budget, a backoff, an answer) is bounded by the run's time left and ends at once on its stop signal.
  */
 import { graphql } from "@octokit/graphql";
 import pRetry from "p-retry";
@@ -8,6 +9,7 @@ import type { CloudflareConfig } from "../config/types.js";
 import { asObject } from "../datasets/shape.js";
 import { QueryBudget } from "./budget.js";
 import { classify, CloudflareError } from "./errors.js";
+import { boundedFetch } from "./wire.js";
 
 export interface QueryRequest {
   /** Names the work in messages, e.g. "http_requests for zones a, b [2026-01-01T00:00Z, ...)". */
@@ -33,13 +35,24 @@ export interface CloudflareClient {
   readonly requests: () => number;
 }
 
+/** The run's clock as the client sees it: how long it may still wait, and the signal that ends every wait. */
+export interface TimeLimit {
+  /** Milliseconds left; `Infinity` without a deadline. */
+  remainingMs(): number;
+  readonly signal: AbortSignal;
+}
+
 export interface ClientOptions {
   readonly onRetry?: (notice: RetryNotice) => void;
   /** First backoff delay; later ones grow by 2x up to a minute, each with random jitter. @default 1000 */
   readonly minRetryDelayMs?: number;
+  readonly time?: TimeLimit;
 }
 
+const NO_LIMIT: TimeLimit = { remainingMs: () => Number.POSITIVE_INFINITY, signal: new AbortController().signal };
+
 export function createCloudflareClient(config: CloudflareConfig, options: ClientOptions = {}): CloudflareClient {
+  const time = options.time ?? NO_LIMIT;
   const url = new URL(config.apiUrl);
   const headers: Record<string, string> = { "user-agent": "cloudflare-es-exporter" };
   if (config.auth?.kind === "token") headers.authorization = `Bearer ${config.auth.token}`;
@@ -48,21 +61,28 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     headers["x-auth-key"] = config.auth.key;
   }
   // octokit posts to baseUrl + url; splitting the configured endpoint keeps any path (e.g. /client/v4/graphql).
-  const client = graphql.defaults({ baseUrl: url.origin, url: `${url.pathname}${url.search}`, headers });
-  const budget = new QueryBudget(config.queryBudget);
+  const client = graphql.defaults({
+    baseUrl: url.origin,
+    url: `${url.pathname}${url.search}`,
+    headers,
+    request: { fetch: boundedFetch({ caFile: config.caFile, maxBytes: config.maxResponseBytes }) },
+  });
+  const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"));
   let sent = 0;
 
   async function attempt(request: QueryRequest): Promise<Record<string, unknown>> {
     await budget.take(request.cost);
     sent++;
     try {
+      const timeout = Math.min(config.timeoutSeconds * 1000, time.remainingMs());
       const data: unknown = await client(request.query, {
         ...request.variables,
-        request: { signal: AbortSignal.timeout(config.timeoutSeconds * 1000) },
+        request: { signal: AbortSignal.any([AbortSignal.timeout(Math.max(1, timeout)), time.signal]) },
       });
       // A 200 whose body is not JSON resolves to undefined in octokit; that is a failed fetch, never "no rows".
       return asObject(asObject(data, "response data").viewer, "data.viewer");
     } catch (error) {
+      if (time.signal.aborted) throw stopped(request.context, time);
       throw classify(error, request.context);
     }
   }
@@ -70,20 +90,49 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
   return {
     budget,
     requests: () => sent,
-    viewer: (request) =>
-      pRetry(() => attempt(request), {
-        retries: 12,
-        factor: 2,
-        minTimeout: options.minRetryDelayMs ?? 1000,
-        maxTimeout: 60_000,
-        randomize: true,
-        maxRetryTime: config.maxRetrySeconds * 1000,
-        shouldRetry: ({ error }) => error instanceof CloudflareError && error.transient,
-        onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
-          if (error instanceof CloudflareError && error.transient && retryDelay > 0) {
-            options.onRetry?.({ context: request.context, attempt: attemptNumber, delayMs: retryDelay, error });
-          }
-        },
-      }),
+    viewer: async (request) => {
+      if (time.signal.aborted || time.remainingMs() <= 0) throw stopped(request.context, time);
+      try {
+        return await pRetry(() => attempt(request), {
+          retries: 12,
+          factor: 2,
+          minTimeout: options.minRetryDelayMs ?? 1000,
+          maxTimeout: 60_000,
+          randomize: true,
+          maxRetryTime: Math.min(config.maxRetrySeconds * 1000, time.remainingMs()),
+          signal: time.signal,
+          shouldRetry: ({ error }) => error instanceof CloudflareError && error.transient,
+          onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
+            if (error instanceof CloudflareError && error.transient && retryDelay > 0) {
+              options.onRetry?.({ context: request.context, attempt: attemptNumber, delayMs: retryDelay, error });
+            }
+          },
+        });
+      } catch (error) {
+        if (time.signal.aborted && !(error instanceof CloudflareError && error.kind === "deadline")) throw stopped(request.context, time);
+        throw error;
+      }
+    },
   };
+}
+
+function stopped(context: string, time: TimeLimit): CloudflareError {
+  const reason = time.signal.reason instanceof Error ? time.signal.reason.message : "the run's deadline has passed";
+  return new CloudflareError(`${context}: not sent or not awaited: ${reason}`, "deadline");
+}
+
+/** Sleeps `ms`, unless that outlasts the time left or the stop signal comes first: then rejects at once. */
+function sleepWithin(ms: number, time: TimeLimit, what: string): Promise<void> {
+  if (ms > time.remainingMs()) return Promise.reject(new CloudflareError(`${what} (${Math.ceil(ms / 1000)}s) would outlast the run's deadline`, "deadline"));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(stopped(what, time));
+    };
+    const timer = setTimeout(() => {
+      time.signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    time.signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

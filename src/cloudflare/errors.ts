@@ -6,14 +6,21 @@
 import { GraphqlResponseError } from "@octokit/graphql";
 import { MalformedResponseError } from "../datasets/shape.js";
 import { ExporterError, type ExporterErrorOptions } from "../errors.js";
+import { ResponseTooLargeError } from "./wire.js";
 
 export type CloudflareErrorKind =
   | "budget" // rate limiter budget depleted, HTTP 429
   | "unavailable" // too many queries in progress, unable to execute, 5xx
-  | "network" // connection refused, reset, timeout
+  | "network" // connection reset, timeout: worth another try
+  | "unreachable" // connection refused, unknown host, TLS refused: the same request fails again at once
   | "malformed" // a body that is not the JSON we asked for
   | "access" // a zone may not read this dataset (plan) or is not covered by the token
+  | "field-refused" // the plan refuses one field of the query (`field` names it, in Cloudflare's lower case)
+  | "field-cap" // more fields than the node allows per query (`cap`)
+  | "too-many-owners" // too many zones/nodes in one request: fewer owners per request
+  | "too-large" // the request consumed too much (excessive resources, a too wide range, a too big answer): a smaller window
   | "auth" // the credentials were refused
+  | "deadline" // the run's deadline or a stop signal ended the wait
   | "query"; // the query or its arguments were refused: a bug or a limit we misread; retrying cannot help
 
 export class CloudflareError extends ExporterError {
@@ -21,12 +28,18 @@ export class CloudflareError extends ExporterError {
   constructor(
     message: string,
     override readonly kind: CloudflareErrorKind,
-    /** Zone tags Cloudflare named as lacking access, for `access` errors. */
+    /** Zone tags Cloudflare named as lacking access, for `access` and `field-refused` errors. */
     readonly zoneIds: readonly string[] = [],
-    options: ExporterErrorOptions = {},
+    options: ExporterErrorOptions & { readonly field?: string | undefined; readonly cap?: number | undefined } = {},
   ) {
-    super(message, "cloudflare", kind, isTransient(kind), options);
+    super(message, "cloudflare", kind, isTransient(kind), { fix: options.fix ?? FIXES[kind], cause: options.cause });
+    this.field = options.field;
+    this.cap = options.cap;
   }
+  /** `field-refused`: the field Cloudflare named (it writes it in lower case, e.g. `clientasn`). */
+  readonly field: string | undefined;
+  /** `field-cap`: the number of fields Cloudflare allows. */
+  readonly cap: number | undefined;
   get transient(): boolean {
     return this.retryable;
   }
@@ -36,38 +49,77 @@ function isTransient(kind: CloudflareErrorKind): boolean {
   return kind === "budget" || kind === "unavailable" || kind === "network" || kind === "malformed";
 }
 
-const transientPatterns: readonly [RegExp, CloudflareErrorKind][] = [
+/** What the user can do, per kind, where it is the same whatever the message. */
+const FIXES: Partial<Record<CloudflareErrorKind, string>> = {
+  auth: "check CF_API_TOKEN (or CF_API_EMAIL with CF_API_KEY): the token must be valid and have Analytics Read",
+  unreachable: "check CF_API_URL, DNS and any proxy between this host and Cloudflare; with a TLS-inspecting proxy set CF_CA_FILE",
+  access: "give the token Analytics Read on this zone or account, or leave the dataset out (CF_DATASETS)",
+  deadline: "the next run continues where this one stopped; raise RUN_DEADLINE_SECONDS if runs never finish",
+};
+
+// Checked in this order; Cloudflare's documented wordings (its GraphQL "errors" page) and those seen in the wild.
+const patterns: readonly [RegExp, CloudflareErrorKind][] = [
   [/budget depleted|exceeded its rate limit|quota exceeded|too many requests/i, "budget"],
-  [/too many queries in progress|unable to execute|try again later|internal server error|limit reached, please try/i, "unavailable"],
-];
-const permanentPatterns: readonly [RegExp, CloudflareErrorKind][] = [
-  [/does not have access to the path|does not have access to the field|are not authorized|not authorized for that/i, "access"],
+  // "in combination, your request queries too many nodes, zones and accounts"; "too many zones requested"
+  [/too many nodes, zones and accounts|too many zones requested|too many accounts requested/i, "too-many-owners"],
+  // "query consumed excessive resources, please try running smaller queries"; older "limit reached, please try reduced time period"
+  [/consumed excessive resources|limit reached, please try|time range is too large/i, "too-large"],
+  [/number of fields can't be more than/i, "field-cap"],
+  [/does not have access to the field/i, "field-refused"],
+  [/too many queries in progress|unable to execute|try again later|internal server error/i, "unavailable"],
+  [/does not have access to the path|are not authorized|not authorized for that/i, "access"],
   [/^unauthorized|authentication error|invalid (api )?token|invalid request headers/i, "auth"],
 ];
 
 /** Turns whatever the GraphQL client threw into a `CloudflareError` that says what to do; other errors (bugs) pass. */
 export function classify(error: unknown, context: string): unknown {
   if (error instanceof CloudflareError) return error;
-  if (error instanceof MalformedResponseError) return new CloudflareError(`${context}: malformed answer: ${error.message}`, "malformed");
+  if (error instanceof MalformedResponseError) return new CloudflareError(`${context}: malformed answer: ${error.message}`, "malformed", [], { cause: error });
+  const tooLarge = causeOf(error, ResponseTooLargeError);
+  if (tooLarge) return new CloudflareError(`${context}: ${tooLarge.message}`, "too-large", [], { cause: error });
   if (error instanceof GraphqlResponseError) {
     const errors = error.errors ?? [];
     const text = errors.map((e) => e.message).join("; ") || "errors[] without a message";
     const codes = errors.map((e) => (e.extensions as { code?: unknown } | undefined)?.code);
-    return new CloudflareError(`${context}: Cloudflare answered: ${text}`, kindOf(text, codes, undefined), zonesIn(text));
+    return fromText(`${context}: Cloudflare answered: ${text}`, text, kindOf(text, codes, undefined), error);
   }
   if (isHttpError(error)) {
     const body = bodyText(error.response?.data);
     const status = error.status;
     const text = body || error.message;
     // @octokit/request reports a failed connection as status 500 without a response.
-    if (status === 500 && !error.response) return new CloudflareError(`${context}: cannot reach Cloudflare: ${error.message}`, "network");
-    return new CloudflareError(`${context}: HTTP ${status}: ${text}`, kindOf(text, [], status), zonesIn(text));
+    if (status === 500 && !error.response) return connectionError(error, context);
+    return fromText(`${context}: HTTP ${status}: ${text}`, text, kindOf(text, [], status), error);
   }
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return new CloudflareError(`${context}: no answer in time (${error.message})`, "network");
+    return new CloudflareError(`${context}: no answer in time (${error.message})`, "network", [], { cause: error });
   }
-  if (error instanceof Error && error.name === "FetchError") return new CloudflareError(`${context}: ${error.message}`, "network");
+  if (error instanceof Error && error.name === "FetchError") return connectionError(error, context);
   return error;
+}
+
+function fromText(message: string, text: string, kind: CloudflareErrorKind, cause: unknown): CloudflareError {
+  const field = /does not have access to the field '([^']+)'/i.exec(text)?.[1];
+  const cap = /number of fields can't be more than (\d+)/i.exec(text)?.[1];
+  return new CloudflareError(message, kind, zonesIn(text), { cause, field, cap: cap === undefined ? undefined : Number(cap) });
+}
+
+/** Codes of failures that recur at once on the same request: no point waiting minutes on them. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_TLS_CERT_ALTNAME_INVALID"]);
+
+function connectionError(error: Error, context: string): CloudflareError {
+  let code: string | undefined;
+  for (let e: unknown = error; e instanceof Error && code === undefined; e = e.cause) code = (e as { code?: string }).code;
+  const why = code ?? error.message;
+  // fetch refuses some ports outright ("bad port"): as final as a refused connection.
+  const kind = (code !== undefined && UNREACHABLE.has(code)) || /bad port/i.test(error.message) ? "unreachable" : "network";
+  return new CloudflareError(`${context}: cannot reach Cloudflare (${why})`, kind, [], { cause: error });
+}
+
+/** The first error of class `type` in the `cause` chain. */
+function causeOf<T extends Error>(error: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e instanceof type) return e;
+  return undefined;
 }
 
 /** @octokit/request's RequestError (name "HttpError"); checked by shape so a second copy of the package still matches. */
@@ -81,8 +133,7 @@ function isHttpError(error: unknown): error is HttpError {
 
 function kindOf(text: string, codes: readonly unknown[], status: number | undefined): CloudflareErrorKind {
   if (codes.includes("budget")) return "budget";
-  for (const [pattern, kind] of transientPatterns) if (pattern.test(text)) return kind;
-  for (const [pattern, kind] of permanentPatterns) if (pattern.test(text)) return kind;
+  for (const [pattern, kind] of patterns) if (pattern.test(text)) return kind;
   if (codes.includes("authz")) return "access";
   if (status === 429) return "budget";
   if (status !== undefined && status >= 500) return "unavailable";

@@ -17,7 +17,34 @@ export { MAX_ZONES_PER_QUERY };
 export type OwnerLimits = Map<string, Map<string, DatasetLimits>>;
 
 const selectionOf = (nodes: readonly string[]): string =>
-  nodes.map((n) => `${n} { enabled maxDuration maxPageSize notOlderThan availableFields }`).join(" ");
+  nodes.map((n) => `${n} { enabled maxDuration maxNumberOfFields maxPageSize notOlderThan availableFields }`).join(" ");
+
+/**
+ * Bounds on what `settings` may claim. Cloudflare keeps nothing longer than a year (365 days of daily rollups) and
+ * documents pages of at most 10,000 rows; a value beyond these is a broken or hostile answer, and taken at its word
+ * it would plan thousands of queries, or hang planning, or ask for pages no pod can hold.
+ */
+export const SANE = { maxHistorySeconds: 400 * 86_400, maxPageSize: 10_000 } as const;
+
+/** Limits as Cloudflare reported them, clamped to what is sane, and a warning for each value that was changed. */
+export function saneLimits(node: string, raw: DatasetLimits): { limits: DatasetLimits; warnings: string[] } {
+  const warnings: string[] = [];
+  const clamp = (name: string, value: number, min: number, max: number, why: string): number => {
+    const clamped = Math.min(max, Math.max(min, value));
+    if (clamped !== value) warnings.push(`settings.${node}.${name} is ${value}; using ${clamped} (${why})`);
+    return clamped;
+  };
+  const notOlderThanSeconds = clamp("notOlderThan", raw.notOlderThanSeconds, 0, SANE.maxHistorySeconds, "Cloudflare keeps no history longer than a year");
+  return {
+    limits: {
+      ...raw,
+      notOlderThanSeconds,
+      maxDurationSeconds: clamp("maxDuration", raw.maxDurationSeconds, 0, notOlderThanSeconds, "a window cannot reach further back than notOlderThan"),
+      maxPageSize: clamp("maxPageSize", raw.maxPageSize, 1, SANE.maxPageSize, `Cloudflare documents pages of 1 to ${SANE.maxPageSize} rows`),
+    },
+    warnings,
+  };
+}
 
 export function settingsQuery(scope: Scope, nodes: readonly string[]): string {
   if (scope === "zone") {
@@ -30,8 +57,17 @@ export function settingsQuery(scope: Scope, nodes: readonly string[]): string {
 }`;
 }
 
-/** Limits of every owner (all of one scope) for the given nodes; an owner the token cannot see gets no entry. */
-export async function readLimits(client: CloudflareClient, scope: Scope, owners: readonly Owner[], nodes: readonly string[]): Promise<OwnerLimits> {
+/**
+ * Limits of every owner (all of one scope) for the given nodes; an owner the token cannot see gets no entry. Values
+ * beyond sane bounds are clamped and reported through `warn`.
+ */
+export async function readLimits(
+  client: CloudflareClient,
+  scope: Scope,
+  owners: readonly Owner[],
+  nodes: readonly string[],
+  warn: (message: string) => void = () => {},
+): Promise<OwnerLimits> {
   const result: OwnerLimits = new Map();
   if (nodes.length === 0) return result;
   const perRequest = scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
@@ -63,14 +99,18 @@ export async function readLimits(client: CloudflareClient, scope: Scope, owners:
       const perNode = new Map<string, DatasetLimits>();
       for (const node of nodes) {
         const s = asObject(settings[node], `settings.${node}`);
-        perNode.set(node, {
+        const { limits, warnings } = saneLimits(node, {
           enabled: s.enabled === true,
           maxDurationSeconds: asCount(s.maxDuration, `settings.${node}.maxDuration`),
           notOlderThanSeconds: asCount(s.notOlderThan, `settings.${node}.notOlderThan`),
           maxPageSize: asCount(s.maxPageSize, `settings.${node}.maxPageSize`),
+          // Not every answer carries it; without it nothing is known to cap the fields of a query.
+          maxNumberOfFields: s.maxNumberOfFields === undefined || s.maxNumberOfFields === null ? undefined : asCount(s.maxNumberOfFields, `settings.${node}.maxNumberOfFields`),
           // The documented form is `sum_requests`; a dotted form has been seen in the wild, so both are accepted.
           availableFields: new Set(asArray(s.availableFields ?? [], `settings.${node}.availableFields`).map((f) => asText(f, "availableFields[]").replace(/\./g, "_"))),
         });
+        for (const warning of warnings) warn(`${scope} ${String(owner[scope === "zone" ? "zoneTag" : "accountTag"])}: ${warning}`);
+        perNode.set(node, limits);
       }
       result.set(asText(owner[scope === "zone" ? "zoneTag" : "accountTag"], `${scope}Tag`), perNode);
     }

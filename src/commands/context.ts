@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describeConfig, loadConfig, redactSecrets } from "../config/index.js";
 import type { Config } from "../config/types.js";
-import { createCloudflareClient, type CloudflareClient } from "../cloudflare/client.js";
+import { createCloudflareClient, type CloudflareClient, type TimeLimit } from "../cloudflare/client.js";
 import { createLogger, type Logger } from "../log.js";
 import { elasticsearchSink } from "../sinks/elasticsearch/sink.js";
 import { ndjsonSink } from "../sinks/ndjson.js";
@@ -32,8 +32,9 @@ export function createContext(flags: Record<string, unknown>, io: Io, mode: { de
   return { config, log, io, cleanups: [] };
 }
 
-export function createCloudflare(ctx: Context): CloudflareClient {
+export function createCloudflare(ctx: Context, time?: TimeLimit): CloudflareClient {
   return createCloudflareClient(ctx.config.cloudflare, {
+    ...(time ? { time } : {}),
     onRetry: ({ context, attempt, delayMs, error }) =>
       ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind }),
   });

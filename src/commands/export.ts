@@ -5,6 +5,7 @@ import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
+import { RunClock } from "../deadline.js";
 import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
@@ -38,20 +39,30 @@ export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
     const record = (result: RunResult, exitCode: number) =>
       args.dryRun ? Promise.resolve() : recordRun(ctx, sink, { result, command: args.mode, exitCode, config: ctx.config, endedAt: Date.now(), clockOffsetMs });
     const started = Date.now();
+    const clock = new RunClock(ctx.config.run.deadlineSeconds);
+    // Kubernetes sends SIGTERM at the Job's deadline, a terminal SIGINT: stop taking windows, finish the one in
+    // flight, and leave a record and a summary.
+    const onSignal = (signal: NodeJS.Signals) => clock.stop("terminated", `stopped by ${signal}`);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
     let result: RunResult;
     try {
       result = await runExport(
-        { config: ctx.config, sink, cloudflare: createCloudflare(ctx), datasets: chosen, log: ctx.log },
+        { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock), datasets: chosen, log: ctx.log, time: clock },
         { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
       );
     } catch (error) {
       // A run that could not even start its work (Cloudflare or Elasticsearch unreachable) is the failure the
       // "runs failing" alert exists for: it gets a record too, when the sink can still take one.
-      await record(failedBeforeWork(error, started), EXIT.failed);
+      if (!(error instanceof UsageError)) await record(failedBeforeWork(error, started), EXIT.failed);
       throw error;
+    } finally {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      clock.dispose();
     }
     report(ctx, result, args.dryRun);
-    const exitCode = result.outcome === "failed" ? EXIT.failed : EXIT.ok;
+    const exitCode = ["failed", "deadline", "terminated"].includes(result.outcome) ? EXIT.failed : EXIT.ok;
     await record(result, exitCode);
     return exitCode;
   } finally {

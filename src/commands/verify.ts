@@ -48,6 +48,12 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
       }
     }
     out(`breakdowns: ${result.minutesChecked} ${unitOf(dataset.unit)}s checked, ${result.breakdownMismatches.length} mismatches`);
+    if (result.partialBreakdowns.length > 0) {
+      const byBreakdown = new Map<string, number>();
+      for (const p of result.partialBreakdowns) byBreakdown.set(p.breakdown, (byBreakdown.get(p.breakdown) ?? 0) + 1);
+      const list = [...byBreakdown].map(([b, n]) => `${b} in ${n} ${unitOf(dataset.unit)}s`).join(", ");
+      out(`breakdown partial at Cloudflare (not a mismatch: the rest is stored as __unattributed__): ${list}`);
+    }
     for (const m of result.breakdownMismatches.slice(0, 20)) {
       out(`  ${m.zone.name} ${iso(m.minute)} ${m.breakdown}: sum of ${m.metric} ${m.entries} != total ${m.total}`);
     }

@@ -77,8 +77,11 @@ export interface Dataset {
   /**
    * Leaf paths in `settings.availableFields` form (`sum_visits`, `dimensions_description`) that the query can do
    * without: a plan that refuses one gets a query without it (and documents without that field), not a failure.
+   * Listed in the order they are shed when a query must fit Cloudflare's `maxNumberOfFields`.
    */
   readonly optionalFields: readonly string[];
+  /** Optional fields Cloudflare's schema marks deprecated: shed before any other under a field cap. */
+  readonly deprecatedFields?: readonly string[];
   /** Leaf paths without which the dataset is meaningless: a plan refusing one turns the dataset off for that owner. */
   readonly requiredFields: readonly string[];
   /**

@@ -29,9 +29,14 @@ export const commonFields: readonly FieldDecl[] = [
   {
     name: "cloudflare.key",
     type: "keyword",
-    description: "The map entry's key as Cloudflare gives it (country code, status code, content type, ...). Absent on `total` documents.",
+    description:
+      "The entry's key as Cloudflare gives it (country code, status code, content type, ...); entries Cloudflare lists twice under one key are summed into one. " +
+      "`__unattributed__`: the part of the total Cloudflare's breakdown does not cover (a partial map), so every breakdown adds up to its total. Absent on `total` documents.",
   },
 ];
+
+/** The key of the entry holding what a partial breakdown leaves of its total. */
+export const UNATTRIBUTED = "__unattributed__";
 
 /** Fields of the sampled ("Adaptive") datasets, whose figures are Cloudflare's estimates, not exact counts. */
 export const samplingFields: readonly FieldDecl[] = [

@@ -150,6 +150,29 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     return { minute, dims, key: dims.filter((v) => v !== undefined).map(String).join("|"), metrics, sampleInterval, confidence };
   }
 
+  /**
+   * Two slices of one entry as one: additive figures (counts, sums, levels of distinct buckets) are summed;
+   * averages and quantiles become the mean of both weighted by the entry's main count (`rankBy`), or the plain mean
+   * where neither slice has a count. A weighted mean of quantiles is an approximation (Cloudflare does not return
+   * the distributions), which docs/fields.md states. Confidence bounds are summed (the bounds of a sum lie within
+   * the sum of the bounds).
+   */
+  function merge(a: ParsedRow, b: ParsedRow): ParsedRow {
+    const wa = a.metrics[rankIndex] ?? 0;
+    const wb = b.metrics[rankIndex] ?? 0;
+    const mean = (x: number, y: number): number => (wa + wb > 0 ? (x * wa + y * wb) / (wa + wb) : (x + y) / 2);
+    const metrics = spec.metrics.map((m, i) => {
+      const x = a.metrics[i];
+      const y = b.metrics[i];
+      if (x === undefined || y === undefined) return x ?? y;
+      if (m.additive) return m.type === "long" ? x + y : roundFloat(x + y);
+      return roundFloat(mean(x, y));
+    });
+    const sampleInterval = a.sampleInterval !== undefined && b.sampleInterval !== undefined ? mean(a.sampleInterval, b.sampleInterval) : (a.sampleInterval ?? b.sampleInterval);
+    const confidence = a.confidence && b.confidence ? { lower: a.confidence.lower + b.confidence.lower, upper: a.confidence.upper + b.confidence.upper } : (a.confidence ?? b.confidence);
+    return { ...a, metrics, sampleInterval, confidence };
+  }
+
   function base(owner: Owner, minute: number, breakdown: string): Record<string, FieldValue> {
     const fields: Record<string, FieldValue> = {
       "@timestamp": new Date(minute).toISOString(),
@@ -215,22 +238,22 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
   }
 
   function flatten(rows: readonly unknown[], owner: Owner, window: Window, options: FlattenOptions): Flattened {
-    const byMinute = new Map<number, ParsedRow[]>();
-    const keys = new Set<string>();
+    const byMinute = new Map<number, Map<string, ParsedRow>>();
     for (const row of rows) {
       const parsed = parse(row, window);
-      const unique = `${parsed.minute}|${parsed.key}`;
-      if (keys.has(unique)) throw new MalformedResponseError(`${spec.node}: two rows for ${new Date(parsed.minute).toISOString()} and ${parsed.key}`);
-      keys.add(unique);
-      const list = byMinute.get(parsed.minute) ?? [];
-      list.push(parsed);
-      byMinute.set(parsed.minute, list);
+      const minute = byMinute.get(parsed.minute) ?? new Map<string, ParsedRow>();
+      byMinute.set(parsed.minute, minute);
+      // Rows of one minute with the same key are slices of one entry (e.g. a dimension that tells them apart was
+      // left out): one document per key, with the figures merged.
+      const seen = minute.get(parsed.key);
+      minute.set(parsed.key, seen ? merge(seen, parsed) : parsed);
     }
     const rank = (a: ParsedRow, b: ParsedRow): number => (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     return {
       entries: {
         *[Symbol.iterator]() {
-          for (const [minute, list] of byMinute) {
+          for (const [minute, keyed] of byMinute) {
+            const list = [...keyed.values()];
             const sorted = spec.capped && list.length > options.topN ? [...list].sort(rank) : list;
             const kept = spec.capped ? sorted.slice(0, options.topN) : sorted;
             for (const row of kept) yield entry(owner, row);
@@ -242,7 +265,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
         *[Symbol.iterator]() {
           for (let minute = window.from; minute < window.to; minute += MINUTE) {
             const fields = base(owner, minute, "total");
-            addUp(fields, byMinute.get(minute) ?? []);
+            addUp(fields, [...(byMinute.get(minute)?.values() ?? [])]);
             yield doc(owner, minute, "total", "", fields);
           }
         },

@@ -5,9 +5,10 @@
  */
 import type { BreakdownCheck, Dataset, Flattened, Owner, Rollup, Window } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
-import type { FieldDecl } from "./fields.js";
+import { type FieldDecl, UNATTRIBUTED } from "./fields.js";
 import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
+import { unitName } from "../time.js";
 
 /** Cloudflare `sum` scalar -> our metric name (stored as `cloudflare.<metric>`). */
 const totalMetrics = {
@@ -55,6 +56,19 @@ const maps: readonly MapSpec[] = [
   { map: "threatPathingMap", breakdown: "threat_pathing", key: "threatPathingName", metrics: { requests: ["requests", "threats"] } },
 ];
 
+/**
+ * `sum.threats` and `countryMap.threats` are deprecated in Cloudflare's schema (replaced by the firewall datasets):
+ * they are the first to go when a query has to shed fields to fit `maxNumberOfFields`, the entries' figure before the
+ * total, so that no entry figure is ever stored without the total it adds up to.
+ */
+const DEPRECATED = ["sum_countryMap_threats", "sum_threats"];
+/**
+ * What the query can do without, in the order fields are shed under a field cap (deprecated first): without the
+ * threat figures the threat-pathing map cannot be checked against a total, so it follows them; Cloudflare's own
+ * exporter never asks for `edgeRequestBytes`.
+ */
+const OPTIONAL = [...DEPRECATED, "sum_threatPathingMap_threatPathingName", "sum_threatPathingMap_requests", "sum_edgeRequestBytes"];
+
 const metric = (name: string, description: string): FieldDecl => ({ name: `cloudflare.${name}`, type: "long", description });
 
 const fields: readonly FieldDecl[] = [
@@ -66,8 +80,8 @@ const fields: readonly FieldDecl[] = [
   metric("encrypted_bytes", "Bytes sent over TLS (`total`)."),
   metric("page_views", "Successful HTML responses (`total`, `browser`)."),
   metric("uniques", "Unique client IPs in the minute, hour or day (`total`). Not additive: a sum over several units over-counts."),
-  metric("threats", "Requests Cloudflare classed as threats (`total`, `country`). Deprecated by Cloudflare in favour of firewall events."),
-  metric("edge_request_bytes", "Bytes received from clients (`total`)."),
+  metric("threats", "Requests Cloudflare classed as threats (`total`, `country`). Deprecated by Cloudflare in favour of firewall events; absent when a field cap made the query leave it out."),
+  metric("edge_request_bytes", "Bytes received from clients (`total`); absent when a field cap made the query leave it out."),
   {
     name: "http.response.status_code",
     type: "integer",
@@ -92,23 +106,41 @@ export interface RollupSpec {
   readonly rollup?: Rollup;
 }
 
-/** The query for up to 10 zones: one row per zone and unit, with every sum and map (30 fields, Cloudflare's cap). */
-function rollupQuery(spec: RollupSpec): string {
+/** The maps and their metrics a query with `omit` selects; a map without its key field or any metric is left out. */
+function selectedMaps(omit: ReadonlySet<string>): { spec: MapSpec; metrics: string[] }[] {
+  return maps
+    .filter((m) => !omit.has(`sum_${m.map}_${m.key}`))
+    .map((spec) => ({ spec, metrics: Object.keys(spec.metrics).filter((cf) => !omit.has(`sum_${spec.map}_${cf}`)) }))
+    .filter((m) => m.metrics.length > 0);
+}
+
+/** The query for up to 10 zones: one row per zone and unit, with every sum and map the plan and field cap allow. */
+function rollupQuery(spec: RollupSpec, omit: ReadonlySet<string>): string {
+  const totals = Object.keys(totalMetrics).filter((cf) => !omit.has(`sum_${cf}`));
   const selection = `${spec.node}(limit: $limit, filter: { ${spec.timeField}_geq: $from, ${spec.timeField}_lt: $to }, orderBy: [${spec.timeField}_ASC]) {
         dimensions { ${spec.timeField} }
         uniq { uniques }
         sum {
-          ${Object.keys(totalMetrics).join(" ")}
-          ${maps.map((m) => `${m.map} { ${[m.key, ...Object.keys(m.metrics)].join(" ")} }`).join("\n          ")}
+          ${totals.join(" ")}
+          ${selectedMaps(omit).map(({ spec: m, metrics }) => `${m.map} { ${[m.key, ...metrics].join(" ")} }`).join("\n          ")}
         }
       }`;
   const op = spec.node[0]!.toUpperCase() + spec.node.slice(1);
   return scopedQuery("zone", op, spec.timeField === "date" ? "Date" : "Time", selection);
 }
 
+/** A figure at `path` (`sum_threats`) the query may have left out: absent stays absent, present must be a count. */
+function optionalCount(holder: Record<string, unknown>, field: string, path: string, what: string): number | undefined {
+  return holder[field] === undefined && OPTIONAL.includes(path) ? undefined : asCount(holder[field], what);
+}
+
+/** Runs a generator to its end for its checks alone. */
+function exhaust(documents: Iterator<unknown>): void {
+  while (!documents.next().done);
+}
+
 export function httpRollupDataset(spec: RollupSpec): Dataset {
   const { name, node, unit, timeField } = spec;
-  const query = rollupQuery(spec);
 
   function rowsOf(zoneObject: unknown): readonly unknown[] {
     return asArray(asObject(zoneObject, "zone")[node], `zone.${node}`);
@@ -122,16 +154,17 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
       if (start < window.from || start >= window.to) {
         throw new MalformedResponseError(`${node}: row for ${new Date(start).toISOString()} is outside the window asked for`);
       }
+      // Two totals for one unit cannot be merged (uniques do not add up): the answer is not what we asked for.
       if (byUnit.has(start)) throw new MalformedResponseError(`${node}: two rows for ${new Date(start).toISOString()}`);
-      // Checked now, so a bad number fails the window before anything is written.
-      asObject(r.sum, `${node}.sum`);
-      asObject(r.uniq, `${node}.uniq`);
+      // Checked now, so a bad number or a breakdown larger than its total fails the window before anything is
+      // written; the documents themselves are built lazily, when the sink iterates.
+      exhaust(entryDocuments(r, totalDocument(r, zone, start), zone, start));
       byUnit.set(start, r);
     }
     return {
       entries: {
         *[Symbol.iterator]() {
-          for (const [start, row] of byUnit) yield* entryDocuments(row, zone, start);
+          for (const [start, row] of byUnit) yield* entryDocuments(row, totalDocument(row, zone, start), zone, start);
         },
       },
       totals: {
@@ -163,24 +196,64 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
   function totalDocument(row: Record<string, unknown>, zone: Owner, start: number): ExportDocument {
     const sum = asObject(row.sum, `${node}.sum`);
     const total = base(zone, start, "total");
-    for (const [cf, ours] of Object.entries(totalMetrics)) total[`cloudflare.${ours}`] = asCount(sum[cf], `${node}.sum.${cf}`);
+    for (const [cf, ours] of Object.entries(totalMetrics)) {
+      const value = optionalCount(sum, cf, `sum_${cf}`, `${node}.sum.${cf}`);
+      if (value !== undefined) total[`cloudflare.${ours}`] = value;
+    }
     total["cloudflare.uniques"] = asCount(asObject(row.uniq, `${node}.uniq`).uniques, `${node}.uniq.uniques`);
     return doc(zone, start, "total", "", total);
   }
 
-  function* entryDocuments(row: Record<string, unknown>, zone: Owner, start: number): Generator<ExportDocument> {
+  /**
+   * One document per distinct key of each map. Cloudflare can list a name twice with different figures (several MIME
+   * types share the short name `js`): those are separate slices of the same key, so they are summed. A map can also
+   * cover less than the unit's total (seen for `countryMap`): the difference becomes one `__unattributed__` entry,
+   * so every breakdown adds up to its total. A map adding up to more than its total is not a real answer.
+   */
+  function* entryDocuments(row: Record<string, unknown>, total: ExportDocument, zone: Owner, start: number): Generator<ExportDocument> {
     const sum = asObject(row.sum, `${node}.sum`);
     for (const m of maps) {
+      if (sum[m.map] === undefined && OPTIONAL.includes(`sum_${m.map}_${m.key}`)) continue;
+      const byKey = new Map<string, Record<string, FieldValue>>();
       for (const item of asArray(sum[m.map], `${node}.sum.${m.map}`)) {
         const e = asObject(item, `${node}.sum.${m.map}[]`);
-        const key = asText(typeof e[m.key] === "number" ? String(e[m.key]) : e[m.key], `${node}.sum.${m.map}[].${m.key}`);
-        const fields = base(zone, start, m.breakdown);
-        fields["cloudflare.key"] = key;
-        if (m.breakdown === "status") fields["http.response.status_code"] = asCount(e[m.key], `${m.map}[].${m.key}`);
-        for (const [cf, [ours]] of Object.entries(m.metrics)) fields[`cloudflare.${ours}`] = asCount(e[cf], `${node}.sum.${m.map}[].${cf}`);
-        yield doc(zone, start, m.breakdown, key, fields);
+        const key = asText(e[m.key], `${node}.sum.${m.map}[].${m.key}`);
+        let fields = byKey.get(key);
+        if (!fields) {
+          fields = base(zone, start, m.breakdown);
+          fields["cloudflare.key"] = key;
+          if (m.breakdown === "status") fields["http.response.status_code"] = asCount(e[m.key], `${m.map}[].${m.key}`);
+          byKey.set(key, fields);
+        }
+        for (const [cf, [ours]] of Object.entries(m.metrics)) {
+          const value = optionalCount(e, cf, `sum_${m.map}_${cf}`, `${node}.sum.${m.map}[].${cf}`);
+          if (value !== undefined) fields[`cloudflare.${ours}`] = ((fields[`cloudflare.${ours}`] as number | undefined) ?? 0) + value;
+        }
       }
+      const rest = remainder(m, [...byKey.values()], total, start);
+      if (rest) byKey.set(UNATTRIBUTED, { ...base(zone, start, m.breakdown), "cloudflare.key": UNATTRIBUTED, ...rest });
+      for (const [key, fields] of byKey) yield doc(zone, start, m.breakdown, key, fields);
     }
+  }
+
+  /** What a map's entries leave of the unit's totals, per metric; undefined when they add up exactly. */
+  function remainder(m: MapSpec, entries: readonly Record<string, FieldValue>[], total: ExportDocument, start: number): Record<string, number> | undefined {
+    const rest: Record<string, number> = {};
+    let partial = false;
+    for (const [ours, of] of Object.values(m.metrics)) {
+      const whole = total.fields[`cloudflare.${of}`];
+      // A metric the query left out (or its total) cannot be checked, and is not stored on the remainder either.
+      if (typeof whole !== "number" || entries.some((e) => e[`cloudflare.${ours}`] === undefined)) continue;
+      const covered = entries.reduce((n, e) => n + (e[`cloudflare.${ours}`] as number), 0);
+      if (covered > whole) {
+        throw new MalformedResponseError(
+          `${node}.sum.${m.map} at ${new Date(start).toISOString()} adds up to ${covered} ${of}, more than the ${unitName(unit)}'s ${whole}`,
+        );
+      }
+      rest[`cloudflare.${ours}`] = whole - covered;
+      if (covered < whole) partial = true;
+    }
+    return partial ? rest : undefined;
   }
 
   return {
@@ -194,10 +267,11 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
     breakdownChecks,
     ...(spec.rollup ? { rollup: spec.rollup } : {}),
     rowsPerUnit: 1,
-    optionalFields: [],
+    optionalFields: OPTIONAL,
+    deprecatedFields: DEPRECATED,
     requiredFields: [],
     timeType: timeField === "date" ? "Date" : "Time",
-    query: () => query,
+    query: (omit) => rollupQuery(spec, omit),
     rowsOf,
     flatten,
   };

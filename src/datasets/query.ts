@@ -2,6 +2,7 @@
  * The scope part of every dataset query, written once: zone queries name up to 10 zones in `zoneTag_in`, account
  * queries exactly one account (Cloudflare's limits). The dataset supplies only its node's selection.
  */
+import { parse, visit, type FieldNode } from "graphql";
 import type { Owner, Scope, Window } from "./dataset.js";
 import { asArray, asObject } from "./shape.js";
 
@@ -60,3 +61,32 @@ export function ownerFields(owner: Owner): Record<string, string> {
     ? { "cloudflare.zone.id": owner.id, "cloudflare.zone.name": owner.name }
     : { "cloudflare.account.id": owner.id, "cloudflare.account.name": owner.name };
 }
+
+/**
+ * Leaf fields a query selects under `node` (dimensions, figures, the fields inside each map): what Cloudflare's
+ * `maxNumberOfFields` caps. Cloudflare does not publish how it counts; leaves are the reading its own settings
+ * example and the 30-leaf rollup query (accepted at a cap of 30) agree with.
+ */
+export function selectedLeaves(query: string, node: string): number {
+  const key = `${node}\n${query}`;
+  const known = leafCounts.get(key);
+  if (known !== undefined) return known;
+  let leaves = 0;
+  let depth = 0;
+  visit(parse(query), {
+    Field: {
+      enter(field: FieldNode) {
+        if (depth > 0 && !field.selectionSet) leaves++;
+        if (depth > 0 || field.name.value === node) depth++;
+      },
+      leave() {
+        if (depth > 0) depth--;
+      },
+    },
+  });
+  leafCounts.set(key, leaves);
+  return leaves;
+}
+
+/** Queries are few and repeat for every owner: each is parsed once. */
+const leafCounts = new Map<string, number>();

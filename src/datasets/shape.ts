@@ -20,6 +20,11 @@ export function asArray(value: unknown, what: string): readonly unknown[] {
 }
 
 export function asCount(value: unknown, what: string): number {
+  // @octokit/graphql parses integers beyond 2^53 as BigInt; a plain JSON parser would have rounded them. Either way
+  // the figure cannot be stored exactly (Elasticsearch's long would take it, our sums and checks would not).
+  if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER)) {
+    throw new MalformedResponseError(`${what}: a number beyond 2^53 (${String(value)}) cannot be handled exactly; nothing of this window is stored`);
+  }
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     throw new MalformedResponseError(`${what}: expected a non-negative integer, got ${describe(value)}`);
   }
@@ -57,6 +62,6 @@ export function asNumber(value: unknown, what: string): number {
 }
 
 function describe(value: unknown): string {
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }

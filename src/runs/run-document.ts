@@ -27,7 +27,7 @@ export const runFields: readonly FieldDecl[] = [
   f("run.windows", "long", "Windows fetched from Cloudflare and written."),
   f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
-  f("run.outcome", "keyword", "`run` only: `completed`, `failed`, `not-active` (the gate said another environment runs) or `stopped-by-gate`."),
+  f("run.outcome", "keyword", "`run` only: `completed`, `failed`, `not-active` (the gate said another environment runs), `stopped-by-gate`, `deadline` (stopped at RUN_DEADLINE_SECONDS) or `terminated` (stopped by SIGTERM or SIGINT); the last two leave the rest to the next run."),
   f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed)."),
   f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured)."),
   f("run.gate.reason", "keyword", "`run` only: the gate's answer in words."),

@@ -67,6 +67,8 @@ for (const dataset of datasets) {
           for (const check of dataset.breakdownChecks) {
             const mine = entries.filter((d) => d.timestamp === total.timestamp && d.fields["cloudflare.breakdown"] === check.breakdown);
             for (const { entry, total: of } of check.metrics) {
+              // A total the query left out (a recorded answer without `sum.threats`) cannot be checked against.
+              if (total.fields[of] === undefined) continue;
               const sum = mine.reduce((n, d) => n + Number(d.fields[entry] ?? 0), 0);
               assert.ok(Math.abs(sum - Number(total.fields[of] ?? 0)) < 1e-6, `${check.breakdown}.${entry} at ${String(total.fields["@timestamp"])}: ${sum} != ${String(total.fields[of])}`);
             }

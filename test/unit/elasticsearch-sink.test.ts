@@ -127,7 +127,13 @@ describe("Elasticsearch with ILM", () => {
         requests: 2, bytes: 10, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 2, encryptedBytes: 10, pageViews: 1, threats: 0, edgeRequestBytes: 5,
         countryMap: [{ clientCountryName: "DE", requests: 2, bytes: 10, threats: 0 }],
         responseStatusMap: [{ edgeResponseStatus: 200, requests: 2 }],
-        contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [], threatPathingMap: [],
+        // Every map adds up to the totals, as Cloudflare's do (a shortfall would add an `__unattributed__` entry).
+        contentTypeMap: [{ edgeResponseContentTypeName: "html", requests: 2, bytes: 10 }],
+        browserMap: [{ uaBrowserFamily: "Chrome", pageViews: 1 }],
+        clientSSLMap: [{ clientSSLProtocol: "TLSv1.3", requests: 2 }],
+        clientHTTPVersionMap: [{ clientHTTPProtocol: "HTTP/2", requests: 2 }],
+        ipClassMap: [{ ipType: "noRecord", requests: 2 }],
+        threatPathingMap: [],
       },
     });
     const rows = [row("2026-11-20T08:00:00Z"), row("2026-11-20T08:02:00Z")];
@@ -139,7 +145,8 @@ describe("Elasticsearch with ILM", () => {
     const sink = elasticsearchSink({ ...config, url });
     await sink.ensure([httpRequests]);
     const ok = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
-    assert.deepEqual(ok, { written: 7, failed: 0, reasons: [], retried: 0 });
+    // Two minutes of 7 entries each, then 3 totals (one minute had no row: a zero total).
+    assert.deepEqual(ok, { written: 17, failed: 0, reasons: [], retried: 0 });
     const order = bulkBodies().flat();
     assert.equal(order.lastIndexOf("country") < order.indexOf("total"), true, `entries before totals: ${order.join(",")}`);
 
@@ -148,7 +155,7 @@ describe("Elasticsearch with ILM", () => {
     const failed = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
     await sink.close();
     failEntries = false;
-    assert.equal(failed.failed, 4);
+    assert.equal(failed.failed, 14);
     assert.match(failed.reasons[0]!, /400 mapper_parsing_exception: injected/);
     assert.deepEqual(bulkBodies().flat().filter((b) => b === "total"), [], "no total was sent");
   });
@@ -156,7 +163,7 @@ describe("Elasticsearch with ILM", () => {
   it("deletes the window's stored entries Cloudflare no longer returns, after the new entries and before the totals", async () => {
     const zone = { scope: "zone" as const, id: "z3", name: "z3.example" };
     const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:01:00Z") };
-    const rows = [{ dimensions: { datetime: "2026-11-20T08:00:00Z" }, uniq: { uniques: 1 }, sum: { requests: 2, bytes: 1, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 0, encryptedBytes: 0, pageViews: 0, threats: 0, edgeRequestBytes: 0, countryMap: [{ clientCountryName: "DE", requests: 2, bytes: 1, threats: 0 }], responseStatusMap: [], contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [], threatPathingMap: [] } }];
+    const rows = [{ dimensions: { datetime: "2026-11-20T08:00:00Z" }, uniq: { uniques: 1 }, sum: { requests: 0, bytes: 0, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 0, encryptedBytes: 0, pageViews: 0, threats: 0, edgeRequestBytes: 0, countryMap: [{ clientCountryName: "DE", requests: 0, bytes: 0, threats: 0 }], responseStatusMap: [], contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [], threatPathingMap: [] } }];
     const flat = httpRequests.flatten(rows, zone, window, { topN: 100 });
     const kept = [...flat.entries][0]!.id;
     storedEntries = [[kept, "cf-http_requests-2026.11"], ["http_requests|z3|2026-11-20T08:00|country|FR", "cf-http_requests-2026.11"]];

@@ -107,6 +107,35 @@ describe("grouped datasets: the top-N cap", () => {
   });
 });
 
+describe("grouped datasets: repeated keys", () => {
+  it("merges rows of one minute with the same key into one entry, summing what adds up", () => {
+    const rows = [firewallRow(0, "block", "r1", 30, 10), firewallRow(0, "block", "r1", 10, 2), firewallRow(0, "log", "r2", 5)];
+    const { entries, totals } = flatten(firewallEvents, rows, zone);
+    assert.equal(entries.length, 2, "one document per key");
+    assert.equal(new Set(entries.map((e) => e.id)).size, 2);
+    const r1 = entries.find((e) => e.fields["cloudflare.firewall.rule_id"] === "r1")!;
+    assert.equal(r1.fields["cloudflare.events"], 40);
+    // The sample interval is merged count-weighted: (30 x 10 + 10 x 2) / 40.
+    assert.equal(r1.fields["cloudflare.sample_interval"], 8);
+    assert.equal(totals[0]!.fields["cloudflare.events"], 45);
+    assert.equal(sumOf(entries, "cloudflare.events"), totals[0]!.fields["cloudflare.events"]);
+  });
+
+  it("merges averages and quantiles weighted by the entry's count", () => {
+    const row = (count: number, p95: number, avg: number) => ({
+      dimensions: { datetimeMinute: minute(1), originResponseStatus: 200, clientCountryName: "US", clientRequestHTTPHost: "a" },
+      count,
+      quantiles: { originResponseDurationMsP50: p95 / 2, originResponseDurationMsP95: p95, originResponseDurationMsP99: p95 * 2 },
+      avg: { sampleInterval: 1, originResponseDurationMs: avg },
+    });
+    const { entries } = flatten(httpOrigin, [row(3, 100, 40), row(1, 20, 8)], zone);
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.fields["cloudflare.requests"], 4);
+    assert.equal(entries[0]!.fields["cloudflare.origin.duration_p95_ms"], (3 * 100 + 1 * 20) / 4);
+    assert.equal(entries[0]!.fields["cloudflare.origin.duration_avg_ms"], (3 * 40 + 1 * 8) / 4);
+  });
+});
+
 describe("grouped datasets: fields a plan refuses", () => {
   it("queries without a refused optional field, and documents simply lack it", () => {
     const omit = new Set(["dimensions_description"]);
@@ -130,7 +159,6 @@ describe("grouped datasets refuse malformed answers instead of storing zeros", (
     ["a row outside the window", [firewallRow(5, "block", "r1", 1)]],
     ["a count that is not a number", [{ ...firewallRow(0, "block", "r1", 1), count: "12" }]],
     ["a negative count", [firewallRow(0, "block", "r1", -3)]],
-    ["the same group twice", [firewallRow(0, "block", "r1", 1), firewallRow(0, "block", "r1", 2)]],
     ["a timestamp that is not a minute", [{ ...firewallRow(0, "block", "r1", 1), dimensions: { ...firewallRow(0, "b", "r", 1).dimensions as object, datetimeMinute: "2026-11-20T08:00:30Z" } }]],
   ];
   for (const [name, rows] of cases) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { httpRequests } from "../../src/datasets/http-requests.js";
 import { leafPaths, toSource, type ExportDocument } from "../../src/datasets/document.js";
-import { mergeFields } from "../../src/datasets/fields.js";
+import { mergeFields, UNATTRIBUTED } from "../../src/datasets/fields.js";
 import { datasets } from "../../src/datasets/index.js";
 import { MalformedResponseError } from "../../src/datasets/shape.js";
 import { fixturesDir } from "../support/paths.js";
@@ -128,4 +128,53 @@ describe("http_requests refuses malformed answers instead of storing zeros", () 
       }, MalformedResponseError);
     });
   }
+});
+
+describe("http_requests on a recorded Cloudflare answer: repeated names and a partial breakdown", () => {
+  const { entries, totals } = flattenFixture("recorded-answer");
+  const of = (breakdown: string) => entries.filter((d) => d.fields["cloudflare.breakdown"] === breakdown);
+  const sum = (docs: readonly ExportDocument[], field: string) => docs.reduce((n, d) => n + Number(d.fields[field] ?? 0), 0);
+
+  it("stores one document per content type, the repeated names summed (js 1,347 + 7,685)", () => {
+    const types = of("content_type");
+    assert.equal(types.length, 19, "22 entries, three names twice");
+    assert.equal(new Set(types.map((d) => d.id)).size, types.length, "no two documents share an id");
+    const js = types.find((d) => d.fields["cloudflare.key"] === "js")!;
+    assert.equal(js.fields["cloudflare.requests"], 1347 + 7685);
+    assert.equal(js.fields["cloudflare.bytes"], 34197983 + 171264662);
+    assert.equal(sum(types, "cloudflare.requests"), 68493);
+    assert.equal(sum(types, "cloudflare.bytes"), 1743494242);
+  });
+
+  it("keeps what countryMap does not cover as one __unattributed__ entry, so the breakdown adds up", () => {
+    const countries = of("country");
+    const rest = countries.find((d) => d.fields["cloudflare.key"] === UNATTRIBUTED)!;
+    assert.equal(rest.fields["cloudflare.requests"], 68493 - 65567);
+    assert.equal(rest.fields["cloudflare.bytes"], 1743494242 - 1677228479);
+    assert.equal(sum(countries, "cloudflare.requests"), totals[0]!.fields["cloudflare.requests"]);
+    assert.equal(of("status").some((d) => d.fields["cloudflare.key"] === UNATTRIBUTED), false, "exact maps get none");
+  });
+
+  it("leaves out what the query did not ask for (threats, edge request bytes) instead of inventing zeros", () => {
+    assert.equal(totals[0]!.fields["cloudflare.threats"], undefined);
+    assert.equal(totals[0]!.fields["cloudflare.edge_request_bytes"], undefined);
+    assert.equal(of("threat_pathing").length, 0);
+  });
+});
+
+describe("http_requests refuses a breakdown larger than its total", () => {
+  it("fails the window before any document is produced", () => {
+    const zone = { scope: "zone" as const, id: "z", name: "z" };
+    const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:01:00Z") };
+    const row = {
+      dimensions: { datetime: "2026-11-20T08:00:00Z" },
+      uniq: { uniques: 1 },
+      sum: {
+        requests: 2, bytes: 10, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 2, encryptedBytes: 10, pageViews: 0,
+        countryMap: [{ clientCountryName: "DE", requests: 3, bytes: 10 }],
+        responseStatusMap: [], contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [],
+      },
+    };
+    assert.throws(() => httpRequests.flatten([row], zone, window, options), (e: Error) => e instanceof MalformedResponseError && /countryMap .* adds up to 3 requests, more than the minute's 2/.test(e.message));
+  });
 });
