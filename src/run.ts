@@ -405,7 +405,7 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, lim
     w.report.rows = (w.report.rows ?? 0) + rows.length;
     let flattened;
     try {
-      flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN });
+      flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN, omit: w.omit });
     } catch (error) {
       fail(w, log, `${context}: ${(error as Error).message}; nothing of this window was written`);
       continue;

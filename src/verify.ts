@@ -5,6 +5,8 @@
  */
 import type { Client } from "@elastic/elasticsearch";
 import type { CloudflareClient } from "./cloudflare/client.js";
+import { CloudflareError } from "./cloudflare/errors.js";
+import { halve } from "./cloudflare/fetch.js";
 import type { Dataset, Owner, Window } from "./datasets/dataset.js";
 import { timeVariable } from "./datasets/query.js";
 import { UNATTRIBUTED } from "./datasets/fields.js";
@@ -83,16 +85,7 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
   // Seven hourly or 30 daily rows per query stay far inside any window Cloudflare allows.
   const step = rollup.unit === HOUR ? 7 * DAY : 30 * DAY;
   for (let from = range.from; from < range.to; from += step) {
-    const to = Math.min(from + step, range.to);
-    const viewer = await deps.cloudflare.viewer({
-      context: `${rollup.node} for ${zone.name} [${timeVariable(from, rollup.timeType)}, ${timeVariable(to, rollup.timeType)})`,
-      query: rollup.query,
-      variables: { zoneTag: zone.id, from: timeVariable(from, rollup.timeType), to: timeVariable(to, rollup.timeType), limit: 10_000 },
-      cost: 1,
-    });
-    for (const zoneObject of asArray(viewer.zones, "viewer.zones")) {
-      for (const [start, sums] of rollup.rows(zoneObject)) cloudflare.set(start, sums);
-    }
+    for (const [start, sums] of await rollupRows(deps, rollup, zone, { from, to: Math.min(from + step, range.to) })) cloudflare.set(start, sums);
   }
   const response = await deps.es.search({
     index: indexPattern(deps.indexPrefix, deps.dataset.name),
@@ -128,6 +121,26 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
     results.push({ zone, hour, storedMinutes, expectedUnits, metrics, ok: storedMinutes === expectedUnits && metrics.every((m) => m.stored === m.cloudflare) });
   }
   return results;
+}
+
+/** Cloudflare's rollup rows of one zone; a range Cloudflare finds too expensive is asked for in halves. */
+async function rollupRows(deps: Deps, rollup: NonNullable<Dataset["rollup"]>, zone: Owner, range: Window): Promise<Map<number, Record<string, number>>> {
+  const { from, to } = range;
+  try {
+    const viewer = await deps.cloudflare.viewer({
+      context: `${rollup.node} for ${zone.name} [${timeVariable(from, rollup.timeType)}, ${timeVariable(to, rollup.timeType)})`,
+      query: rollup.query,
+      variables: { zoneTag: zone.id, from: timeVariable(from, rollup.timeType), to: timeVariable(to, rollup.timeType), limit: 10_000 },
+      cost: 1,
+    });
+    const rows = new Map<number, Record<string, number>>();
+    for (const zoneObject of asArray(viewer.zones, "viewer.zones")) for (const [start, sums] of rollup.rows(zoneObject)) rows.set(start, sums);
+    return rows;
+  } catch (error) {
+    const halves = error instanceof CloudflareError && error.kind === "too-large" ? halve(range, rollup.unit) : undefined;
+    if (!halves) throw error;
+    return new Map([...(await rollupRows(deps, rollup, zone, halves[0])), ...(await rollupRows(deps, rollup, zone, halves[1]))]);
+  }
 }
 
 async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<{ minutes: number; mismatches: BreakdownMismatch[]; partial: PartialBreakdown[] }> {

@@ -44,6 +44,8 @@ export interface Rollup {
 /** What a run knows when it flattens: the cap on high-cardinality breakdowns. */
 export interface FlattenOptions {
   readonly topN: number;
+  /** Optional fields the query left out: a unit without rows gets zeros only for the figures that were asked for. */
+  readonly omit?: ReadonlySet<string>;
 }
 
 /** Query options beyond the plan's refused fields. */

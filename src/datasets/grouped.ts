@@ -211,11 +211,12 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
   }
 
   /** Sums the additive metrics of rows into `fields`; only metrics the rows carry (a refused one stays absent). */
-  function addUp(fields: Record<string, FieldValue>, rows: readonly ParsedRow[]): void {
+  function addUp(fields: Record<string, FieldValue>, rows: readonly ParsedRow[], omit: ReadonlySet<string> = new Set()): void {
     spec.metrics.forEach((m, i) => {
       if (!m.additive) return;
       let sum = 0;
-      let seen = rows.length === 0; // a minute without rows is a true zero
+      // A minute without rows is a true zero, of the figures the query asked for.
+      let seen = rows.length === 0 && !omit.has(availablePath(m.path));
       for (const row of rows) {
         const v = row.metrics[i];
         if (v !== undefined) {
@@ -265,7 +266,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
         *[Symbol.iterator]() {
           for (let minute = window.from; minute < window.to; minute += MINUTE) {
             const fields = base(owner, minute, "total");
-            addUp(fields, [...(byMinute.get(minute)?.values() ?? [])]);
+            addUp(fields, [...(byMinute.get(minute)?.values() ?? [])], options.omit);
             yield doc(owner, minute, "total", "", fields);
           }
         },

@@ -3,7 +3,7 @@
  * shape: per zone and unit (minute, hour, day) the totals, `uniq.uniques` and eight maps. We store one `total`
  * document and one document per map entry. The three dataset modules differ only in node, unit and time field.
  */
-import type { BreakdownCheck, Dataset, Flattened, Owner, Rollup, Window } from "./dataset.js";
+import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, Rollup, Window } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
 import { type FieldDecl, UNATTRIBUTED } from "./fields.js";
 import { ownerFields, scopedQuery } from "./query.js";
@@ -146,7 +146,8 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
     return asArray(asObject(zoneObject, "zone")[node], `zone.${node}`);
   }
 
-  function flatten(rows: readonly unknown[], zone: Owner, window: Window): Flattened {
+  function flatten(rows: readonly unknown[], zone: Owner, window: Window, options: FlattenOptions): Flattened {
+    const omit = options.omit ?? new Set<string>();
     const byUnit = new Map<number, Record<string, unknown>>();
     for (const row of rows) {
       const r = asObject(row, node);
@@ -171,7 +172,7 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
         *[Symbol.iterator]() {
           for (let start = window.from; start < window.to; start += unit) {
             const row = byUnit.get(start);
-            yield row ? totalDocument(row, zone, start) : zeroTotal(zone, start);
+            yield row ? totalDocument(row, zone, start) : zeroTotal(zone, start, omit);
           }
         },
       },
@@ -187,9 +188,10 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
   }
 
   /** "Fetched, no traffic" is a fact worth storing: it keeps the series dense and tells it from "never fetched". */
-  function zeroTotal(zone: Owner, start: number): ExportDocument {
+  function zeroTotal(zone: Owner, start: number, omit: ReadonlySet<string>): ExportDocument {
     const fields = base(zone, start, "total");
-    for (const metric of [...Object.values(totalMetrics), "uniques"]) fields[`cloudflare.${metric}`] = 0;
+    for (const [cf, ours] of Object.entries(totalMetrics)) if (!omit.has(`sum_${cf}`)) fields[`cloudflare.${ours}`] = 0;
+    fields["cloudflare.uniques"] = 0;
     return doc(zone, start, "total", "", fields);
   }
 

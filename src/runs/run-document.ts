@@ -27,6 +27,7 @@ export const runFields: readonly FieldDecl[] = [
   f("run.windows", "long", "Windows fetched from Cloudflare and written."),
   f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
+  f("run.note", "keyword", "`dataset` only, when it ran: what it ran without (optional fields the plan or token refuses, fields left out to fit Cloudflare's field cap per query)."),
   f("run.outcome", "keyword", "`run` only: `completed`, `failed`, `not-active` (the gate said another environment runs), `stopped-by-gate`, `deadline` (stopped at RUN_DEADLINE_SECONDS) or `terminated` (stopped by SIGTERM or SIGINT); the last two leave the rest to the next run."),
   f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed)."),
   f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured)."),
@@ -118,6 +119,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
       fields["run.lag_minutes"] = Math.max(0, Math.floor((endedAt - r.newest) / MINUTE));
     }
     if (r.error && r.status !== "ok") fields["run.error"] = cut(r.error);
+    if (r.error && r.status === "ok") fields["run.note"] = cut(r.error);
     docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: startedAt, fields });
   }
   return docs;

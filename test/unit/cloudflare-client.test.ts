@@ -107,7 +107,7 @@ describe("Cloudflare client", () => {
     assert.ok(Date.now() - started < 5_000);
   });
 
-  it("treats an unreachable endpoint as a network error", async () => {
+  it("treats an endpoint fetch refuses outright (a blocked port) as unreachable, not worth retrying", async () => {
     const error = await createCloudflareClient(
       { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, confidenceLevel: undefined, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0, caFile: undefined, maxResponseBytes: 1 << 20 },
       { minRetryDelayMs: 10 },
@@ -115,6 +115,7 @@ describe("Cloudflare client", () => {
       .viewer(request)
       .catch((e: unknown) => e);
     assert.ok(error instanceof CloudflareError, String(error));
-    assert.equal(error.kind, "network");
+    assert.equal(error.kind, "unreachable");
+    assert.equal(error.transient, false);
   });
 });
