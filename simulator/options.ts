@@ -335,7 +335,15 @@ export interface SimulatorConfig {
 
 export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
   const settings = {} as Record<DatasetName, DatasetSettings>;
-  for (const node of DATASETS) settings[node] = { ...ENTERPRISE_SETTINGS[node], ...options.settings?.[node] };
+  for (const node of DATASETS) {
+    const given = options.settings?.[node];
+    settings[node] = { ...ENTERPRISE_SETTINGS[node], ...given };
+    // Cloudflare's windows never reach further back than its history: a shorter history given alone shortens them too
+    // (a test can still give both, to model a hostile answer).
+    if (given?.notOlderThan !== undefined && given.maxDuration === undefined) {
+      settings[node].maxDuration = Math.min(settings[node].maxDuration, given.notOlderThan);
+    }
+  }
   return {
     tokens: options.tokens,
     statusCodes: options.statusCodes ?? "observed",

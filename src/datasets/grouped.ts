@@ -37,6 +37,12 @@ export interface MetricSpec {
   readonly description: string;
   /** The entries of a minute add up to the total (counts, sums; not averages or quantiles). */
   readonly additive: boolean;
+  /**
+   * How two slices of one entry (rows Cloudflare returned twice under one key) become one: `sum` (the default for
+   * additive figures), `max` (levels: the same bucket measured twice holds what it holds, once), `mean` (the default
+   * otherwise: weighted by the entry's main count).
+   */
+  readonly merge?: "sum" | "max" | "mean";
   readonly optional?: boolean;
 }
 
@@ -151,7 +157,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
   }
 
   /**
-   * Two slices of one entry as one: additive figures (counts, sums, levels of distinct buckets) are summed;
+   * Two slices of one entry as one, by each figure's `merge` rule: counts and sums are summed, levels take the larger,
    * averages and quantiles become the mean of both weighted by the entry's main count (`rankBy`), or the plain mean
    * where neither slice has a count. A weighted mean of quantiles is an approximation (Cloudflare does not return
    * the distributions), which docs/fields.md states. Confidence bounds are summed (the bounds of a sum lie within
@@ -165,7 +171,9 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       const x = a.metrics[i];
       const y = b.metrics[i];
       if (x === undefined || y === undefined) return x ?? y;
-      if (m.additive) return m.type === "long" ? x + y : roundFloat(x + y);
+      const rule = m.merge ?? (m.additive ? "sum" : "mean");
+      if (rule === "max") return Math.max(x, y);
+      if (rule === "sum") return m.type === "long" ? x + y : roundFloat(x + y);
       return roundFloat(mean(x, y));
     });
     const sampleInterval = a.sampleInterval !== undefined && b.sampleInterval !== undefined ? mean(a.sampleInterval, b.sampleInterval) : (a.sampleInterval ?? b.sampleInterval);

@@ -11,6 +11,7 @@ const level = (field: string, as: string, description: string) => ({
   type: "long" as const,
   description: `${description} at that minute (a level: buckets add up, minutes do not).`,
   additive: true,
+  merge: "max" as const,
 });
 
 export const r2Storage = groupedDataset({

@@ -464,3 +464,42 @@ describe("late data in sampled datasets", { skip: needsElasticsearch }, () => {
     }
   });
 });
+
+describe("every grouped dataset on real answer shapes", { skip: needsElasticsearch }, () => {
+  it("rows repeated under one key, an availableFields list that says nothing, plan refusals found from errors: still exact", async () => {
+    const prefix = `${PREFIX}-shapes`;
+    const es = esClient();
+    await dropPrefix(es, prefix);
+    // Adaptive rows split into slices with the same dimensions; refused fields only show up as (lower-case) errors.
+    const sim = await simulator({
+      now: () => NOW, settings: retention, plans: { [FREE.id]: "free" }, refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] },
+      repeatedGroupRows: true, hideAvailableFields: true, statusCodes: "documented",
+    });
+    try {
+      const env = exporterEnv(sim, prefix, {
+        CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
+        CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
+        CF_DATASETS: "",
+        CF_TOP_N: String(TOP_N),
+      });
+      const result = await cli(["run", ...now], env);
+      assert.equal(result.code, 0, result.stderr.slice(-3000));
+      assert.match(result.stderr, /firewall_events for zone shop\.example: without dimensions_description \(refused by Cloudflare for this zone\)/);
+      assert.match(result.stderr, /http_origin for zone blog\.example: without .*quantiles_originResponseDurationMsP50.* \(refused by Cloudflare for this zone\)/);
+      assert.doesNotMatch(result.stderr, /skipping firewall_events for zone shop|skipping http_origin for zone blog/, "refused fields do not turn a dataset off");
+      await es.indices.refresh({ index: `${prefix}-*` });
+      for (const [name, e] of Object.entries(grouped)) {
+        const problems = compareGrouped(sim, name, e, await storedDocuments(es, name, e.owner, prefix), minuteRange);
+        assert.deepEqual(problems.slice(0, 5), [], name);
+      }
+      const free = await storedDocuments(es, "http_origin", "free", prefix);
+      assert.deepEqual(compareGrouped(sim, "http_origin (free)", { ...grouped.http_origin!, owner: "free" }, free, minuteRange, Object.keys(quantiles)).slice(0, 5), []);
+      const again = await cli(["run", ...now], env);
+      assert.equal(again.code, 0, again.stderr.slice(-2000));
+    } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+      await es.close();
+    }
+  });
+});
