@@ -7,6 +7,7 @@ import type { CloudflareAuth, ElasticsearchAuth } from "./types.js";
 import { REDACTED } from "./errors.js";
 import { type ReadFile, readError } from "./file.js";
 import { type Found, labelOf, type Problems } from "./origin.js";
+import { MIN_SECRET_LENGTH } from "./settings.js";
 import type { Sources } from "./sources.js";
 
 export interface AuthContext {
@@ -76,6 +77,13 @@ function readSecret(ctx: AuthContext, names: readonly string[], fileVar: string,
     // Usually two values pasted together or a quoted "Bearer ..." header; either way the service would refuse it.
     const reason = fromFile ? "names a file whose content contains whitespace" : "contains whitespace";
     ctx.problems.bad(found, reason, "it must hold only the token or key itself", fromFile ? undefined : REDACTED);
+    return "invalid";
+  }
+  if (value.length < MIN_SECRET_LENGTH) {
+    // The logger blanks every occurrence of a secret: a short one would also blank parts of ordinary words.
+    const reason = `${fromFile ? "names a file whose content is" : "is"} shorter than ${MIN_SECRET_LENGTH} characters, too short to keep out of logs safely`;
+    const fix = kind === "token" ? "set the complete token or key; real ones are much longer" : `give the user a password of at least ${MIN_SECRET_LENGTH} characters and set that`;
+    ctx.problems.bad(found, reason, fix, fromFile ? undefined : REDACTED);
     return "invalid";
   }
   return { value, found };
