@@ -49,12 +49,16 @@ export function settingFlags(argv: Record<string, unknown>): Record<string, unkn
 
 const cell = (text: string | undefined): string => (text ? `\`${text}\`` : "");
 
+export const TABLE_START = "<!-- settings table: generated from src/config/settings.ts by `npm run settings` -->";
+export const TABLE_END = "<!-- end of settings table -->";
+
 /** The README's configuration table. */
 export function settingsTable(): string {
   const rows = all.map((s) => {
     const env = s.env && [`\`${s.env}\``, ...(s.aliases ?? []).map((a) => `(or \`${a}\`)`), ...(s.secret ? [`/ \`${s.env}_FILE\``] : [])].join(" ");
     const flag = s.flag && `\`--${s.flag}\`${s.commands.length === 1 ? ` (${s.commands[0]})` : ""}`;
-    return `| ${env ?? ""} | ${flag ?? ""} | ${cell(s.key)} | ${cell(shownDefault(s))} | ${s.help} |`;
+    const range = s.min === undefined ? "" : `; ${s.min} to ${s.max}${s.unit ? ` ${s.unit}` : ""}`;
+    return `| ${env ?? ""} | ${flag ?? ""} | ${cell(s.key)} | ${cell(shownDefault(s))} | ${s.help}${range} |`;
   });
   return ["| environment | flag | config file key | default | meaning |", "|---|---|---|---|---|", ...rows, ""].join("\n");
 }

@@ -59,7 +59,7 @@ export const SETTINGS = [
   { key: "datasets", env: "CF_DATASETS", flag: "dataset", kind: "datasets", shown: "all", help: "only these datasets (repeatable or a comma list; see [Datasets](#datasets)); never widens what a plan allows; `verify` defaults to http_requests", commands: ALL },
   { key: "cloudflare.topN", env: "CF_TOP_N", flag: "top-n", kind: "whole", default: 100, min: 1, max: 10_000, why: "it is the number of entries kept per minute and breakdown", help: "entries kept per minute in capped breakdowns; the rest is summed into `__other__`", commands: EXPORT },
   { key: "cloudflare.confidenceLevel", env: "CF_CONFIDENCE_LEVEL", kind: "share", shown: "off", help: "e.g. `0.95`: store Cloudflare's confidence bounds of sampled counts on each entry", commands: EXPORT },
-  { key: "cloudflare.queryBudget", env: "CF_QUERY_BUDGET", flag: "query-budget", kind: "whole", default: 250, min: 1, max: 300, why: "Cloudflare allows 300 per 5 minutes", help: "queries per 5 minutes (Cloudflare allows 300)", commands: CLOUDFLARE },
+  { key: "cloudflare.queryBudget", env: "CF_QUERY_BUDGET", flag: "query-budget", kind: "whole", default: 250, min: 1, max: 300, why: "Cloudflare allows 300 per 5 minutes", help: "Cloudflare queries per 5 minutes (Cloudflare allows 300)", commands: CLOUDFLARE },
   { key: "cloudflare.timeoutSeconds", env: "CF_TIMEOUT_SECONDS", kind: "whole", default: 60, min: 1, max: 3600, unit: "seconds", help: "timeout of one request", commands: CLOUDFLARE },
   { key: "cloudflare.maxRetrySeconds", env: "CF_MAX_RETRY_SECONDS", kind: "whole", default: 600, min: 0, max: 86_400, unit: "seconds", help: "total time retrying one request", commands: CLOUDFLARE },
   { key: "cloudflare.caFile", env: "CF_CA_FILE", kind: "ca", help: "extra CA certificate (PEM) to trust for the Cloudflare endpoint, e.g. a TLS-inspecting proxy's", commands: CLOUDFLARE },
@@ -84,7 +84,7 @@ export const SETTINGS = [
   { key: "gate.namespace", env: "LOCAL_NAMESPACE", kind: "text", default: "", help: "sent to the gate as `namespace`", commands: GATED },
   { key: "gate.timeoutSeconds", env: "GATE_TIMEOUT_SECONDS", kind: "whole", default: 10, min: 1, max: 3600, unit: "seconds", help: "timeout of the gate request", commands: GATED },
   { key: "gate.caFile", env: "GATE_CA_FILE", kind: "ca", help: "extra CA certificate (PEM) to trust for an https gate", commands: GATED },
-  { key: "run.deadlineSeconds", env: "RUN_DEADLINE_SECONDS", flag: "deadline", kind: "whole", min: 10, max: 7 * 86_400, unit: "seconds", shown: "none", help: "seconds a run may take: no new window is started after it (the chart sets it from the Job's deadline)", commands: EXPORT },
+  { key: "run.deadlineSeconds", env: "RUN_DEADLINE_SECONDS", flag: "deadline", kind: "whole", min: 10, max: 7 * 86_400, unit: "seconds", shown: "none", help: "seconds a run may take: no new window is started after it; the chart sets it from the Job's deadline", commands: EXPORT },
   { key: "log.level", env: "LOG_LEVEL", flag: "log-level", kind: "choice", default: "info", choices: ["error", "warn", "info", "debug"], help: "`error`, `warn`, `info` or `debug`", commands: ALL },
   { key: "log.format", env: "LOG_FORMAT", flag: "log-format", kind: "choice", default: "auto", choices: ["auto", "json", "text"], help: "`json`, `text`, or `auto` (text on a terminal)", commands: ALL },
 ] as const satisfies readonly Setting[];
