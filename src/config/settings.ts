@@ -3,20 +3,14 @@
  * bounds, whether it is secret, its help text and the commands that use it. The loader, each command's options and
  * `--help`, `describeConfig`, the README's configuration table and (by a test) the chart's schema all follow it.
  */
-import type { Config } from "./types.js";
-
 export type Command = "run" | "backfill" | "bootstrap" | "check" | "verify";
 export type Unit = "seconds" | "minutes" | "days";
 /** How a raw value is parsed (see validate.ts); `secret` and `owners` have loaders of their own (auth.ts, zones.ts). */
 export type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "datasets" | "ids" | "secret";
 
-/** The `Config` paths a setting can fill: `output`, `cloudflare.topN`, ... */
-type Section = { [K in keyof Config]: Config[K] extends string | readonly unknown[] | undefined ? never : K }[keyof Config];
-export type ConfigKey = Exclude<keyof Config, Section> | { [S in Section]: `${S}.${keyof Config[S] & string}` }[Section];
-
 export interface Setting {
-  /** The config-file key, which is also its path in `Config`; absent when the value never comes from the file. */
-  readonly key?: ConfigKey;
+  /** The config-file key, which is also its path in `Config` (types.ts); absent when it never comes from the file. */
+  readonly key?: string;
   readonly env?: string;
   /** Older variable names still read; the first one set wins, with a warning naming `env`. */
   readonly aliases?: readonly string[];
@@ -89,18 +83,13 @@ export const SETTINGS = [
   { key: "log.format", env: "LOG_FORMAT", flag: "log-format", kind: "choice", default: "auto", choices: ["auto", "json", "text"], help: "`json`, `text`, or `auto` (text on a terminal)", commands: ALL },
 ] as const satisfies readonly Setting[];
 
-// Every field of `Config` is declared above (credentials make up `*.auth`); the build fails here naming a missing one.
-type Declared = (typeof SETTINGS)[number] extends infer S ? (S extends { key: infer K } ? K : never) : never;
-type Undeclared = Exclude<ConfigKey, Declared | "cloudflare.auth" | "elasticsearch.auth">;
-export const everyConfigFieldIsDeclared: [Undeclared] extends [never] ? "yes" : Undeclared = "yes";
-
 /** The setting read from `env` (or one of its aliases, or its `_FILE` variant); undefined for anything else. */
 export function settingOf(env: string): Setting | undefined {
   const list: readonly Setting[] = SETTINGS;
   return list.find((s) => s.env === env || s.aliases?.includes(env) || (s.secret === true && `${s.env}_FILE` === env));
 }
 
-export function settingAt(key: ConfigKey): Setting {
+export function settingAt(key: string): Setting {
   const found = (SETTINGS as readonly Setting[]).find((s) => s.key === key);
   if (!found) throw new TypeError(`no setting has the key ${key}`);
   return found;

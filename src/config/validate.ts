@@ -154,7 +154,7 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
     return problems.bad(found, `cannot be read: ${readError(error)}`, `mount the CA certificate at that path or correct ${labelOf(found.origin)}`);
   }
   if (!content.includes("-----BEGIN CERTIFICATE-----")) {
-    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the cluster's certificate");
+    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate");
   }
   return path;
 }
