@@ -71,11 +71,11 @@ export function loadConfig(input: LoadConfigInput): Config {
  * Elasticsearch's own launcher and our test harness read these; they are no misspelt setting of the exporter.
  * (`*_FILE` variants of the credentials are settings, see `settingOf`.)
  */
-const NEIGHBOURS = ["ES_JAVA_HOME", "ES_JAVA_OPTS", "ES_PATH_CONF", "ES_TMPDIR", "ES_VERSION", "ES_LOG", "ES_STARTED_BY_TESTS", "ES_MAVEN_URL", "ES_PORT"];
+const NEIGHBOURS = ["ES_JAVA_HOME", "ES_JAVA_OPTS", "ES_PATH_CONF", "ES_TMPDIR", "ES_VERSION", "ES_LOG", "ES_STARTED_BY_TESTS", "ES_MAVEN_URL", "ES_PORT", "ES_ZIP_SHA1"];
 
 /** A warning for every set `CF_*`/`ES_*` variable the exporter does not read: a typo there is otherwise silent. */
 function unknownVariables(env: Record<string, string | undefined>): string[] {
-  const known = (SETTINGS as readonly Setting[]).flatMap((s) => [s.env ?? "", ...(s.aliases ?? [])]);
+  const known = (SETTINGS as readonly Setting[]).flatMap((s) => [s.env ?? "", ...(s.aliases ?? []), ...(s.secret ? [`${s.env}_FILE`] : [])]);
   return Object.keys(env)
     .filter((name) => /^(CF|ES)_/.test(name) && env[name]?.trim() && !settingOf(name) && !NEIGHBOURS.includes(name))
     .map((name) => {

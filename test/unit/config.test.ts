@@ -583,7 +583,7 @@ describe("unknown CF_* and ES_* variables", () => {
   });
 
   test("*_FILE variants, aliases and the variables of Elasticsearch and our test harness are not", () => {
-    const env = { ES_JAVA_HOME: "/jdk", ES_JAVA_OPTS: "-Xmx1g", ES_PATH_CONF: "/c", ES_VERSION: "9", ES_LOG: "x", ES_STARTED_BY_TESTS: "1", ES_MAVEN_URL: "u", ES_TMPDIR: "/t", ES_PORT: "1" };
+    const env = { ES_JAVA_HOME: "/jdk", ES_JAVA_OPTS: "-Xmx1g", ES_PATH_CONF: "/c", ES_VERSION: "9", ES_LOG: "x", ES_STARTED_BY_TESTS: "1", ES_MAVEN_URL: "u", ES_TMPDIR: "/t", ES_PORT: "1", ES_ZIP_SHA1: "0" };
     assert.deepEqual(warningsFor({ ...env, CF_ZONEZ: "" }), []);
     assert.deepEqual(warningsFor({ ES_USERNAME: "elastic", ES_PASSWORD_FILE: "/p" }).length, 0);
   });
