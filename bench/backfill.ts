@@ -36,7 +36,7 @@ function runExporter(prefix: string, nodeOptions = ""): Promise<{ summary: Recor
     PATH: process.env.PATH ?? "",
     NODE_OPTIONS: nodeOptions,
     CF_API_URL: sim.url,
-    CF_API_TOKEN: "bench",
+    CF_API_TOKEN: "bench-token",
     CF_ZONES: zones.map((z) => `${z.id}=${z.name}`).join(","),
     ES_URL: esUrl!,
     ES_INDEX_PREFIX: prefix,

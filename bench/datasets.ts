@@ -36,7 +36,7 @@ function runOne(name: string): Promise<{ summary: Record<string, unknown>; wallM
   const env = {
     PATH: process.env.PATH ?? "",
     CF_API_URL: sim.url,
-    CF_API_TOKEN: "bench",
+    CF_API_TOKEN: "bench-token",
     CF_ZONES: zones.map((z) => `${z.id}=${z.name}`).join(","),
     CF_ACCOUNTS: `${account.id}=${account.name}`,
     CF_DATASETS: name,

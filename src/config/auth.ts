@@ -7,6 +7,7 @@ import type { CloudflareAuth, ElasticsearchAuth } from "./types.js";
 import { REDACTED } from "./errors.js";
 import { type ReadFile, readError } from "./file.js";
 import { type Found, labelOf, type Problems } from "./origin.js";
+import { MIN_SECRET_LENGTH, settingOf } from "./settings.js";
 import type { Sources } from "./sources.js";
 
 export interface AuthContext {
@@ -27,8 +28,9 @@ type Read<T> = T | "invalid" | undefined;
 
 const nameOf = (found: Found): string => labelOf(found.origin);
 
-/** The first of `names` that is set; several set to different values is ambiguous (e.g. ES_PASSWORD and ES_PASSWD). */
-function aliased(ctx: AuthContext, names: readonly string[], secret: boolean): Read<Found> {
+/** The variable or, failing it, one of its older names (settings.ts); both set and different is ambiguous. */
+function aliased(ctx: AuthContext, name: string, secret: boolean): Read<Found> {
+  const names = [name, ...(settingOf(name)?.aliases ?? [])];
   const set = names.map((n) => ctx.sources.envVar(n)).filter((f): f is Found => f !== undefined);
   const [first, second] = set;
   if (first && second && first.value !== second.value) {
@@ -41,15 +43,16 @@ function aliased(ctx: AuthContext, names: readonly string[], secret: boolean): R
   return first;
 }
 
-function readSecret(ctx: AuthContext, names: readonly string[], fileVar: string, kind: "token" | "password"): Read<Secret> {
-  const direct = aliased(ctx, names, true);
+function readSecret(ctx: AuthContext, name: string, kind: "token" | "password"): Read<Secret> {
+  const direct = aliased(ctx, name, true);
+  const fileVar = `${name}_FILE`;
   const fromFile = ctx.sources.envVar(fileVar);
   if (direct === "invalid") return direct;
   if (direct && fromFile) {
     ctx.problems.bad(fromFile, `is set together with ${nameOf(direct)}`, `set only one of ${nameOf(direct)} and ${fileVar}`);
     return "invalid";
   }
-  if (direct && nameOf(direct) !== names[0]) ctx.warn(`${nameOf(direct)} is deprecated; rename it to ${names[0]}`);
+  if (direct && nameOf(direct) !== name) ctx.warn(`${nameOf(direct)} is deprecated; rename it to ${name}`);
   let value: string;
   let found: Found;
   if (fromFile) {
@@ -78,13 +81,20 @@ function readSecret(ctx: AuthContext, names: readonly string[], fileVar: string,
     ctx.problems.bad(found, reason, "it must hold only the token or key itself", fromFile ? undefined : REDACTED);
     return "invalid";
   }
+  if (value.length < MIN_SECRET_LENGTH) {
+    // The logger blanks every occurrence of a secret: a short one would also blank parts of ordinary words.
+    const reason = `${fromFile ? "names a file whose content is" : "is"} shorter than ${MIN_SECRET_LENGTH} characters, too short to keep out of logs safely`;
+    const fix = kind === "token" ? "set the complete token or key; real ones are much longer" : `give the user a password of at least ${MIN_SECRET_LENGTH} characters and set that`;
+    ctx.problems.bad(found, reason, fix, fromFile ? undefined : REDACTED);
+    return "invalid";
+  }
   return { value, found };
 }
 
 export function cloudflareAuth(ctx: AuthContext, required: boolean): CloudflareAuth | undefined {
   const { problems } = ctx;
-  const token = readSecret(ctx, ["CF_API_TOKEN"], "CF_API_TOKEN_FILE", "token");
-  const key = readSecret(ctx, ["CF_API_KEY"], "CF_API_KEY_FILE", "token");
+  const token = readSecret(ctx, "CF_API_TOKEN", "token");
+  const key = readSecret(ctx, "CF_API_KEY", "token");
   const email = ctx.sources.envVar("CF_API_EMAIL");
   if (token === "invalid" || key === "invalid") return undefined;
   if (token && key) {
@@ -124,9 +134,9 @@ export function cloudflareAuth(ctx: AuthContext, required: boolean): CloudflareA
 export function elasticsearchAuth(ctx: AuthContext): ElasticsearchAuth {
   const { problems } = ctx;
   const none: ElasticsearchAuth = { kind: "none" };
-  const apiKey = readSecret(ctx, ["ES_API_KEY"], "ES_API_KEY_FILE", "token");
-  const user = aliased(ctx, ["ES_USER", "ES_USERNAME"], false);
-  const password = readSecret(ctx, ["ES_PASSWORD", "ES_PASSWD"], "ES_PASSWORD_FILE", "password");
+  const apiKey = readSecret(ctx, "ES_API_KEY", "token");
+  const user = aliased(ctx, "ES_USER", false);
+  const password = readSecret(ctx, "ES_PASSWORD", "password");
   if (apiKey === "invalid" || user === "invalid" || password === "invalid") return none;
   const basicFrom = user ?? password?.found;
   if (apiKey && basicFrom) {

@@ -1,5 +1,6 @@
 export { loadConfig, type LoadConfigInput } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
-export { describeConfig, redactSecrets } from "./describe.js";
+export { redactSecrets } from "./describe.js";
+export { describeConfig } from "./describe-config.js";
 export { demoZones } from "./zones.js";
 export type * from "./types.js";

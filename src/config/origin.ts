@@ -5,7 +5,7 @@
 import { type ConfigProblem, REDACTED } from "./errors.js";
 
 export type Origin =
-  | { readonly kind: "flag"; readonly name: string } // camelCase, as yargs hands it over
+  | { readonly kind: "flag"; readonly name: string } // kebab-case, as settings.ts declares it
   | { readonly kind: "env"; readonly name: string }
   | { readonly kind: "file"; readonly path: string; readonly file: string };
 

@@ -1,58 +1,20 @@
 /**
- * The map from each configuration key to its flag, environment variable and config-file path, and the lookup that
- * applies the precedence flags > environment > config file. Credentials are deliberately absent from this table:
- * they come only from the environment (see auth.ts), never from flags (visible in `ps`) or files (committed to git).
+ * Where raw values come from, and the precedence flags > environment > config file. Credentials are read through
+ * `envVar` alone (see auth.ts): flags would show in `ps`, and config files get committed.
  */
-import { type Found, type Origin, kebab } from "./origin.js";
-
-export interface Setting {
-  /** Path in the config file. */
-  readonly path: string;
-  readonly env: string;
-  /** camelCase flag name, when the CLI offers one. */
-  readonly flag?: string;
-}
-
-export const settings = {
-  apiUrl: { path: "cloudflare.apiUrl", env: "CF_API_URL", flag: "cfApiUrl" },
-  zones: { path: "cloudflare.zones", env: "CF_ZONES" },
-  accounts: { path: "cloudflare.accounts", env: "CF_ACCOUNTS" },
-  datasets: { path: "datasets", env: "CF_DATASETS", flag: "dataset" },
-  topN: { path: "cloudflare.topN", env: "CF_TOP_N", flag: "topN" },
-  confidence: { path: "cloudflare.confidenceLevel", env: "CF_CONFIDENCE_LEVEL" },
-  queryBudget: { path: "cloudflare.queryBudget", env: "CF_QUERY_BUDGET", flag: "queryBudget" },
-  cfTimeout: { path: "cloudflare.timeoutSeconds", env: "CF_TIMEOUT_SECONDS" },
-  maxRetry: { path: "cloudflare.maxRetrySeconds", env: "CF_MAX_RETRY_SECONDS" },
-  cfCaFile: { path: "cloudflare.caFile", env: "CF_CA_FILE" },
-  maxResponseBytes: { path: "cloudflare.maxResponseBytes", env: "CF_MAX_RESPONSE_BYTES" },
-  esUrl: { path: "elasticsearch.url", env: "ES_URL", flag: "esUrl" },
-  caFile: { path: "elasticsearch.caFile", env: "ES_CA_FILE" },
-  tlsVerify: { path: "elasticsearch.tlsVerify", env: "ES_TLS_VERIFY" },
-  indexPrefix: { path: "elasticsearch.indexPrefix", env: "ES_INDEX_PREFIX", flag: "indexPrefix" },
-  indexPeriod: { path: "elasticsearch.indexPeriod", env: "ES_INDEX_PERIOD", flag: "indexPeriod" },
-  retentionDays: { path: "elasticsearch.retentionDays", env: "ES_RETENTION_DAYS", flag: "retentionDays" },
-  output: { path: "output", env: "OUTPUT_DIR", flag: "output" },
-  settle: { path: "window.settleMinutes", env: "SETTLE_MINUTES", flag: "settleMinutes" },
-  overlap: { path: "window.overlapMinutes", env: "OVERLAP_MINUTES", flag: "overlapMinutes" },
-  maxBackfill: { path: "window.maxBackfillDays", env: "MAX_BACKFILL_DAYS", flag: "maxBackfillDays" },
-  gateUri: { path: "gate.uri", env: "NO_CONCURRENCY_URI", flag: "gateUri" },
-  cluster: { path: "gate.cluster", env: "LOCAL_CLUSTER" },
-  namespace: { path: "gate.namespace", env: "LOCAL_NAMESPACE" },
-  gateTimeout: { path: "gate.timeoutSeconds", env: "GATE_TIMEOUT_SECONDS" },
-  gateCaFile: { path: "gate.caFile", env: "GATE_CA_FILE" },
-  deadline: { path: "run.deadlineSeconds", env: "RUN_DEADLINE_SECONDS", flag: "deadline" },
-  logLevel: { path: "log.level", env: "LOG_LEVEL", flag: "logLevel" },
-  logFormat: { path: "log.format", env: "LOG_FORMAT", flag: "logFormat" },
-} as const satisfies Record<string, Setting>;
+import type { Found } from "./origin.js";
+import { SETTINGS, type Setting, settingOf } from "./settings.js";
 
 /** Every key the config file may contain, as dotted paths. */
-export const filePaths: readonly string[] = Object.values(settings).map((s) => s.path);
+export const filePaths: readonly string[] = (SETTINGS as readonly Setting[]).flatMap((s) => (s.key ? [s.key] : []));
 
 /** The config file after parsing and the structural check: dotted path -> raw value. */
 export interface ConfigFile {
   readonly file: string;
   readonly values: ReadonlyMap<string, unknown>;
 }
+
+const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export class Sources {
   constructor(
@@ -65,35 +27,44 @@ export class Sources {
     return new Sources(this.flags, this.env, file);
   }
 
-  /** A flag as yargs parsed it (camel or kebab key); `undefined`/`null` mean not given. */
+  /** A flag as yargs parsed it (kebab or camel key); `undefined`/`null` mean not given. */
   flag(name: string): Found | undefined {
-    for (const key of [name, kebab(name)]) {
-      const value = this.flags[key];
-      if (value !== undefined && value !== null) return { value, origin: { kind: "flag", name } };
-    }
-    return undefined;
+    const value = this.flags[name] ?? this.flags[camel(name)];
+    return value === undefined || value === null ? undefined : { value, origin: { kind: "flag", name } };
   }
 
   /** An environment variable. Empty (or blank) counts as unset: manifests often template `value: ""`. */
   envVar(name: string): Found | undefined {
+    if (!settingOf(name)) throw new TypeError(`${name} is not declared in settings.ts`);
     const value = this.env[name];
-    if (value === undefined || value.trim() === "") return undefined;
-    return { value, origin: { kind: "env", name } };
+    return value === undefined || value.trim() === "" ? undefined : { value, origin: { kind: "env", name } };
   }
 
   fileValue(path: string): Found | undefined {
-    if (!this.file) return undefined;
-    const value = this.file.values.get(path);
+    const value = this.file?.values.get(path);
     // YAML `key:` with nothing after it is null: treat it as absent, so keys can be blanked out.
-    if (value === undefined || value === null) return undefined;
-    const origin: Origin = { kind: "file", path, file: this.file.file };
-    return { value, origin };
+    if (!this.file || value === undefined || value === null) return undefined;
+    return { value, origin: { kind: "file", path, file: this.file.file } };
   }
 
-  /** The winning value for a setting. A flag given twice arrives as an array; the last one wins, as in most CLIs. */
+  /** The winning value. A single-valued flag given twice arrives as an array; the last one wins, as in most CLIs. */
   lookup(setting: Setting): Found | undefined {
     const flag = setting.flag === undefined ? undefined : this.flag(setting.flag);
-    if (flag) return Array.isArray(flag.value) ? { ...flag, value: flag.value.at(-1) } : flag;
-    return this.envVar(setting.env) ?? this.fileValue(setting.path);
+    const list = setting.kind === "datasets" || setting.kind === "ids";
+    if (flag) return Array.isArray(flag.value) && !list ? { ...flag, value: flag.value.at(-1) } : flag;
+    return (setting.env ? this.envVar(setting.env) : undefined) ?? (setting.key ? this.fileValue(setting.key) : undefined);
   }
+}
+
+/** `tree` at a dotted path such as `cloudflare.topN`. */
+export function valueAt(tree: object, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], tree);
+}
+
+export function setAt(tree: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  const last = parts.pop()!;
+  let node = tree;
+  for (const part of parts) node = (node[part] ??= {}) as Record<string, unknown>;
+  node[last] = value;
 }

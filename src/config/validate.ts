@@ -3,25 +3,34 @@
  * booleans from YAML or yargs), reports a problem whose fix shows the corrected value in the user's own spelling,
  * and returns undefined when the value is unusable, so loading goes on and collects the remaining problems.
  */
-import { editDistance } from "./file.js";
+import { DATASET_NAMES } from "../datasets/names.js";
 import { REDACTED } from "./errors.js";
-import { type ReadFile, readError } from "./file.js";
+import { editDistance, type ReadFile, readError } from "./file.js";
 import { display, type Found, labelOf, type Problems, spelled } from "./origin.js";
+import type { Setting, Unit } from "./settings.js";
+import { ACCOUNTS, owners, ZONES } from "./zones.js";
 
-export type Unit = "seconds" | "minutes" | "days";
-
-export interface WholeNumberRule {
-  readonly min: number;
-  readonly max: number;
-  readonly unit?: Unit;
-  /** Why the bounds are what they are, appended to the range message. */
-  readonly why?: string;
+/** The parsed value of `setting` from `found`; undefined when unusable (the problem is recorded). */
+export function parseValue(setting: Setting, found: Found, problems: Problems, readFile: ReadFile): unknown {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = setting;
+  switch (setting.kind) {
+    case "whole": return wholeNumber(found, { ...setting, min, max }, problems);
+    case "bool": return bool(found, problems);
+    case "choice": return oneOf(found, setting.choices ?? [], problems);
+    case "url": return httpUrl(found, setting.key?.split(".")[0] as UrlPurpose, problems);
+    case "ca": return caFile(found, readFile, problems);
+    case "share": return share(found, problems);
+    case "prefix": return indexPrefix(found, max, problems);
+    case "owners": return owners(found, problems, setting.key === "cloudflare.accounts" ? ACCOUNTS : ZONES);
+    case "datasets": return nameList(found, DATASET_NAMES, "datasets", problems);
+    default: return text(found, problems);
+  }
 }
 
 const secondsPer: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hr: 3600, hour: 3600, d: 86400, day: 86400, w: 604800, week: 604800 };
 const unitSeconds: Record<Unit, number> = { seconds: 1, minutes: 60, days: 86400 };
 
-export function wholeNumber(found: Found, rule: WholeNumberRule, problems: Problems): number | undefined {
+export function wholeNumber(found: Found, rule: Setting & { min: number; max: number }, problems: Problems): number | undefined {
   const { value, origin } = found;
   const of = rule.unit ? ` of ${rule.unit}` : "";
   const write = (n: number): string => `write ${n} (${spelled(origin, String(n))})`;
@@ -121,16 +130,16 @@ function withoutUserinfo(raw: string): string {
   return at < 0 ? raw : `${scheme}${REDACTED}@${rest.slice(at + 1)}`;
 }
 
-const indexPrefixPattern = /^[a-z0-9][a-z0-9_-]*$/;
+export const INDEX_PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** Elasticsearch index names are lowercase and may not start with -, _ or +; the period and dataset are appended. */
-export function indexPrefix(found: Found, problems: Problems): string | undefined {
+export function indexPrefix(found: Found, max: number, problems: Problems): string | undefined {
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
-  if (raw.length <= 100 && indexPrefixPattern.test(raw)) return raw;
-  const cleaned = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, 100);
-  const reason = raw.length > 100 ? "is longer than 100 characters" : "is not a valid Elasticsearch index name prefix";
-  const rule = "lowercase letters, digits, - and _, starting with a letter or digit, at most 100 characters";
+  if (raw.length <= max && INDEX_PREFIX_PATTERN.test(raw)) return raw;
+  const cleaned = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, max);
+  const reason = raw.length > max ? `is longer than ${max} characters` : "is not a valid Elasticsearch index name prefix";
+  const rule = `lowercase letters, digits, - and _, starting with a letter or digit, at most ${max} characters`;
   return problems.bad(found, reason, cleaned ? `use ${rule}, e.g. ${spelled(found.origin, cleaned)}` : `use ${rule}`);
 }
 
@@ -145,17 +154,17 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
     return problems.bad(found, `cannot be read: ${readError(error)}`, `mount the CA certificate at that path or correct ${labelOf(found.origin)}`);
   }
   if (!content.includes("-----BEGIN CERTIFICATE-----")) {
-    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the cluster's certificate");
+    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate");
   }
   return path;
 }
 
 /**
- * A list of names from a comma list (environment), a YAML list (file) or a repeated flag, each one of `allowed`.
- * Duplicates are dropped; an empty list is refused because it would silently turn everything off.
+ * A list of names from a comma list (environment, flag), a YAML list (file) or a repeated flag, each one of
+ * `allowed`. Duplicates are dropped; an empty list is refused because it would silently turn everything off.
  */
 export function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
-  const raw: unknown[] = Array.isArray(found.value) ? found.value : typeof found.value === "string" ? found.value.split(",") : [found.value];
+  const raw: unknown[] = (Array.isArray(found.value) ? found.value : [found.value]).flatMap((v) => (typeof v === "string" ? v.split(",") : [v]));
   const names = raw.map((v) => (typeof v === "string" ? v.trim() : v)).filter((v) => v !== "");
   if (names.length === 0) return problems.bad(found, `names no ${what}`, `list at least one of: ${allowed.join(", ")}; or remove the setting to get all`);
   const picked: T[] = [];

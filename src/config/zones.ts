@@ -31,16 +31,41 @@ export const ACCOUNTS: OwnerKind = {
 
 export const demoZones: readonly Zone[] = [1, 2, 3].map((n) => ({ id: `demo${String(n).padStart(28, "0")}`, name: `demo-${n}.example` }));
 
+/** What an id may be; the chart's schema uses the same pattern (a test keeps them equal). */
+export const OWNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 function idProblem(id: string): string | undefined {
   if (id === "") return "is empty";
   if (/\s/.test(id)) return "contains whitespace";
   if (id.length > 64) return "is longer than 64 characters";
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) return "contains characters other than letters, digits, - and _";
+  if (!OWNER_ID_PATTERN.test(id)) return "contains characters other than letters, digits, - and _";
   return undefined;
 }
 
-/** Returns undefined when anything is wrong (and reported), so the caller does not add "no zones" on top. */
-export function zonesFromEnv(found: Found, problems: Problems, kind: OwnerKind = ZONES): Zone[] | undefined {
+/** Zones or accounts from the environment or the file. Undefined when anything is wrong (and reported). */
+export function owners(found: Found, problems: Problems, kind: OwnerKind): Zone[] | undefined {
+  return found.origin.kind === "file" ? zonesFromFile(found, problems, kind) : zonesFromEnv(found, problems, kind);
+}
+
+/**
+ * The zones of the run: the configured ones, else the demo zones in demo mode. "None at all" is a problem when they
+ * are `required` (no accounts instead, no config file that failed to load) and not already reported as invalid.
+ */
+export function runZones(found: Found | undefined, parsed: readonly Zone[] | undefined, problems: Problems, options: { demo: boolean; required: boolean }): readonly Zone[] {
+  if (parsed && parsed.length > 0) return parsed;
+  if (options.demo) return demoZones;
+  if (options.required && !(found && !parsed)) {
+    problems.add(
+      found ? labelOf(found.origin) : "CF_ZONES",
+      undefined,
+      "no zones (and no accounts) are configured",
+      "set CF_ZONES=<zone id>=<name>,<zone id>=<name> (or cloudflare.zones in the config file); zone ids are on each zone's Overview page. Account-scoped datasets need CF_ACCOUNTS instead",
+    );
+  }
+  return [];
+}
+
+function zonesFromEnv(found: Found, problems: Problems, kind: OwnerKind): Zone[] | undefined {
   const example = kind.example;
   const raw = String(found.value).trim();
   const zones: Zone[] = [];
@@ -68,7 +93,7 @@ export function zonesFromEnv(found: Found, problems: Problems, kind: OwnerKind =
   return ok && noDuplicates(zones, found, problems, kind) ? zones : undefined;
 }
 
-export function zonesFromFile(found: Found, problems: Problems, kind: OwnerKind = ZONES): Zone[] | undefined {
+function zonesFromFile(found: Found, problems: Problems, kind: OwnerKind): Zone[] | undefined {
   const { origin } = found;
   if (origin.kind !== "file") throw new TypeError("zonesFromFile needs a value from the config file");
   if (!Array.isArray(found.value)) {

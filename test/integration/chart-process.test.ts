@@ -261,22 +261,33 @@ describe("chart to process: every configuration value reaches the exporter", { s
         queryBudget: 120,
         timeoutSeconds: 30,
         maxRetrySeconds: 90,
+        maxResponseBytes: 8 * 1024 * 1024,
+        ca: { configMapName: "proxy-ca", key: "proxy.pem" },
         auth: { apiToken: TOKEN },
       },
       datasets: ["http_requests"],
       elasticsearch: { url: ES_URL!, tlsVerify: false, indexPrefix: prefix, indexPeriod: "week", retentionDays: 30, auth: { type: "none" } },
       window: { settleMinutes: 7, overlapMinutes: 11, maxBackfillDays: 2 },
-      gate: { uri: "http://127.0.0.1:9/may-i-run", cluster: "c1", namespace: "ns-override", timeoutSeconds: 4 },
+      gate: { uri: "http://127.0.0.1:9/may-i-run", cluster: "c1", namespace: "ns-override", timeoutSeconds: 4, ca: { secretName: "gate-ca" } },
       log: { level: "debug", format: "json" },
     };
+    // The CA certificates the values name, as the user created them.
+    const existing: Manifest[] = [
+      { kind: "ConfigMap", metadata: { name: "proxy-ca" }, data: { "proxy.pem": tlsFixtures.ca.toString() } },
+      { kind: "Secret", metadata: { name: "gate-ca" }, data: { "ca.crt": tlsFixtures.ca.toString("base64") } },
+    ];
     const manifests = render({ values, namespace: NAMESPACE }).manifests;
-    const hook = bootstrapHook(manifests);
-    const result = await runWorkload(hook, visibleTo(hook, manifests, []));
-    assert.equal(result.code, 0, result.stderr);
-    const line = result.stderr.split("\n").find((l) => l.includes('"message":"configuration"'));
-    assert.ok(line, `a debug line with the configuration:\n${result.stderr}`);
-    const config = (JSON.parse(line) as { config: Record<string, unknown> }).config;
-    assert.deepEqual(config, {
+    const described = async (workload: Manifest): Promise<Record<string, unknown>> => {
+      const result = await runWorkload(workload, visibleTo(workload, manifests, existing));
+      assert.equal(result.code, 0, result.stderr);
+      const line = result.stderr.split("\n").find((l) => l.includes('"message":"configuration"'));
+      assert.ok(line, `a debug line with the configuration:\n${result.stderr}`);
+      // Paths as the pod sees them: this test lays the pod's files out under a local folder.
+      const inPod = line.replace(/"[^"]*cfe-pod-[^/"]+(\/etc\/cloudflare-es-exporter\/)/g, '"$1');
+      return (JSON.parse(inPod) as { config: Record<string, unknown> }).config;
+    };
+    const config = await described(bootstrapHook(manifests));
+    const expected = {
       cloudflare: {
         apiUrl: values.cloudflare.apiUrl,
         auth: { kind: "token", token: "<redacted>" },
@@ -287,16 +298,19 @@ describe("chart to process: every configuration value reaches the exporter", { s
         queryBudget: 120,
         timeoutSeconds: 30,
         maxRetrySeconds: 90,
-        caFile: null,
-        maxResponseBytes: 64 * 1024 * 1024,
+        caFile: "/etc/cloudflare-es-exporter/cloudflare-ca/proxy.pem",
+        maxResponseBytes: 8 * 1024 * 1024,
       },
       elasticsearch: { url: ES_URL, auth: { kind: "none" }, caFile: null, tlsVerify: false, indexPrefix: prefix, indexPeriod: "week", retentionDays: 30 },
       datasets: ["http_requests"],
       output: null,
       window: values.window,
-      gate: { uri: values.gate.uri, cluster: "c1", namespace: "ns-override", timeoutSeconds: 4, caFile: null },
+      gate: { uri: values.gate.uri, cluster: "c1", namespace: "ns-override", timeoutSeconds: 4, caFile: "/etc/cloudflare-es-exporter/gate-ca/ca.crt" },
       run: { deadlineSeconds: null },
       log: { level: "debug", format: "json" },
-    });
+    };
+    assert.deepEqual(config, expected);
+    // The CronJob's run (the gate at port 9 does not answer: it exits 0 without work) also knows its deadline.
+    assert.deepEqual(await described(cronJob(manifests)), { ...expected, run: { deadlineSeconds: 270 - 30 } });
   });
 });

@@ -44,6 +44,8 @@ const existing: Manifest[] = [
   { kind: "ConfigMap", metadata: { name: "proxy-settings" }, data: { "no-proxy": "localhost" } },
   { kind: "ConfigMap", metadata: { name: "extra-settings" }, data: {} },
   { kind: "ConfigMap", metadata: { name: "extra-ca" }, data: {} },
+  { kind: "ConfigMap", metadata: { name: "proxy-ca" }, data: { "proxy.pem": "proxy pem" } },
+  { kind: "Secret", metadata: { name: "gate-ca" }, stringData: { "ca.crt": "gate pem" } },
 ];
 
 const SCENARIOS = ["minimal", "existing-secret", "created-secret", "api-key", "gate", "backfill", "custom-ca", "custom-ca-configmap", "everything"];
@@ -169,11 +171,12 @@ describe("chart: the config file", () => {
         queryBudget: 200,
         timeoutSeconds: 30,
         maxRetrySeconds: 300,
+        maxResponseBytes: 33554432,
       },
       datasets: ["http_requests"],
       elasticsearch: { url: "https://elasticsearch.example:9200", tlsVerify: true, indexPrefix: "cf", indexPeriod: "week", retentionDays: 90 },
       window: { settleMinutes: 6, overlapMinutes: 20, maxBackfillDays: 3 },
-      gate: { uri: "http://gate.internal/allowed", timeoutSeconds: 5 },
+      gate: { uri: "https://gate.internal/allowed", timeoutSeconds: 5 },
       log: { level: "debug", format: "text" },
     });
     for (const path of leafPaths(config)) assert.ok(filePaths.includes(path), `${path} is a config-file key of the exporter (src/config/sources.ts)`);
@@ -182,7 +185,7 @@ describe("chart: the config file", () => {
   it("leaves out what values leave unset, so the exporter's defaults apply", () => {
     const config = configOf(one(render({ valuesFiles: [ciValues("minimal")] }).manifests, "ConfigMap", (m) => !isHook(m)));
     const cf = config.cloudflare as Record<string, unknown>;
-    for (const key of ["apiUrl", "accounts", "topN", "confidenceLevel"]) assert.equal(key in cf, false, `cloudflare.${key} is absent`);
+    for (const key of ["apiUrl", "accounts", "topN", "confidenceLevel", "maxResponseBytes"]) assert.equal(key in cf, false, `cloudflare.${key} is absent`);
     assert.equal("datasets" in config, false);
     assert.equal("uri" in (config.gate as Record<string, unknown>), false);
     for (const path of leafPaths(config)) assert.ok(filePaths.includes(path), path);

@@ -556,3 +556,85 @@ describe("accounts, datasets and top-N", () => {
     assertMentions(loadError({ env: { ...minimalEnv, CF_TOP_N: "0" } }), "CF_TOP_N");
   });
 });
+
+describe("comma lists in flags", () => {
+  test("--dataset a,b works like --dataset a --dataset b", () => {
+    assert.deepEqual(load({ env: minimalEnv, flags: { dataset: ["http_requests,dns", "workers"] } }).datasets, ["http_requests", "dns", "workers"]);
+    assertMentions(loadError({ env: minimalEnv, flags: { dataset: ["http_requests,dnss"] } }), '--dataset = "dnss": is not a known dataset', "did you mean dns?");
+  });
+
+  test("--zone a,b works like --zone a --zone b", () => {
+    const env = { CF_API_TOKEN: TOKEN, CF_ZONES: `${ZONE}=one.example,${ZONE2}=two.example,abc=three.example` };
+    assert.deepEqual(load({ env, flags: { zone: [`abc,${ZONE}`] } }).cloudflare.zones.map((z) => z.id), [ZONE, "abc"]);
+  });
+});
+
+describe("unknown CF_* and ES_* variables", () => {
+  const warningsFor = (env: Record<string, string>): string[] => {
+    const warnings: string[] = [];
+    load({ env: { ...minimalEnv, ...env }, readFile: files({ "/p": "a-long-password" }), onWarning: (w) => warnings.push(w) });
+    return warnings;
+  };
+
+  test("a misspelt one is warned about, with the setting it probably means", () => {
+    assert.deepEqual(warningsFor({ CF_ZONEZ: `${ZONE}=x` }), ["CF_ZONEZ is not a setting of this exporter; did you mean CF_ZONES?"]);
+    assert.deepEqual(warningsFor({ ES_API_KEY_FIEL: "/k" }), ["ES_API_KEY_FIEL is not a setting of this exporter; did you mean ES_API_KEY_FILE?"]);
+    assert.match(warningsFor({ CF_COLOUR: "blue" })[0] ?? "", /^CF_COLOUR is not a setting of this exporter; it is ignored/);
+  });
+
+  test("*_FILE variants, aliases and the variables of Elasticsearch and our test harness are not", () => {
+    const env = { ES_JAVA_HOME: "/jdk", ES_JAVA_OPTS: "-Xmx1g", ES_PATH_CONF: "/c", ES_VERSION: "9", ES_LOG: "x", ES_STARTED_BY_TESTS: "1", ES_MAVEN_URL: "u", ES_TMPDIR: "/t", ES_PORT: "1", ES_ZIP_SHA1: "0" };
+    assert.deepEqual(warningsFor({ ...env, CF_ZONEZ: "" }), []);
+    assert.deepEqual(warningsFor({ ES_USERNAME: "elastic", ES_PASSWORD_FILE: "/p" }).length, 0);
+  });
+
+  test("an unknown variable is only a warning: the configuration loads", () => {
+    assert.equal(load({ env: { ...minimalEnv, CF_TOPN: "5" } }).cloudflare.topN, 100);
+  });
+});
+
+describe("secrets too short to keep out of logs", () => {
+  for (const [name, value, extra] of [
+    ["CF_API_TOKEN", "x", {}],
+    ["CF_API_KEY", "k-12345", { CF_API_EMAIL: "me@example.com" }],
+    ["ES_API_KEY", "abc", {}],
+    ["ES_PASSWORD", "info", { ES_USER: "elastic" }],
+  ] as const) {
+    test(`${name} shorter than 8 characters is refused, its value redacted`, () => {
+      const env = { CF_ZONES: ZONE, ...(name.startsWith("CF") ? {} : { CF_API_TOKEN: TOKEN }), ...extra, [name]: value };
+      const error = loadError({ env });
+      assertMentions(error, `${name} = <redacted>: is shorter than 8 characters, too short to keep out of logs safely`, "fix:");
+      assert.ok(!error.message.includes(`"${value}"`), error.message);
+    });
+  }
+
+  test("from a *_FILE, the variable and its path are named", () => {
+    const error = loadError({ env: { CF_ZONES: ZONE, CF_API_TOKEN_FILE: "/t" }, readFile: files({ "/t": "short\n" }) });
+    assertMentions(error, 'CF_API_TOKEN_FILE = "/t": names a file whose content is shorter than 8 characters', "set the complete token");
+    assert.ok(!error.message.includes("short\""), error.message);
+  });
+
+  test("8 characters are enough", () => {
+    assert.deepEqual(load({ env: { CF_ZONES: ZONE, CF_API_TOKEN: "12345678" } }).cloudflare.auth, { kind: "token", token: "12345678" });
+  });
+});
+
+describe("settings added with the run deadline and the extra CAs", () => {
+  test("the deadline comes from RUN_DEADLINE_SECONDS, --deadline or run.deadlineSeconds, within bounds", () => {
+    assert.equal(load({ env: { ...minimalEnv, RUN_DEADLINE_SECONDS: "240" } }).run.deadlineSeconds, 240);
+    assert.equal(load({ env: { ...minimalEnv, RUN_DEADLINE_SECONDS: "240" }, flags: { deadline: "600" } }).run.deadlineSeconds, 600);
+    assert.equal(load({ env: minimalEnv, flags: { config: "c.yaml" }, readFile: files({ "c.yaml": "run: { deadlineSeconds: 90 }" }) }).run.deadlineSeconds, 90);
+    assertMentions(loadError({ env: { ...minimalEnv, RUN_DEADLINE_SECONDS: "5" } }), "RUN_DEADLINE_SECONDS", "allowed are 10 to 604800");
+  });
+
+  test("CF_CA_FILE and GATE_CA_FILE must hold a PEM certificate; CF_MAX_RESPONSE_BYTES is bounded", () => {
+    const config = load({ env: { ...minimalEnv, CF_CA_FILE: "/cf.pem", GATE_CA_FILE: "/gate.pem", CF_MAX_RESPONSE_BYTES: "2097152" }, readFile: files({ "/cf.pem": PEM, "/gate.pem": PEM }) });
+    assert.deepEqual([config.cloudflare.caFile, config.gate.caFile, config.cloudflare.maxResponseBytes], ["/cf.pem", "/gate.pem", 2097152]);
+    assertMentions(loadError({ env: { ...minimalEnv, GATE_CA_FILE: "/none.pem" } }), 'GATE_CA_FILE = "/none.pem": cannot be read');
+    assertMentions(loadError({ env: { ...minimalEnv, CF_MAX_RESPONSE_BYTES: "1000" } }), "CF_MAX_RESPONSE_BYTES", "1048576 to 1073741824");
+  });
+
+  test("commands that never call Cloudflare need neither credentials nor zones", () => {
+    assert.deepEqual(load({ mode: { requireCloudflareAuth: false } }).cloudflare.zones, []);
+  });
+});

@@ -6,7 +6,7 @@ import { leafPaths, toSource } from "../../src/datasets/document.js";
 import type { RunResult } from "../../src/run.js";
 import { runDocuments, runFields } from "../../src/runs/run-document.js";
 
-const config = loadConfig({ flags: {}, env: { CF_API_TOKEN: "t", CF_ZONES: "z1=example.com", CF_ACCOUNTS: "a1=prod", LOCAL_CLUSTER: "blue", LOCAL_NAMESPACE: "cf" } });
+const config = loadConfig({ flags: {}, env: { CF_API_TOKEN: "cf-token-0001", CF_ZONES: "z1=example.com", CF_ACCOUNTS: "a1=prod", LOCAL_CLUSTER: "blue", LOCAL_NAMESPACE: "cf" } });
 const started = Date.parse("2026-11-23T10:00:00Z");
 const result: RunResult = {
   outcome: "failed",

@@ -89,7 +89,7 @@ app.kubernetes.io/part-of: cloudflare-es-exporter
 
 {{/*
 The exporter's config file, built from values. Only settings are in it, never a credential (the exporter refuses
-them there anyway). Paths (CONFIG_FILE, ES_CA_FILE) are environment variables, so the file says nothing about where
+them there anyway). Paths (CONFIG_FILE, the CA files) are environment variables, so the file says nothing about where
 things are mounted. Keys that are not set in values are left out, so the exporter's own defaults apply.
 */}}
 {{- define "cfe.configFile" -}}
@@ -97,8 +97,13 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- if and (empty $v.cloudflare.zones) (empty $v.cloudflare.accounts) -}}
 {{- fail "cloudflare.zones is empty: list at least one zone as {id: <zone id>, name: <name>} (or cloudflare.accounts for account-scoped datasets)" -}}
 {{- end -}}
-{{- if and $v.elasticsearch.ca.secretName $v.elasticsearch.ca.configMapName -}}
-{{- fail "elasticsearch.ca: set only one of secretName and configMapName (the CA certificate comes from one place)" -}}
+{{- /* What values.schema.json cannot express, refused here as the exporter would refuse it (exit 2). */ -}}
+{{- range $owners := list (list "cloudflare.zones" "zone" $v.cloudflare.zones) (list "cloudflare.accounts" "account" $v.cloudflare.accounts) -}}
+{{- $seen := dict -}}
+{{- range index $owners 2 -}}
+{{- if hasKey $seen .id }}{{ fail (printf "%s lists %s %s more than once: list each %s once" (index $owners 0) (index $owners 1) .id (index $owners 1)) }}{{ end -}}
+{{- $_ := set $seen .id true -}}
+{{- end -}}
 {{- end -}}
 {{- $cf := dict "queryBudget" $v.cloudflare.queryBudget "timeoutSeconds" $v.cloudflare.timeoutSeconds "maxRetrySeconds" $v.cloudflare.maxRetrySeconds -}}
 {{- with $v.cloudflare.apiUrl }}{{ $_ := set $cf "apiUrl" . }}{{ end -}}
@@ -106,6 +111,7 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- with $v.cloudflare.accounts }}{{ $_ := set $cf "accounts" . }}{{ end -}}
 {{- if not (kindIs "invalid" $v.cloudflare.topN) }}{{ $_ := set $cf "topN" $v.cloudflare.topN }}{{ end -}}
 {{- if not (kindIs "invalid" $v.cloudflare.confidenceLevel) }}{{ $_ := set $cf "confidenceLevel" $v.cloudflare.confidenceLevel }}{{ end -}}
+{{- if not (kindIs "invalid" $v.cloudflare.maxResponseBytes) }}{{ $_ := set $cf "maxResponseBytes" $v.cloudflare.maxResponseBytes }}{{ end -}}
 {{- $es := dict "url" (required "elasticsearch.url is required, e.g. https://elasticsearch.example:9200" $v.elasticsearch.url) "tlsVerify" $v.elasticsearch.tlsVerify "indexPrefix" $v.elasticsearch.indexPrefix "indexPeriod" $v.elasticsearch.indexPeriod "retentionDays" $v.elasticsearch.retentionDays -}}
 {{- $gate := dict "timeoutSeconds" $v.gate.timeoutSeconds -}}
 {{- with $v.gate.uri }}{{ $_ := set $gate "uri" . }}{{ end -}}
@@ -113,6 +119,30 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- with $v.datasets }}{{ $_ := set $config "datasets" . }}{{ end -}}
 {{- toYaml $config -}}
 {{- end -}}
+
+{{/*
+The CA certificates the pods mount (JSON list): Elasticsearch's, and extra ones for Cloudflare (a TLS-inspecting
+proxy) and the gate, each from a Secret or a ConfigMap, mounted in a folder of its own and named by a variable.
+*/}}
+{{- define "cfe.cas" -}}
+{{- $v := .Values -}}
+{{- $mounted := list -}}
+{{- range list (list "elasticsearch.ca" "ca" "ES_CA_FILE" $v.elasticsearch.ca) (list "cloudflare.ca" "cloudflare-ca" "CF_CA_FILE" $v.cloudflare.ca) (list "gate.ca" "gate-ca" "GATE_CA_FILE" $v.gate.ca) -}}
+{{- $ca := index . 3 -}}
+{{- if and $ca.secretName $ca.configMapName }}{{ fail (printf "%s: set only one of secretName and configMapName (the CA certificate comes from one place)" (index . 0)) }}{{ end -}}
+{{- if or $ca.secretName $ca.configMapName -}}
+{{- $mounted = append $mounted (dict "volume" (index . 1) "env" (index . 2) "secretName" $ca.secretName "configMapName" $ca.configMapName "key" $ca.key "dir" (printf "/etc/cloudflare-es-exporter/%s" (index . 1))) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $mounted -}}
+{{- end -}}
+
+{{/*
+The exporter must stop before Kubernetes kills it: it needs time to finish the window in flight and to write its run
+record, or the run ends unrecorded and the next one re-reads that window. So RUN_DEADLINE_SECONDS is the Job's
+activeDeadlineSeconds less this margin (the schema's minimum deadlines leave the exporter's minimum of 10 s).
+*/}}
+{{- define "cfe.deadlineMarginSeconds" -}}30{{- end -}}
 
 {{/* The container's environment: where the config file is, credentials from Secrets, the gate's identity. */}}
 {{- define "cfe.env" -}}
@@ -163,9 +193,13 @@ things are mounted. Keys that are not set in values are left out, so the exporte
       name: {{ $esSecret }}
       key: {{ $v.elasticsearch.auth.passwordKey }}
 {{- end }}
-{{- if or $v.elasticsearch.ca.secretName $v.elasticsearch.ca.configMapName }}
-- name: ES_CA_FILE
-  value: /etc/cloudflare-es-exporter/ca/{{ $v.elasticsearch.ca.key }}
+{{- range include "cfe.cas" $ctx | fromJsonArray }}
+- name: {{ .env }}
+  value: {{ .dir }}/{{ .key }}
+{{- end }}
+{{- with .jobDeadlineSeconds }}
+- name: RUN_DEADLINE_SECONDS
+  value: {{ sub . (include "cfe.deadlineMarginSeconds" $ctx | atoi) | quote }}
 {{- end }}
 {{- if $v.gate.uri }}
 - name: LOCAL_CLUSTER
@@ -191,7 +225,8 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 
 {{/*
 The pod template shared by the CronJob, the bootstrap hook and the backfill Job.
-Arguments: ctx (the root context), component, args, configName, secretName, serviceAccountName.
+Arguments: ctx (the root context), component, args, configName, secretName, serviceAccountName, and
+jobDeadlineSeconds (the Job's activeDeadlineSeconds, for the runs that stop themselves before it).
 */}}
 {{- define "cfe.podTemplate" -}}
 {{- $ctx := .ctx -}}
@@ -229,7 +264,7 @@ spec:
       args:
         {{- toYaml .args | nindent 8 }}
       env:
-        {{- include "cfe.env" (dict "ctx" $ctx "secretName" .secretName) | nindent 8 }}
+        {{- include "cfe.env" (dict "ctx" $ctx "secretName" .secretName "jobDeadlineSeconds" .jobDeadlineSeconds) | nindent 8 }}
       {{- with $v.extraEnvFrom }}
       envFrom:
         {{- toYaml . | nindent 8 }}
@@ -244,9 +279,9 @@ spec:
           readOnly: true
         - name: tmp
           mountPath: /tmp
-        {{- if or $v.elasticsearch.ca.secretName $v.elasticsearch.ca.configMapName }}
-        - name: ca
-          mountPath: /etc/cloudflare-es-exporter/ca
+        {{- range include "cfe.cas" $ctx | fromJsonArray }}
+        - name: {{ .volume }}
+          mountPath: {{ .dir }}
           readOnly: true
         {{- end }}
         {{- with $v.extraVolumeMounts }}
@@ -262,20 +297,18 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: {{ $v.tmpSizeLimit }}
-    {{- if $v.elasticsearch.ca.secretName }}
-    - name: ca
+    {{- range include "cfe.cas" $ctx | fromJsonArray }}
+    - name: {{ .volume }}
+      {{- if .secretName }}
       secret:
-        secretName: {{ $v.elasticsearch.ca.secretName }}
-        items:
-          - key: {{ $v.elasticsearch.ca.key }}
-            path: {{ $v.elasticsearch.ca.key }}
-    {{- else if $v.elasticsearch.ca.configMapName }}
-    - name: ca
+        secretName: {{ .secretName }}
+      {{- else }}
       configMap:
-        name: {{ $v.elasticsearch.ca.configMapName }}
+        name: {{ .configMapName }}
+      {{- end }}
         items:
-          - key: {{ $v.elasticsearch.ca.key }}
-            path: {{ $v.elasticsearch.ca.key }}
+          - key: {{ .key }}
+            path: {{ .key }}
     {{- end }}
     {{- with $v.extraVolumes }}
     {{- toYaml . | nindent 4 }}
@@ -307,4 +340,15 @@ podFailurePolicy:
         operator: In
         values: [2]
       onPodConditions: []
+{{- end -}}
+
+{{/* Seconds since 1970 of a time values.schema.json accepted (whole minutes, with a zone); empty if none parses. */}}
+{{- define "cfe.epochSeconds" -}}
+{{- $text := . -}}
+{{- $seconds := "" -}}
+{{- range list "2006-01-02T15:04Z07:00" "2006-01-02T15:04:05Z07:00" "2006-01-02T15:04Z0700" "2006-01-02T15:04:05Z0700" -}}
+{{- $time := toDate . $text -}}
+{{- if and (not $seconds) (not $time.IsZero) }}{{ $seconds = unixEpoch $time }}{{ end -}}
+{{- end -}}
+{{- $seconds -}}
 {{- end -}}
