@@ -116,7 +116,17 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   if (!gate.allowed) return { ...empty, outcome: "not-active", durationMs: Date.now() - started };
   if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
 
-  const decisions = await decideAll(deps);
+  let decisions: Decision[];
+  try {
+    decisions = await decideAll(deps);
+  } catch (error) {
+    // Stopped while reading the owners' settings: nothing was fetched, the next run starts over.
+    if (error instanceof CloudflareError && error.kind === "deadline" && deps.time?.stoppedBy) {
+      log.warn(`${error.message}: no window was taken`);
+      return { ...empty, outcome: deps.time.stoppedBy, durationMs: Date.now() - started };
+    }
+    throw error;
+  }
   for (const d of decisions) {
     if (!d.on && !d.quiet) log.warn(`skipping ${d.dataset.name} for ${d.owner.scope} ${d.owner.name} (${d.owner.id}): ${d.reason}`);
     else if (d.on && d.reason) log.warn(`${d.dataset.name} for ${d.owner.scope} ${d.owner.name}: ${d.reason}`);
@@ -268,12 +278,14 @@ async function planDataset(deps: RunDeps, request: RunRequest, decisions: readon
 function refuseEmptyBackfill(range: Window, plans: readonly { dataset: Dataset; work: Work[] }[]): void {
   const running = plans.flatMap((p) => p.work);
   if (running.length === 0 || running.some((w) => w.windows.length > 0)) return;
-  const kept = [...new Set(running.map((w) => `${w.decision.dataset.name} ${Math.floor(w.decision.limits!.notOlderThanSeconds / 86400)} days`))];
+  const kept = [...new Set(running.map((w) => `${w.decision.dataset.name} ${duration(w.decision.limits!.notOlderThanSeconds)}`))];
   throw new UsageError(
     `backfill [${iso(range.from)}, ${iso(range.to)}) holds no settled ${unitName(running[0]!.decision.dataset.unit)} that Cloudflare still keeps (${kept.join(", ")}): nothing to fetch`,
     { fix: "choose --from and --to within that retention and before the last few (unsettled) minutes" },
   );
 }
+
+const duration = (seconds: number): string => (seconds >= 86400 ? `${Math.floor(seconds / 86400)} days` : `${Math.floor(seconds / 3600)} hours`);
 
 /** Requests for one dataset: same window and same query text (same fields left out) together, up to 10 zones or 1 account. */
 function pendingOf(dataset: Dataset, work: readonly Work[]): Pending[] {
