@@ -10,7 +10,7 @@ import type { CloudflareClient } from "./cloudflare/client.js";
 import { readLimits, type OwnerLimits } from "./cloudflare/settings.js";
 import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
 import { MAX_ZONES_PER_QUERY, ownerObjects, queryVariables } from "./datasets/query.js";
-import { askGate, type GateDecision } from "./gate.js";
+import { askGate, logGate, type GateDecision } from "./gate.js";
 import type { Logger } from "./log.js";
 import { decide, type Decision } from "./matrix.js";
 import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows, type Batch } from "./plan.js";
@@ -47,7 +47,7 @@ export interface DatasetReport {
 }
 
 export interface RunResult {
-  readonly outcome: "completed" | "failed" | "not-active" | "stopped-by-gate";
+  readonly outcome: "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error";
   readonly gate: GateDecision;
   readonly reports: DatasetReport[];
   readonly windows: number;
@@ -88,9 +88,9 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const started = Date.now();
   const { config, sink, cloudflare, log } = deps;
   const gate = await askGate(config.gate);
-  log.info(`gate: ${gate.reason}`, { allowed: gate.allowed });
+  logGate(log, gate);
   const empty = { gate, reports: [], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, startedAt: started };
-  if (!gate.allowed) return { ...empty, outcome: "not-active", durationMs: Date.now() - started };
+  if (!gate.allowed) return { ...empty, outcome: gate.error ? "gate-error" : "not-active", durationMs: Date.now() - started };
   if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
 
   const decisions = await decideAll(deps);
@@ -103,7 +103,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   }
   const reports: DatasetReport[] = [];
   const totals = { windows: 0, documents: 0, bulkRetries: 0, requests: 0, queries: 0 };
-  let stopped = false;
+  let stopped: "stopped-by-gate" | "gate-error" | undefined;
   const planLines: string[] = [];
 
   for (const dataset of deps.datasets) {
@@ -164,8 +164,8 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
       if (config.gate.uri) {
         const again = await askGate(config.gate);
         if (!again.allowed) {
-          log.warn(`gate revoked after window ${iso(batch.window.from)}: ${again.reason}; stopping, the next run continues`);
-          stopped = true;
+          log.warn(`gate revoked after window ${iso(batch.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`);
+          stopped = again.error ? "gate-error" : "stopped-by-gate";
           break;
         }
       }
@@ -176,7 +176,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const plan = request.dryRun ? { lines: planLines, requests: totals.requests, queries: totals.queries } : undefined;
   const failed = reports.some((r) => r.status === "failed");
   return {
-    outcome: stopped ? "stopped-by-gate" : failed ? "failed" : "completed",
+    outcome: stopped ?? (failed ? "failed" : "completed"),
     gate,
     reports,
     windows: totals.windows,

@@ -12,13 +12,14 @@ import { EXIT } from "../errors.js";
 import { askGate } from "../gate.js";
 import { ilmAvailable } from "../sinks/elasticsearch/bootstrap.js";
 import { createElasticsearchClient, describeEsError } from "../sinks/elasticsearch/client.js";
+import { esFailure } from "../sinks/elasticsearch/errors.js";
 import { createCloudflare, createContext, type Io } from "./context.js";
 
 type Line = { ok: boolean | "info"; text: string };
 
-export async function checkCommand(flags: Record<string, unknown>, io: Io): Promise<number> {
-  const ctx = createContext(flags, io);
-  const { config } = ctx;
+export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): Promise<number> {
+  const ctx = createContext(flags, rawIo);
+  const { config, io } = ctx;
   const lines: Line[] = [{ ok: true, text: `configuration valid: ${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts, Cloudflare ${config.cloudflare.apiUrl}` }];
   const print = (line: Line): void => {
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
@@ -31,7 +32,8 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
 
   if (config.gate.uri) {
     const gate = await askGate(config.gate);
-    add({ ok: gate.allowed ? true : "info", text: `gate: ${gate.reason}${gate.allowed ? "" : " (runs here would exit 0 without work)"}` });
+    if (gate.error) add({ ok: false, text: `gate: ${gate.reason} (runs here would fail closed and exit 1); fix: ${gate.error.fix}` });
+    else add({ ok: gate.allowed ? true : "info", text: `gate: ${gate.reason}${gate.allowed ? "" : " (runs here would exit 0 without work)"}` });
   }
 
   try {
@@ -78,7 +80,8 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
       add({ ok: "info", text: ilm ? "index lifecycle management (ILM) available" : "ILM not available: retention will not be enforced by the cluster" });
       add(await privileges(es, config.elasticsearch.indexPrefix, ilm));
     } catch (error) {
-      add({ ok: false, text: `Elasticsearch ${new URL(config.elasticsearch.url).origin}: ${describeEsError(error)}` });
+      const failure = esFailure(error, "checking the cluster", new URL(config.elasticsearch.url).origin);
+      add({ ok: false, text: `${failure.message}${failure.fix ? `; fix: ${failure.fix}` : ""}` });
     } finally {
       await es.close();
     }

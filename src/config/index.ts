@@ -1,5 +1,5 @@
 export { loadConfig, type LoadConfigInput } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
-export { describeConfig, redactSecrets } from "./describe.js";
+export { describeConfig } from "./describe.js";
 export { demoZones } from "./zones.js";
 export type * from "./types.js";

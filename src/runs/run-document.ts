@@ -5,12 +5,12 @@
  * other field (`npm run fields` documents them in docs/fields.md).
  */
 import { randomUUID } from "node:crypto";
-import { redactSecrets } from "../config/describe.js";
 import type { Config } from "../config/types.js";
 import { documentId, type ExportDocument, type FieldValue } from "../datasets/document.js";
 import type { FieldDecl } from "../datasets/fields.js";
 import { ownerFields } from "../datasets/query.js";
 import type { RunResult } from "../run.js";
+import { redactorFor } from "../redact.js";
 import { MINUTE } from "../time.js";
 
 /** The "dataset" name of run documents in index names: `<prefix>-runs-<period>`. */
@@ -66,9 +66,11 @@ export interface RunRecordInput {
 /** The run's documents: the `run` summary first, then one per zone (or account) and dataset. */
 export function runDocuments(input: RunRecordInput): ExportDocument[] {
   const { result, config } = input;
-  // Run records are written straight to the sink, past the logger: configured secrets are redacted here as well.
+  // Run records are written straight to the sink, past the logger: every value passes the redaction point here,
+  // before long texts are cut (a cut must never leave half a secret behind).
+  const redactor = redactorFor(config);
   const cut = (text: string): string => {
-    const safe = redactSecrets(text, config);
+    const safe = redactor.text(text);
     return safe.length > 1000 ? `${safe.slice(0, 997)}...` : safe;
   };
   const offset = input.clockOffsetMs ?? 0;
@@ -102,7 +104,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
   else if (failures.length > 0) {
     summary["run.error"] = cut(`${failures.length} failed: ${failures.map((r) => `${r.dataset} ${r.owner.name}: ${r.error ?? "failed"}`).join("; ")}`);
   }
-  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: startedAt, fields: summary }];
+  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: startedAt, fields: redactor.record(summary) }];
   for (const r of result.reports) {
     const fields: Record<string, FieldValue> = {
       ...base("dataset"),
@@ -118,7 +120,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
       fields["run.lag_minutes"] = Math.max(0, Math.floor((endedAt - r.newest) / MINUTE));
     }
     if (r.error && r.status !== "ok") fields["run.error"] = cut(r.error);
-    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: startedAt, fields });
+    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: startedAt, fields: redactor.record(fields) });
   }
   return docs;
 }
