@@ -27,10 +27,16 @@ export const runFields: readonly FieldDecl[] = [
   f("run.windows", "long", "Windows fetched from Cloudflare and written."),
   f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
-  f("run.outcome", "keyword", "`run` only: `completed`, `failed`, `not-active` (the gate said another environment runs) or `stopped-by-gate`."),
-  f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed)."),
-  f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured)."),
-  f("run.gate.reason", "keyword", "`run` only: the gate's answer in words."),
+  f(
+    "run.outcome",
+    "keyword",
+    "`run` only: `completed`, `failed`, `not-active` (the gate answered False: another environment runs), `stopped-by-gate` (the gate " +
+      "answered False mid-run) or `gate-error` (the gate answered neither True nor False: an error status, another body, no " +
+      "connection, TLS failure, timeout; the run stopped there, failing closed, and exited 1).",
+  ),
+  f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed or gate error)."),
+  f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured; false on a gate error too)."),
+  f("run.gate.reason", "keyword", "`run` only: the gate's answer in words, or what went wrong asking it."),
   f("run.ended", "date", "`run` only: when the run ended."),
   f("run.duration_ms", "long", "`run` only: wall time of the run in milliseconds."),
   f("run.query_budget", "long", "`run` only: the configured Cloudflare query budget per 5 minutes (CF_QUERY_BUDGET)."),
