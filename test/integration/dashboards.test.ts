@@ -279,7 +279,7 @@ function healthExpectations(runs: readonly RunDoc[], interval: number, freshness
       for (const z of ZONES) assert.deepEqual(points(seriesBy(run, `${HTTP} ${z.name}`)), stored(z.name), z.name);
     },
     Runs: stat(summaries.length),
-    "Failed runs": stat(summaries.filter((d) => d["run.outcome"] === "failed").length),
+    "Failed runs": stat(summaries.filter((d) => d["run.outcome"] === "failed" || d["run.outcome"] === "gate-error").length),
     "Gate denials": stat(summaries.filter((d) => d["run.gate.allowed"] === false).length),
     "Documents written": stat(total(summaries, "run.documents")),
     "Cloudflare queries": stat(total(summaries, "run.queries")),
