@@ -51,8 +51,15 @@ export async function askGate(gate: GateConfig): Promise<GateDecision> {
     url.username = "";
     url.password = "";
   }
-  // The configured CA is trusted besides the public ones; verification stays on.
-  const dispatcher = new Agent({ connect: gate.caFile ? { ca: [...rootCertificates, readFileSync(gate.caFile, "utf8")] } : {} });
+  let ca: string[] | undefined;
+  try {
+    // The configured CA is trusted besides the public ones; verification stays on.
+    if (gate.caFile) ca = [...rootCertificates, readFileSync(gate.caFile, "utf8")];
+  } catch (error) {
+    const failure = new GateError(`gate ${shown}: GATE_CA_FILE ${gate.caFile} cannot be read (${(error as Error).message})`, "tls", "mount the CA's PEM file where GATE_CA_FILE points", error);
+    return { allowed: false, reason: failure.message, error: failure };
+  }
+  const dispatcher = new Agent({ connect: ca ? { ca } : {} });
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), gate.timeoutSeconds * 1000);
   try {

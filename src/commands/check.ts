@@ -73,14 +73,15 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
   else if (!config.elasticsearch.url) add({ ok: false, text: "Elasticsearch: ES_URL is not set (or pass --output <dir>)" });
   else {
     const es = createElasticsearchClient({ ...config.elasticsearch, url: config.elasticsearch.url });
+    const origin = new URL(config.elasticsearch.url).origin;
     try {
       const health = await es.cluster.health();
       add({ ok: true, text: `Elasticsearch reachable: cluster ${health.cluster_name}, status ${health.status}` });
       const ilm = await ilmAvailable(es);
       add({ ok: "info", text: ilm ? "index lifecycle management (ILM) available" : "ILM not available: retention will not be enforced by the cluster" });
-      add(await privileges(es, config.elasticsearch.indexPrefix, ilm));
+      add(await privileges(es, config.elasticsearch.indexPrefix, ilm, origin));
     } catch (error) {
-      const failure = esFailure(error, "checking the cluster", new URL(config.elasticsearch.url).origin);
+      const failure = esFailure(error, "checking the cluster", origin);
       add({ ok: false, text: `${failure.message}${failure.fix ? `; fix: ${failure.fix}` : ""}` });
     } finally {
       await es.close();
@@ -89,7 +90,7 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
   return lines.some((l) => l.ok === false) ? EXIT.failed : EXIT.ok;
 }
 
-async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string, ilm: boolean): Promise<Line> {
+async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string, ilm: boolean, origin: string): Promise<Line> {
   try {
     const answer = await es.security.hasPrivileges({
       cluster: ["manage_index_templates", "monitor", ...(ilm ? ["manage_ilm"] : [])],
@@ -104,7 +105,8 @@ async function privileges(es: ReturnType<typeof createElasticsearchClient>, pref
   } catch (error) {
     const text = describeEsError(error);
     if (/security.*(not enabled|disabled)|no handler found|400/i.test(text)) return { ok: "info", text: "security is off on this cluster: privileges not checked" };
-    return { ok: false, text: `privileges: ${text}` };
+    const failure = esFailure(error, "checking privileges", origin);
+    return { ok: false, text: `privileges: ${text}${failure.fix ? `; fix: ${failure.fix}` : ""}` };
   }
 }
 

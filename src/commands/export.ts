@@ -24,10 +24,11 @@ export interface ExportArgs {
 /** Where `--demo` writes when no Elasticsearch is configured. */
 export const DEMO_OUTPUT = "cloudflare-es-exporter-demo";
 
-export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
+export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number> {
   const now = args.now === undefined ? Date.now() : instant("--now", args.now);
   const range = args.mode === "backfill" ? backfillRange(args) : undefined;
-  let ctx = createContext(args.flags, io, { demo: args.demo });
+  // Everything below writes through ctx.io, the redacting streams made from rawIo.
+  let ctx = createContext(args.flags, rawIo, { demo: args.demo });
   try {
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined);

@@ -151,6 +151,12 @@ describe("concurrency gate", () => {
       assert.equal(decision.allowed, true, decision.reason);
     });
 
+    it("an unreadable GATE_CA_FILE: a gate error naming it, no request", async () => {
+      tls.received.length = 0;
+      assertGateError(await askGate(gate({ uri: tls.url, caFile: join(fixturesDir, "tls", "missing-ca.crt") })), "tls", /GATE_CA_FILE .*missing-ca\.crt cannot be read/);
+      assert.equal(tls.received.length, 0);
+    });
+
     it("with GATE_CA_FILE, verification stays on: a host name the certificate does not name is refused", async () => {
       const wrongName = tls.url.replace("127.0.0.1", "127.0.0.2");
       const decision = await askGate(gate({ uri: wrongName, caFile: join(fixturesDir, "tls", "ca.crt") }));
