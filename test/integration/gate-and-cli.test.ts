@@ -83,6 +83,20 @@ describe("concurrency gate", { skip: needsElasticsearch }, () => {
     assert.match(standby.stdout, /^info {2}gate: .*answered False/m);
   });
 
+  it("a gate error mid-run: stops after the window in progress like False, but exits 1 with outcome gate-error", async () => {
+    const own = "it-gatemid"; // not under `prefix`: the revoked test below counts that prefix's data
+    gate.script = [{ body: "True" }, { status: 502, body: "<html><body>Bad Gateway</body></html>" }];
+    const result = await cli(["run", ...now], exporterEnv(sim, own, { NO_CONCURRENCY_URI: gate.url }));
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /gate revoked after window .*answered HTTP 502.*; fix: /);
+    await es.indices.refresh({ index: `${own}-*` });
+    const totals = await es.count({ index: dataIndices(own), query: { term: { "cloudflare.breakdown": "total" } } });
+    assert.equal(totals.count, 60 * 3, "the window in progress was completed, no other");
+    const [run] = await runsOf(own);
+    assert.deepEqual([run!.outcome, run!.exit_code], ["gate-error", 1]);
+    await dropPrefix(es, own);
+  });
+
   it("revoked mid-run: stops after the window in progress, exit 0; the next allowed run completes", async () => {
     // True at the start, True after the first window, False after the second.
     gate.script = [{ body: "True" }, { body: "True" }, { body: "False" }];
