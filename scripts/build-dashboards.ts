@@ -303,8 +303,15 @@ function health(): Json {
     return stat(title, description, target(RUNS, query, [m], [histogram()]), unit, "sum");
   };
   l.add(runStat("Runs", "Runs started in the selected range (run command and backfills).", "run.kind:run", count()));
-  l.add(runStat("Failed runs", "Runs that ended with exit code 1 in the selected range.", "run.kind:run AND run.outcome:failed", count()));
-  l.add(runStat("Gate denials", "Runs the concurrency gate did not allow (this environment is not the active one).", "run.kind:run AND run.gate.allowed:false", count()));
+  l.add(runStat("Failed runs", "Runs that ended with exit code 1 in the selected range (failed, or no answer from the gate).", 'run.kind:run AND run.outcome:(failed OR "gate-error")', count()));
+  l.add(
+    runStat(
+      "Gate denials",
+      "Runs the concurrency gate did not allow: it answered False (this environment is not the active one) or gave no answer (gate-error).",
+      "run.kind:run AND run.gate.allowed:false",
+      count(),
+    ),
+  );
   l.add(runStat("Documents written", "Documents the runs of the selected range wrote (rewrites of re-read minutes included).", "run.kind:run", sum("run.documents")));
   l.add(runStat("Cloudflare queries", "Cloudflare query cost of the runs of the selected range (zones x nodes, as Cloudflare counts it).", "run.kind:run", sum("run.queries")));
   l.add(runStat("Bulk re-sends", "Documents Elasticsearch pushed back (429) and the runs sent again.", "run.kind:run", sum("run.bulk_retries")));
@@ -312,7 +319,7 @@ function health(): Json {
   l.add(
     timeseries(
       "Run outcomes",
-      "Runs per bucket by outcome: completed, failed (exit 1), not-active (the gate said another environment runs), stopped-by-gate (the gate was revoked mid-run).",
+      "Runs per bucket by outcome: completed, failed (exit 1), not-active (the gate said another environment runs), stopped-by-gate (the gate was revoked mid-run), gate-error (the gate gave no answer; exit 1).",
       [target(RUNS, "run.kind:run", [count()], [terms("run.outcome", 10, "_key", { order: "asc" }), histogram()])],
       "short",
       ["sum"],
@@ -322,6 +329,7 @@ function health(): Json {
           byName("failed", [["color", { mode: "fixed", fixedColor: "red" }]]),
           byName("not-active", [["color", { mode: "fixed", fixedColor: "blue" }]]),
           byName("stopped-by-gate", [["color", { mode: "fixed", fixedColor: "orange" }]]),
+          byName("gate-error", [["color", { mode: "fixed", fixedColor: "purple" }]]),
         ],
       },
       { drawStyle: "bars", fillOpacity: 80, stacking: { mode: "normal", group: "A" } },

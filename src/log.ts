@@ -1,37 +1,48 @@
 /**
  * Logging with winston: JSON lines when the output is not a terminal (CronJobs, log shippers), readable lines on a
- * terminal. Every line passes through one redaction rule (the config's `redactSecrets`), whatever the level.
+ * terminal. Lines are written only through a `RedactingStream`, as structured records: every value is redacted
+ * before the line is serialized (field names and the level never are).
  */
+import { Writable } from "node:stream";
 import winston from "winston";
 import type { LogFormat, LogLevel } from "./config/types.js";
+import type { RedactingStream } from "./redact.js";
 
 export type Logger = winston.Logger;
 
-/** Scrubs every string in a log record with `redact`, whatever the level or field. */
-function redactor(redact: (text: string) => string) {
-  const scrub = (value: unknown): unknown => {
-    if (typeof value === "string") return redact(value);
-    if (Array.isArray(value)) return value.map(scrub);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-    return value;
-  };
-  return winston.format((info) => {
-    for (const key of Object.keys(info)) (info as Record<string, unknown>)[key] = scrub(info[key]);
-    return info;
-  })();
+type Record_ = Record<string, unknown>;
+
+/** JSON line with the level and message first, the timestamp last (the order of the fields carries no meaning). */
+export function jsonLine(record: Record_): string {
+  const { level, message, timestamp, ...rest } = record;
+  return `${JSON.stringify({ level, message, ...rest, timestamp })}\n`;
 }
 
-export function createLogger(options: { level: LogLevel; format: LogFormat; redact: (text: string) => string; stream?: NodeJS.WritableStream }): Logger {
-  const stream = options.stream ?? process.stderr;
-  const text = options.format === "text" || (options.format === "auto" && (stream as { isTTY?: boolean }).isTTY === true);
-  const readable = winston.format.printf((info) => {
-    const { level, message, timestamp, ...meta } = info as Record<string, unknown>;
-    const extra = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : "";
-    return `${String(timestamp).slice(11, 19)} ${String(level).padEnd(5)} ${String(message)}${extra}`;
+function readableLine(record: Record_): string {
+  const { level, message, timestamp, ...meta } = record;
+  const extra = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : "";
+  return `${String(timestamp).slice(11, 19)} ${String(level).padEnd(5)} ${String(message)}${extra}\n`;
+}
+
+/** Whether lines for `stream` should be readable text rather than JSON. */
+export function readableFor(format: LogFormat, stream: { isTTY?: boolean }): boolean {
+  return format === "text" || (format === "auto" && stream.isTTY === true);
+}
+
+export function createLogger(options: { level: LogLevel; format: LogFormat; output: RedactingStream }): Logger {
+  const serialize = readableFor(options.format, options.output) ? readableLine : jsonLine;
+  // winston's stream transport hands whole records to an object-mode stream: this one gives each to the redacting
+  // output, which redacts its values and only then serializes it.
+  const records = new Writable({
+    objectMode: true,
+    write(record: Record_, _encoding, done) {
+      options.output.writeRecord(record, serialize);
+      done();
+    },
   });
   return winston.createLogger({
     level: options.level,
-    format: winston.format.combine(redactor(options.redact), winston.format.timestamp(), text ? readable : winston.format.json()),
-    transports: [new winston.transports.Stream({ stream })],
+    format: winston.format.timestamp(),
+    transports: [new winston.transports.Stream({ stream: records })],
   });
 }

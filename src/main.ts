@@ -3,7 +3,6 @@
  * (0 success or "not the active environment", 1 run failed, 2 bad configuration or usage).
  */
 import yargs, { type Argv } from "yargs";
-import { ConfigError } from "./config/index.js";
 import { environmentHelp, flagOptions, settingFlags } from "./config/help.js";
 import type { Command } from "./config/settings.js";
 import { bootstrapCommand } from "./commands/bootstrap.js";
@@ -13,6 +12,7 @@ import { exportCommand } from "./commands/export.js";
 import { simulateCommand } from "./commands/simulate.js";
 import { verifyCommand } from "./commands/verify.js";
 import { EXIT, UsageError } from "./errors.js";
+import { reportFatal } from "./fatal.js";
 
 /** A command's setting flags and the end of its `--help`, from the settings table: only what the command reads. */
 const settings =
@@ -119,11 +119,7 @@ export async function main(args: readonly string[], io: Io): Promise<number> {
     await parser.parseAsync([...args]);
     return exitCode;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError) {
-      io.stderr.write(`${error.message}\n${error instanceof UsageError ? "Run with --help for usage.\n" : ""}`);
-      return EXIT.usage;
-    }
-    io.stderr.write(`run failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failed;
+    // One line at level error naming the service and the fix, redacted; exit 2 for configuration, else 1.
+    return reportFatal(error, io);
   }
 }

@@ -14,7 +14,7 @@ import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
 import { MAX_ZONES_PER_QUERY } from "./datasets/query.js";
 import type { StopReason } from "./deadline.js";
 import { UsageError } from "./errors.js";
-import { askGate, type GateDecision } from "./gate.js";
+import { askGate, logGate, type GateDecision } from "./gate.js";
 import type { Logger } from "./log.js";
 import { decide, type Decision } from "./matrix.js";
 import { batchByWindow, maxWindowMinutes, minutesToFetch, retentionRange, splitWindows } from "./plan.js";
@@ -50,7 +50,7 @@ export interface DatasetReport {
   planned?: { units: number; windows: number; queries: number; from?: number; to?: number };
 }
 
-export type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | StopReason;
+export type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
 
 export interface RunResult {
   readonly outcome: RunOutcome;
@@ -111,9 +111,9 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const started = Date.now();
   const { config, sink, cloudflare, log } = deps;
   const gate = await askGate(config.gate);
-  log.info(`gate: ${gate.reason}`, { allowed: gate.allowed });
+  logGate(log, gate);
   const empty = { gate, reports: [], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, startedAt: started };
-  if (!gate.allowed) return { ...empty, outcome: "not-active", durationMs: Date.now() - started };
+  if (!gate.allowed) return { ...empty, outcome: gate.error ? "gate-error" : "not-active", durationMs: Date.now() - started };
   if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
 
   let decisions: Decision[];
@@ -340,8 +340,8 @@ async function runDataset(deps: RunDeps, dataset: Dataset, pending: Pending[], t
       if (config.gate.uri && !time?.stoppedBy) {
         const again = await askGate(config.gate);
         if (!again.allowed) {
-          log.warn(`gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues`);
-          return "stopped-by-gate";
+          log.warn(`gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`);
+          return again.error ? "gate-error" : "stopped-by-gate";
         }
       }
     }

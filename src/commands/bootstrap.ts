@@ -4,8 +4,8 @@ import { selectDatasets } from "../matrix.js";
 import { EXIT } from "../errors.js";
 import { closeContext, createContext, createSink, type Io } from "./context.js";
 
-export async function bootstrapCommand(flags: Record<string, unknown>, io: Io): Promise<number> {
-  const ctx = createContext(flags, io, { requireCloudflareAuth: false });
+export async function bootstrapCommand(flags: Record<string, unknown>, rawIo: Io): Promise<number> {
+  const ctx = createContext(flags, rawIo, { requireCloudflareAuth: false });
   try {
     const sink = createSink(ctx);
     const chosen = selectDatasets(datasets, ctx.config.datasets);

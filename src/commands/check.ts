@@ -12,13 +12,14 @@ import { EXIT } from "../errors.js";
 import { askGate } from "../gate.js";
 import { ilmAvailable } from "../sinks/elasticsearch/bootstrap.js";
 import { createElasticsearchClient, describeEsError } from "../sinks/elasticsearch/client.js";
+import { esFailure } from "../sinks/elasticsearch/errors.js";
 import { createCloudflare, createContext, type Io } from "./context.js";
 
 type Line = { ok: boolean | "info"; text: string };
 
-export async function checkCommand(flags: Record<string, unknown>, io: Io): Promise<number> {
-  const ctx = createContext(flags, io);
-  const { config } = ctx;
+export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): Promise<number> {
+  const ctx = createContext(flags, rawIo);
+  const { config, io } = ctx;
   const lines: Line[] = [{ ok: true, text: `configuration valid: ${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts, Cloudflare ${config.cloudflare.apiUrl}` }];
   const print = (line: Line): void => {
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
@@ -31,7 +32,8 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
 
   if (config.gate.uri) {
     const gate = await askGate(config.gate);
-    add({ ok: gate.allowed ? true : "info", text: `gate: ${gate.reason}${gate.allowed ? "" : " (runs here would exit 0 without work)"}` });
+    if (gate.error) add({ ok: false, text: `gate: ${gate.reason} (runs here would fail closed and exit 1); fix: ${gate.error.fix}` });
+    else add({ ok: gate.allowed ? true : "info", text: `gate: ${gate.reason}${gate.allowed ? "" : " (runs here would exit 0 without work)"}` });
   }
 
   try {
@@ -71,14 +73,16 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
   else if (!config.elasticsearch.url) add({ ok: false, text: "Elasticsearch: ES_URL is not set (or pass --output <dir>)" });
   else {
     const es = createElasticsearchClient({ ...config.elasticsearch, url: config.elasticsearch.url });
+    const origin = new URL(config.elasticsearch.url).origin;
     try {
       const health = await es.cluster.health();
       add({ ok: true, text: `Elasticsearch reachable: cluster ${health.cluster_name}, status ${health.status}` });
       const ilm = await ilmAvailable(es);
       add({ ok: "info", text: ilm ? "index lifecycle management (ILM) available" : "ILM not available: retention will not be enforced by the cluster" });
-      add(await privileges(es, config.elasticsearch.indexPrefix, ilm));
+      add(await privileges(es, config.elasticsearch.indexPrefix, ilm, origin));
     } catch (error) {
-      add({ ok: false, text: `Elasticsearch ${new URL(config.elasticsearch.url).origin}: ${describeEsError(error)}` });
+      const failure = esFailure(error, "checking the cluster", origin);
+      add({ ok: false, text: `${failure.message}${failure.fix ? `; fix: ${failure.fix}` : ""}` });
     } finally {
       await es.close();
     }
@@ -86,7 +90,7 @@ export async function checkCommand(flags: Record<string, unknown>, io: Io): Prom
   return lines.some((l) => l.ok === false) ? EXIT.failed : EXIT.ok;
 }
 
-async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string, ilm: boolean): Promise<Line> {
+async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string, ilm: boolean, origin: string): Promise<Line> {
   try {
     const answer = await es.security.hasPrivileges({
       cluster: ["manage_index_templates", "monitor", ...(ilm ? ["manage_ilm"] : [])],
@@ -101,7 +105,8 @@ async function privileges(es: ReturnType<typeof createElasticsearchClient>, pref
   } catch (error) {
     const text = describeEsError(error);
     if (/security.*(not enabled|disabled)|no handler found|400/i.test(text)) return { ok: "info", text: "security is off on this cluster: privileges not checked" };
-    return { ok: false, text: `privileges: ${text}` };
+    const failure = esFailure(error, "checking privileges", origin);
+    return { ok: false, text: `privileges: ${text}${failure.fix ? `; fix: ${failure.fix}` : ""}` };
   }
 }
 

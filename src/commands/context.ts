@@ -1,9 +1,10 @@
 /** What every command needs, built once from the arguments: validated config, logger, sink, Cloudflare client. */
 import { readFileSync } from "node:fs";
-import { describeConfig, loadConfig, redactSecrets } from "../config/index.js";
+import { describeConfig, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import { createCloudflareClient, type CloudflareClient, type TimeLimit } from "../cloudflare/client.js";
 import { createLogger, type Logger } from "../log.js";
+import { redactIo, type RedactedIo } from "../redact.js";
 import { elasticsearchSink } from "../sinks/elasticsearch/sink.js";
 import { ndjsonSink } from "../sinks/ndjson.js";
 import type { Sink } from "../sinks/sink.js";
@@ -18,7 +19,8 @@ export interface Io {
 export interface Context {
   readonly config: Config;
   readonly log: Logger;
-  readonly io: Io;
+  /** The command's output: every write to it is redacted. Commands write here, never to the raw streams. */
+  readonly io: RedactedIo;
   /** Things to close when the command ends, in reverse order. */
   readonly cleanups: (() => Promise<void>)[];
 }
@@ -26,10 +28,12 @@ export interface Context {
 export function createContext(flags: Record<string, unknown>, io: Io, mode: { demo?: boolean; requireCloudflareAuth?: boolean } = {}): Context {
   const warnings: string[] = [];
   const config = loadConfig({ flags, env: io.env, readFile: (path) => readFileSync(path, "utf8"), mode, onWarning: (w) => warnings.push(w) });
-  const log = createLogger({ level: config.log.level, format: config.log.format, redact: (text) => redactSecrets(text, config), stream: io.stderr });
+  // From here on everything the command prints passes the redaction of this configuration's secrets.
+  const out = redactIo(io, config);
+  const log = createLogger({ level: config.log.level, format: config.log.format, output: out.stderr });
   for (const warning of warnings) log.warn(warning);
   log.debug("configuration", { config: describeConfig(config) });
-  return { config, log, io, cleanups: [] };
+  return { config, log, io: out, cleanups: [] };
 }
 
 export function createCloudflare(ctx: Context, time?: TimeLimit): CloudflareClient {
@@ -49,7 +53,7 @@ export async function closeContext(ctx: Context): Promise<void> {
 export function createSink(ctx: Context, demoFallbackDir?: string): Sink {
   const { config } = ctx;
   const dir = config.output ?? (config.elasticsearch.url ? undefined : demoFallbackDir);
-  if (dir) return ndjsonSink(dir, config.elasticsearch);
+  if (dir) return ndjsonSink(dir, config.elasticsearch, ctx.io.stdout.redactor);
   if (!config.elasticsearch.url) {
     throw new UsageError("no destination: set ES_URL (or elasticsearch.url in the config file), or pass --output <dir> to write NDJSON files");
   }

@@ -25,10 +25,11 @@ export interface ExportArgs {
 /** Where `--demo` writes when no Elasticsearch is configured. */
 export const DEMO_OUTPUT = "cloudflare-es-exporter-demo";
 
-export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
+export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number> {
   const now = args.now === undefined ? Date.now() : instant("--now", args.now);
   const range = args.mode === "backfill" ? backfillRange(args) : undefined;
-  let ctx = createContext(args.flags, io, { demo: args.demo });
+  // Everything below writes through ctx.io, the redacting streams made from rawIo.
+  let ctx = createContext(args.flags, rawIo, { demo: args.demo });
   try {
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined);
@@ -61,8 +62,10 @@ export async function exportCommand(args: ExportArgs, io: Io): Promise<number> {
       process.off("SIGINT", onSignal);
       clock.dispose();
     }
-    report(ctx, result, args.dryRun);
-    const exitCode = ["failed", "deadline", "terminated"].includes(result.outcome) ? EXIT.failed : EXIT.ok;
+    // A gate that gives no answer fails closed like False, but it is a failure (see gate.ts); so is a run stopped at
+    // its deadline or by a signal before its work was done.
+    const exitCode = ["failed", "gate-error", "deadline", "terminated"].includes(result.outcome) ? EXIT.failed : EXIT.ok;
+    report(ctx, result, args.dryRun, exitCode);
     await record(result, exitCode);
     return exitCode;
   } finally {
@@ -98,8 +101,14 @@ async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promi
   }
 }
 
-/** The demo account, used when `--demo` runs without configured accounts, so the account datasets show too. */
+/** The demo account, so the account datasets show too. */
 const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
+
+/**
+ * The demo's own indices. Not `cloudflare-...`: the default prefix's patterns (dashboards' data sources, alert
+ * queries, the documented role) must not see simulated figures either.
+ */
+export const DEMO_INDEX_PREFIX = "demo-cloudflare";
 
 async function withDemoSimulator(ctx: Context): Promise<Context> {
   // Demo data keeps two hours of minutes, two days of hours and a month of days, so the first run shows every
@@ -111,21 +120,27 @@ async function withDemoSimulator(ctx: Context): Promise<Context> {
       { notOlderThan: node === "httpRequests1dGroups" ? 30 * 24 * HOUR_S : node === "httpRequests1hGroups" ? 48 * HOUR_S : 2 * HOUR_S },
     ]),
   );
-  const zones = ctx.config.cloudflare.zones;
-  const free = zones.length > 1 && zones.every((z, i) => z.id === demoZones[i]?.id) ? { [zones.at(-1)!.id]: "free" as const } : {};
-  const simulator = await startSimulator({ settings, plans: free });
+  const simulator = await startSimulator({ settings, plans: { [demoZones.at(-1)!.id]: "free" } });
   ctx.cleanups.push(() => simulator.close());
   ctx.log.info(`demo: Cloudflare simulator at ${simulator.url}`);
+  // Simulated figures must never land beside real ones (later real runs would trust those minutes as stored): the
+  // demo has its own zones, account and index prefix, whatever CF_ZONES, CF_ACCOUNTS and ES_INDEX_PREFIX say.
   const cloudflare = {
     ...ctx.config.cloudflare,
     apiUrl: simulator.url,
     auth: { kind: "token" as const, token: "demo-token" },
-    accounts: ctx.config.cloudflare.accounts.length > 0 ? ctx.config.cloudflare.accounts : [DEMO_ACCOUNT],
+    zones: demoZones,
+    accounts: [DEMO_ACCOUNT],
   };
-  return { ...ctx, config: { ...ctx.config, cloudflare } };
+  const elasticsearch = { ...ctx.config.elasticsearch, indexPrefix: DEMO_INDEX_PREFIX };
+  ctx.log.info(
+    `demo: ${demoZones.length} simulated zones and account ${DEMO_ACCOUNT.name}, index prefix ${DEMO_INDEX_PREFIX}; ` +
+      "CF_ZONES, CF_ACCOUNTS and ES_INDEX_PREFIX do not apply to the demo, so it never writes into the configured indices",
+  );
+  return { ...ctx, config: { ...ctx.config, cloudflare, elasticsearch } };
 }
 
-function report(ctx: Context, result: RunResult, dryRun: boolean): void {
+function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: number): void {
   const { log, io, config } = ctx;
   if (result.plan) {
     const share = ((100 * result.plan.queries) / config.cloudflare.queryBudget).toFixed(1);
@@ -148,7 +163,9 @@ function report(ctx: Context, result: RunResult, dryRun: boolean): void {
   }
   const count = (s: string): number => result.reports.filter((r) => r.status === s).length;
   const failedDatasets = [...new Set(result.reports.filter((r) => r.status === "failed").map((r) => r.dataset))];
-  log.info(
+  // A run that exits 1 says so at error level: that is the line log-based alerting looks for.
+  log.log(
+    exitCode === EXIT.ok ? "info" : "error",
     `${result.outcome}: ${result.reports.length} zone/account datasets (${count("ok")} ok, ${count("off")} off, ${count("skipped")} skipped, ${count("failed")} failed` +
       (failedDatasets.length > 0 ? `: ${failedDatasets.join(", ")}` : "") + "), " +
       `${result.windows} windows, ${result.requests} Cloudflare requests / ${result.queries} queries, ${result.documents} documents written` +

@@ -7,17 +7,20 @@ import type { Dataset } from "../datasets/dataset.js";
 import { EXIT, UsageError } from "../errors.js";
 import { ownersOf } from "../run.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
+import { esFailure, isEsClientError } from "../sinks/elasticsearch/errors.js";
 import { iso, parseInstant, unitName as unitOf } from "../time.js";
 import { verify, wholeHours } from "../verify.js";
 import { createCloudflare, createContext, type Io } from "./context.js";
 
-export async function verifyCommand(flags: Record<string, unknown>, from: string, to: string, io: Io): Promise<number> {
+export async function verifyCommand(flags: Record<string, unknown>, from: string, to: string, rawIo: Io): Promise<number> {
   const range = { from: parseInstant(from) ?? Number.NaN, to: parseInstant(to) ?? Number.NaN };
   if (!Number.isFinite(range.from) || !Number.isFinite(range.to)) throw new UsageError("--from and --to must be ISO-8601 times, e.g. 2026-11-01T00:00Z");
-  const ctx = createContext(flags, io);
+  const ctx = createContext(flags, rawIo);
+  const { io } = ctx;
   if (!ctx.config.elasticsearch.url) throw new UsageError("verify reads Elasticsearch: set ES_URL");
   const chosen = datasets.filter((d) => (ctx.config.datasets ?? ["http_requests"]).includes(d.name as never));
   const es = createElasticsearchClient({ ...ctx.config.elasticsearch, url: ctx.config.elasticsearch.url });
+  const origin = new URL(ctx.config.elasticsearch.url).origin;
   const out = (line: string): boolean => io.stdout.write(`${line}\n`);
   try {
     let good = true;
@@ -33,7 +36,10 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
     const unitName = unitOf(unit);
     if (whole.from >= whole.to) throw new UsageError(`[${from}, ${to}) holds no whole ${unitName}; verify compares whole UTC ${unitName}s`);
     const owners = ownersOf(ctx.config, dataset.scope);
-    const result = await verify({ es, cloudflare: createCloudflare(ctx), dataset, indexPrefix: ctx.config.elasticsearch.indexPrefix }, owners, whole);
+    const result = await verify({ es, cloudflare: createCloudflare(ctx), dataset, indexPrefix: ctx.config.elasticsearch.indexPrefix }, owners, whole).catch((error: unknown) => {
+      // Cloudflare's errors arrive classified; the Elasticsearch client's must not reach the user raw.
+      throw isEsClientError(error) ? esFailure(error, `reading the stored ${dataset.name} figures`, origin) : error;
+    });
     out(`dataset ${dataset.name}`);
     if (dataset.rollup) {
       out(`zone                      ${unitName} (UTC)${" ".repeat(14 - unitName.length)} stored  requests stored / Cloudflare     result`);

@@ -5,12 +5,12 @@
  * other field (`npm run fields` documents them in docs/fields.md).
  */
 import { randomUUID } from "node:crypto";
-import { redactSecrets } from "../config/describe.js";
 import type { Config } from "../config/types.js";
 import { documentId, type ExportDocument, type FieldValue } from "../datasets/document.js";
 import type { FieldDecl } from "../datasets/fields.js";
 import { ownerFields } from "../datasets/query.js";
 import type { RunResult } from "../run.js";
+import { redactorFor } from "../redact.js";
 import { MINUTE } from "../time.js";
 
 /** The "dataset" name of run documents in index names: `<prefix>-runs-<period>`. */
@@ -28,10 +28,17 @@ export const runFields: readonly FieldDecl[] = [
   f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
   f("run.note", "keyword", "`dataset` only, when it ran: what it ran without (optional fields the plan or token refuses, fields left out to fit Cloudflare's field cap per query)."),
-  f("run.outcome", "keyword", "`run` only: `completed`, `failed`, `not-active` (the gate said another environment runs), `stopped-by-gate`, `deadline` (stopped at RUN_DEADLINE_SECONDS) or `terminated` (stopped by SIGTERM or SIGINT); the last two leave the rest to the next run."),
-  f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed)."),
-  f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured)."),
-  f("run.gate.reason", "keyword", "`run` only: the gate's answer in words."),
+  f(
+    "run.outcome",
+    "keyword",
+    "`run` only: `completed`, `failed`, `not-active` (the gate answered False: another environment runs), `stopped-by-gate` (the gate " +
+      "answered False mid-run), `gate-error` (the gate answered neither True nor False: an error status, another body, no " +
+      "connection, TLS failure, timeout; the run stopped there, failing closed, and exited 1), `deadline` (stopped at " +
+      "RUN_DEADLINE_SECONDS) or `terminated` (stopped by SIGTERM or SIGINT); the last two exit 1 and leave the rest to the next run.",
+  ),
+  f("run.exit_code", "integer", "`run` only: the process's exit code (0 ok or not active, 1 failed, gate error, deadline or stopped)."),
+  f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured; false on a gate error too)."),
+  f("run.gate.reason", "keyword", "`run` only: the gate's answer in words, or what went wrong asking it."),
   f("run.ended", "date", "`run` only: when the run ended."),
   f("run.duration_ms", "long", "`run` only: wall time of the run in milliseconds."),
   f("run.query_budget", "long", "`run` only: the configured Cloudflare query budget per 5 minutes (CF_QUERY_BUDGET)."),
@@ -67,9 +74,11 @@ export interface RunRecordInput {
 /** The run's documents: the `run` summary first, then one per zone (or account) and dataset. */
 export function runDocuments(input: RunRecordInput): ExportDocument[] {
   const { result, config } = input;
-  // Run records are written straight to the sink, past the logger: configured secrets are redacted here as well.
+  // Run records are written straight to the sink, past the logger: every value passes the redaction point here,
+  // before long texts are cut (a cut must never leave half a secret behind).
+  const redactor = redactorFor(config);
   const cut = (text: string): string => {
-    const safe = redactSecrets(text, config);
+    const safe = redactor.text(text);
     return safe.length > 1000 ? `${safe.slice(0, 997)}...` : safe;
   };
   const offset = input.clockOffsetMs ?? 0;
@@ -103,7 +112,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
   else if (failures.length > 0) {
     summary["run.error"] = cut(`${failures.length} failed: ${failures.map((r) => `${r.dataset} ${r.owner.name}: ${r.error ?? "failed"}`).join("; ")}`);
   }
-  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: startedAt, fields: summary }];
+  const docs: ExportDocument[] = [{ id: documentId([RUNS, id]), dataset: RUNS, timestamp: startedAt, fields: redactor.record(summary) }];
   for (const r of result.reports) {
     const fields: Record<string, FieldValue> = {
       ...base("dataset"),
@@ -120,7 +129,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
     }
     if (r.error && r.status !== "ok") fields["run.error"] = cut(r.error);
     if (r.error && r.status === "ok") fields["run.note"] = cut(r.error);
-    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: startedAt, fields });
+    docs.push({ id: documentId([RUNS, id, r.dataset, r.owner.id]), dataset: RUNS, timestamp: startedAt, fields: redactor.record(fields) });
   }
   return docs;
 }

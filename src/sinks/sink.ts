@@ -51,8 +51,14 @@ export class SinkError extends ExporterError {
     message: string,
     /** HTTP status when the destination answered (429 means "slow down", not "wrong"). */
     readonly status?: number,
-    options: ExporterErrorOptions & { readonly service?: "elasticsearch" | "output" } = {},
+    options: ExporterErrorOptions & { readonly service?: "elasticsearch" | "output"; readonly kind?: string; readonly retryable?: boolean } = {},
   ) {
-    super(message, options.service ?? "elasticsearch", status === undefined ? "unreachable" : `http-${status}`, status === 429 || (status ?? 0) >= 500, options);
+    super(
+      message,
+      options.service ?? "elasticsearch",
+      options.kind ?? (status === undefined ? "unreachable" : `http-${status}`),
+      options.retryable ?? (status === 429 || (status ?? 0) >= 500),
+      options,
+    );
   }
 }

@@ -13,6 +13,7 @@ import type { Simulator } from "../../simulator/index.js";
 import { cli, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, ZONES } from "../support/harness.js";
 import { dataIndices } from "../support/harness.js";
 import { repoRoot } from "../support/paths.js";
+import { DEMO_INDEX_PREFIX } from "../../src/commands/export.js";
 
 const NOW = Date.parse("2026-11-18T20:00:00Z");
 const now = ["--now", new Date(NOW).toISOString()];
@@ -233,6 +234,40 @@ describe("NDJSON output and the demo", () => {
       assert.ok(actions.length > 3 * 300, `${actions.length} documents`);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the demo is isolated from real data", { skip: needsElasticsearch }, () => {
+  it("with a real run's CF_ZONES, CF_ACCOUNTS, ES_URL and ES_INDEX_PREFIX still exported, run --demo writes nothing under that prefix", async () => {
+    const prefix = "it-demo-real";
+    const es = esClient();
+    try {
+      for (const p of [prefix, DEMO_INDEX_PREFIX]) await dropPrefix(es, p);
+      const env = {
+        PATH: process.env.PATH ?? "",
+        CF_API_TOKEN: "real-token-0123456789",
+        CF_ZONES: ZONES.map((z) => `${z.id}=${z.name}`).join(","),
+        CF_ACCOUNTS: "acc0000000000000000000000000000a=production",
+        ES_URL: process.env.ES_URL!,
+        ES_INDEX_PREFIX: prefix,
+        CF_DATASETS: "http_requests",
+        LOG_FORMAT: "json",
+      };
+      const result = await cli(["run", "--demo"], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /index prefix demo-cloudflare; CF_ZONES, CF_ACCOUNTS and ES_INDEX_PREFIX do not apply to the demo/);
+      const configured = await es.cat.indices({ index: `${prefix}-*`, format: "json", expand_wildcards: "all" });
+      assert.deepEqual(configured, [], "nothing under the configured prefix, not even the run record");
+      assert.equal(await es.indices.existsIndexTemplate({ name: `${prefix}-*` }), false, "no template either");
+      await es.indices.refresh({ index: `${DEMO_INDEX_PREFIX}-*` });
+      const zones = await es.search({ index: dataIndices(DEMO_INDEX_PREFIX), size: 0, aggs: { zones: { terms: { field: "cloudflare.zone.id", size: 10 } } } });
+      const ids = (zones.aggregations as { zones: { buckets: { key: string }[] } }).zones.buckets.map((b) => b.key);
+      assert.ok(ids.length > 0, "the demo wrote its own figures");
+      assert.ok(ids.every((id) => id.startsWith("demo")), `only demo zones: ${ids.join(", ")}`);
+    } finally {
+      for (const p of [prefix, DEMO_INDEX_PREFIX]) await dropPrefix(es, p);
+      await es.close();
     }
   });
 });

@@ -71,6 +71,8 @@ const CAPPED = "it-dashcap";
 const FAILING = "it-dashfail";
 /** Real runs the gate denies. */
 const GATED = "it-dashgate";
+/** Real runs the gate cannot answer (it answers 404). */
+const GATE_ERRORS = "it-dashgerr";
 
 /** A stored source as flat dotted keys (the exporter writes nested objects). */
 function flat(source: Record<string, unknown>, prefix = "", out: RunDoc = {}): RunDoc {
@@ -277,7 +279,7 @@ function healthExpectations(runs: readonly RunDoc[], interval: number, freshness
       for (const z of ZONES) assert.deepEqual(points(seriesBy(run, `${HTTP} ${z.name}`)), stored(z.name), z.name);
     },
     Runs: stat(summaries.length),
-    "Failed runs": stat(summaries.filter((d) => d["run.outcome"] === "failed").length),
+    "Failed runs": stat(summaries.filter((d) => d["run.outcome"] === "failed" || d["run.outcome"] === "gate-error").length),
     "Gate denials": stat(summaries.filter((d) => d["run.gate.allowed"] === false).length),
     "Documents written": stat(total(summaries, "run.documents")),
     "Cloudflare queries": stat(total(summaries, "run.queries")),
@@ -646,7 +648,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
 
   before(async () => {
     es = esClient();
-    for (const p of [PREFIX, FAILING, GATED, DATASETS, CAPPED]) await dropPrefix(es, p);
+    for (const p of [PREFIX, FAILING, GATED, GATE_ERRORS, DATASETS, CAPPED]) await dropPrefix(es, p);
     sim = await simulator({ now: () => NOW });
     // The sampled datasets, 4 hours of them (enough for the window), with every entry kept (no top-N cap).
     const nodes: AdaptiveName[] = [FIREWALL, HEALTH, LB, DNS, WORKERS, R2_OPS, R2_STORAGE, HTTP_ADAPTIVE, HTTP_OVERVIEW, LOGPUSH];
@@ -677,7 +679,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
   });
   after(async () => {
     await sim?.close();
-    for (const p of [PREFIX, FAILING, GATED, DATASETS, CAPPED]) await dropPrefix(es, p);
+    for (const p of [PREFIX, FAILING, GATED, GATE_ERRORS, DATASETS, CAPPED]) await dropPrefix(es, p);
     await es?.close();
   });
 
@@ -968,6 +970,32 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
       }
     });
 
+    it("real runs, gate error: a gate answering 404 fires the gate-error rule from the second run, and runs-failing at the third", async () => {
+      const gate = await startScriptedServer("/allowed");
+      try {
+        gate.script = [{ status: 404, body: "Not Found" }];
+        const env = exporterEnv(sim, GATE_ERRORS, { CF_DATASETS: HTTP, NO_CONCURRENCY_URI: gate.url });
+        // Three CronJob runs, 5 minutes apart, each stamped with its own time.
+        const at = (i: number) => NOW + i * 5 * MINUTE;
+        for (let i = 0; i < 3; i++) {
+          const r = await cli(["run", "--now", new Date(at(i)).toISOString()], env);
+          assert.equal(r.code, 1, r.stderr);
+        }
+        await es.indices.refresh({ index: `${GATE_ERRORS}-runs-*` });
+        const own = { ...indices, "cloudflare-runs": `${GATE_ERRORS}-runs-*` };
+        const firing = async (uid: string, now: number) => (await evaluateRule(es, rules[uid]!, { now, indices: own })).firing.length;
+        assert.equal(await firing("cloudflare-gate-error", at(0) + MINUTE), 0, "one gate error is not enough");
+        assert.equal(await firing("cloudflare-gate-error", at(1) + MINUTE), 1);
+        assert.equal(await firing("cloudflare-gate-error", at(2) + MINUTE), 1);
+        assert.equal(await firing("cloudflare-gate-error", at(2) + 16 * MINUTE), 0, "quiet once the window has passed");
+        assert.equal(await firing("cloudflare-runs-failing", at(1) + MINUTE), 0);
+        assert.equal(await firing("cloudflare-runs-failing", at(2) + MINUTE), 1, "a gate error is a failed run");
+        assert.equal(await firing("cloudflare-gate-denying", at(2) + MINUTE), 1, "and no run was allowed either");
+      } finally {
+        await gate.close();
+      }
+    });
+
     it("stale data for one zone only: deleting its newest 40 minutes makes exactly that zone fire", async () => {
       const zone = ZONES[1];
       // (The test distribution has no _delete_by_query.)
@@ -1031,7 +1059,8 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     });
 
     it("failing-runs.json: the 3 newest runs all failed only right after the third failure", async () => {
-      const allFailed = (r: Record<string, any>) => agrees("failing-runs.json", r, r.hits.hits.length === 3 && r.hits.hits.every((h: any) => h._source.run.outcome === "failed"));
+      const allFailed = (r: Record<string, any>) =>
+        agrees("failing-runs.json", r, r.hits.hits.length === 3 && r.hits.hits.every((h: any) => ["failed", "gate-error"].includes(h._source.run.outcome)));
       assert.equal(allFailed(await at("failing-runs.json", runsIndex, runStart(20) + two)), true);
       assert.equal(allFailed(await at("failing-runs.json", runsIndex, runStart(19) + two)), false);
       assert.equal(allFailed(await at("failing-runs.json", runsIndex, runStart(21) + two)), false);
@@ -1041,6 +1070,19 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
       const denied = (r: Record<string, any>) => agrees("gate-denying.json", r, r.hits.total.value > 0 && r.aggregations.allowed.doc_count === 0);
       assert.equal(denied(await at("gate-denying.json", runsIndex, runStart(11) + two)), true);
       assert.equal(denied(await at("gate-denying.json", runsIndex, runStart(12) + two)), false);
+    });
+
+    it("gate-error.json: two runs the gate could not answer in the last 15 minutes (the real runs above)", async () => {
+      const index = `${GATE_ERRORS}-runs-*`;
+      const fires = (r: Record<string, any>) => agrees("gate-error.json", r, r.hits.total.value >= 2);
+      const second = NOW + 5 * MINUTE;
+      assert.equal(fires(await at("gate-error.json", index, NOW + MINUTE)), false);
+      const response = await at("gate-error.json", index, second + MINUTE);
+      assert.equal(fires(response), true);
+      assert.match(response.aggregations.reasons.buckets[0].key, /answered HTTP 404/);
+      assert.equal(fires(await at("gate-error.json", index, second + 20 * MINUTE)), false);
+      const failing = await at("failing-runs.json", index, NOW + 11 * MINUTE);
+      assert.equal(agrees("failing-runs.json", failing, true), true, "three gate errors in a row are three failed runs");
     });
 
     it("query-budget.json: the last 5 minutes' queries against 80 % of the budget", async () => {

@@ -38,13 +38,63 @@ describe("concurrency gate", { skip: needsElasticsearch }, () => {
     assert.equal(await countDocuments(es, prefix), 0);
     assert.equal(sim.stats.requests, 0, "Cloudflare was not asked either");
     assert.match(result.stderr, /not-active/);
+    assert.doesNotMatch(result.stderr, /"level":"(warn|error)"/, "False is this environment's normal standby answer");
   });
 
-  it("unreachable: fails closed, exit 0, nothing written", async () => {
-    const result = await cli(["run", ...now], exporterEnv(sim, prefix, { NO_CONCURRENCY_URI: "http://127.0.0.1:9/may-i-run", GATE_TIMEOUT_SECONDS: "2" }));
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /unreachable/);
-    assert.equal(await countDocuments(es, prefix), 0);
+  /** The `run` documents recorded under `runsPrefix`. */
+  async function runsOf(runsPrefix: string): Promise<{ outcome: string; exit_code: number; gate: { allowed: boolean; reason: string } }[]> {
+    await es.indices.refresh({ index: `${runsPrefix}-runs-*` });
+    const found = await es.search({ index: `${runsPrefix}-runs-*`, query: { term: { "run.kind": "run" } } });
+    return found.hits.hits.map((h) => (h._source as { run: never }).run);
+  }
+
+  // A gate that gives no answer fails closed (no work, nothing written) but is an error: a warning with the fix,
+  // exit 1 and outcome gate-error, so the runs-failing and gate-error alerts see it.
+  const broken: [string, () => Record<string, string>, RegExp][] = [
+    ["answers 404", () => ((gate.script = [{ status: 404, body: "Not Found" }]), { NO_CONCURRENCY_URI: gate.url }), /answered HTTP 404/],
+    ["answers an HTML page", () => ((gate.script = [{ body: "<html><body>Please sign in</body></html>" }]), { NO_CONCURRENCY_URI: gate.url }), /HTML page/],
+    ["is unreachable", () => ({ NO_CONCURRENCY_URI: "http://127.0.0.1:9/may-i-run", GATE_TIMEOUT_SECONDS: "2" }), /unreachable \(connection refused\)/],
+  ];
+  for (const [i, [name, setUp, reason]] of broken.entries()) {
+    it(`${name}: fails closed, nothing written, a warning with the fix, exit 1 and a gate-error run record`, async () => {
+      const own = `${prefix}-broken${i}`; // within `prefix`, so it is dropped with it
+      const result = await cli(["run", ...now], exporterEnv(sim, own, setUp()));
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(await countDocuments(es, own), 0);
+      const warning = result.stderr.split("\n").find((l) => l.includes('"level":"warn"') && l.includes("gate:"));
+      assert.ok(warning, result.stderr);
+      assert.match(warning, reason);
+      assert.match(warning, /fix: /);
+      const [run, ...more] = await runsOf(own);
+      assert.equal(more.length, 0);
+      assert.deepEqual([run!.outcome, run!.exit_code, run!.gate.allowed], ["gate-error", 1, false]);
+      assert.match(run!.gate.reason, reason);
+    });
+  }
+
+  it("check: a broken gate is a FAIL line with the fix, exit 1; False is not a failure", async () => {
+    gate.script = [{ status: 404, body: "Not Found" }];
+    const failing = await cli(["check"], exporterEnv(sim, prefix, { NO_CONCURRENCY_URI: gate.url }));
+    assert.equal(failing.code, 1, failing.stdout);
+    assert.match(failing.stdout, /^FAIL {2}gate: gate http:\/\/127\.0\.0\.1:\d+\/may-i-run answered HTTP 404 .*; fix: /m);
+    gate.script = [{ body: "False" }];
+    const standby = await cli(["check"], exporterEnv(sim, prefix, { NO_CONCURRENCY_URI: gate.url }));
+    assert.equal(standby.code, 0, standby.stdout);
+    assert.match(standby.stdout, /^info {2}gate: .*answered False/m);
+  });
+
+  it("a gate error mid-run: stops after the window in progress like False, but exits 1 with outcome gate-error", async () => {
+    const own = "it-gatemid"; // not under `prefix`: the revoked test below counts that prefix's data
+    gate.script = [{ body: "True" }, { status: 502, body: "<html><body>Bad Gateway</body></html>" }];
+    const result = await cli(["run", ...now], exporterEnv(sim, own, { NO_CONCURRENCY_URI: gate.url }));
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /gate revoked after window .*answered HTTP 502.*; fix: /);
+    await es.indices.refresh({ index: `${own}-*` });
+    const totals = await es.count({ index: dataIndices(own), query: { term: { "cloudflare.breakdown": "total" } } });
+    assert.equal(totals.count, 60 * 3, "the window in progress was completed, no other");
+    const [run] = await runsOf(own);
+    assert.deepEqual([run!.outcome, run!.exit_code], ["gate-error", 1]);
+    await dropPrefix(es, own);
   });
 
   it("revoked mid-run: stops after the window in progress, exit 0; the next allowed run completes", async () => {
@@ -98,6 +148,10 @@ describe("configuration and usage errors exit 2 and name the problem", { skip: n
     const result = await cli(["run", ...now], exporterEnv(sim, "it-config", { ES_URL: "http://127.0.0.1:9" }));
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /127\.0\.0\.1:9/);
+    // The last line is the machine-readable fatal record (docs: README, exit codes).
+    const fatal = JSON.parse(result.stderr.trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
+    assert.deepEqual([fatal["level"], fatal["service"], fatal["kind"], fatal["exitCode"]], ["error", "elasticsearch", "unreachable", 1]);
+    assert.match(String(fatal["fix"]), /ES_URL/);
   });
 });
 

@@ -75,5 +75,9 @@ describe("Elasticsearch with security on", { skip }, () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /401|security_exception|unable to authenticate/i);
     assert.ok(!(result.stdout + result.stderr).includes(wrong));
+    // The real cluster's refusal, as the one JSON line a CronJob's log ends with.
+    const fatal = JSON.parse(result.stderr.trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
+    assert.deepEqual([fatal["level"], fatal["service"], fatal["kind"], fatal["exitCode"]], ["error", "elasticsearch", "auth", 1]);
+    assert.match(String(fatal["fix"]), /ES_USER and ES_PASSWORD/);
   });
 });

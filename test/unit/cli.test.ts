@@ -90,13 +90,13 @@ describe("the command line reaching the loader", () => {
   });
 
   it("a misspelt name in a comma list is named alone, with a suggestion (exit 2)", () => {
-    const { code, stderr } = cli(["run", "--dataset", "http_requests,dnss"], { CF_API_TOKEN: "cf-token-0001", CF_ZONES: "z1=example.com" });
+    const { code, stderr } = cli(["run", "--dataset", "http_requests,dnss"], { CF_API_TOKEN: "cf-token-0001", CF_ZONES: "z1=example.com", LOG_FORMAT: "text" });
     assert.equal(code, 2, stderr);
     assert.match(stderr, /--dataset = "dnss": is not a known dataset; fix: did you mean dns\?/);
   });
 
   it("backfill --zone a,b narrows to both, and an unknown one in the list is named", () => {
-    const env = { CF_API_TOKEN: "cf-token-0001", CF_ZONES: "z1=one.example,z2=two.example" };
+    const env = { CF_API_TOKEN: "cf-token-0001", CF_ZONES: "z1=one.example,z2=two.example", LOG_FORMAT: "text" };
     const { code, stderr } = cli(["backfill", "--from", "2026-11-01T00:00Z", "--to", "2026-11-01T01:00Z", "--zone", "z1,zz"], env);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /--zone = "zz": is not one of the configured zones/);
@@ -104,7 +104,7 @@ describe("the command line reaching the loader", () => {
   });
 
   it("CF_API_TOKEN=x stops before any work with exit 2, naming the variable and never its value", () => {
-    const { code, stderr } = cli(["run"], { CF_API_TOKEN: "x", CF_ZONES: "z1=example.com", ES_URL: "http://127.0.0.1:9" });
+    const { code, stderr } = cli(["run"], { CF_API_TOKEN: "x", CF_ZONES: "z1=example.com", ES_URL: "http://127.0.0.1:9", LOG_FORMAT: "text" });
     assert.equal(code, 2, stderr);
     assert.match(stderr, /CF_API_TOKEN = <redacted>: is shorter than 8 characters, too short to keep out of logs safely; fix: /);
   });

@@ -264,11 +264,12 @@ describe("data source and dashboard provisioning", () => {
 describe("alerting", () => {
   const rules = provisionedAlertRules();
 
-  it("five rules: stale data (zones, accounts), failing runs, gate denying, query budget", () => {
+  it("six rules: stale data (zones, accounts), failing runs, gate denying, gate error, query budget", () => {
     assert.deepEqual(rules.map((r) => r.uid).sort(), [
       "cloudflare-account-data-stale",
       "cloudflare-data-stale",
       "cloudflare-gate-denying",
+      "cloudflare-gate-error",
       "cloudflare-query-budget",
       "cloudflare-runs-failing",
     ]);
@@ -310,7 +311,7 @@ describe("alerting", () => {
   it("the plain Elasticsearch queries use declared fields and docs/alerting.md links each of them", () => {
     const doc = readFileSync(join(repoRoot, "docs", "alerting.md"), "utf8");
     const queries = alertQueries();
-    assert.deepEqual(Object.keys(queries), ["failing-runs.json", "gate-denying.json", "query-budget.json", "stale-data.json"]);
+    assert.deepEqual(Object.keys(queries), ["failing-runs.json", "gate-denying.json", "gate-error.json", "query-budget.json", "stale-data.json"]);
     const problems: string[] = [];
     for (const [file, body] of Object.entries(queries)) {
       problems.push(...checkSearchBody(body, file === "stale-data.json" ? dataFields() : runsFields(), file));

@@ -16,6 +16,7 @@ import { httpRequests } from "../../src/datasets/http-requests.js";
 import { RunClock } from "../../src/deadline.js";
 import { UsageError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
+import { RedactingStream, redactorFor } from "../../src/redact.js";
 import { runExport, type RunDeps } from "../../src/run.js";
 import { ndjsonSink } from "../../src/sinks/ndjson.js";
 
@@ -40,9 +41,10 @@ describe("runExport", () => {
   function deps(out: string, time?: RunClock): RunDeps {
     const config = loadConfig({ flags: {}, env: { CF_API_URL: sim.url, CF_API_TOKEN: "test-token-0123456789", CF_ZONES: ZONES, MAX_BACKFILL_DAYS: "1", CF_MAX_RETRY_SECONDS: "1" } });
     const stream = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) });
-    const log = createLogger({ level: "info", format: "json", redact: (t) => t, stream });
+    const redactor = redactorFor(config);
+    const log = createLogger({ level: "info", format: "json", output: new RedactingStream(stream, redactor) });
     return {
-      config, log, datasets: [httpRequests], sink: ndjsonSink(join(dir, out), config.elasticsearch),
+      config, log, datasets: [httpRequests], sink: ndjsonSink(join(dir, out), config.elasticsearch, redactor),
       cloudflare: createCloudflareClient(config.cloudflare, { minRetryDelayMs: 10, ...(time ? { time } : {}) }),
       ...(time ? { time } : {}),
     };

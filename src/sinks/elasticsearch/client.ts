@@ -29,5 +29,6 @@ export function describeEsError(error: unknown): string {
 /** The HTTP status of an Elasticsearch client error, when the cluster answered at all. */
 export function esStatus(error: unknown): number | undefined {
   const status = (error as { meta?: { statusCode?: unknown } } | null)?.meta?.statusCode;
-  return typeof status === "number" ? status : undefined;
+  // The client reports "no answer" (connection refused, TLS failure) as status 0.
+  return typeof status === "number" && status > 0 ? status : undefined;
 }

@@ -12,7 +12,8 @@ import { indexNamer, indexPattern, periodEnd } from "../index-names.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
 import { RUNS, runsIndexed } from "../../runs/run-document.js";
-import { createElasticsearchClient, describeEsError, esStatus } from "./client.js";
+import { createElasticsearchClient, describeEsError } from "./client.js";
+import { esFailure } from "./errors.js";
 
 const MAX_REASONS = 5;
 /** Bulk requests in flight; halved after each whole-request 429. */
@@ -36,6 +37,16 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   const nameOf = indexNamer(config.indexPrefix, config.indexPeriod);
   /** Index patterns refreshed before the first search of this run. */
   const refreshed = new Set<string>();
+  const origin = new URL(config.url).origin;
+
+  /** Runs `step`; a client error becomes a `SinkError` naming the cluster, the step and the fix. */
+  async function doing<T>(what: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw esFailure(error, what, origin);
+    }
+  }
 
   /** A run killed a moment ago may have written documents that are not searchable yet; once per dataset is enough. */
   async function refreshOnce(index: string): Promise<void> {
@@ -54,7 +65,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     try {
       await client.indices.create({ index, settings });
     } catch (error) {
-      if (!describeEsError(error).includes("resource_already_exists_exception")) throw error;
+      if (!describeEsError(error).includes("resource_already_exists_exception")) throw esFailure(error, `creating index ${index}`, origin);
     }
     ensuredIndices.add(index);
   }
@@ -104,7 +115,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       });
       return { written: stats.successful, failed: stats.failed, reasons, retried: stats.retry };
     } catch (error) {
-      throw new SinkError(`bulk write to Elasticsearch failed: ${describeEsError(error)}`, esStatus(error));
+      throw esFailure(error, "bulk write", origin);
     }
   }
 
@@ -146,17 +157,12 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     }
   }
 
-  async function searchOrSinkError<T>(search: () => Promise<T>): Promise<T> {
-    try {
-      return await search();
-    } catch (error) {
-      throw new SinkError(`reading the stored entries from Elasticsearch failed: ${describeEsError(error)}`, esStatus(error));
-    }
-  }
+  const searchOrSinkError = <T>(search: () => Promise<T>): Promise<T> => doing("reading the stored entries", search);
 
   async function deleteDocuments(documents: readonly [id: string, index: string][]): Promise<void> {
     for (let i = 0; i < documents.length; i += 5_000) {
-      const response = await client.bulk({ operations: documents.slice(i, i + 5_000).map(([id, index]) => ({ delete: { _index: index, _id: id } })) });
+      const operations = documents.slice(i, i + 5_000).map(([id, index]) => ({ delete: { _index: index, _id: id } }));
+      const response = await doing("deleting entries Cloudflare no longer returns", () => client.bulk({ operations }));
       const failed = response.items.filter((item) => item.delete?.error);
       if (failed.length > 0) throw new SinkError(`deleting ${failed.length} entries Cloudflare no longer returns failed: ${failed[0]!.delete!.error!.reason ?? ""}`);
     }
@@ -192,12 +198,45 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     };
   }
 
+  /**
+   * Stored units from the total documents, in two steps so a week of minutes costs two small searches: coarse
+   * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
+   * only where a coarse one is incomplete. Daily datasets need one search.
+   */
+  async function storedUnits(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
+    const index = indexPattern(config.indexPrefix, dataset.name);
+    await refreshOnce(index);
+    const unit = dataset.unit;
+    const coarse = unit === MINUTE ? HOUR : unit === HOUR ? DAY : undefined;
+    if (coarse === undefined) {
+      const fine = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(unit));
+      return { newest: fine.newest, missing: holes(range, [...fine.buckets.keys()].sort((a, b) => a - b), unit) };
+    }
+    const outer = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(coarse));
+    const unitsIn = (start: number): number => (Math.min(start + coarse, range.to) - Math.max(start, range.from)) / unit;
+    const present: number[] = [];
+    const incomplete: number[] = [];
+    for (const [start, count] of outer.buckets) {
+      if (count !== unitsIn(start)) incomplete.push(start);
+      else for (let t = Math.max(start, range.from); t < Math.min(start + coarse, range.to); t += unit) present.push(t);
+    }
+    if (incomplete.length > 0) {
+      const partial = { from: Math.max(range.from, Math.min(...incomplete)), to: Math.min(range.to, Math.max(...incomplete) + coarse) };
+      const inner = await totalsHistogram(index, dataset.name, owner, partial, fixedInterval(unit));
+      for (const t of inner.buckets.keys()) if (incomplete.includes(t - (t % coarse))) present.push(t);
+    }
+    present.sort((a, b) => a - b);
+    return { newest: outer.newest, missing: holes(range, present, unit) };
+  }
+
   return {
     description: `Elasticsearch ${new URL(config.url).origin}`,
 
     async ensure(datasets: readonly Dataset[]): Promise<string[]> {
-      ilm = await ilmAvailable(client);
-      await bootstrap(client, config, [...datasets, runsIndexed], ilm);
+      await doing("installing the lifecycle policy and index templates", async () => {
+        ilm = await ilmAvailable(client);
+        await bootstrap(client, config, [...datasets, runsIndexed], ilm);
+      });
       bootstrapped = true;
       // The current period's index exists from the start, so dashboards and index patterns resolve at once.
       const now = Date.now();
@@ -212,30 +251,8 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
      * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
      * only where a coarse one is incomplete. Daily datasets need one search.
      */
-    async coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
-      const index = indexPattern(config.indexPrefix, dataset.name);
-      await refreshOnce(index);
-      const unit = dataset.unit;
-      const coarse = unit === MINUTE ? HOUR : unit === HOUR ? DAY : undefined;
-      if (coarse === undefined) {
-        const fine = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(unit));
-        return { newest: fine.newest, missing: holes(range, [...fine.buckets.keys()].sort((a, b) => a - b), unit) };
-      }
-      const outer = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(coarse));
-      const unitsIn = (start: number): number => (Math.min(start + coarse, range.to) - Math.max(start, range.from)) / unit;
-      const present: number[] = [];
-      const incomplete: number[] = [];
-      for (const [start, count] of outer.buckets) {
-        if (count !== unitsIn(start)) incomplete.push(start);
-        else for (let t = Math.max(start, range.from); t < Math.min(start + coarse, range.to); t += unit) present.push(t);
-      }
-      if (incomplete.length > 0) {
-        const partial = { from: Math.max(range.from, Math.min(...incomplete)), to: Math.min(range.to, Math.max(...incomplete) + coarse) };
-        const inner = await totalsHistogram(index, dataset.name, owner, partial, fixedInterval(unit));
-        for (const t of inner.buckets.keys()) if (incomplete.includes(t - (t % coarse))) present.push(t);
-      }
-      present.sort((a, b) => a - b);
-      return { newest: outer.newest, missing: holes(range, present, unit) };
+    coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
+      return doing(`reading which ${dataset.name} units are stored`, () => storedUnits(dataset, owner, range));
     },
 
     /** Entries first, totals last (see `Flattened`); an entry that fails keeps its minutes' totals unwritten. */
@@ -258,12 +275,14 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     async record(documents: readonly ExportDocument[]): Promise<void> {
       if (!bootstrapped) {
         // A run that was not allowed to work still leaves its record (the gate panels need it).
-        ilm = await ilmAvailable(client);
-        await bootstrap(client, config, [runsIndexed], ilm);
+        await doing("installing the run records' template", async () => {
+          ilm = await ilmAvailable(client);
+          await bootstrap(client, config, [runsIndexed], ilm);
+        });
         bootstrapped = true;
       }
       const outcome = await bulk(documents);
-      if (outcome.failed > 0) throw new SinkError(`run record rejected: ${outcome.reasons.join("; ")}`);
+      if (outcome.failed > 0) throw new SinkError(`Elasticsearch ${origin}: run record rejected: ${outcome.reasons.join("; ")}`, undefined, { kind: "rejected" });
     },
 
     close: () => client.close(),
