@@ -6,6 +6,7 @@ import { CloudflareError } from "../cloudflare/errors.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { maxWindowMinutes } from "../plan.js";
+import { RunClock } from "../deadline.js";
 import { decideAll } from "../run.js";
 import { DAY, MINUTE } from "../time.js";
 import { EXIT } from "../errors.js";
@@ -38,7 +39,9 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
 
   try {
     const chosen = selectDatasets(datasets, config.datasets);
-    const decisions = await decideAll({ config, cloudflare: createCloudflare(ctx), datasets: chosen });
+    // Bounded like a run (RUN_DEADLINE_SECONDS, else two minutes): a Cloudflare that never answers is a finding.
+    const clock = new RunClock(config.run.deadlineSeconds ?? 120);
+    const decisions = await decideAll({ config, cloudflare: createCloudflare(ctx, clock), datasets: chosen }).finally(() => clock.dispose());
     add({ ok: true, text: "Cloudflare reachable and credentials accepted" });
     let steady = 0;
     for (const d of decisions) {
@@ -72,7 +75,8 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
   if (config.output) add({ ok: "info", text: `output: NDJSON files in ${config.output} (Elasticsearch not used)` });
   else if (!config.elasticsearch.url) add({ ok: false, text: "Elasticsearch: ES_URL is not set (or pass --output <dir>)" });
   else {
-    const es = createElasticsearchClient({ ...config.elasticsearch, url: config.elasticsearch.url });
+    // A prerequisite check answers in seconds: a cluster that does not is a finding, not something to wait out.
+    const es = createElasticsearchClient({ ...config.elasticsearch, url: config.elasticsearch.url }, { requestTimeoutMs: 10_000, maxRetries: 1 });
     const origin = new URL(config.elasticsearch.url).origin;
     try {
       const health = await es.cluster.health();

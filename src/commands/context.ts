@@ -5,6 +5,7 @@ import type { Config } from "../config/types.js";
 import { createCloudflareClient, type CloudflareClient, type TimeLimit } from "../cloudflare/client.js";
 import { createLogger, type Logger } from "../log.js";
 import { redactIo, type RedactedIo } from "../redact.js";
+import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
 import { elasticsearchSink } from "../sinks/elasticsearch/sink.js";
 import { ndjsonSink } from "../sinks/ndjson.js";
 import type { Sink } from "../sinks/sink.js";
@@ -50,14 +51,15 @@ export async function closeContext(ctx: Context): Promise<void> {
 }
 
 /** `--output` wins; then Elasticsearch; the demo falls back to files so it needs nothing installed. */
-export function createSink(ctx: Context, demoFallbackDir?: string): Sink {
+export function createSink(ctx: Context, demoFallbackDir?: string, time?: TimeLimit): Sink {
   const { config } = ctx;
   const dir = config.output ?? (config.elasticsearch.url ? undefined : demoFallbackDir);
   if (dir) return ndjsonSink(dir, config.elasticsearch, ctx.io.stdout.redactor);
   if (!config.elasticsearch.url) {
     throw new UsageError("no destination: set ES_URL (or elasticsearch.url in the config file), or pass --output <dir> to write NDJSON files");
   }
-  const sink = elasticsearchSink({ ...config.elasticsearch, url: config.elasticsearch.url });
+  const es = { ...config.elasticsearch, url: config.elasticsearch.url };
+  const sink = time ? elasticsearchSink(es, createElasticsearchClient(es), time) : elasticsearchSink(es);
   ctx.cleanups.push(() => sink.close());
   return sink;
 }

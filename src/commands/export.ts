@@ -30,9 +30,15 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
   const range = args.mode === "backfill" ? backfillRange(args) : undefined;
   // Everything below writes through ctx.io, the redacting streams made from rawIo.
   let ctx = createContext(args.flags, rawIo, { demo: args.demo });
+  const clock = new RunClock(ctx.config.run.deadlineSeconds);
+  // Kubernetes sends SIGTERM at the Job's deadline, a terminal SIGINT: stop taking windows, finish the one in
+  // flight, and leave a record and a summary.
+  const onSignal = (signal: NodeJS.Signals) => clock.stop("terminated", `stopped by ${signal}`);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     if (args.demo) ctx = await withDemoSimulator(ctx);
-    const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined);
+    const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
     const chosen = selectDatasets(datasets, ctx.config.datasets);
     ctx.log.info(`${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`);
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
@@ -40,12 +46,6 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     const record = (result: RunResult, exitCode: number) =>
       args.dryRun ? Promise.resolve() : recordRun(ctx, sink, { result, command: args.mode, exitCode, config: ctx.config, endedAt: Date.now(), clockOffsetMs });
     const started = Date.now();
-    const clock = new RunClock(ctx.config.run.deadlineSeconds);
-    // Kubernetes sends SIGTERM at the Job's deadline, a terminal SIGINT: stop taking windows, finish the one in
-    // flight, and leave a record and a summary.
-    const onSignal = (signal: NodeJS.Signals) => clock.stop("terminated", `stopped by ${signal}`);
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
     let result: RunResult;
     try {
       result = await runExport(
@@ -57,10 +57,6 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
       // "runs failing" alert exists for: it gets a record too, when the sink can still take one.
       if (!(error instanceof UsageError)) await record(failedBeforeWork(error, started), EXIT.failed);
       throw error;
-    } finally {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      clock.dispose();
     }
     // A gate that gives no answer fails closed like False, but it is a failure (see gate.ts); so is a run stopped at
     // its deadline or by a signal before its work was done.
@@ -69,6 +65,9 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     await record(result, exitCode);
     return exitCode;
   } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    clock.dispose();
     await closeContext(ctx);
   }
 }

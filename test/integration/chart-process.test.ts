@@ -44,8 +44,11 @@ const window = { settleMinutes: 5, overlapMinutes: 15, maxBackfillDays: 1 };
 // The dataset whose ground truth the harness compares (the chart's `datasets` value narrows the run to it).
 const DATASETS = ["http_requests"];
 
-/** Runs a rendered workload's container as a local process; `objects` is what exists in the cluster for it. */
-function runWorkload(workload: Manifest, objects: readonly Manifest[]): Promise<CliResult> {
+/**
+ * Runs a rendered workload's container as a local process; `objects` is what exists in the cluster for it.
+ * `terminateAfterMs`: send SIGTERM then, as Kubernetes does to stop a pod (its Job's deadline, an eviction).
+ */
+function runWorkload(workload: Manifest, objects: readonly Manifest[], terminateAfterMs?: number): Promise<CliResult> {
   const container = containerProcess(workload, objects, { namespace: NAMESPACE, podName: `${workload.metadata.name}-x1y2z` });
   const local = localProcess(container, repoRoot);
   return new Promise((resolve, reject) => {
@@ -54,8 +57,10 @@ function runWorkload(workload: Manifest, objects: readonly Manifest[]): Promise<
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = terminateAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGTERM"), terminateAfterMs);
     child.on("error", reject);
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       rmSync(local.root, { recursive: true, force: true });
       resolve({ code, signal, stdout, stderr });
     });
@@ -239,6 +244,65 @@ describe("chart to process: existing Secrets, e-mail + key, basic auth, custom C
   });
 });
 
+describe("chart to process: a CronJob run that cannot finish in time", { skip: needsElasticsearch }, () => {
+  const prefix = "it-chart-deadline";
+  let es: Client;
+  let sim: Simulator;
+  before(async () => {
+    es = esClient();
+    await dropPrefix(es, prefix);
+    // Slow answers: six windows of three zones take about 25 s, more than the run may take.
+    sim = await simulator({ tokens: [TOKEN], latencyMs: 3_500 });
+  });
+  after(async () => {
+    await Promise.all([sim.close(), dropPrefix(es, prefix)]);
+    await es.close();
+  });
+
+  const manifests = () =>
+    render({
+      values: {
+        cloudflare: { apiUrl: sim.url, zones, auth: { apiToken: TOKEN } },
+        elasticsearch: { url: ES_URL!, indexPrefix: prefix, auth: { type: "none" } },
+        datasets: DATASETS,
+        window,
+        // The smallest deadline the chart takes: the exporter gets 30 s less (RUN_DEADLINE_SECONDS=10).
+        cronjob: { activeDeadlineSeconds: 40 },
+      },
+      namespace: NAMESPACE,
+    }).manifests;
+
+  async function outcomes(): Promise<string[]> {
+    await es.indices.refresh({ index: `${prefix}-runs-*`, allow_no_indices: true });
+    const runs = await es.search({ index: `${prefix}-runs-*`, allow_no_indices: true, query: { term: { "run.kind": "run" } }, size: 10 });
+    return runs.hits.hits.map((h) => String((h._source as { run: { outcome: string } }).run.outcome));
+  }
+
+  it("stops taking windows at RUN_DEADLINE_SECONDS, exits 1 and leaves a record with outcome deadline", async () => {
+    const cron = cronJob(manifests());
+    const started = Date.now();
+    const result = await runWorkload(cron, visibleTo(cron, manifests(), []));
+    const took = Date.now() - started;
+    assert.equal(result.code, 1, result.stderr.slice(-2000));
+    assert.ok(took < 10_000 + 3_500 + 5_000, `ended ${took} ms after its start, within the deadline and one answer`);
+    assert.match(result.stderr, /"outcome":"deadline"/);
+    assert.match(result.stderr, /no further window is taken/);
+    assert.deepEqual(await outcomes(), ["deadline"]);
+  });
+
+  it("SIGTERM (Kubernetes stopping the pod) ends the run within 10 s, exit 1, outcome terminated, recorded", async () => {
+    const cron = cronJob(manifests());
+    const started = Date.now();
+    const result = await runWorkload(cron, visibleTo(cron, manifests(), []), 4_000);
+    const took = Date.now() - started;
+    assert.equal(result.code, 1, result.stderr.slice(-2000));
+    assert.ok(took < 4_000 + 10_000, `exited ${took - 4_000} ms after SIGTERM`);
+    assert.match(result.stderr, /"outcome":"terminated"/);
+    assert.match(result.stderr, /stopped by SIGTERM/);
+    assert.deepEqual((await outcomes()).sort(), ["deadline", "terminated"]);
+  });
+});
+
 describe("chart to process: every configuration value reaches the exporter", { skip: needsElasticsearch }, () => {
   const prefix = "it-chart-settings";
   let es: Client;
@@ -279,7 +343,10 @@ describe("chart to process: every configuration value reaches the exporter", { s
     const manifests = render({ values, namespace: NAMESPACE }).manifests;
     const described = async (workload: Manifest): Promise<Record<string, unknown>> => {
       const result = await runWorkload(workload, visibleTo(workload, manifests, existing));
-      assert.equal(result.code, 0, result.stderr);
+      // The gate here answers nothing (nobody listens): the hook does not ask it, the CronJob's run stops there with a
+      // gate error (exit 1), after it has described its configuration.
+      assert.equal(result.code, isHook(workload) ? 0 : 1, result.stderr);
+      if (!isHook(workload)) assert.match(result.stderr, /"outcome":"gate-error"/);
       const line = result.stderr.split("\n").find((l) => l.includes('"message":"configuration"'));
       assert.ok(line, `a debug line with the configuration:\n${result.stderr}`);
       // Paths as the pod sees them: this test lays the pod's files out under a local folder.

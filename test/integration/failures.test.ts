@@ -124,4 +124,18 @@ describe("failures are one line, name the service and the fix, and show no crede
     assert.deepEqual([fatal["service"], fatal["kind"], fatal["exitCode"]], ["configuration", "invalid", 2]);
     assert.match(String(fatal["message"]), /SETTLE_MINUTES/);
   });
+
+  it("a hung Elasticsearch (accepts, never answers) cannot hold a run past its deadline: exit 1 within seconds of it", async () => {
+    es.script = [{ body: "{}", delayMs: 40_000 }];
+    const started = Date.now();
+    const run = await cli(["run", "--now", NOW], env({ RUN_DEADLINE_SECONDS: "10" }));
+    const took = Date.now() - started;
+    assert.equal(run.code, 1, run.stderr);
+    // The deadline, then at most 5 s for the run record (which a hung cluster does not take either) and the exit.
+    assert.ok(took < 20_000, `ended ${took} ms after it started (deadline 10 s)`);
+    const fatal = fatalLine(run.stderr);
+    assert.equal(fatal["service"], "elasticsearch");
+    assert.equal(fatal["kind"], "timeout");
+    assert.match(String(fatal["message"]), /no answer before the run's deadline/);
+  });
 });

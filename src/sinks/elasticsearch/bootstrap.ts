@@ -3,7 +3,7 @@
  * generated mappings and one index template per dataset, and the new mappings on indices that already exist.
  * Idempotent and a handful of requests, so every run does it: a skipped Helm hook cannot leave the cluster behind.
  */
-import type { Client } from "@elastic/elasticsearch";
+import type { Client, TransportRequestOptions } from "@elastic/elasticsearch";
 import type { ElasticsearchConfig } from "../../config/types.js";
 import { type FieldDecl, mergeFields } from "../../datasets/fields.js";
 import { indexPattern } from "../index-names.js";
@@ -12,9 +12,9 @@ import { mappingProperties } from "../mapping.js";
 export const policyName = (prefix: string): string => `${prefix}-retention`;
 
 /** ILM is missing on some clusters (the integ-test distribution, Serverless): then we say so and carry on. */
-export async function ilmAvailable(client: Client): Promise<boolean> {
+export async function ilmAvailable(client: Client, options: TransportRequestOptions = {}): Promise<boolean> {
   try {
-    await client.ilm.getStatus();
+    await client.ilm.getStatus(undefined, options);
     return true;
   } catch {
     return false;
@@ -29,7 +29,7 @@ export interface Indexed {
   readonly standalone?: boolean;
 }
 
-export async function bootstrap(client: Client, config: ElasticsearchConfig, datasets: readonly Indexed[], ilm: boolean): Promise<void> {
+export async function bootstrap(client: Client, config: ElasticsearchConfig, datasets: readonly Indexed[], ilm: boolean, options: TransportRequestOptions = {}): Promise<void> {
   const prefix = config.indexPrefix;
   if (ilm) {
     await client.ilm.putLifecycle({
@@ -39,7 +39,7 @@ export async function bootstrap(client: Client, config: ElasticsearchConfig, dat
         // Ages count from index.lifecycle.origination_date, which we set to the end of the period an index covers.
         phases: { hot: { min_age: "0ms", actions: {} }, delete: { min_age: `${config.retentionDays}d`, actions: { delete: {} } } },
       },
-    });
+    }, options);
   }
   for (const dataset of datasets) {
     const properties = mappingProperties(dataset.standalone ? dataset.fields : mergeFields([dataset.fields]));
@@ -48,7 +48,7 @@ export async function bootstrap(client: Client, config: ElasticsearchConfig, dat
       name: component,
       template: { mappings: { dynamic: "strict", properties: properties as never } },
       _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
-    });
+    }, options);
     await client.indices.putIndexTemplate({
       name: `${prefix}-${dataset.name}`,
       index_patterns: [indexPattern(prefix, dataset.name)],
@@ -61,7 +61,7 @@ export async function bootstrap(client: Client, config: ElasticsearchConfig, dat
         },
       },
       _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
-    });
+    }, options);
     // Templates only shape new indices; existing ones get new fields added (never changed) here.
     await client.indices.putMapping({
       index: indexPattern(prefix, dataset.name),
@@ -69,6 +69,6 @@ export async function bootstrap(client: Client, config: ElasticsearchConfig, dat
       ignore_unavailable: true,
       dynamic: "strict",
       properties: properties as never,
-    });
+    }, options);
   }
 }

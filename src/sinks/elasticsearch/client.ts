@@ -3,8 +3,11 @@ import { Client, type ClientOptions } from "@elastic/elasticsearch";
 import type { ElasticsearchConfig } from "../../config/types.js";
 
 /** One client per run. Credentials go only into the client's options, never into a message. */
-export function createElasticsearchClient(config: ElasticsearchConfig & { url: string }): Client {
-  const options: ClientOptions = { node: config.url, maxRetries: 3, requestTimeout: 120_000, compression: false };
+export function createElasticsearchClient(
+  config: ElasticsearchConfig & { url: string },
+  bounds: { readonly requestTimeoutMs?: number; readonly maxRetries?: number } = {},
+): Client {
+  const options: ClientOptions = { node: config.url, maxRetries: bounds.maxRetries ?? 3, requestTimeout: bounds.requestTimeoutMs ?? 120_000, compression: false };
   if (config.auth.kind === "apiKey") options.auth = { apiKey: config.auth.apiKey };
   if (config.auth.kind === "basic") options.auth = { username: config.auth.username, password: config.auth.password };
   if (config.url.startsWith("https:")) {

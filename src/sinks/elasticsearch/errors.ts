@@ -18,7 +18,7 @@ export function isEsClientError(error: unknown): boolean {
 export function esFailure(error: unknown, doing: string, origin?: string): SinkError {
   if (error instanceof SinkError) return error;
   const status = esStatus(error);
-  const described = describeEsError(error);
+  const described = error instanceof errors.RequestAbortedError ? "no answer before the run's deadline or stop signal" : describeEsError(error);
   return new SinkError(`Elasticsearch${origin ? ` ${origin}` : ""}: ${doing} failed: ${described}`, status, { ...classify(error, status, described), cause: error });
 }
 
@@ -31,6 +31,10 @@ function classify(error: unknown, status: number | undefined, described: string)
   if (status !== undefined && status >= 500) return { fix: "check the cluster's health (GET _cluster/health) and its logs" };
   if (status !== undefined) return {};
   if (error instanceof errors.TimeoutError) return { kind: "timeout", fix: "check the cluster's load and the network to ES_URL" };
+  // Our own abort: the run reached its deadline (or was told to stop) while Elasticsearch had not answered.
+  if (error instanceof errors.RequestAbortedError) {
+    return { kind: "timeout", fix: "Elasticsearch did not answer before the run had to stop: check the cluster's load and the network to ES_URL" };
+  }
   if (error instanceof errors.ProductNotSupportedError) {
     return { kind: "not-elasticsearch", fix: "ES_URL must point at Elasticsearch itself (not a login page or another service)" };
   }

@@ -1,5 +1,6 @@
 /** The Elasticsearch sink: time-named concrete indices, deterministic ids, the client's bulk helper. */
-import type { Client } from "@elastic/elasticsearch";
+import type { Client, TransportRequestOptions } from "@elastic/elasticsearch";
+import type { TimeLimit } from "../../cloudflare/client.js";
 import pRetry from "p-retry";
 import type { ElasticsearchConfig } from "../../config/types.js";
 import type { Dataset, Owner, Window } from "../../datasets/dataset.js";
@@ -28,7 +29,24 @@ function* remember(documents: Iterable<ExportDocument>, ids: Set<string>): Gener
 }
 
 
-export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config)): Sink {
+/** The longest a single request may take (retries aside) while a run goes on. */
+const REQUEST_TIMEOUT_MS = 60_000;
+const NO_LIMIT: TimeLimit = { remainingMs: () => Number.POSITIVE_INFINITY, signal: new AbortController().signal };
+
+export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config), time: TimeLimit = NO_LIMIT): Sink {
+  /**
+   * Set while the run's own record is written: after the run stopped, so not bound to its deadline or stop signal,
+   * but to a few seconds of its own for everything it takes (a cluster that hung the run must not hang its record).
+   */
+  let recording: AbortSignal | undefined;
+  /**
+   * Options of every request: at most a minute, never past the run's deadline, ended at once by its stop signal (a
+   * hung cluster cannot hold a run beyond its Job's deadline). The run record gets a short bound of its own.
+   */
+  const req = (): TransportRequestOptions =>
+    recording
+      ? { requestTimeout: 5_000, maxRetries: 0, signal: recording }
+      : { requestTimeout: Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, time.remainingMs())), signal: time.signal, maxRetries: 2 };
   let ilm = false;
   /** Whether this process has installed the templates (ensure, or record on a run that skipped ensure). */
   let bootstrapped = false;
@@ -51,7 +69,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   /** A run killed a moment ago may have written documents that are not searchable yet; once per dataset is enough. */
   async function refreshOnce(index: string): Promise<void> {
     if (refreshed.has(index)) return;
-    await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
+    await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true }, req());
     refreshed.add(index);
   }
 
@@ -63,7 +81,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     if (ensuredIndices.has(index)) return;
     const settings = ilm ? { "index.lifecycle.origination_date": periodEnd(config.indexPeriod, timestamp) } : {};
     try {
-      await client.indices.create({ index, settings });
+      await client.indices.create({ index, settings }, req());
     } catch (error) {
       if (!describeEsError(error).includes("resource_already_exists_exception")) throw esFailure(error, `creating index ${index}`, origin);
     }
@@ -112,7 +130,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         retries: 5,
         wait: 2_000,
         flushInterval: 1_000,
-      });
+      }, req());
       return { written: stats.successful, failed: stats.failed, reasons, retried: stats.retry };
     } catch (error) {
       throw esFailure(error, "bulk write", origin);
@@ -148,7 +166,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
           sort: [{ "@timestamp": "asc" }, { "cloudflare.key": "asc" }, { "cloudflare.breakdown": "asc" }],
           ...(after ? { search_after: after } : {}),
           query,
-        });
+        }, req());
       });
       const hits = response.hits.hits;
       for (const hit of hits) found.set(hit._id!, hit._index);
@@ -162,7 +180,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
   async function deleteDocuments(documents: readonly [id: string, index: string][]): Promise<void> {
     for (let i = 0; i < documents.length; i += 5_000) {
       const operations = documents.slice(i, i + 5_000).map(([id, index]) => ({ delete: { _index: index, _id: id } }));
-      const response = await doing("deleting entries Cloudflare no longer returns", () => client.bulk({ operations }));
+      const response = await doing("deleting entries Cloudflare no longer returns", () => client.bulk({ operations }, req()));
       const failed = response.items.filter((item) => item.delete?.error);
       if (failed.length > 0) throw new SinkError(`deleting ${failed.length} entries Cloudflare no longer returns failed: ${failed[0]!.delete!.error!.reason ?? ""}`);
     }
@@ -190,7 +208,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         buckets: { date_histogram: { field: "@timestamp", fixed_interval: interval, min_doc_count: 1 } },
         newest: { max: { field: "@timestamp" } },
       },
-    });
+    }, req());
     const aggs = response.aggregations as { buckets: { buckets: { key: number; doc_count: number }[] }; newest: { value: number | null } } | undefined;
     return {
       buckets: new Map((aggs?.buckets.buckets ?? []).map((b) => [b.key, b.doc_count])),
@@ -234,8 +252,8 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
 
     async ensure(datasets: readonly Dataset[]): Promise<string[]> {
       await doing("installing the lifecycle policy and index templates", async () => {
-        ilm = await ilmAvailable(client);
-        await bootstrap(client, config, [...datasets, runsIndexed], ilm);
+        ilm = await ilmAvailable(client, req());
+        await bootstrap(client, config, [...datasets, runsIndexed], ilm, req());
       });
       bootstrapped = true;
       // The current period's index exists from the start, so dashboards and index patterns resolve at once.
@@ -273,11 +291,12 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     },
 
     async record(documents: readonly ExportDocument[]): Promise<void> {
+      recording = AbortSignal.timeout(5_000);
       if (!bootstrapped) {
         // A run that was not allowed to work still leaves its record (the gate panels need it).
         await doing("installing the run records' template", async () => {
-          ilm = await ilmAvailable(client);
-          await bootstrap(client, config, [runsIndexed], ilm);
+          ilm = await ilmAvailable(client, req());
+          await bootstrap(client, config, [runsIndexed], ilm, req());
         });
         bootstrapped = true;
       }
