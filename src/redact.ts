@@ -81,6 +81,13 @@ export class Redactor {
     this.pattern = forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join("|"), "g");
   }
 
+  /** Whether `text` holds any secret form at all (a cheap test before a value-by-value pass). */
+  mayHold(text: string): boolean {
+    if (!this.pattern) return false;
+    this.pattern.lastIndex = 0;
+    return this.pattern.test(text);
+  }
+
   /** Free text (a table line, a message): every occurrence of a secret form replaced. */
   text(text: string): string {
     return this.pattern ? text.replace(this.pattern, REDACTED) : text;

@@ -8,9 +8,13 @@
 import type { Config } from "./config/types.js";
 import type { CloudflareClient, TimeLimit } from "./cloudflare/client.js";
 import { CloudflareError } from "./cloudflare/errors.js";
-import { fetchTask } from "./cloudflare/fetch.js";
+import { fetchTask, type Fetched } from "./cloudflare/fetch.js";
 import { readLimits, type OwnerLimits } from "./cloudflare/settings.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
+import { flattenWindow } from "./datasets/window.js";
 import { MAX_ZONES_PER_QUERY } from "./datasets/query.js";
 import type { StopReason } from "./deadline.js";
 import { UsageError } from "./errors.js";
@@ -374,20 +378,34 @@ export function firstPart(window: Window, unit: number, rowsPerUnit: number, pag
 
 /** One request and the writing of its answer; returns the requests to make instead, first. */
 async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, limit: number, density: { rowsPerUnit: number }, totals: Totals): Promise<Pending[]> {
-  const { sink, cloudflare, log, config } = deps;
+  const { cloudflare, log, config } = deps;
+  const { window, owners } = next;
+  const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
+  for (const w of owners) w.report.queries++;
+  // The answer's rows are spilled to files here while they stream in, and read back unit by unit.
+  const spillDir = await mkdtemp(join(tmpdir(), "cloudflare-es-exporter-"));
+  try {
+    const fetched = await fetchTask(cloudflare, dataset, { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit }, {
+      limit,
+      confidenceLevel: config.cloudflare.confidenceLevel,
+      spillDir,
+    }).catch((error: unknown) => {
+      if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
+      for (const w of owners) fail(w, log, `${context}: ${(error as Error).message}`);
+      return undefined;
+    });
+    return fetched ? await writeAnswer(deps, dataset, next, fetched, limit, density, totals) : [];
+  } finally {
+    await rm(spillDir, { recursive: true, force: true });
+  }
+}
+
+/** Writes what one request brought, owner by owner; returns the requests to make instead, first. */
+async function writeAnswer(deps: RunDeps, dataset: Dataset, next: Pending, fetched: Fetched, limit: number, density: { rowsPerUnit: number }, totals: Totals): Promise<Pending[]> {
+  const { sink, log, config } = deps;
   const { window, owners } = next;
   const byId = new Map(owners.map((w) => [w.decision.owner.id, w]));
   const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
-  for (const w of owners) w.report.queries++;
-  const fetched = await fetchTask(cloudflare, dataset, { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit }, {
-    limit,
-    confidenceLevel: config.cloudflare.confidenceLevel,
-  }).catch((error: unknown) => {
-    if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
-    for (const w of owners) fail(w, log, `${context}: ${(error as Error).message}`);
-    return undefined;
-  });
-  if (!fetched) return [];
 
   const units = (window.to - window.from) / dataset.unit;
   for (const [id, why] of fetched.skipped) skip(byId.get(id)!, log, why);
@@ -410,14 +428,14 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, lim
     w.report.rows = (w.report.rows ?? 0) + rows;
   }
 
-  for (const [id, rows] of fetched.rows) {
+  for (const [id, source] of fetched.rows) {
     const w = byId.get(id)!;
     const { owner } = w.decision;
-    density.rowsPerUnit = Math.max(density.rowsPerUnit, rows.length / units);
-    w.report.rows = (w.report.rows ?? 0) + rows.length;
+    density.rowsPerUnit = Math.max(density.rowsPerUnit, source.count / units);
+    w.report.rows = (w.report.rows ?? 0) + source.count;
     let flattened;
     try {
-      flattened = dataset.flatten(rows, owner, window, { topN: config.cloudflare.topN, omit: w.omit });
+      flattened = await flattenWindow(dataset, () => source.rows(), owner, window, { topN: config.cloudflare.topN, omit: w.omit });
     } catch (error) {
       fail(w, log, `${context}: ${(error as Error).message}; nothing of this window was written`);
       continue;

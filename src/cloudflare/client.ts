@@ -9,7 +9,7 @@ import type { CloudflareConfig } from "../config/types.js";
 import { asObject } from "../datasets/shape.js";
 import { QueryBudget } from "./budget.js";
 import { classify, CloudflareError } from "./errors.js";
-import { boundedFetch } from "./wire.js";
+import { boundedFetch, dispatcherFor, type SpillTarget } from "./wire.js";
 
 export interface QueryRequest {
   /** Names the work in messages, e.g. "http_requests for zones a, b [2026-01-01T00:00Z, ...)". */
@@ -18,6 +18,8 @@ export interface QueryRequest {
   readonly variables: Record<string, unknown>;
   /** Queries this request costs in Cloudflare's accounting: zones x nodes. */
   readonly cost: number;
+  /** A dataset query: its rows are parsed as they stream and spilled to files (see spill.ts), not held in memory. */
+  readonly spill?: SpillTarget;
 }
 
 export interface RetryNotice {
@@ -61,12 +63,9 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     headers["x-auth-key"] = config.auth.key;
   }
   // octokit posts to baseUrl + url; splitting the configured endpoint keeps any path (e.g. /client/v4/graphql).
-  const client = graphql.defaults({
-    baseUrl: url.origin,
-    url: `${url.pathname}${url.search}`,
-    headers,
-    request: { fetch: boundedFetch({ caFile: config.caFile, maxBytes: config.maxResponseBytes }) },
-  });
+  const wire = { caFile: config.caFile, maxBytes: config.maxResponseBytes };
+  const dispatcher = dispatcherFor(config.caFile);
+  const client = graphql.defaults({ baseUrl: url.origin, url: `${url.pathname}${url.search}`, headers, request: { fetch: boundedFetch(wire, dispatcher) } });
   const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"));
   let sent = 0;
 
@@ -75,9 +74,10 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     sent++;
     try {
       const timeout = Math.min(config.timeoutSeconds * 1000, time.remainingMs());
+      const signal = AbortSignal.any([AbortSignal.timeout(Math.max(1, timeout)), time.signal]);
       const data: unknown = await client(request.query, {
         ...request.variables,
-        request: { signal: AbortSignal.any([AbortSignal.timeout(Math.max(1, timeout)), time.signal]) },
+        request: { signal, ...(request.spill ? { fetch: boundedFetch(wire, dispatcher, request.spill) } : {}) },
       });
       // A 200 whose body is not JSON resolves to undefined in octokit; that is a failed fetch, never "no rows".
       return asObject(asObject(data, "response data").viewer, "data.viewer");

@@ -10,6 +10,7 @@ import { fitFieldCap } from "../matrix.js";
 import { iso, unitName } from "../time.js";
 import type { CloudflareClient } from "./client.js";
 import { CloudflareError } from "./errors.js";
+import { readRows, SPILLED, type SpilledRows } from "./spill.js";
 
 /** A request to make: the same window and the same query text for each of its owners. */
 export interface Task {
@@ -19,9 +20,16 @@ export interface Task {
   readonly omit: ReadonlySet<string>;
 }
 
+/** One owner's rows of an answer, read back from where they were spilled as the answer streamed in. */
+export interface RowSource {
+  readonly count: number;
+  /** Every call reads the rows anew, in the order Cloudflare sent them. */
+  rows(): AsyncIterable<unknown>;
+}
+
 export interface Fetched {
   /** Owner id -> its rows, for owners whose answer is complete (not a full page). */
-  readonly rows: Map<string, readonly unknown[]>;
+  readonly rows: Map<string, RowSource>;
   /** Owner id -> rows of an answer that filled the page, which may have been cut: asked again in halves. */
   readonly full: Map<string, number>;
   /** Requests to make instead of this one, first. */
@@ -36,6 +44,8 @@ export interface Fetched {
 export interface FetchOptions {
   readonly limit: number;
   readonly confidenceLevel?: number | undefined;
+  /** A folder for the rows of this request's answer (spilled as they stream); the caller removes it. */
+  readonly spillDir: string;
 }
 
 const empty = (): Fetched => ({ rows: new Map(), full: new Map(), retry: [], skipped: [], failed: [], shed: new Map() });
@@ -51,6 +61,7 @@ export async function fetchTask(client: CloudflareClient, dataset: Dataset, task
       query: dataset.query(omit, query),
       variables: queryVariables(dataset.scope, owners, window, dataset.timeType, options.limit),
       cost: owners.length,
+      spill: { node: dataset.node, dir: options.spillDir },
     });
   } catch (error) {
     // A run-wide failure (credentials, the deadline) ends the run's work, not this request's.
@@ -66,15 +77,17 @@ export async function fetchTask(client: CloudflareClient, dataset: Dataset, task
       result.failed.push([owner.id, `${context}: Cloudflare's answer has no entry for ${owner.scope} ${owner.id}; nothing written for it`]);
       continue;
     }
-    let rows: readonly unknown[];
+    let source: RowSource;
     try {
-      rows = dataset.rowsOf(object);
+      // The node's list is empty here (its rows were spilled), but it must be a list: null is not "no traffic".
+      dataset.rowsOf(object);
+      source = spilledRows(object);
     } catch (error) {
       result.failed.push([owner.id, `${context}: ${(error as Error).message}`]);
       continue;
     }
-    if (rows.length >= options.limit) result.full.set(owner.id, rows.length);
-    else result.rows.set(owner.id, rows);
+    if (source.count >= options.limit) result.full.set(owner.id, source.count);
+    else result.rows.set(owner.id, source);
   }
   const full = owners.filter((o) => result.full.has(o.id));
   if (full.length > 0) {
@@ -145,6 +158,12 @@ function answerTo(error: CloudflareError, dataset: Dataset, task: Task, options:
     default:
       return failAll(error.message);
   }
+}
+
+function spilledRows(ownerObject: unknown): RowSource {
+  const spilled = (ownerObject as Record<string, unknown>)[SPILLED] as SpilledRows | undefined;
+  if (!spilled) return { count: 0, rows: async function* () {} };
+  return { count: spilled.count, rows: () => readRows(spilled) };
 }
 
 /** The two halves of a window, in whole units; undefined for a single unit. */

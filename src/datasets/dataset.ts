@@ -100,6 +100,8 @@ export interface Dataset {
   query(omit: ReadonlySet<string>, options?: QueryOptions): string;
   /** The dataset's rows inside one zone or account object of the response (shape-checked). */
   rowsOf(ownerObject: unknown): readonly unknown[];
+  /** Start (epoch ms) of the unit a row belongs to; rows arrive ordered by it (shape-checked). */
+  rowUnit(row: unknown): number;
   /**
    * Rows of one owner and window -> documents, with a total for every unit (zero where Cloudflare returned no row).
    * Rows are checked at once; documents are produced lazily, each time the iterables are iterated, so a window of

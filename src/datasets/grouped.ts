@@ -122,6 +122,11 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     return scopedQuery(spec.scope, operationName(spec.node), "Time", selection);
   }
 
+  function rowUnit(row: unknown): number {
+    const dimensions = asObject(asObject(row, spec.node).dimensions, `${spec.node}.dimensions`);
+    return asUnitStart(dimensions.datetimeMinute, MINUTE, `${spec.node}.dimensions.datetimeMinute`);
+  }
+
   function rowsOf(ownerObject: unknown): readonly unknown[] {
     return asArray(asObject(ownerObject, spec.scope)[spec.node], `${spec.scope}.${spec.node}`);
   }
@@ -304,6 +309,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     timeType: "Time",
     query,
     rowsOf,
+    rowUnit,
     flatten,
   };
 }

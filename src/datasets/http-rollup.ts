@@ -134,9 +134,24 @@ function optionalCount(holder: Record<string, unknown>, field: string, path: str
   return holder[field] === undefined && OPTIONAL.includes(path) ? undefined : asCount(holder[field], what);
 }
 
-/** Runs a generator to its end for its checks alone. */
-function exhaust(documents: Iterator<unknown>): void {
-  while (!documents.next().done);
+/** One key of a map, its slices summed. */
+interface Entry {
+  readonly metrics: Record<string, number>;
+  /** `responseStatusMap` only: the status as a number. */
+  readonly status?: number;
+}
+
+interface MapFigures {
+  readonly spec: MapSpec;
+  readonly entries: Map<string, Entry>;
+  /** What the entries leave of the unit's totals, when they do not cover them. */
+  readonly rest: Record<string, number> | undefined;
+}
+
+/** A unit's totals (our metric names) and its maps. */
+interface UnitFigures {
+  readonly totals: Record<string, number>;
+  readonly breakdowns: readonly MapFigures[];
 }
 
 export function httpRollupDataset(spec: RollupSpec): Dataset {
@@ -146,9 +161,13 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
     return asArray(asObject(zoneObject, "zone")[node], `zone.${node}`);
   }
 
+  function rowUnit(row: unknown): number {
+    return asUnitStart(asObject(asObject(row, node).dimensions, `${node}.dimensions`)[timeField], unit, `${node}.dimensions.${timeField}`);
+  }
+
   function flatten(rows: readonly unknown[], zone: Owner, window: Window, options: FlattenOptions): Flattened {
     const omit = options.omit ?? new Set<string>();
-    const byUnit = new Map<number, Record<string, unknown>>();
+    const byUnit = new Map<number, UnitFigures>();
     for (const row of rows) {
       const r = asObject(row, node);
       const start = asUnitStart(asObject(r.dimensions, `${node}.dimensions`)[timeField], unit, `${node}.dimensions.${timeField}`);
@@ -157,26 +176,81 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
       }
       // Two totals for one unit cannot be merged (uniques do not add up): the answer is not what we asked for.
       if (byUnit.has(start)) throw new MalformedResponseError(`${node}: two rows for ${new Date(start).toISOString()}`);
-      // Checked now, so a bad number or a breakdown larger than its total fails the window before anything is
-      // written; the documents themselves are built lazily, when the sink iterates.
-      exhaust(entryDocuments(r, totalDocument(r, zone, start), zone, start));
-      byUnit.set(start, r);
+      // Read (and so checked) now, so a bad number or a breakdown larger than its total fails the window before
+      // anything is written; the documents themselves are built lazily, when the sink iterates.
+      byUnit.set(start, read(r, start));
     }
     return {
       entries: {
         *[Symbol.iterator]() {
-          for (const [start, row] of byUnit) yield* entryDocuments(row, totalDocument(row, zone, start), zone, start);
+          for (const [start, figures] of byUnit) yield* entryDocuments(figures, zone, start);
         },
       },
       totals: {
         *[Symbol.iterator]() {
           for (let start = window.from; start < window.to; start += unit) {
-            const row = byUnit.get(start);
-            yield row ? totalDocument(row, zone, start) : zeroTotal(zone, start, omit);
+            const figures = byUnit.get(start);
+            yield figures ? totalDocument(figures, zone, start) : zeroTotal(zone, start, omit);
           }
         },
       },
     };
+  }
+
+  /**
+   * A unit's figures, checked and merged. Cloudflare can list a name twice in a map with different figures (several
+   * MIME types share the short name `js`): those are separate slices of the same key, so they are summed. A map can
+   * also cover less than the unit's total (seen for `countryMap`): the difference becomes one `__unattributed__`
+   * entry, so every breakdown adds up to its total. A map adding up to more than its total is not a real answer.
+   */
+  function read(row: Record<string, unknown>, start: number): UnitFigures {
+    const sum = asObject(row.sum, `${node}.sum`);
+    const totals: Record<string, number> = {};
+    for (const [cf, ours] of Object.entries(totalMetrics)) {
+      const value = optionalCount(sum, cf, `sum_${cf}`, `${node}.sum.${cf}`);
+      if (value !== undefined) totals[ours] = value;
+    }
+    totals.uniques = asCount(asObject(row.uniq, `${node}.uniq`).uniques, `${node}.uniq.uniques`);
+    const breakdowns: MapFigures[] = [];
+    for (const m of maps) {
+      if (sum[m.map] === undefined && OPTIONAL.includes(`sum_${m.map}_${m.key}`)) continue;
+      const entries = new Map<string, Entry>();
+      for (const item of asArray(sum[m.map], `${node}.sum.${m.map}`)) {
+        const e = asObject(item, `${node}.sum.${m.map}[]`);
+        const key = asText(e[m.key], `${node}.sum.${m.map}[].${m.key}`);
+        let entry = entries.get(key);
+        if (!entry) {
+          entry = { metrics: {}, ...(m.breakdown === "status" ? { status: asCount(e[m.key], `${m.map}[].${m.key}`) } : {}) };
+          entries.set(key, entry);
+        }
+        for (const [cf, [ours]] of Object.entries(m.metrics)) {
+          const value = optionalCount(e, cf, `sum_${m.map}_${cf}`, `${node}.sum.${m.map}[].${cf}`);
+          if (value !== undefined) entry.metrics[ours] = (entry.metrics[ours] ?? 0) + value;
+        }
+      }
+      breakdowns.push({ spec: m, entries, rest: remainder(m, [...entries.values()], totals, start) });
+    }
+    return { totals, breakdowns };
+  }
+
+  /** What a map's entries leave of the unit's totals, per metric; undefined when they add up exactly. */
+  function remainder(m: MapSpec, entries: readonly Entry[], totals: Readonly<Record<string, number>>, start: number): Record<string, number> | undefined {
+    const rest: Record<string, number> = {};
+    let partial = false;
+    for (const [ours, of] of Object.values(m.metrics)) {
+      const whole = totals[of];
+      // A metric the query left out (or its total) cannot be checked, and is not stored on the remainder either.
+      if (whole === undefined || entries.some((e) => e.metrics[ours] === undefined)) continue;
+      const covered = entries.reduce((n, e) => n + e.metrics[ours]!, 0);
+      if (covered > whole) {
+        throw new MalformedResponseError(
+          `${node}.sum.${m.map} at ${new Date(start).toISOString()} adds up to ${covered} ${of}, more than the ${unitName(unit)}'s ${whole}`,
+        );
+      }
+      rest[ours] = whole - covered;
+      if (covered < whole) partial = true;
+    }
+    return partial ? rest : undefined;
   }
 
   function base(zone: Owner, start: number, breakdown: string): Record<string, FieldValue> {
@@ -195,67 +269,29 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
     return doc(zone, start, "total", "", fields);
   }
 
-  function totalDocument(row: Record<string, unknown>, zone: Owner, start: number): ExportDocument {
-    const sum = asObject(row.sum, `${node}.sum`);
-    const total = base(zone, start, "total");
-    for (const [cf, ours] of Object.entries(totalMetrics)) {
-      const value = optionalCount(sum, cf, `sum_${cf}`, `${node}.sum.${cf}`);
-      if (value !== undefined) total[`cloudflare.${ours}`] = value;
-    }
-    total["cloudflare.uniques"] = asCount(asObject(row.uniq, `${node}.uniq`).uniques, `${node}.uniq.uniques`);
-    return doc(zone, start, "total", "", total);
+  function totalDocument(figures: UnitFigures, zone: Owner, start: number): ExportDocument {
+    const fields = base(zone, start, "total");
+    for (const [metric, value] of Object.entries(figures.totals)) fields[`cloudflare.${metric}`] = value;
+    return doc(zone, start, "total", "", fields);
   }
 
-  /**
-   * One document per distinct key of each map. Cloudflare can list a name twice with different figures (several MIME
-   * types share the short name `js`): those are separate slices of the same key, so they are summed. A map can also
-   * cover less than the unit's total (seen for `countryMap`): the difference becomes one `__unattributed__` entry,
-   * so every breakdown adds up to its total. A map adding up to more than its total is not a real answer.
-   */
-  function* entryDocuments(row: Record<string, unknown>, total: ExportDocument, zone: Owner, start: number): Generator<ExportDocument> {
-    const sum = asObject(row.sum, `${node}.sum`);
-    for (const m of maps) {
-      if (sum[m.map] === undefined && OPTIONAL.includes(`sum_${m.map}_${m.key}`)) continue;
-      const byKey = new Map<string, Record<string, FieldValue>>();
-      for (const item of asArray(sum[m.map], `${node}.sum.${m.map}`)) {
-        const e = asObject(item, `${node}.sum.${m.map}[]`);
-        const key = asText(e[m.key], `${node}.sum.${m.map}[].${m.key}`);
-        let fields = byKey.get(key);
-        if (!fields) {
-          fields = base(zone, start, m.breakdown);
-          fields["cloudflare.key"] = key;
-          if (m.breakdown === "status") fields["http.response.status_code"] = asCount(e[m.key], `${m.map}[].${m.key}`);
-          byKey.set(key, fields);
-        }
-        for (const [cf, [ours]] of Object.entries(m.metrics)) {
-          const value = optionalCount(e, cf, `sum_${m.map}_${cf}`, `${node}.sum.${m.map}[].${cf}`);
-          if (value !== undefined) fields[`cloudflare.${ours}`] = ((fields[`cloudflare.${ours}`] as number | undefined) ?? 0) + value;
-        }
+  /** One document per distinct key of each map, and the `__unattributed__` rest of a partial one. */
+  function* entryDocuments(figures: UnitFigures, zone: Owner, start: number): Generator<ExportDocument> {
+    for (const { spec: m, entries, rest } of figures.breakdowns) {
+      for (const [key, entry] of entries) {
+        const fields = base(zone, start, m.breakdown);
+        fields["cloudflare.key"] = key;
+        if (entry.status !== undefined) fields["http.response.status_code"] = entry.status;
+        for (const [metric, value] of Object.entries(entry.metrics)) fields[`cloudflare.${metric}`] = value;
+        yield doc(zone, start, m.breakdown, key, fields);
       }
-      const rest = remainder(m, [...byKey.values()], total, start);
-      if (rest) byKey.set(UNATTRIBUTED, { ...base(zone, start, m.breakdown), "cloudflare.key": UNATTRIBUTED, ...rest });
-      for (const [key, fields] of byKey) yield doc(zone, start, m.breakdown, key, fields);
-    }
-  }
-
-  /** What a map's entries leave of the unit's totals, per metric; undefined when they add up exactly. */
-  function remainder(m: MapSpec, entries: readonly Record<string, FieldValue>[], total: ExportDocument, start: number): Record<string, number> | undefined {
-    const rest: Record<string, number> = {};
-    let partial = false;
-    for (const [ours, of] of Object.values(m.metrics)) {
-      const whole = total.fields[`cloudflare.${of}`];
-      // A metric the query left out (or its total) cannot be checked, and is not stored on the remainder either.
-      if (typeof whole !== "number" || entries.some((e) => e[`cloudflare.${ours}`] === undefined)) continue;
-      const covered = entries.reduce((n, e) => n + (e[`cloudflare.${ours}`] as number), 0);
-      if (covered > whole) {
-        throw new MalformedResponseError(
-          `${node}.sum.${m.map} at ${new Date(start).toISOString()} adds up to ${covered} ${of}, more than the ${unitName(unit)}'s ${whole}`,
-        );
+      if (rest) {
+        const fields = base(zone, start, m.breakdown);
+        fields["cloudflare.key"] = UNATTRIBUTED;
+        for (const [metric, value] of Object.entries(rest)) fields[`cloudflare.${metric}`] = value;
+        yield doc(zone, start, m.breakdown, UNATTRIBUTED, fields);
       }
-      rest[`cloudflare.${ours}`] = whole - covered;
-      if (covered < whole) partial = true;
     }
-    return partial ? rest : undefined;
   }
 
   return {
@@ -275,6 +311,7 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
     timeType: timeField === "date" ? "Date" : "Time",
     query: (omit) => rollupQuery(spec, omit),
     rowsOf,
+    rowUnit,
     flatten,
   };
 }

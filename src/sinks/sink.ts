@@ -2,7 +2,7 @@
  * Where documents go. Two implementations share this interface: Elasticsearch (the product) and NDJSON `_bulk`
  * files (the demo and air-gapped exports). A run only ever talks to a sink through these four calls.
  */
-import type { Dataset, Flattened, Owner, Window } from "../datasets/dataset.js";
+import type { Dataset, Owner, Window } from "../datasets/dataset.js";
 import type { ExportDocument } from "../datasets/document.js";
 import { ExporterError, type ExporterErrorOptions } from "../errors.js";
 
@@ -15,7 +15,10 @@ export interface Coverage {
 }
 
 /** One owner's documents for one fetched window: entries first, then the totals that mark units complete. */
-export interface WriteBatch extends Flattened {
+export interface WriteBatch {
+  /** Produced as they are written (read back unit by unit from the spilled answer); iterable more than once. */
+  readonly entries: Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
+  readonly totals: Iterable<ExportDocument>;
   readonly dataset: string;
   /** Zone or account id. */
   readonly ownerId: string;

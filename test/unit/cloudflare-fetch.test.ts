@@ -4,7 +4,10 @@
  * fewer owners, a shorter window, fewer fields, and never sent again unchanged.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { HUGE_LITERAL, startSimulator, type Simulator } from "../../simulator/index.js";
@@ -40,12 +43,18 @@ async function drain(client: CloudflareClient, dataset: Dataset, first: Task): P
   while (queue.length > 0) {
     const task = queue.shift()!;
     tasks.push(task);
-    const result = await fetchTask(client, dataset, task, { limit: 10_000 });
+    const result = await fetchTask(client, dataset, task, { limit: 10_000, spillDir });
     results.push(result);
     queue.unshift(...result.retry);
   }
   return { tasks, results };
 }
+
+let spillDir: string;
+before(async () => {
+  spillDir = await mkdtemp(join(tmpdir(), "fetch-test-"));
+});
+after(() => rm(spillDir, { recursive: true, force: true }));
 
 const answered = (results: Fetched[]) => results.flatMap((r) => [...r.rows.keys()]);
 const requestKey = (sim: Simulator, i: number) => JSON.stringify([sim.stats.log[i]!.query, sim.stats.log[i]!.variables]);
@@ -87,7 +96,7 @@ describe("documented Cloudflare errors get a different request", () => {
       assert.ok(passed.every((w) => w.to - w.from <= 20 * MINUTE));
 
       sim.options.maxOwnerMinutesPerRequest = 0;
-      const one = await fetchTask(client, httpRequests, { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() }, { limit: 10_000 });
+      const one = await fetchTask(client, httpRequests, { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
       assert.equal(one.failed.length, 1);
       assert.match(one.failed[0]![1], /excessive resources.*even for one minute/);
     } finally {
@@ -106,7 +115,7 @@ describe("documented Cloudflare errors get a different request", () => {
       assert.deepEqual([...decision.omit], ["sum_countryMap_threats", "sum_threats"]);
       assert.match(decision.reason, /without sum_countryMap_threats, sum_threats \(Cloudflare allows 28 fields per query of httpRequests1mGroups\)/);
       assert.ok(selectedLeaves(httpRequests.query(decision.omit), "httpRequests1mGroups") <= 28);
-      const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: decision.omit }, { limit: 10_000 });
+      const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: decision.omit }, { limit: 10_000, spillDir });
       assert.equal(result.rows.size, 1);
     } finally {
       sim.options.enforceFieldCap = false;
@@ -159,7 +168,7 @@ describe("documented Cloudflare errors get a different request", () => {
   it("credentials refused inside errors[] end the run's work: an error, not a skip", async () => {
     sim.options.tokens = ["another-token-0123456789"];
     try {
-      const error = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000 }).catch((e: unknown) => e);
+      const error = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir }).catch((e: unknown) => e);
       assert.ok(error instanceof CloudflareError && error.kind === "auth", String(error));
       assert.match(error.fix ?? "", /CF_API_TOKEN/);
     } finally {
@@ -179,8 +188,9 @@ describe("hostile answers are bounded", () => {
     sim.options.hugeNumbers = true;
     try {
       const client = createCloudflareClient(config(sim.url));
-      const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000 });
-      const rows = result.rows.get(zones[0]!.id)!;
+      const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
+      const rows: unknown[] = [];
+      for await (const row of result.rows.get(zones[0]!.id)!.rows()) rows.push(row);
       assert.throws(
         () => [...httpRequests.flatten(rows, zones[0]!, window, { topN: 100 }).totals],
         (e: Error) => e instanceof MalformedResponseError && /sum\.bytes: a number beyond 2\^53/.test(e.message),
@@ -197,10 +207,10 @@ describe("hostile answers are bounded", () => {
     try {
       const client = createCloudflareClient(config(sim.url, { maxResponseBytes: 1 << 20 }), { minRetryDelayMs: 10 });
       const rss = process.memoryUsage().rss;
-      const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000 });
+      const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
       assert.equal(result.retry.length, 2, "halves of the window");
       assert.ok(process.memoryUsage().rss - rss < 6 << 20, "the 8 MiB answer was not read whole");
-      const one = await fetchTask(client, httpRequests, { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() }, { limit: 10_000 });
+      const one = await fetchTask(client, httpRequests, { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
       assert.match(one.failed[0]![1], /larger than 1048576 bytes \(CF_MAX_RESPONSE_BYTES\).*even for one minute/);
       assert.equal(sim.stats.requests, 2, "never retried unchanged");
     } finally {

@@ -16,16 +16,23 @@ import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient, describeEsError } from "./client.js";
 import { esFailure } from "./errors.js";
 
+/** Documents to write: a window's entries are read back as they are written; iterable again for a retry. */
+type Documents = Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
+
 const MAX_REASONS = 5;
 /** Bulk requests in flight; halved after each whole-request 429. */
 const CONCURRENCY = 4;
 
 /** Passes documents through, noting their ids. */
-function* remember(documents: Iterable<ExportDocument>, ids: Set<string>): Generator<ExportDocument> {
-  for (const doc of documents) {
-    ids.add(doc.id);
-    yield doc;
-  }
+function remember(documents: Documents, ids: Set<string>): Documents {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const doc of documents) {
+        ids.add(doc.id);
+        yield doc;
+      }
+    },
+  };
 }
 
 
@@ -94,7 +101,7 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
    * that a cluster under pressure gets less. Re-sending is safe: ids are deterministic, and `documents` yields the
    * same documents again on every iteration.
    */
-  async function bulk(documents: Iterable<ExportDocument>): Promise<WriteOutcome> {
+  async function bulk(documents: Documents): Promise<WriteOutcome> {
     let rejectedRequests = 0;
     const outcome = await pRetry(() => bulkOnce(documents, Math.max(1, CONCURRENCY >> rejectedRequests)), {
       retries: 6,
@@ -110,9 +117,9 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     return { ...outcome, retried: outcome.retried + rejectedRequests * outcome.written };
   }
 
-  async function bulkOnce(documents: Iterable<ExportDocument>, concurrency: number): Promise<WriteOutcome> {
+  async function bulkOnce(documents: Documents, concurrency: number): Promise<WriteOutcome> {
     async function* withIndices(): AsyncGenerator<ExportDocument> {
-      for (const doc of documents) {
+      for await (const doc of documents) {
         await ensureIndex(nameOf(doc.dataset, doc.timestamp), doc.timestamp);
         yield doc;
       }
