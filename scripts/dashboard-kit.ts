@@ -79,7 +79,14 @@ export const thresholds = (steps: [string, number | null][] = [["green", null]])
   steps: steps.map(([color, value]) => ({ color, value })),
 });
 
-export function stat(title: string, description: string, t: Json, unit: string, calc: "sum" | "max" | "lastNotNull", extra: Partial<PanelSpec> = {}): PanelSpec {
+export function stat(
+  title: string,
+  description: string,
+  t: Json,
+  unit: string,
+  calc: "sum" | "max" | "lastNotNull",
+  extra: Partial<PanelSpec> = {},
+): PanelSpec {
   return {
     type: "stat",
     title,
@@ -102,7 +109,15 @@ export function stat(title: string, description: string, t: Json, unit: string, 
   };
 }
 
-export function timeseries(title: string, description: string, targets: Json[], unit: string, legendCalcs: string[], extra: Partial<PanelSpec> = {}, custom: Json = {}): PanelSpec {
+export function timeseries(
+  title: string,
+  description: string,
+  targets: Json[],
+  unit: string,
+  legendCalcs: string[],
+  extra: Partial<PanelSpec> = {},
+  custom: Json = {},
+): PanelSpec {
   return {
     type: "timeseries",
     title,
@@ -166,7 +181,14 @@ export function bars(title: string, description: string, t: Json, unit: string, 
   };
 }
 
-export function table(title: string, description: string, targets: Json[], rename: Record<string, string>, overrides: Json[], extra: Partial<PanelSpec> = {}): PanelSpec {
+export function table(
+  title: string,
+  description: string,
+  targets: Json[],
+  rename: Record<string, string>,
+  overrides: Json[],
+  extra: Partial<PanelSpec> = {},
+): PanelSpec {
   return {
     type: "table",
     title,
@@ -330,7 +352,18 @@ export function dashboard(uid: string, title: string, description: string, varia
       ],
     },
     links: [
-      { type: "dashboards", title: "Cloudflare", tags: ["cloudflare-es-exporter"], asDropdown: true, includeVars: false, keepTime: true, icon: "external link", targetBlank: false, tooltip: "", url: "" },
+      {
+        type: "dashboards",
+        title: "Cloudflare",
+        tags: ["cloudflare-es-exporter"],
+        asDropdown: true,
+        includeVars: false,
+        keepTime: true,
+        icon: "external link",
+        targetBlank: false,
+        tooltip: "",
+        url: "",
+      },
     ],
     templating: { list: variables },
     panels,
@@ -371,11 +404,29 @@ export function ownerVariable(owner: "zone" | "account", datasets: readonly stri
 /** Sum of one metric over the range: a sum per bucket of the dataset's totals, reduced with "sum". */
 export function datasetTotal(title: string, description: string, dataset: string, owner: "zone" | "account", field: string, unit = "short", w = 4): PanelSpec {
   resetIds();
-  return stat(title, `${description} Sum over the selected range. ${SAMPLED}`, target(DATA, scoped(dataset, "total", owner), [sum(field)], [histogram()]), unit, "sum", { w });
+  return stat(
+    title,
+    `${description} Sum over the selected range. ${SAMPLED}`,
+    target(DATA, scoped(dataset, "total", owner), [sum(field)], [histogram()]),
+    unit,
+    "sum",
+    { w },
+  );
 }
 
 /** One metric summed per bucket, a series per dimension value. */
-export function byDimension(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, metricField: string, unit = "short", extra = "", w = 12): PanelSpec {
+export function byDimension(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  metricField: string,
+  unit = "short",
+  extra = "",
+  w = 12,
+): PanelSpec {
   resetIds();
   return timeseries(
     title,
@@ -389,7 +440,19 @@ export function byDimension(title: string, description: string, dataset: string,
 }
 
 /** One metric summed over the whole range, one row per dimension value. */
-export function rangeByDimension(kind: "bars" | "pie", title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, metricField: string, unit = "short", extra = "", w?: number): PanelSpec {
+export function rangeByDimension(
+  kind: "bars" | "pie",
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  metricField: string,
+  unit = "short",
+  extra = "",
+  w?: number,
+): PanelSpec {
   resetIds();
   const m = sum(metricField);
   const t = target(DATA, scoped(dataset, breakdown, owner, extra), [m], [dimension(field, 500, String(m.id))]);
@@ -400,7 +463,16 @@ export function rangeByDimension(kind: "bars" | "pie", title: string, descriptio
 }
 
 /** A non-additive per-entry figure (a mean or percentile per minute): its peak in each bucket, never a sum. */
-export function peakByDimension(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, metricField: string, unit: string): PanelSpec {
+export function peakByDimension(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  metricField: string,
+  unit: string,
+): PanelSpec {
   resetIds();
   return timeseries(
     title,
@@ -415,7 +487,18 @@ export function peakByDimension(title: string, description: string, dataset: str
  * A map of countries: markers looked up by ISO code in `lookup` (a bucket key column), coloured by one number column
  * and sized by another. Codes the gazetteer does not know (`XX`, `T1`, `other`) are not drawn.
  */
-export function countryMap(title: string, description: string, t: Json, lookup: string, colorField: string, sizeField: string, marker: string, scheme: string, h: number, overrides: Json[] = []): PanelSpec {
+export function countryMap(
+  title: string,
+  description: string,
+  t: Json,
+  lookup: string,
+  colorField: string,
+  sizeField: string,
+  marker: string,
+  scheme: string,
+  h: number,
+  overrides: Json[] = [],
+): PanelSpec {
   return {
     type: "geomap",
     title,
@@ -486,7 +569,18 @@ export const statusGroupColors = (rest: string): Json[] => [
 const OTHER_STATUS = 'The entries beyond the top N of a minute keep no status and show as "other".';
 
 /** Requests (or another count) per status group: per bucket (timeseries), or summed over the range (pie). */
-export function byStatusGroup(kind: "timeseries" | "pie", title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, rest: string, metricField = "cloudflare.requests", w = 12): PanelSpec {
+export function byStatusGroup(
+  kind: "timeseries" | "pie",
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  rest: string,
+  metricField = "cloudflare.requests",
+  w = 12,
+): PanelSpec {
   resetIds();
   const t = target(DATA, scoped(dataset, breakdown, owner), [sum(metricField)], [filters(statusGroups(field, rest)), histogram()]);
   if (kind === "pie") {
@@ -509,9 +603,26 @@ export function byStatusGroup(kind: "timeseries" | "pie", title: string, descrip
 }
 
 /** Sum of one metric over the range on a breakdown's entries, optionally narrowed (`extra`): a sum per bucket, reduced with "sum". */
-export function entriesTotal(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, extra: string, unit = "short", w = 4): PanelSpec {
+export function entriesTotal(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  extra: string,
+  unit = "short",
+  w = 4,
+): PanelSpec {
   resetIds();
-  return stat(title, `${description} Sum over the selected range. ${SAMPLED}`, target(DATA, scoped(dataset, breakdown, owner, extra), [sum(field)], [histogram()]), unit, "sum", { w });
+  return stat(
+    title,
+    `${description} Sum over the selected range. ${SAMPLED}`,
+    target(DATA, scoped(dataset, breakdown, owner, extra), [sum(field)], [histogram()]),
+    unit,
+    "sum",
+    { w },
+  );
 }
 
 /** Share of one metric in another over the range: both summed over the range (one row), then divided. */
@@ -535,7 +646,16 @@ export function datasetShare(title: string, description: string, dataset: string
 }
 
 /** The largest per-minute entry value of a non-additive figure over the range: the peak per bucket, reduced with "max". */
-export function peakStat(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, unit: string, w = 4): PanelSpec {
+export function peakStat(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  unit: string,
+  w = 4,
+): PanelSpec {
   resetIds();
   return stat(
     title,

@@ -12,8 +12,19 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType, Kind, buildSchema, getNamedType, print,
-  type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLNamedType, type GraphQLSchema,
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  Kind,
+  buildSchema,
+  getNamedType,
+  print,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
 } from "graphql";
 import { ACCOUNT_DATASETS, DATASETS, ZONE_DATASETS, rowTypeName } from "../simulator/options.js";
 
@@ -121,10 +132,15 @@ export function extractSimulatorSchema(cloudflareSdl: string): string {
   for (const node of DATASETS) {
     const row = rowTypeName(node);
     // A node's own types share its row type's name as prefix (ZoneFirewallEventsAdaptiveGroupsDimensions, ...).
-    const own = nodeTypes.filter((n) => n === row || (n.startsWith(row) && !DATASETS.some((d) => {
-      const other = rowTypeName(d);
-      return other !== row && other.startsWith(row) && n.startsWith(other);
-    })));
+    const own = nodeTypes.filter(
+      (n) =>
+        n === row ||
+        (n.startsWith(row) &&
+          !DATASETS.some((d) => {
+            const other = rowTypeName(d);
+            return other !== row && other.startsWith(row) && n.startsWith(other);
+          })),
+    );
     section(node, [row, ...own.filter((n) => n !== row).sort()]);
   }
   const rest = [...wanted].filter((n) => !placed.has(n));

@@ -7,8 +7,16 @@
  */
 
 import {
-  GraphQLIncludeDirective, GraphQLObjectType, GraphQLSkipDirective, Kind, getArgumentValues, getDirectiveValues, getNamedType,
-  type FieldNode, type FragmentDefinitionNode, type SelectionSetNode,
+  GraphQLIncludeDirective,
+  GraphQLObjectType,
+  GraphQLSkipDirective,
+  Kind,
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
 } from "graphql";
 
 export interface PlanField {

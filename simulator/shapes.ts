@@ -75,8 +75,7 @@ export interface RowPlace {
  * names (they split what is left). Totals, `uniq` and `avg` are never touched. Returns `data` itself when both
  * switches are off.
  */
-export function shapeTraffic(data: TrafficData, place: RowPlace,
-  config: Pick<SimulatorConfig, "repeatedMapNames" | "partialMaps">): TrafficData {
+export function shapeTraffic(data: TrafficData, place: RowPlace, config: Pick<SimulatorConfig, "repeatedMapNames" | "partialMaps">): TrafficData {
   const partial = Object.entries(config.partialMaps).filter(([, share]) => share !== undefined && share < 1);
   if (!config.repeatedMapNames && partial.length === 0) return data;
   const sum: TrafficSum = { ...data.sum };

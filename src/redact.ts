@@ -168,7 +168,10 @@ export interface RedactedIo {
  */
 const registered = new WeakMap<object, RedactedIo>();
 
-export function redactIo(io: { env: Record<string, string | undefined>; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, config: Config): RedactedIo {
+export function redactIo(
+  io: { env: Record<string, string | undefined>; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  config: Config,
+): RedactedIo {
   const redactor = redactorFor(config);
   const wrapped: RedactedIo = {
     env: io.env,
@@ -189,7 +192,9 @@ export function redactedIoOf(io: { env: Record<string, string | undefined>; stdo
   if (known) return known;
   // A secret shorter than the minimum was refused (and is never shown by that refusal); searching for it would turn
   // words into `<redacted>` ("fix" for "x") and so give it away.
-  const fromEnv = ["CF_API_TOKEN", "CF_API_KEY", "ES_PASSWORD", "ES_PASSWD", "ES_API_KEY"].map((name) => (io.env[name] ?? "").trim()).filter((v) => v.length >= MIN_SECRET_LENGTH);
+  const fromEnv = ["CF_API_TOKEN", "CF_API_KEY", "ES_PASSWORD", "ES_PASSWD", "ES_API_KEY"]
+    .map((name) => (io.env[name] ?? "").trim())
+    .filter((v) => v.length >= MIN_SECRET_LENGTH);
   const redactor = new Redactor(fromEnv.flatMap((s) => [s, encodeURIComponent(s)]));
   // The configuration did not load: its LOG_FORMAT is still what the user asked for.
   const format = io.env.LOG_FORMAT?.trim().toLowerCase();

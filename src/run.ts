@@ -293,7 +293,12 @@ function pendingOf(dataset: Dataset, work: readonly Work[]): Pending[] {
   for (const w of work) byQuery.set(omitKey(w), [...(byQuery.get(omitKey(w)) ?? []), w]);
   const perRequest = dataset.scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
   const pending = [...byQuery.values()].flatMap((group) =>
-    batchByWindow(group.map((w) => ({ zone: w, windows: w.windows })), perRequest, dataset.unit, dataset.rowsPerUnit).map((b) => ({ window: b.window, owners: b.zones })),
+    batchByWindow(
+      group.map((w) => ({ zone: w, windows: w.windows })),
+      perRequest,
+      dataset.unit,
+      dataset.rowsPerUnit,
+    ).map((b) => ({ window: b.window, owners: b.zones })),
   );
   return pending.sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to);
 }
@@ -340,7 +345,9 @@ async function runDataset(deps: RunDeps, dataset: Dataset, pending: Pending[], t
       if (config.gate.uri && !time?.stoppedBy) {
         const again = await askGate(config.gate);
         if (!again.allowed) {
-          log.warn(`gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`);
+          log.warn(
+            `gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`,
+          );
           return again.error ? "gate-error" : "stopped-by-gate";
         }
       }
@@ -369,20 +376,35 @@ export function firstPart(window: Window, unit: number, rowsPerUnit: number, pag
   if (rowsPerUnit <= 0 || units * rowsPerUnit <= 0.9 * pageSize) return [window];
   const step = Math.max(1, Math.floor((0.8 * pageSize) / rowsPerUnit)) * unit;
   if (window.from + step >= window.to) return [window];
-  return [{ from: window.from, to: window.from + step }, { from: window.from + step, to: window.to }];
+  return [
+    { from: window.from, to: window.from + step },
+    { from: window.from + step, to: window.to },
+  ];
 }
 
 /** One request and the writing of its answer; returns the requests to make instead, first. */
-async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, limit: number, density: { rowsPerUnit: number }, totals: Totals): Promise<Pending[]> {
+async function fetchAndWrite(
+  deps: RunDeps,
+  dataset: Dataset,
+  next: Pending,
+  limit: number,
+  density: { rowsPerUnit: number },
+  totals: Totals,
+): Promise<Pending[]> {
   const { sink, cloudflare, log, config } = deps;
   const { window, owners } = next;
   const byId = new Map(owners.map((w) => [w.decision.owner.id, w]));
   const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
   for (const w of owners) w.report.queries++;
-  const fetched = await fetchTask(cloudflare, dataset, { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit }, {
-    limit,
-    confidenceLevel: config.cloudflare.confidenceLevel,
-  }).catch((error: unknown) => {
+  const fetched = await fetchTask(
+    cloudflare,
+    dataset,
+    { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit },
+    {
+      limit,
+      confidenceLevel: config.cloudflare.confidenceLevel,
+    },
+  ).catch((error: unknown) => {
     if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
     for (const w of owners) fail(w, log, `${context}: ${(error as Error).message}`);
     return undefined;
@@ -430,7 +452,11 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, lim
       continue;
     }
     if (written.failed > 0) {
-      fail(w, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this ${owner.scope} are left for the next run`);
+      fail(
+        w,
+        log,
+        `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this ${owner.scope} are left for the next run`,
+      );
       continue;
     }
     totals.bulkRetries += written.retried;
@@ -448,8 +474,10 @@ function describePlan(dataset: Dataset, w: Work): string {
   const extra = w.report.error ? ` (${w.report.error})` : "";
   const p = w.report.planned;
   if (!p || p.windows === 0) return `${dataset.name} ${owner.name} (${owner.id}): on, up to date${extra}`;
-  return `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
-    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`;
+  return (
+    `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
+    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`
+  );
 }
 
 function skip(w: Work, log: Logger, why: string): void {

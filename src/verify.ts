@@ -95,7 +95,12 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
     query: totalsOf(deps.dataset.name, zone, range),
     aggs: {
       hours: {
-        date_histogram: { field: "@timestamp", fixed_interval: fixedInterval(rollup.unit), min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
+        date_histogram: {
+          field: "@timestamp",
+          fixed_interval: fixedInterval(rollup.unit),
+          min_doc_count: 0,
+          extended_bounds: { min: range.from, max: range.to - 1 },
+        },
         aggs: Object.fromEntries(
           rollup.metrics.flatMap((m) => [
             [m, { sum: { field: `cloudflare.${m}` } }],
@@ -105,7 +110,9 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
       },
     },
   });
-  const buckets = (response.aggregations as { hours?: { buckets: ({ key: number; doc_count: number } & Record<string, { value: number }>)[] } } | undefined)?.hours?.buckets ?? [];
+  const buckets =
+    (response.aggregations as { hours?: { buckets: ({ key: number; doc_count: number } & Record<string, { value: number }>)[] } } | undefined)?.hours
+      ?.buckets ?? [];
   const stored = new Map(buckets.map((b) => [b.key, b]));
   const results: HourResult[] = [];
   const expectedUnits = rollup.unit / deps.dataset.unit;
@@ -143,7 +150,11 @@ async function rollupRows(deps: Deps, rollup: NonNullable<Dataset["rollup"]>, zo
   }
 }
 
-async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<{ minutes: number; mismatches: BreakdownMismatch[]; partial: PartialBreakdown[] }> {
+async function checkBreakdowns(
+  deps: Deps,
+  zone: Owner,
+  range: Window,
+): Promise<{ minutes: number; mismatches: BreakdownMismatch[]; partial: PartialBreakdown[] }> {
   const checks = deps.dataset.breakdownChecks;
   const metrics = [...new Set(checks.flatMap((c) => c.metrics.flatMap((m) => [m.entry, m.total])))];
   // Field names hold dots; aggregation names are kept plain.
@@ -161,10 +172,12 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
           breakdowns: {
             terms: { field: "cloudflare.breakdown", size: 100 },
             aggs: {
-              ...Object.fromEntries(metrics.flatMap((m) => [
-                [aggName(m), { sum: { field: m } }],
-                [`${aggName(m)}_stored`, { value_count: { field: m } }],
-              ])),
+              ...Object.fromEntries(
+                metrics.flatMap((m) => [
+                  [aggName(m), { sum: { field: m } }],
+                  [`${aggName(m)}_stored`, { value_count: { field: m } }],
+                ]),
+              ),
               unattributed: { filter: { term: { "cloudflare.key": UNATTRIBUTED } } },
             },
           },
@@ -173,7 +186,8 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
     },
   });
   type Bucket = { key: string; unattributed?: { doc_count: number } } & Record<string, { value: number }>;
-  const minutes = (response.aggregations as { minutes?: { buckets: { key: number; breakdowns: { buckets: Bucket[] } }[] } } | undefined)?.minutes?.buckets ?? [];
+  const minutes =
+    (response.aggregations as { minutes?: { buckets: { key: number; breakdowns: { buckets: Bucket[] } }[] } } | undefined)?.minutes?.buckets ?? [];
   const mismatches: BreakdownMismatch[] = [];
   const partial: PartialBreakdown[] = [];
   let checked = 0;
@@ -192,7 +206,8 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
         const sum = entries?.[aggName(entry)]?.value ?? 0;
         const expected = total[aggName(of)]?.value ?? 0;
         const exact = Number.isInteger(sum) && Number.isInteger(expected);
-        if (exact ? sum !== expected : Math.abs(sum - expected) > 1e-6 * Math.max(1, Math.abs(expected))) mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
+        if (exact ? sum !== expected : Math.abs(sum - expected) > 1e-6 * Math.max(1, Math.abs(expected)))
+          mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
       }
     }
   }
@@ -215,4 +230,3 @@ function totalsOf(dataset: string, zone: Owner, range: Window): object {
 export function wholeHours(range: Window, unit = HOUR): Window {
   return { from: Math.ceil(range.from / unit) * unit, to: Math.floor(range.to / unit) * unit };
 }
-

@@ -84,9 +84,10 @@ export async function readLimits(
         });
       } catch (error) {
         // One owner the token does not cover fails the whole query; leave it out (it has no limits) and ask again.
-        const named = error instanceof CloudflareError && error.kind === "access"
-          ? batch.filter((o) => error.zoneIds.includes(o.id) || (scope === "account" && batch.length === 1))
-          : [];
+        const named =
+          error instanceof CloudflareError && error.kind === "access"
+            ? batch.filter((o) => error.zoneIds.includes(o.id) || (scope === "account" && batch.length === 1))
+            : [];
         if (named.length === 0) throw error;
         batch = batch.filter((o) => !named.includes(o));
       }
@@ -105,9 +106,12 @@ export async function readLimits(
           notOlderThanSeconds: asCount(s.notOlderThan, `settings.${node}.notOlderThan`),
           maxPageSize: asCount(s.maxPageSize, `settings.${node}.maxPageSize`),
           // Not every answer carries it; without it nothing is known to cap the fields of a query.
-          maxNumberOfFields: s.maxNumberOfFields === undefined || s.maxNumberOfFields === null ? undefined : asCount(s.maxNumberOfFields, `settings.${node}.maxNumberOfFields`),
+          maxNumberOfFields:
+            s.maxNumberOfFields === undefined || s.maxNumberOfFields === null ? undefined : asCount(s.maxNumberOfFields, `settings.${node}.maxNumberOfFields`),
           // The documented form is `sum_requests`; a dotted form has been seen in the wild, so both are accepted.
-          availableFields: new Set(asArray(s.availableFields ?? [], `settings.${node}.availableFields`).map((f) => asText(f, "availableFields[]").replace(/\./g, "_"))),
+          availableFields: new Set(
+            asArray(s.availableFields ?? [], `settings.${node}.availableFields`).map((f) => asText(f, "availableFields[]").replace(/\./g, "_")),
+          ),
         });
         for (const warning of warnings) warn(`${scope} ${String(owner[scope === "zone" ? "zoneTag" : "accountTag"])}: ${warning}`);
         perNode.set(node, limits);

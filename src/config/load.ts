@@ -71,7 +71,18 @@ export function loadConfig(input: LoadConfigInput): Config {
  * Elasticsearch's own launcher and our test harness read these; they are no misspelt setting of the exporter.
  * (`*_FILE` variants of the credentials are settings, see `settingOf`.)
  */
-const NEIGHBOURS = ["ES_JAVA_HOME", "ES_JAVA_OPTS", "ES_PATH_CONF", "ES_TMPDIR", "ES_VERSION", "ES_LOG", "ES_STARTED_BY_TESTS", "ES_MAVEN_URL", "ES_PORT", "ES_ZIP_SHA1"];
+const NEIGHBOURS = [
+  "ES_JAVA_HOME",
+  "ES_JAVA_OPTS",
+  "ES_PATH_CONF",
+  "ES_TMPDIR",
+  "ES_VERSION",
+  "ES_LOG",
+  "ES_STARTED_BY_TESTS",
+  "ES_MAVEN_URL",
+  "ES_PORT",
+  "ES_ZIP_SHA1",
+];
 
 /** A warning for every set `CF_*`/`ES_*` variable the exporter does not read: a typo there is otherwise silent. */
 function unknownVariables(env: Record<string, string | undefined>): string[] {
@@ -79,7 +90,9 @@ function unknownVariables(env: Record<string, string | undefined>): string[] {
   return Object.keys(env)
     .filter((name) => /^(CF|ES)_/.test(name) && env[name]?.trim() && !settingOf(name) && !NEIGHBOURS.includes(name))
     .map((name) => {
-      const close = known.filter((k) => k.slice(0, 3) === name.slice(0, 3) && editDistance(k, name) <= 2).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
+      const close = known
+        .filter((k) => k.slice(0, 3) === name.slice(0, 3) && editDistance(k, name) <= 2)
+        .sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
       return `${name} is not a setting of this exporter; ${close ? `did you mean ${close}?` : "it is ignored (--help lists the variables each command reads)"}`;
     });
 }

@@ -18,9 +18,7 @@ export type Account = Zone;
 
 /** Cloudflare credentials: an API token (preferred) or the legacy global key with its e-mail. Undefined only when
  *  none were given (allowed for --demo and `bootstrap`). */
-export type CloudflareAuth =
-  | { readonly kind: "token"; readonly token: string }
-  | { readonly kind: "key"; readonly email: string; readonly key: string };
+export type CloudflareAuth = { readonly kind: "token"; readonly token: string } | { readonly kind: "key"; readonly email: string; readonly key: string };
 
 /** Elasticsearch credentials. `none` is for clusters without security (and the test server). */
 export type ElasticsearchAuth =

@@ -14,20 +14,44 @@ import { ACCOUNTS, owners, ZONES } from "./zones.js";
 export function parseValue(setting: Setting, found: Found, problems: Problems, readFile: ReadFile): unknown {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = setting;
   switch (setting.kind) {
-    case "whole": return wholeNumber(found, { ...setting, min, max }, problems);
-    case "bool": return bool(found, problems);
-    case "choice": return oneOf(found, setting.choices ?? [], problems);
-    case "url": return httpUrl(found, setting.key?.split(".")[0] as UrlPurpose, problems);
-    case "ca": return caFile(found, readFile, problems);
-    case "share": return share(found, problems);
-    case "prefix": return indexPrefix(found, max, problems);
-    case "owners": return owners(found, problems, setting.key === "cloudflare.accounts" ? ACCOUNTS : ZONES);
-    case "datasets": return nameList(found, DATASET_NAMES, "datasets", problems);
-    default: return text(found, problems);
+    case "whole":
+      return wholeNumber(found, { ...setting, min, max }, problems);
+    case "bool":
+      return bool(found, problems);
+    case "choice":
+      return oneOf(found, setting.choices ?? [], problems);
+    case "url":
+      return httpUrl(found, setting.key?.split(".")[0] as UrlPurpose, problems);
+    case "ca":
+      return caFile(found, readFile, problems);
+    case "share":
+      return share(found, problems);
+    case "prefix":
+      return indexPrefix(found, max, problems);
+    case "owners":
+      return owners(found, problems, setting.key === "cloudflare.accounts" ? ACCOUNTS : ZONES);
+    case "datasets":
+      return nameList(found, DATASET_NAMES, "datasets", problems);
+    default:
+      return text(found, problems);
   }
 }
 
-const secondsPer: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hr: 3600, hour: 3600, d: 86400, day: 86400, w: 604800, week: 604800 };
+const secondsPer: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3600,
+  hr: 3600,
+  hour: 3600,
+  d: 86400,
+  day: 86400,
+  w: 604800,
+  week: 604800,
+};
 const unitSeconds: Record<Unit, number> = { seconds: 1, minutes: 60, days: 86400 };
 
 export function wholeNumber(found: Found, rule: Setting & { min: number; max: number }, problems: Problems): number | undefined {
@@ -137,7 +161,11 @@ export function indexPrefix(found: Found, max: number, problems: Problems): stri
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
   if (raw.length <= max && INDEX_PREFIX_PATTERN.test(raw)) return raw;
-  const cleaned = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, max);
+  const cleaned = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^[-_]+/, "")
+    .slice(0, max);
   const reason = raw.length > max ? `is longer than ${max} characters` : "is not a valid Elasticsearch index name prefix";
   const rule = `lowercase letters, digits, - and _, starting with a letter or digit, at most ${max} characters`;
   return problems.bad(found, reason, cleaned ? `use ${rule}, e.g. ${spelled(found.origin, cleaned)}` : `use ${rule}`);
@@ -154,7 +182,11 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
     return problems.bad(found, `cannot be read: ${readError(error)}`, `mount the CA certificate at that path or correct ${labelOf(found.origin)}`);
   }
   if (!content.includes("-----BEGIN CERTIFICATE-----")) {
-    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate");
+    return problems.bad(
+      found,
+      "does not contain a PEM certificate",
+      "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate",
+    );
   }
   return path;
 }
@@ -177,7 +209,11 @@ export function nameList<T extends string>(found: Found, allowed: readonly T[], 
     }
     const typed = String(name).toLowerCase().replace(/-/g, "_");
     const close = allowed.find((a) => editDistance(a, typed) <= Math.max(1, Math.floor(a.length / 4)));
-    problems.bad({ value: name, origin: found.origin }, `is not a known ${what.replace(/s$/, "")}`, close ? `did you mean ${close}?` : `use any of: ${allowed.join(", ")}`);
+    problems.bad(
+      { value: name, origin: found.origin },
+      `is not a known ${what.replace(/s$/, "")}`,
+      close ? `did you mean ${close}?` : `use any of: ${allowed.join(", ")}`,
+    );
     ok = false;
   }
   return ok ? picked : undefined;

@@ -153,7 +153,17 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       upper: asNumber(count.upper, `${spec.node}.confidence.count.upper`),
     };
     // A dimension the plan refuses is not part of the key: the entry is what Cloudflare grouped by.
-    return { minute, dims, key: dims.filter((v) => v !== undefined).map(String).join("|"), metrics, sampleInterval, confidence };
+    return {
+      minute,
+      dims,
+      key: dims
+        .filter((v) => v !== undefined)
+        .map(String)
+        .join("|"),
+      metrics,
+      sampleInterval,
+      confidence,
+    };
   }
 
   /**
@@ -176,8 +186,12 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       if (rule === "sum") return m.type === "long" ? x + y : roundFloat(x + y);
       return roundFloat(mean(x, y));
     });
-    const sampleInterval = a.sampleInterval !== undefined && b.sampleInterval !== undefined ? mean(a.sampleInterval, b.sampleInterval) : (a.sampleInterval ?? b.sampleInterval);
-    const confidence = a.confidence && b.confidence ? { lower: a.confidence.lower + b.confidence.lower, upper: a.confidence.upper + b.confidence.upper } : (a.confidence ?? b.confidence);
+    const sampleInterval =
+      a.sampleInterval !== undefined && b.sampleInterval !== undefined ? mean(a.sampleInterval, b.sampleInterval) : (a.sampleInterval ?? b.sampleInterval);
+    const confidence =
+      a.confidence && b.confidence
+        ? { lower: a.confidence.lower + b.confidence.lower, upper: a.confidence.upper + b.confidence.upper }
+        : (a.confidence ?? b.confidence);
     return { ...a, metrics, sampleInterval, confidence };
   }
 
@@ -257,7 +271,8 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       const seen = minute.get(parsed.key);
       minute.set(parsed.key, seen ? merge(seen, parsed) : parsed);
     }
-    const rank = (a: ParsedRow, b: ParsedRow): number => (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const rank = (a: ParsedRow, b: ParsedRow): number =>
+      (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     return {
       entries: {
         *[Symbol.iterator]() {

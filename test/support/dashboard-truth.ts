@@ -71,7 +71,11 @@ export function truthMinute(zone: { id: string; name: string }, minute: number):
 export class Truth {
   readonly minutes: TruthMinute[] = [];
 
-  constructor(zones: readonly { id: string; name: string }[], readonly from: number, readonly to: number) {
+  constructor(
+    zones: readonly { id: string; name: string }[],
+    readonly from: number,
+    readonly to: number,
+  ) {
     for (const zone of zones) for (let m = from; m < to; m += MINUTE) this.minutes.push(truthMinute(zone, m));
   }
 
@@ -204,7 +208,11 @@ export function rowValue(row: GroundTruthRow, path: string): number {
  * question (grouped by Cloudflare's dimension names, filtered with its GraphQL filter syntax).
  */
 export class AdaptiveTruth {
-  constructor(readonly owners: readonly { id: string }[], readonly from: number, readonly to: number) {}
+  constructor(
+    readonly owners: readonly { id: string }[],
+    readonly from: number,
+    readonly to: number,
+  ) {}
 
   rows(node: AdaptiveName, from: number, to: number, groupBy: readonly string[] = [], filter: Record<string, unknown> = {}): GroundTruthRow[] {
     return this.owners.flatMap((o) => adaptiveGroups(node, o.id, from, to, groupBy, filter));
@@ -215,7 +223,14 @@ export class AdaptiveTruth {
   }
 
   /** Per value of one dimension (several joined by a space), the metric summed over `[from, to)`. */
-  byDimension(node: AdaptiveName, path: string, dims: readonly string[], filter: Record<string, unknown> = {}, from = this.from, to = this.to): Map<string, number> {
+  byDimension(
+    node: AdaptiveName,
+    path: string,
+    dims: readonly string[],
+    filter: Record<string, unknown> = {},
+    from = this.from,
+    to = this.to,
+  ): Map<string, number> {
     const out = new Map<string, number>();
     for (const r of this.rows(node, from, to, dims, filter)) {
       const key = dims.map((d) => String(r.dimensions[d])).join(" ");

@@ -81,7 +81,12 @@ function replaceVariables(text: string, values: Readonly<Record<string, Variable
 }
 
 export function formatInterval(ms: number): string {
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -473,7 +478,7 @@ export function reduce(values: readonly (number | null)[], calc: Calc): number |
     case "firstNotNull":
       return nums.length ? nums[0]! : null;
     case "last":
-      return values.length ? values[values.length - 1] ?? null : null;
+      return values.length ? (values[values.length - 1] ?? null) : null;
     case "count":
       return values.length;
   }
@@ -499,7 +504,14 @@ export function displayValues(panel: Panel, frames: readonly Frame[]): DisplayVa
     for (const f of frames as SeriesFrame[]) {
       if (!pick(f.name)) continue;
       if (reduceOptions.values) for (const p of f.points) out.push({ name: f.name, value: p.value });
-      else out.push({ name: f.name, value: reduce(f.points.map((p) => p.value), reduceOptions.calcs?.[0] ?? "lastNotNull") });
+      else
+        out.push({
+          name: f.name,
+          value: reduce(
+            f.points.map((p) => p.value),
+            reduceOptions.calcs?.[0] ?? "lastNotNull",
+          ),
+        });
     }
     return out;
   }
@@ -513,7 +525,13 @@ export function displayValues(panel: Panel, frames: readonly Frame[]): DisplayVa
           out.push({ name: numbers.length > 1 || rowName === "" ? `${rowName} ${f.name}`.trim() : rowName, value: typeof v === "number" ? v : null });
         });
       } else {
-        out.push({ name: f.name, value: reduce(f.values.map((v) => (typeof v === "number" ? v : null)), reduceOptions.calcs?.[0] ?? "lastNotNull") });
+        out.push({
+          name: f.name,
+          value: reduce(
+            f.values.map((v) => (typeof v === "number" ? v : null)),
+            reduceOptions.calcs?.[0] ?? "lastNotNull",
+          ),
+        });
       }
     }
   }

@@ -24,7 +24,8 @@ export function tool(name: "helm" | "kubeconform" | "hadolint"): string {
 export function schemaLocation(): string {
   const dir = join(toolsDir, "kubernetes-json-schema");
   for (const version of KUBE_VERSIONS) {
-    if (!existsSync(join(dir, `v${version}-local-strict`, "cronjob-batch-v1.json"))) throw new Error(`the Kubernetes ${version} schemas are not installed under ${dir}: ${INSTALL}`);
+    if (!existsSync(join(dir, `v${version}-local-strict`, "cronjob-batch-v1.json")))
+      throw new Error(`the Kubernetes ${version} schemas are not installed under ${dir}: ${INSTALL}`);
   }
   return join(dir, "{{ .NormalizedKubernetesVersion }}-local-strict", "{{ .ResourceKind }}{{ .KindSuffix }}.json");
 }
