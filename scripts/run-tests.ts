@@ -5,6 +5,7 @@ import { readdirSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { join, relative, sep } from "node:path";
 import { startElasticsearch, type RunningElasticsearch } from "./elasticsearch.js";
+import { lint } from "./lint.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const testDir = join(root, "dist", "test");
@@ -71,6 +72,9 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  // The static checks first (a minute at most); the tests run even when they fail, so that one run (and one CI run)
+  // shows both; npm test then fails, naming the failed checks again below the test output.
+  const lintProblems = bench ? [] : lint();
   try {
     if (!bench) {
       // helm, kubeconform, hadolint and the Kubernetes schemas for the chart and image tests. Idempotent and about a
@@ -103,7 +107,8 @@ async function main(): Promise<number> {
       child = undefined;
       if (exitCode === 0) exitCode = code;
     }
-    return exitCode;
+    for (const line of lintProblems) console.error(`run-tests: ${line}`);
+    return lintProblems.length > 0 && exitCode === 0 ? 1 : exitCode;
   } finally {
     await es?.stop();
     if (interrupted) process.exitCode = signalExitCode(interrupted);
