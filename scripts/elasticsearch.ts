@@ -112,8 +112,8 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
   let args: string[];
   if (asRoot) {
     // ES refuses to run as root, so hand it to an unprivileged user.
-    await chownTree(home);
-    await chownTree(runDir);
+    chownTree(home);
+    chownTree(runDir);
     if (!runUserCan("-w", runDir))
       throw new Error(`User ${RUN_USER} cannot write to ${runDir}; make its parent folders traversable (chmod o+x) or pass another cacheDir.`);
     command = "runuser";
@@ -134,8 +134,8 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
     if (tail.length > TAIL_LINES) tail.shift();
     log(line);
   };
-  readLines(child.stdout!, onLine);
-  readLines(child.stderr!, onLine);
+  readLines(child.stdout, onLine);
+  readLines(child.stderr, onLine);
 
   const killGroup = (signal: NodeJS.Signals): void => {
     try {
@@ -177,7 +177,7 @@ export async function startElasticsearch(options: StartOptions = {}): Promise<Ru
   } catch (err) {
     const logTail = tail.length > 0 ? tail : tailOfLogFiles(dirs.logs);
     await stop();
-    throw new Error(`${(err as Error).message}\n--- last ${TAIL_LINES} lines of Elasticsearch output ---\n${logTail.join("\n")}`);
+    throw new Error(`${(err as Error).message}\n--- last ${TAIL_LINES} lines of Elasticsearch output ---\n${logTail.join("\n")}`, { cause: err });
   }
   return { url, version, stop };
 }
@@ -397,7 +397,7 @@ function ensureRunUser(): void {
   }
 }
 
-async function chownTree(dir: string): Promise<void> {
+function chownTree(dir: string): void {
   const result = spawnSync("chown", ["-R", `${RUN_USER}:`, dir], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`chown ${RUN_USER} ${dir} failed: ${result.error?.message ?? result.stderr}`);
 }

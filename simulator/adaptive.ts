@@ -210,7 +210,7 @@ const floorTo = (t: number, unit: number): number => Math.floor(t / unit) * unit
 function collect(q: AdaptiveQuery, plan: AggPlan, flushMs = Number.POSITIVE_INFINITY, batch?: (groups: Group[]) => boolean): Group[] {
   const { model } = q;
   const spec = specOf(model.node as AdaptiveName);
-  const profile = profileOf(spec, q.tag);
+  const profile: unknown = profileOf(spec, q.tag);
   const ev = new Ev(spec, model.fallbacks);
   ev.tag = q.tag;
   ev.profile = profile;
@@ -539,7 +539,7 @@ export interface AdaptiveEvent {
 /** Every sampled event of [from, to) as seen at `now`, fully materialized. */
 export function adaptiveEvents(model: NodeModel, tag: string, from: number, to: number, now: number, lateMinutes: number): AdaptiveEvent[] {
   const spec = specOf(model.node as AdaptiveName);
-  const profile = profileOf(spec, tag);
+  const profile: unknown = profileOf(spec, tag);
   const ev = new Ev(spec, model.fallbacks);
   ev.tag = tag;
   ev.profile = profile;

@@ -96,7 +96,7 @@ const cache = new WeakMap<GraphQLSchema, Map<DatasetName, NodeModel>>();
 
 export function nodeModel(schema: GraphQLSchema, node: DatasetName): NodeModel {
   let models = cache.get(schema);
-  if (!models) cache.set(schema, (models = new Map()));
+  if (!models) cache.set(schema, (models = new Map<DatasetName, NodeModel>()));
   let model = models.get(node);
   if (model) return model;
 

@@ -6,6 +6,7 @@
 
 import {
   GraphQLObjectType,
+  Kind,
   getArgumentValues,
   getNamedType,
   getOperationAST,
@@ -22,7 +23,7 @@ import { adaptiveRows, type Needed } from "./adaptive.js";
 import { CloudflareError, MESSAGES, fieldCapMessage } from "./errors.js";
 import { compileFilter, requestedRange, splitKey, type TimeFilter } from "./filters.js";
 import { buildRows, fieldsOf, SHAPES } from "./groups.js";
-import { SECTIONS, nodeModel, type Section } from "./model.js";
+import { SECTIONS, nodeModel } from "./model.js";
 import {
   ACCOUNT_DATASETS,
   DATASETS,
@@ -147,7 +148,7 @@ function requestAccountTags(
   const tags = new Set<string>();
   for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
     for (const accounts of fieldsOf(viewer.selectionSet, fragments).filter((f) => f.name.value === "accounts")) {
-      const tag = (getArgumentValues(accountsField, accounts, variables as Record<string, unknown>)["filter"] as Args | undefined)?.["accountTag"];
+      const tag = (getArgumentValues(accountsField, accounts, variables)["filter"] as Args | undefined)?.["accountTag"];
       if (typeof tag === "string") tags.add(tag);
     }
   }
@@ -262,7 +263,7 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
     const needed: Needed = { count: plan.some((f) => f.name === "count"), sections: new Map(), confidence: plan.some((f) => f.name === "confidence") };
     for (const section of SECTIONS) {
       const fields = selectedUnder(plan, section);
-      if (fields) needed.sections.set(section as Section, fields);
+      if (fields) needed.sections.set(section, fields);
     }
     rows = adaptiveRows({
       model,
@@ -326,7 +327,7 @@ function scopeSelections(
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
   const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const d of document.definitions) if (d.kind === "FragmentDefinition") fragments[d.name.value] = d;
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
   const viewerFields = (schema.getType("viewer") as GraphQLObjectType).getFields();
   const nodesOf = (scope: FieldNode, names: readonly string[]): FieldNode[] => {
     const byKey = new Map<string, FieldNode>();

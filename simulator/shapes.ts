@@ -80,7 +80,7 @@ export function shapeTraffic(data: TrafficData, place: RowPlace, config: Pick<Si
   if (!config.repeatedMapNames && partial.length === 0) return data;
   const sum: TrafficSum = { ...data.sum };
   const maps = sum as unknown as Record<MapName, Entry[]>;
-  for (const [map, share] of partial) maps[map as MapName] = partialMap(maps[map as MapName], map as MapName, share!);
+  for (const [map, share] of partial) maps[map as MapName] = partialMap(maps[map as MapName], map as MapName, share);
   if (config.repeatedMapNames) {
     for (const map of REPEATING) maps[map] = repeatNames(maps[map], map, place);
   }

@@ -1187,10 +1187,17 @@ function genericSpec(node: string): NodeSpec<{ rate: number; phase: number }> {
   };
 }
 
-const generic = new Map<string, NodeSpec<any>>();
+/**
+ * A spec of some node, whatever its profile type: the profile is opaque outside its own spec. NodeSpec<unknown> cannot
+ * hold them (the generators take an Ev<P>, so P is a parameter type), hence an existential spelled `any`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the existential above; no `any` value leaves a spec
+type SomeSpec = NodeSpec<any>;
+
+const generic = new Map<string, SomeSpec>();
 
 /** A node's spec: its own, or the generic one. */
-export function specOf(node: AdaptiveName): NodeSpec<any> {
+export function specOf(node: AdaptiveName): SomeSpec {
   const own = SPECS[node];
   if (own) return own;
   let spec = generic.get(node);
@@ -1199,7 +1206,7 @@ export function specOf(node: AdaptiveName): NodeSpec<any> {
 }
 
 /** Every adaptive node's events. */
-export const SPECS: Readonly<Partial<Record<AdaptiveName, NodeSpec<any>>>> = {
+export const SPECS: Readonly<Partial<Record<AdaptiveName, SomeSpec>>> = {
   httpRequestsAdaptiveGroups: httpSpec,
   httpRequestsOverviewAdaptiveGroups: httpSpec,
   firewallEventsAdaptiveGroups: firewallSpec,

@@ -3,7 +3,7 @@
  * stored units against Cloudflare's own coarser rollup, and for each stored unit, every breakdown against its total.
  * Read-only on both sides.
  */
-import type { Client } from "@elastic/elasticsearch";
+import type { Client, estypes } from "@elastic/elasticsearch";
 import type { CloudflareClient } from "./cloudflare/client.js";
 import { CloudflareError } from "./cloudflare/errors.js";
 import { halve } from "./cloudflare/fetch.js";
@@ -101,7 +101,7 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
           min_doc_count: 0,
           extended_bounds: { min: range.from, max: range.to - 1 },
         },
-        aggs: Object.fromEntries(
+        aggs: Object.fromEntries<estypes.AggregationsAggregationContainer>(
           rollup.metrics.flatMap((m) => [
             [m, { sum: { field: `cloudflare.${m}` } }],
             [`${m}_stored`, { value_count: { field: `cloudflare.${m}` } }],
@@ -172,7 +172,7 @@ async function checkBreakdowns(
           breakdowns: {
             terms: { field: "cloudflare.breakdown", size: 100 },
             aggs: {
-              ...Object.fromEntries(
+              ...Object.fromEntries<estypes.AggregationsAggregationContainer>(
                 metrics.flatMap((m) => [
                   [aggName(m), { sum: { field: m } }],
                   [`${aggName(m)}_stored`, { value_count: { field: m } }],

@@ -19,8 +19,8 @@ export type Fetch = typeof globalThis.fetch;
 export function boundedFetch(options: { caFile?: string | undefined; maxBytes: number }): Fetch {
   // Extra CAs are added to Node's own roots, not put in their place: verification stays on for everything else.
   const dispatcher = options.caFile ? new Agent({ connect: { ca: [readFileSync(options.caFile, "utf8")] } }) : undefined;
-  return (async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => {
-    const response = await undiciFetch(input as never, { ...(init as object), ...(dispatcher ? { dispatcher } : {}) } as never);
+  return async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => {
+    const response = await undiciFetch(input as never, { ...(init as object), ...(dispatcher ? { dispatcher } : {}) });
     const declared = Number(response.headers.get("content-length") ?? Number.NaN);
     if (declared > options.maxBytes) {
       await response.body?.cancel();
@@ -39,5 +39,5 @@ export function boundedFetch(options: { caFile?: string | undefined; maxBytes: n
     }
     const body = [204, 205, 304].includes(response.status) ? null : Buffer.concat(chunks);
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers as never });
-  }) as Fetch;
+  };
 }

@@ -11,7 +11,7 @@ import { editDistance, loadConfigFile, type ReadFile } from "./file.js";
 import { Problems } from "./origin.js";
 import { SETTINGS, type Setting, settingAt, settingOf } from "./settings.js";
 import { setAt, Sources } from "./sources.js";
-import type { Config, Zone } from "./types.js";
+import type { Config } from "./types.js";
 import { parseValue } from "./validate.js";
 import { narrowZones, runZones } from "./zones.js";
 
@@ -55,7 +55,7 @@ export function loadConfig(input: LoadConfigInput): Config {
 
   // Zones may be absent when accounts stand in for them, or when the file that holds them failed to load.
   const required = needsCloudflare && (config.cloudflare.accounts ?? []).length === 0 && !(configPath && !file);
-  const zones = runZones(sources.lookup(settingAt("cloudflare.zones")), config.cloudflare.zones as Zone[] | undefined, problems, { demo, required });
+  const zones = runZones(sources.lookup(settingAt("cloudflare.zones")), config.cloudflare.zones, problems, { demo, required });
   setAt(values, "cloudflare.zones", narrowZones(zones, sources.flag("zone"), problems));
   setAt(values, "cloudflare.accounts", config.cloudflare.accounts ?? []);
 

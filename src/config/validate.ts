@@ -196,7 +196,7 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
  * `allowed`. Duplicates are dropped; an empty list is refused because it would silently turn everything off.
  */
 export function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
-  const raw: unknown[] = (Array.isArray(found.value) ? found.value : [found.value]).flatMap((v) => (typeof v === "string" ? v.split(",") : [v]));
+  const raw: unknown[] = (Array.isArray(found.value) ? (found.value as unknown[]) : [found.value]).flatMap((v) => (typeof v === "string" ? v.split(",") : [v]));
   const names = raw.map((v) => (typeof v === "string" ? v.trim() : v)).filter((v) => v !== "");
   if (names.length === 0) return problems.bad(found, `names no ${what}`, `list at least one of: ${allowed.join(", ")}; or remove the setting to get all`);
   const picked: T[] = [];

@@ -140,7 +140,8 @@ function field(fields: Record<string, unknown>, key: "id" | "name", at: Found["o
   if (typeof value === "string") return value.trim();
   if (value === undefined || value === null) return problems.add(labelOf(origin), undefined, "is missing", `add ${key}: to every ${kind.noun}`);
   // An all-digit id would be read as a number (and lose digits); a quoted one stays as written.
-  return problems.bad({ value, origin }, "is not a text", `quote it: ${key}: "${String(value)}"`);
+  if (typeof value === "number" || typeof value === "boolean") return problems.bad({ value, origin }, "is not a text", `quote it: ${key}: "${String(value)}"`);
+  return problems.bad({ value, origin }, "is not a text", `write ${key} as a quoted text`);
 }
 
 function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems, kind: OwnerKind): boolean {

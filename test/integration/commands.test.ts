@@ -173,7 +173,7 @@ describe("backfill with a config file and --zone", { skip: needsElasticsearch },
         [
           "cloudflare:",
           "  zones:",
-          ...ZONES.map((z) => `    - { id: \"${z.id}\", name: ${z.name} }`),
+          ...ZONES.map((z) => `    - { id: "${z.id}", name: ${z.name} }`),
           "elasticsearch:",
           `  indexPrefix: ${prefix}`,
           "  indexPeriod: day",

@@ -823,7 +823,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const index = sourceOf(panel.datasource?.uid) === "data" && dataIndexOverride ? dataIndexOverride : indexOf(panel);
     for (const target of panel.targets ?? []) {
       const t = interpolateTarget(target, c);
-      const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(t, c) } as never);
+      const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(t, c) });
       frames.push(...parseResponse(t, response as unknown as Record<string, unknown>));
     }
     return frames;

@@ -232,7 +232,7 @@ export function checkSemantics(panel: Panel, where: string, nonAdditive: Readonl
   const metrics = targets.flatMap((t) => t.metrics.filter((m) => !m.hide));
   const withHistogram = targets.some((t) => t.bucketAggs.at(-1)?.type === "date_histogram");
   const reduceOptions = (panel.options?.reduceOptions ?? {}) as { values?: boolean; calcs?: string[] };
-  const legendCalcs = ((panel.options?.legend as { calcs?: string[] } | undefined)?.calcs ?? []) as string[];
+  const legendCalcs = (panel.options?.legend as { calcs?: string[] } | undefined)?.calcs ?? [];
   const calcs = reduceOptions.calcs ?? [];
   const summing = [...calcs, ...legendCalcs].filter((c) => c === "sum" || c === "total");
 

@@ -237,7 +237,7 @@ export async function evaluateRule(es: Client, rule: AlertRule, options: Evaluat
   for (const q of rule.data) {
     const model = q.model;
     if (q.datasourceUid === "__expr__") {
-      const expression = String(model.expression ?? "");
+      const expression = (model.expression as string | undefined) ?? "";
       switch (model.type) {
         case "math":
           values[q.refId] = evaluateMath(expression, values);
@@ -263,7 +263,7 @@ export async function evaluateRule(es: Client, rule: AlertRule, options: Evaluat
       timeField: options.timeField ?? "@timestamp",
     };
     const target = { ...(model as unknown as Target), refId: q.refId };
-    const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(target, ctx) } as never);
+    const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(target, ctx) });
     values[q.refId] = framesToItems(parseResponse(target, response as unknown as Record<string, unknown>));
   }
   const condition = values[rule.condition] ?? [];

@@ -59,15 +59,13 @@ export function luceneEscape(value: string): string {
 function luceneFormat(value: VariableValue): string {
   if (typeof value === "string") return luceneEscape(value);
   if ("all" in value) return value.all;
-  const values = value as readonly string[];
-  return `(${values.map((v) => `"${luceneEscape(v)}"`).join(" OR ")})`;
+  return `(${value.map((v) => `"${luceneEscape(v)}"`).join(" OR ")})`;
 }
 
 function plainFormat(value: VariableValue): string {
   if (typeof value === "string") return value;
   if ("all" in value) return value.all;
-  const values = value as readonly string[];
-  return values.length === 1 ? values[0]! : `{${values.join(",")}}`;
+  return value.length === 1 ? value[0]! : `{${value.join(",")}}`;
 }
 
 const VARIABLE = /\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)\]\]|\$(\w+)/g;
@@ -290,7 +288,7 @@ function tableMetricName(m: MetricAgg, metrics: readonly MetricAgg[]): string {
   if (m.type === "count") return "Count";
   const others = metrics.filter((x) => x.id !== m.id && x.type === m.type);
   if (others.length === 0) return metricName(m.type);
-  if (m.type === "bucket_script") return String(m.settings?.script ?? "");
+  if (m.type === "bucket_script") return (m.settings?.script as string | undefined) ?? "";
   let name = `${metricName(m.type)} ${m.field ?? ""}`;
   if (others.some((x) => x.field === m.field)) name += ` ${m.id}`;
   return name;
@@ -450,7 +448,7 @@ export function applyTransformations(panel: Panel, frames: readonly Frame[]): Ta
               throw new Error(`operator ${binary.operator}`);
           }
         });
-        const result: TableField = { name: String(o.alias ?? `${left.name} ${binary.operator} ${right.name}`), type: "number", values };
+        const result: TableField = { name: (o.alias as string | undefined) ?? `${left.name} ${binary.operator} ${right.name}`, type: "number", values };
         return { kind: "table", fields: o.replaceFields ? [result] : [...tb.fields, result] };
       });
     } else {

@@ -9,9 +9,10 @@ describe("query budget pacing", () => {
     const budget = new QueryBudget(
       25,
       () => now,
-      async (ms) => {
+      (ms) => {
         sleeps.push(ms);
         now += ms;
+        return Promise.resolve();
       },
     );
     const booked: number[] = [];
