@@ -7,7 +7,7 @@ export type Json = Record<string, unknown>;
 
 export const DATA = { type: "elasticsearch", uid: "${datasource}" };
 export const RUNS = { type: "elasticsearch", uid: "${runs}" };
-export const HTTP = "http_requests";
+const HTTP = "http_requests";
 const GRAFANA_MIN = "11.0.0";
 
 // ---------------------------------------------------------------- queries
@@ -74,7 +74,7 @@ export interface PanelSpec {
   interval?: string;
 }
 
-export const thresholds = (steps: [string, number | null][] = [["green", null]]): Json => ({
+const thresholds = (steps: [string, number | null][] = [["green", null]]): Json => ({
   mode: "absolute",
   steps: steps.map(([color, value]) => ({ color, value })),
 });
@@ -546,7 +546,7 @@ export const OTHER_ENTRIES = "cloudflare.key:__other__";
  * Status groups on a numeric status field of a sampled breakdown: 2xx and 3xx, 4xx, 5xx, the rest (`rest`: 1xx, no
  * answer), and "other", the entries beyond the top N whose status is not kept. Together they add up to all requests.
  */
-export function statusGroups(field: string, rest: string): [string, string][] {
+function statusGroups(field: string, rest: string): [string, string][] {
   return [
     ["Success (2xx, 3xx)", `${field}:[200 TO 399]`],
     ["Client issues (4xx)", `${field}:[400 TO 499]`],
@@ -558,7 +558,7 @@ export function statusGroups(field: string, rest: string): [string, string][] {
 
 const fixedColor = (name: string, color: string): Json => byName(name, [["color", { mode: "fixed", fixedColor: color }]]);
 
-export const statusGroupColors = (rest: string): Json[] => [
+const statusGroupColors = (rest: string): Json[] => [
   fixedColor("Success (2xx, 3xx)", "green"),
   fixedColor("Client issues (4xx)", "orange"),
   fixedColor("Errors (5xx)", "red"),

@@ -241,7 +241,7 @@ function parseJavaMajor(version: string): number {
   return parts[0] === 1 ? parts[1]! : parts[0]!; // "1.8.0_x" means 8
 }
 
-export function findJavaHome(esVersion: string): string {
+function findJavaHome(esVersion: string): string {
   const need = requiredJavaMajor(esVersion);
   const fix = `Install JDK 21 or newer (e.g. apt-get install openjdk-21-jdk-headless) or point ES_JAVA_HOME at a JDK ${need}+.`;
   const explicit = process.env.ES_JAVA_HOME;

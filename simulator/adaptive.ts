@@ -266,7 +266,7 @@ function collect(q: AdaptiveQuery, plan: AggPlan, flushMs = Number.POSITIVE_INFI
 
 const f32 = new Float32Array(1);
 /** The shortest decimal that is the same float32, as Go prints a float32 (261.19, not 261.19000244140625). */
-export function float32(x: number): number {
+function float32(x: number): number {
   f32[0] = x;
   const target = f32[0];
   for (let digits = 1; digits <= 9; digits++) {

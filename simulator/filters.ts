@@ -84,7 +84,7 @@ function conditionOf(key: string, raw: unknown, units: FieldUnits, values: boole
 }
 
 /** Epoch ms of a Time ("2026-01-01T10:00:00Z") or Date ("2026-01-01", midnight UTC) value. */
-export function timeOf(value: unknown, argument: string): number {
+function timeOf(value: unknown, argument: string): number {
   const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
   // Reached only when a variable was declared with a non-Cloudflare type (e.g. String) that skipped Time parsing.
   if (Number.isNaN(ms)) throw new CloudflareError(`error parsing args: invalid time ${JSON.stringify(value)} for ${argument}`, "parse");

@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
  * Granularity of the adaptive nodes' time dimensions. `datetime` is the event's own time, to the second (Cloudflare
  * shows e.g. "2020-05-04T18:10:49Z"); the others are floors.
  */
-export const ADAPTIVE_TIME_UNITS: FieldUnits = {
+const ADAPTIVE_TIME_UNITS: FieldUnits = {
   datetime: 1000,
   datetimeMinute: MINUTE_MS,
   datetimeFiveMinutes: 5 * MINUTE_MS,

@@ -113,7 +113,7 @@ for (const node of DATASETS) {
 }
 
 /** The zone tags a `zones(filter, limit)` field selects: sorted and unique, as Cloudflare lists zones. */
-export function selectZones(args: Args, maxZones: number): string[] {
+function selectZones(args: Args, maxZones: number): string[] {
   const filter = (args["filter"] ?? {}) as Args;
   const one = filter["zoneTag"];
   const many = filter["zoneTag_in"];
@@ -174,7 +174,7 @@ function refuses(tag: string, path: string, config: SimulatorConfig): boolean {
 }
 
 /** `settings.<node>.availableFields` for a tag: the node's leaf paths less the refused ones. */
-export function availableFields(schema: GraphQLSchema, tag: string, node: DatasetName, config: SimulatorConfig): string[] {
+function availableFields(schema: GraphQLSchema, tag: string, node: DatasetName, config: SimulatorConfig): string[] {
   return nodeLeafPaths(schema, node).filter((path) => !refuses(tag, path, config));
 }
 

@@ -1206,7 +1206,7 @@ export function specOf(node: AdaptiveName): SomeSpec {
 }
 
 /** Every adaptive node's events. */
-export const SPECS: Readonly<Partial<Record<AdaptiveName, SomeSpec>>> = {
+const SPECS: Readonly<Partial<Record<AdaptiveName, SomeSpec>>> = {
   httpRequestsAdaptiveGroups: httpSpec,
   httpRequestsOverviewAdaptiveGroups: httpSpec,
   firewallEventsAdaptiveGroups: firewallSpec,

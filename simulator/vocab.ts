@@ -7,10 +7,8 @@
 import { COUNTRIES } from "./cells.js";
 import { hashOf, seeded } from "./events.js";
 
-export { COUNTRIES };
-
 /** Cloudflare data centers (IATA codes, as `coloCode` / `edgeColoName` / `coloName` report them). */
-export const COLOS = [
+const COLOS = [
   "FRA",
   "AMS",
   "LHR",
@@ -88,7 +86,7 @@ export const REGIONS = ["WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME"
 export const R2_REGIONS = ["WNAM", "ENAM", "WEUR", "EEUR", "APAC", "OC"] as const;
 
 /** Autonomous systems of clients: number and name. */
-export const ASNS: readonly (readonly [string, string])[] = [
+const ASNS: readonly (readonly [string, string])[] = [
   ["7922", "COMCAST-7922"],
   ["3320", "DTAG Internet service provider operations"],
   ["701", "UUNET"],

@@ -17,7 +17,7 @@ import type { Logger } from "./log.js";
 /** `True` or `False` fit many times over; anything longer is not the gate's answer, and is never read further. */
 export const MAX_GATE_BODY_BYTES = 1024;
 /** Same-origin redirects followed (a trailing slash, a moved path); more is a loop or a misconfiguration. */
-export const MAX_GATE_REDIRECTS = 3;
+const MAX_GATE_REDIRECTS = 3;
 
 export type GateErrorKind = "status" | "body" | "too-large" | "redirect" | "tls" | "unreachable" | "timeout";
 

@@ -13,7 +13,7 @@ import { REDACTED } from "./config/errors.js";
 import type { Config, LogFormat } from "./config/types.js";
 
 /** Forms shorter than this are not searched for: they would match inside ordinary words. */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 /** Every form in which a configured secret may show up in something we print or store. */
 export function secretForms(config: Config): string[] {

@@ -50,7 +50,7 @@ export interface DatasetReport {
   planned?: { units: number; windows: number; queries: number; from?: number; to?: number };
 }
 
-export type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
+type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
 
 export interface RunResult {
   readonly outcome: RunOutcome;
@@ -69,7 +69,7 @@ export interface RunResult {
   readonly error?: string;
 }
 
-export interface PlanReport {
+interface PlanReport {
   readonly lines: string[];
   readonly requests: number;
   readonly queries: number;
@@ -371,7 +371,7 @@ function stop(deps: RunDeps, dataset: Dataset, reason: StopReason): RunOutcome {
  * The first part of `window` that should hold about 80 % of a page at `rowsPerUnit` (whole units), and the rest;
  * no rest when the whole window should fit in 90 % of a page. The margin absorbs minutes busier than those seen.
  */
-export function firstPart(window: Window, unit: number, rowsPerUnit: number, pageSize: number): [Window, Window?] {
+function firstPart(window: Window, unit: number, rowsPerUnit: number, pageSize: number): [Window, Window?] {
   const units = (window.to - window.from) / unit;
   if (rowsPerUnit <= 0 || units * rowsPerUnit <= 0.9 * pageSize) return [window];
   const step = Math.max(1, Math.floor((0.8 * pageSize) / rowsPerUnit)) * unit;

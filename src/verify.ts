@@ -14,7 +14,7 @@ import { asArray } from "./datasets/shape.js";
 import { indexPattern } from "./sinks/index-names.js";
 import { DAY, fixedInterval, HOUR } from "./time.js";
 
-export interface HourResult {
+interface HourResult {
   readonly zone: Owner;
   /** Start of the rollup unit (an hour, or a day for the hourly dataset). */
   readonly hour: number;
@@ -25,7 +25,7 @@ export interface HourResult {
   readonly ok: boolean;
 }
 
-export interface BreakdownMismatch {
+interface BreakdownMismatch {
   readonly zone: Owner;
   readonly minute: number;
   readonly breakdown: string;
@@ -35,7 +35,7 @@ export interface BreakdownMismatch {
 }
 
 /** A unit whose breakdown Cloudflare answered partially: the rest is stored as `__unattributed__`, not a mismatch. */
-export interface PartialBreakdown {
+interface PartialBreakdown {
   readonly zone: Owner;
   readonly minute: number;
   readonly breakdown: string;

@@ -11,8 +11,6 @@ import type { DatasetLimits } from "../plan.js";
 import type { CloudflareClient } from "./client.js";
 import { CloudflareError } from "./errors.js";
 
-export { MAX_ZONES_PER_QUERY };
-
 /** owner id -> node -> limits */
 export type OwnerLimits = Map<string, Map<string, DatasetLimits>>;
 
@@ -24,7 +22,7 @@ const selectionOf = (nodes: readonly string[]): string =>
  * documents pages of at most 10,000 rows; a value beyond these is a broken or hostile answer, and taken at its word
  * it would plan thousands of queries, or hang planning, or ask for pages no pod can hold.
  */
-export const SANE = { maxHistorySeconds: 400 * 86_400, maxPageSize: 10_000 } as const;
+const SANE = { maxHistorySeconds: 400 * 86_400, maxPageSize: 10_000 } as const;
 
 /** Limits as Cloudflare reported them, clamped to what is sane, and a warning for each value that was changed. */
 export function saneLimits(node: string, raw: DatasetLimits): { limits: DatasetLimits; warnings: string[] } {

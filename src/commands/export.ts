@@ -23,7 +23,7 @@ export interface ExportArgs {
 }
 
 /** Where `--demo` writes when no Elasticsearch is configured. */
-export const DEMO_OUTPUT = "cloudflare-es-exporter-demo";
+const DEMO_OUTPUT = "cloudflare-es-exporter-demo";
 
 export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number> {
   const now = args.now === undefined ? Date.now() : instant("--now", args.now);

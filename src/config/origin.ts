@@ -15,7 +15,7 @@ export interface Found {
   readonly origin: Origin;
 }
 
-export function kebab(camel: string): string {
+function kebab(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 

@@ -6,7 +6,7 @@
 export type Command = "run" | "backfill" | "bootstrap" | "check" | "verify";
 export type Unit = "seconds" | "minutes" | "days";
 /** How a raw value is parsed (see validate.ts); `secret` and `owners` have loaders of their own (auth.ts, zones.ts). */
-export type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "datasets" | "ids" | "secret";
+type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "datasets" | "ids" | "secret";
 
 export interface Setting {
   /** The config-file key, which is also its path in `Config` (types.ts); absent when it never comes from the file. */

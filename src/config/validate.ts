@@ -54,7 +54,7 @@ const secondsPer: Record<string, number> = {
 };
 const unitSeconds: Record<Unit, number> = { seconds: 1, minutes: 60, days: 86400 };
 
-export function wholeNumber(found: Found, rule: Setting & { min: number; max: number }, problems: Problems): number | undefined {
+function wholeNumber(found: Found, rule: Setting & { min: number; max: number }, problems: Problems): number | undefined {
   const { value, origin } = found;
   const of = rule.unit ? ` of ${rule.unit}` : "";
   const write = (n: number): string => `write ${n} (${spelled(origin, String(n))})`;
@@ -90,7 +90,7 @@ export function wholeNumber(found: Found, rule: Setting & { min: number; max: nu
 const truthy = ["true", "1", "yes"];
 const falsy = ["false", "0", "no"];
 
-export function bool(found: Found, problems: Problems): boolean | undefined {
+function bool(found: Found, problems: Problems): boolean | undefined {
   const { value } = found;
   if (typeof value === "boolean") return value;
   const text = String(value).trim().toLowerCase();
@@ -99,21 +99,21 @@ export function bool(found: Found, problems: Problems): boolean | undefined {
   return problems.bad(found, "is not a yes/no value", `use one of: ${[...truthy, ...falsy].join(", ")}`);
 }
 
-export function oneOf<T extends string>(found: Found, allowed: readonly T[], problems: Problems): T | undefined {
+function oneOf<T extends string>(found: Found, allowed: readonly T[], problems: Problems): T | undefined {
   const text = typeof found.value === "string" ? found.value.trim().toLowerCase() : undefined;
   const match = allowed.find((a) => a === text);
   return match ?? problems.bad(found, "is not an allowed value", `use one of: ${allowed.join(", ")}`);
 }
 
 /** A string setting; numbers are taken as written because YAML and yargs turn `123` into a number. */
-export function text(found: Found, problems: Problems): string | undefined {
+function text(found: Found, problems: Problems): string | undefined {
   const { value } = found;
   if (typeof value === "number") return String(value);
   if (typeof value !== "string" || value.trim() === "") return problems.bad(found, "is not a non-empty text", "give a text value");
   return value.trim();
 }
 
-export type UrlPurpose = "cloudflare" | "elasticsearch" | "gate";
+type UrlPurpose = "cloudflare" | "elasticsearch" | "gate";
 
 const credentialFixes: Record<UrlPurpose, string> = {
   cloudflare: "remove user:password@ from the URL; Cloudflare credentials come from CF_API_TOKEN",
@@ -122,7 +122,7 @@ const credentialFixes: Record<UrlPurpose, string> = {
 };
 
 /** An absolute http(s) URL without embedded credentials (they would end up in logs and `check` output). */
-export function httpUrl(found: Found, purpose: UrlPurpose, problems: Problems): string | undefined {
+function httpUrl(found: Found, purpose: UrlPurpose, problems: Problems): string | undefined {
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
   // Every message shows the URL without its user:password@ part, even when the URL does not parse.
@@ -157,7 +157,7 @@ function withoutUserinfo(raw: string): string {
 export const INDEX_PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** Elasticsearch index names are lowercase and may not start with -, _ or +; the period and dataset are appended. */
-export function indexPrefix(found: Found, max: number, problems: Problems): string | undefined {
+function indexPrefix(found: Found, max: number, problems: Problems): string | undefined {
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
   if (raw.length <= max && INDEX_PREFIX_PATTERN.test(raw)) return raw;
@@ -172,7 +172,7 @@ export function indexPrefix(found: Found, max: number, problems: Problems): stri
 }
 
 /** The CA bundle must be readable now: finding out at the first TLS handshake would be after the run started. */
-export function caFile(found: Found, readFile: ReadFile, problems: Problems): string | undefined {
+function caFile(found: Found, readFile: ReadFile, problems: Problems): string | undefined {
   const path = text(found, problems);
   if (path === undefined) return undefined;
   let content: string;
@@ -195,7 +195,7 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
  * A list of names from a comma list (environment, flag), a YAML list (file) or a repeated flag, each one of
  * `allowed`. Duplicates are dropped; an empty list is refused because it would silently turn everything off.
  */
-export function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
+function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
   const raw: unknown[] = (Array.isArray(found.value) ? (found.value as unknown[]) : [found.value]).flatMap((v) => (typeof v === "string" ? v.split(",") : [v]));
   const names = raw.map((v) => (typeof v === "string" ? v.trim() : v)).filter((v) => v !== "");
   if (names.length === 0) return problems.bad(found, `names no ${what}`, `list at least one of: ${allowed.join(", ")}; or remove the setting to get all`);
@@ -220,7 +220,7 @@ export function nameList<T extends string>(found: Found, allowed: readonly T[], 
 }
 
 /** A share strictly between 0 and 1, e.g. a confidence level of 0.95. */
-export function share(found: Found, problems: Problems): number | undefined {
+function share(found: Found, problems: Problems): number | undefined {
   const value = typeof found.value === "number" ? found.value : Number(String(found.value).trim());
   if (!Number.isFinite(value) || value <= 0 || value >= 1) return problems.bad(found, "is not a number between 0 and 1", "write a level such as 0.95");
   return value;

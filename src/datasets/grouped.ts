@@ -17,7 +17,7 @@ import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { MINUTE } from "../time.js";
 
-export interface DimensionSpec {
+interface DimensionSpec {
   /** Cloudflare's dimension field. */
   readonly field: string;
   /** Our field name. */
@@ -28,7 +28,7 @@ export interface DimensionSpec {
   readonly optional?: boolean;
 }
 
-export interface MetricSpec {
+interface MetricSpec {
   /** `count`, or `<group>.<field>` with group `sum`, `avg`, `max`, `quantiles`. */
   readonly path: string;
   /** Our field name. */

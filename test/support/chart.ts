@@ -91,7 +91,7 @@ export function isHook(m: Manifest): boolean {
   return m.metadata?.annotations?.["helm.sh/hook"] !== undefined;
 }
 
-export function hookWeight(m: Manifest): number {
+function hookWeight(m: Manifest): number {
   return Number(m.metadata?.annotations?.["helm.sh/hook-weight"] ?? 0);
 }
 

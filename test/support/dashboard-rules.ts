@@ -190,7 +190,7 @@ const SCOPE_FIELDS = new Set([
   "cloudflare.zone.id",
   "cloudflare.account.id",
 ]);
-export const OTHER_QUERY = "cloudflare.key:__other__";
+const OTHER_QUERY = "cloudflare.key:__other__";
 
 /**
  * On a capped breakdown the entries beyond the top N of a minute are summed into one `__other__` entry without

@@ -45,7 +45,7 @@ const MAPS: [string, string, string, Record<string, string>][] = [
   ["threatPathingMap", "threat_pathing", "threatPathingName", { requests: "requests" }],
 ];
 
-export function truthMinute(zone: { id: string; name: string }, minute: number): TruthMinute {
+function truthMinute(zone: { id: string; name: string }, minute: number): TruthMinute {
   const data = finalMinute(zone.id, minute);
   const total: Sums = Object.fromEntries([...Object.values(TOTAL_METRICS), "uniques"].map((m) => [m, 0]));
   const maps = new Map<string, Map<string, Sums>>();
@@ -125,15 +125,15 @@ export class Truth {
 
 export type RunDoc = Record<string, string | number | boolean>;
 
-export const RUN_START = Date.parse("2026-11-20T09:00:00Z");
-export const RUN_EVERY = 5 * MINUTE;
-export const RUN_COUNT = 24;
+const RUN_START = Date.parse("2026-11-20T09:00:00Z");
+const RUN_EVERY = 5 * MINUTE;
+const RUN_COUNT = 24;
 export const runStart = (i: number): number => RUN_START + i * RUN_EVERY + 7_000;
 
-export type Scenario = "completed" | "not-active" | "failed";
+type Scenario = "completed" | "not-active" | "failed";
 
 /** Runs 6-11 are denied by the gate, 18-20 fail, the rest complete; run 13 is a catch-up that costs 220 queries. */
-export function scenario(i: number): Scenario {
+function scenario(i: number): Scenario {
   if (i >= 6 && i <= 11) return "not-active";
   if (i >= 18 && i <= 20) return "failed";
   return "completed";

@@ -8,7 +8,7 @@
 import type { Client } from "@elastic/elasticsearch";
 import { parseResponse, searchBody, type Frame, type QueryContext, type Target } from "./grafana-query.js";
 
-export interface RuleQuery {
+interface RuleQuery {
   refId: string;
   relativeTimeRange?: { from: number; to: number };
   datasourceUid: string;

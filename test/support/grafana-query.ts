@@ -8,7 +8,7 @@
  * transformations and reductions that our dashboards use are applied the way Grafana applies them.
  */
 
-export interface MetricAgg {
+interface MetricAgg {
   id: string;
   type: string;
   field?: string;
@@ -17,7 +17,7 @@ export interface MetricAgg {
   pipelineVariables?: { name: string; pipelineAgg: string }[];
 }
 
-export interface BucketAgg {
+interface BucketAgg {
   id: string;
   type: string;
   field?: string;
@@ -36,7 +36,7 @@ export interface Target {
 }
 
 /** A variable's current value: one value, several (multi-select), or the custom "All" value (inserted as is). */
-export type VariableValue = string | readonly string[] | { readonly all: string };
+type VariableValue = string | readonly string[] | { readonly all: string };
 
 export interface QueryContext {
   /** Time range in epoch ms; Grafana's range is inclusive at both ends. */
@@ -78,7 +78,7 @@ function replaceVariables(text: string, values: Readonly<Record<string, Variable
   });
 }
 
-export function formatInterval(ms: number): string {
+function formatInterval(ms: number): string {
   for (const [unit, size] of [
     ["d", 86_400_000],
     ["h", 3_600_000],
@@ -228,7 +228,7 @@ export interface SeriesFrame {
   points: { time: number; value: number | null }[];
 }
 
-export interface TableField {
+interface TableField {
   name: string;
   type: "string" | "number";
   values: (string | number | null)[];
@@ -253,7 +253,7 @@ const METRIC_NAMES: Record<string, string> = {
   extended_stats: "Extended Stats",
 };
 
-export const metricName = (type: string): string => METRIC_NAMES[type] ?? type;
+const metricName = (type: string): string => METRIC_NAMES[type] ?? type;
 
 function numberOf(v: unknown): number | null {
   if (typeof v === "number") return v;
@@ -371,7 +371,7 @@ export interface Panel {
 const DURATION = /^(\d+)(ms|s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-export function durationMs(text: string): number {
+function durationMs(text: string): number {
   const m = DURATION.exec(text.trim());
   if (!m) throw new Error(`not a duration: ${text}`);
   return Number(m[1]) * UNIT_MS[m[2]!]!;
@@ -458,9 +458,9 @@ export function applyTransformations(panel: Panel, frames: readonly Frame[]): Ta
   return tables;
 }
 
-export type Calc = "sum" | "max" | "min" | "mean" | "lastNotNull" | "last" | "count" | "firstNotNull";
+type Calc = "sum" | "max" | "min" | "mean" | "lastNotNull" | "last" | "count" | "firstNotNull";
 
-export function reduce(values: readonly (number | null)[], calc: Calc): number | null {
+function reduce(values: readonly (number | null)[], calc: Calc): number | null {
   const nums = values.filter((v): v is number => v !== null && !Number.isNaN(v));
   switch (calc) {
     case "sum":

@@ -20,8 +20,8 @@ export const ZONES = [
 ] as const;
 
 /** The exporter's defaults in these tests: six hours of history (the simulated zones keep six hours). */
-export const SIM_RETENTION_SECONDS = 6 * 3600;
-export const SETTLE_MINUTES = 5;
+const SIM_RETENTION_SECONDS = 6 * 3600;
+const SETTLE_MINUTES = 5;
 
 export function esClient(): Client {
   return new Client({ node: ES_URL! });

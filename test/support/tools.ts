@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 
-export const toolsDir = process.env.TOOLS_DIR ?? join(repoRoot, ".cache", "tools");
+const toolsDir = process.env.TOOLS_DIR ?? join(repoRoot, ".cache", "tools");
 
 /** The chart's kubeVersion floor and the newest Kubernetes release the offline schemas cover. */
 export const KUBE_VERSIONS = ["1.27.0", "1.37.0"] as const;

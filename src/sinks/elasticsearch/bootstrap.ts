@@ -9,7 +9,7 @@ import { type FieldDecl, mergeFields } from "../../datasets/fields.js";
 import { indexPattern } from "../index-names.js";
 import { mappingProperties } from "../mapping.js";
 
-export const policyName = (prefix: string): string => `${prefix}-retention`;
+const policyName = (prefix: string): string => `${prefix}-retention`;
 
 /** ILM is missing on some clusters (the integ-test distribution, Serverless): then we say so and carry on. */
 export async function ilmAvailable(client: Client, options: TransportRequestOptions = {}): Promise<boolean> {
