@@ -46,7 +46,10 @@ function runExporter(prefix: string, nodeOptions = ""): Promise<{ summary: Recor
   };
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], { env, stdio: ["ignore", "inherit", "pipe"] });
+    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], {
+      env,
+      stdio: ["ignore", "inherit", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => {
@@ -61,7 +64,14 @@ function runExporter(prefix: string, nodeOptions = ""): Promise<{ summary: Recor
 async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: number }> {
   const to = Math.floor(now / MINUTE) * MINUTE - 5 * MINUTE;
   const from = to - DAYS * 86_400_000;
-  const step = maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize, availableFields: new Set<string>() }) * MINUTE;
+  const step =
+    maxWindowMinutes({
+      enabled: true,
+      maxDurationSeconds: settings.maxDuration,
+      notOlderThanSeconds: settings.notOlderThan,
+      maxPageSize: settings.maxPageSize,
+      availableFields: new Set<string>(),
+    }) * MINUTE;
   let documents = 0;
   let bulkMs = 0;
   for (const zone of zones) {
@@ -98,7 +108,18 @@ async function plainBulk(prefix: string): Promise<{ documents: number; bulkMs: n
   return { documents, bulkMs };
 }
 
-const minimumQueries = ZONES * Math.ceil((DAYS * 1440) / maxWindowMinutes({ enabled: true, maxDurationSeconds: settings.maxDuration, notOlderThanSeconds: settings.notOlderThan, maxPageSize: settings.maxPageSize, availableFields: new Set<string>() }));
+const minimumQueries =
+  ZONES *
+  Math.ceil(
+    (DAYS * 1440) /
+      maxWindowMinutes({
+        enabled: true,
+        maxDurationSeconds: settings.maxDuration,
+        notOlderThanSeconds: settings.notOlderThan,
+        maxPageSize: settings.maxPageSize,
+        availableFields: new Set<string>(),
+      }),
+  );
 try {
   await drop("bench-exporter");
   await drop("bench-ceiling");
@@ -106,7 +127,9 @@ try {
   const { summary, wallMs } = await runExporter("bench-exporter");
   const exporterRate = summary.documents! / (wallMs / 1000);
   console.log(`exporter:  ${summary.documents} documents in ${(wallMs / 1000).toFixed(1)} s (whole process) = ${Math.round(exporterRate)} documents/s`);
-  console.log(`           Cloudflare: ${summary.requests} requests, ${summary.queries} queries (minimum the limits allow: ${minimumQueries} + ${ZONES} for reading the zones' settings)`);
+  console.log(
+    `           Cloudflare: ${summary.requests} requests, ${summary.queries} queries (minimum the limits allow: ${minimumQueries} + ${ZONES} for reading the zones' settings)`,
+  );
   console.log(`           peak RSS ${summary.peakRssMb} MB (V8's default heap sizing for this machine)`);
   await drop("bench-exporter");
   const bounded = await runExporter("bench-exporter", BOUNDED_HEAP);
@@ -114,8 +137,12 @@ try {
   console.log(`bounded:   NODE_OPTIONS="${BOUNDED_HEAP}": ${Math.round(boundedRate)} documents/s, peak RSS ${bounded.summary.peakRssMb} MB`);
   const ceiling = await plainBulk("bench-ceiling");
   const ceilingRate = ceiling.documents / (ceiling.bulkMs / 1000);
-  console.log(`ceiling:   ${ceiling.documents} documents by a plain sequential _bulk loop in ${(ceiling.bulkMs / 1000).toFixed(1)} s of bulk time = ${Math.round(ceilingRate)} documents/s`);
-  console.log(`ratio:     exporter / ceiling = ${((100 * exporterRate) / ceilingRate).toFixed(0)} % (bounded heap: ${((100 * boundedRate) / ceilingRate).toFixed(0)} %)`);
+  console.log(
+    `ceiling:   ${ceiling.documents} documents by a plain sequential _bulk loop in ${(ceiling.bulkMs / 1000).toFixed(1)} s of bulk time = ${Math.round(ceilingRate)} documents/s`,
+  );
+  console.log(
+    `ratio:     exporter / ceiling = ${((100 * exporterRate) / ceilingRate).toFixed(0)} % (bounded heap: ${((100 * boundedRate) / ceilingRate).toFixed(0)} %)`,
+  );
 } finally {
   await drop("bench-exporter");
   await drop("bench-ceiling");

@@ -20,7 +20,8 @@ const zones = [0, 1, 2].map((i) => ({ id: `bd0000000000000000000000000000${Strin
 const account = { id: "bdacc000000000000000000000000001", name: "bench-account" };
 
 // Cloudflare keeps a day more than we ask for, so the whole range is inside its retention.
-const retentionDays = (node: string): number => (node === "httpRequests1dGroups" ? DAILY_DAYS + 1 : node === "httpRequests1hGroups" ? HOURLY_DAYS + 1 : DAYS + 1);
+const retentionDays = (node: string): number =>
+  node === "httpRequests1dGroups" ? DAILY_DAYS + 1 : node === "httpRequests1hGroups" ? HOURLY_DAYS + 1 : DAYS + 1;
 const settings = Object.fromEntries([...ZONE_DATASETS, ...ACCOUNT_DATASETS].map((node) => [node, { notOlderThan: retentionDays(node) * 86_400 }]));
 const sim = await startSimulator({ now: () => now, settings });
 const out = mkdtempSync(join(tmpdir(), "cfee-bench-datasets-"));
@@ -46,7 +47,10 @@ function runOne(name: string): Promise<{ summary: Record<string, unknown>; wallM
   };
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => {
@@ -58,7 +62,9 @@ function runOne(name: string): Promise<{ summary: Record<string, unknown>; wallM
 }
 
 try {
-  console.log(`query economy: every dataset backfilled alone (${zones.length} zones or 1 account; minute datasets ${DAYS} d, hourly ${HOURLY_DAYS} d, daily ${DAILY_DAYS} d), simulator -> NDJSON`);
+  console.log(
+    `query economy: every dataset backfilled alone (${zones.length} zones or 1 account; minute datasets ${DAYS} d, hourly ${HOURLY_DAYS} d, daily ${DAILY_DAYS} d), simulator -> NDJSON`,
+  );
   console.log("dataset                owners  days  rows/owner-day  queries  per owner-day  minimum/owner-day  documents   seconds");
   for (const dataset of datasets) {
     if (dataset.standInFor) continue; // the Free stand-in does not run for Enterprise zones

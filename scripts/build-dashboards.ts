@@ -72,7 +72,13 @@ function overview(): Json {
   };
   const total = (title: string, field: string, unit: string, description: string): PanelSpec => {
     resetIds();
-    return stat(title, `${description} Sum of the stored minutes of the selected range and zones.`, target(DATA, http("total"), [sum(`cloudflare.${field}`)], [histogram()]), unit, "sum");
+    return stat(
+      title,
+      `${description} Sum of the stored minutes of the selected range and zones.`,
+      target(DATA, http("total"), [sum(`cloudflare.${field}`)], [histogram()]),
+      unit,
+      "sum",
+    );
   };
   const statusGroups: [string, string][] = [
     ["Success (2xx, 3xx)", "http.response.status_code:[200 TO 399]"],
@@ -95,11 +101,32 @@ function overview(): Json {
   l.row("Totals for the selected range");
   l.add(total("Requests", "requests", "short", "All requests."));
   l.add(total("Bandwidth", "bytes", "decbytes", "Bytes sent to clients."));
-  l.add(share("Cached requests", "cached_requests", "requests", "Share of requests served from Cloudflare's cache: cached requests over all requests, both summed over the range."));
-  l.add(share("Encrypted requests", "encrypted_requests", "requests", "Share of requests over TLS: encrypted requests over all requests, both summed over the range."));
+  l.add(
+    share(
+      "Cached requests",
+      "cached_requests",
+      "requests",
+      "Share of requests served from Cloudflare's cache: cached requests over all requests, both summed over the range.",
+    ),
+  );
+  l.add(
+    share(
+      "Encrypted requests",
+      "encrypted_requests",
+      "requests",
+      "Share of requests over TLS: encrypted requests over all requests, both summed over the range.",
+    ),
+  );
   l.add(total("Page views", "page_views", "short", "Successful HTML responses."));
   l.add(total("Threats", "threats", "short", "Requests Cloudflare classed as threats (Cloudflare deprecated this figure in favour of firewall events)."));
-  l.add(share("Cached bandwidth", "cached_bytes", "bytes", "Share of bytes served from Cloudflare's cache: cached bytes over all bytes, both summed over the range."));
+  l.add(
+    share(
+      "Cached bandwidth",
+      "cached_bytes",
+      "bytes",
+      "Share of bytes served from Cloudflare's cache: cached bytes over all bytes, both summed over the range.",
+    ),
+  );
   l.add(share("Encrypted bandwidth", "encrypted_bytes", "bytes", "Share of bytes sent over TLS: encrypted bytes over all bytes, both summed over the range."));
   l.add(total("Data received", "edge_request_bytes", "decbytes", "Bytes received from clients."));
   {
@@ -127,7 +154,12 @@ function overview(): Json {
       [target(DATA, http("total"), [sum("cloudflare.requests"), sum("cloudflare.cached_requests")], [histogram()])],
       "short",
       ["sum", "max"],
-      { overrides: [byName("Sum cloudflare.requests", [["displayName", "All requests"]]), byName("Sum cloudflare.cached_requests", [["displayName", "Cached requests"]])] },
+      {
+        overrides: [
+          byName("Sum cloudflare.requests", [["displayName", "All requests"]]),
+          byName("Sum cloudflare.cached_requests", [["displayName", "Cached requests"]]),
+        ],
+      },
     ),
   );
   resetIds();
@@ -191,7 +223,15 @@ function overview(): Json {
     spec.w = 12;
     l.add(spec);
   }
-  l.add(bars("Status codes over the range", "Requests per edge response status code, summed over the selected range.", keyTotals("status", "cloudflare.requests"), "short", 12));
+  l.add(
+    bars(
+      "Status codes over the range",
+      "Requests per edge response status code, summed over the selected range.",
+      keyTotals("status", "cloudflare.requests"),
+      "short",
+      12,
+    ),
+  );
 
   l.row("Countries");
   {
@@ -214,7 +254,12 @@ function overview(): Json {
   }
   {
     resetIds();
-    const t = target(DATA, http("country"), [sum("cloudflare.requests"), sum("cloudflare.bytes"), sum("cloudflare.threats")], [terms("cloudflare.key", 500, "1")]);
+    const t = target(
+      DATA,
+      http("country"),
+      [sum("cloudflare.requests"), sum("cloudflare.bytes"), sum("cloudflare.threats")],
+      [terms("cloudflare.key", 500, "1")],
+    );
     l.add(
       table(
         "Countries",
@@ -228,19 +273,53 @@ function overview(): Json {
   }
 
   l.row("Content, clients and protocols over the range");
-  l.add(pie("Content types by requests", "Requests per response content type, summed over the selected range.", keyTotals("content_type", "cloudflare.requests"), "short"));
-  l.add(pie("Content types by bandwidth", "Bytes sent per response content type, summed over the selected range.", keyTotals("content_type", "cloudflare.bytes"), "decbytes"));
-  l.add(pie("Browsers by page views", "Page views per browser family, summed over the selected range.", keyTotals("browser", "cloudflare.page_views"), "short"));
-  l.add(bars("TLS versions", "Requests per client TLS version (none = plain HTTP), summed over the selected range.", keyTotals("ssl_protocol", "cloudflare.requests"), "short"));
+  l.add(
+    pie(
+      "Content types by requests",
+      "Requests per response content type, summed over the selected range.",
+      keyTotals("content_type", "cloudflare.requests"),
+      "short",
+    ),
+  );
+  l.add(
+    pie(
+      "Content types by bandwidth",
+      "Bytes sent per response content type, summed over the selected range.",
+      keyTotals("content_type", "cloudflare.bytes"),
+      "decbytes",
+    ),
+  );
+  l.add(
+    pie("Browsers by page views", "Page views per browser family, summed over the selected range.", keyTotals("browser", "cloudflare.page_views"), "short"),
+  );
+  l.add(
+    bars(
+      "TLS versions",
+      "Requests per client TLS version (none = plain HTTP), summed over the selected range.",
+      keyTotals("ssl_protocol", "cloudflare.requests"),
+      "short",
+    ),
+  );
   l.add(bars("HTTP versions", "Requests per client HTTP version, summed over the selected range.", keyTotals("http_protocol", "cloudflare.requests"), "short"));
   l.add(bars("IP classes", "Requests per client IP class, summed over the selected range.", keyTotals("ip_class", "cloudflare.requests"), "short"));
-  l.add(bars("Threats by type", "Threatened requests per threat path, summed over the selected range.", keyTotals("threat_pathing", "cloudflare.requests"), "short"));
+  l.add(
+    bars(
+      "Threats by type",
+      "Threatened requests per threat path, summed over the selected range.",
+      keyTotals("threat_pathing", "cloudflare.requests"),
+      "short",
+    ),
+  );
 
   return dashboard(
     "cloudflare-zone-overview",
     "Cloudflare zone overview",
     "HTTP traffic of the selected zones from the exact figures cloudflare-es-exporter stores per minute, hour or day (datasets http_requests, http_requests_hourly, http_requests_daily). Every total is a sum of stored units, so it matches Cloudflare's own figures for the same range. Generated by scripts/build-dashboards.ts.",
-    [dataSourceVariable("datasource", "Data", "cloudflare-analytics", "Elasticsearch data source for the exporter's data indices (not the runs index)."), resolutionVariable, zoneVariable],
+    [
+      dataSourceVariable("datasource", "Data", "cloudflare-analytics", "Elasticsearch data source for the exporter's data indices (not the runs index)."),
+      resolutionVariable,
+      zoneVariable,
+    ],
     l.done(),
   );
 }
@@ -303,7 +382,14 @@ function health(): Json {
     return stat(title, description, target(RUNS, query, [m], [histogram()]), unit, "sum");
   };
   l.add(runStat("Runs", "Runs started in the selected range (run command and backfills).", "run.kind:run", count()));
-  l.add(runStat("Failed runs", "Runs that ended with exit code 1 in the selected range (failed, or no answer from the gate).", 'run.kind:run AND run.outcome:(failed OR "gate-error")', count()));
+  l.add(
+    runStat(
+      "Failed runs",
+      "Runs that ended with exit code 1 in the selected range (failed, or no answer from the gate).",
+      'run.kind:run AND run.outcome:(failed OR "gate-error")',
+      count(),
+    ),
+  );
   l.add(
     runStat(
       "Gate denials",
@@ -312,8 +398,22 @@ function health(): Json {
       count(),
     ),
   );
-  l.add(runStat("Documents written", "Documents the runs of the selected range wrote (rewrites of re-read minutes included).", "run.kind:run", sum("run.documents")));
-  l.add(runStat("Cloudflare queries", "Cloudflare query cost of the runs of the selected range (zones x nodes, as Cloudflare counts it).", "run.kind:run", sum("run.queries")));
+  l.add(
+    runStat(
+      "Documents written",
+      "Documents the runs of the selected range wrote (rewrites of re-read minutes included).",
+      "run.kind:run",
+      sum("run.documents"),
+    ),
+  );
+  l.add(
+    runStat(
+      "Cloudflare queries",
+      "Cloudflare query cost of the runs of the selected range (zones x nodes, as Cloudflare counts it).",
+      "run.kind:run",
+      sum("run.queries"),
+    ),
+  );
   l.add(runStat("Bulk re-sends", "Documents Elasticsearch pushed back (429) and the runs sent again.", "run.kind:run", sum("run.bulk_retries")));
   resetIds();
   l.add(
@@ -408,7 +508,12 @@ function health(): Json {
       ],
       "short",
       ["sum"],
-      { overrides: [byName("allowed", [["color", { mode: "fixed", fixedColor: "green" }]]), byName("denied", [["color", { mode: "fixed", fixedColor: "orange" }]])] },
+      {
+        overrides: [
+          byName("allowed", [["color", { mode: "fixed", fixedColor: "green" }]]),
+          byName("denied", [["color", { mode: "fixed", fixedColor: "orange" }]]),
+        ],
+      },
       { drawStyle: "bars", fillOpacity: 80, stacking: { mode: "normal", group: "A" } },
     ),
   );

@@ -7,7 +7,7 @@ export type Json = Record<string, unknown>;
 
 export const DATA = { type: "elasticsearch", uid: "${datasource}" };
 export const RUNS = { type: "elasticsearch", uid: "${runs}" };
-export const HTTP = "http_requests";
+const HTTP = "http_requests";
 const GRAFANA_MIN = "11.0.0";
 
 // ---------------------------------------------------------------- queries
@@ -74,12 +74,19 @@ export interface PanelSpec {
   interval?: string;
 }
 
-export const thresholds = (steps: [string, number | null][] = [["green", null]]): Json => ({
+const thresholds = (steps: [string, number | null][] = [["green", null]]): Json => ({
   mode: "absolute",
   steps: steps.map(([color, value]) => ({ color, value })),
 });
 
-export function stat(title: string, description: string, t: Json, unit: string, calc: "sum" | "max" | "lastNotNull", extra: Partial<PanelSpec> = {}): PanelSpec {
+export function stat(
+  title: string,
+  description: string,
+  t: Json,
+  unit: string,
+  calc: "sum" | "max" | "lastNotNull",
+  extra: Partial<PanelSpec> = {},
+): PanelSpec {
   return {
     type: "stat",
     title,
@@ -102,7 +109,15 @@ export function stat(title: string, description: string, t: Json, unit: string, 
   };
 }
 
-export function timeseries(title: string, description: string, targets: Json[], unit: string, legendCalcs: string[], extra: Partial<PanelSpec> = {}, custom: Json = {}): PanelSpec {
+export function timeseries(
+  title: string,
+  description: string,
+  targets: Json[],
+  unit: string,
+  legendCalcs: string[],
+  extra: Partial<PanelSpec> = {},
+  custom: Json = {},
+): PanelSpec {
   return {
     type: "timeseries",
     title,
@@ -166,7 +181,14 @@ export function bars(title: string, description: string, t: Json, unit: string, 
   };
 }
 
-export function table(title: string, description: string, targets: Json[], rename: Record<string, string>, overrides: Json[], extra: Partial<PanelSpec> = {}): PanelSpec {
+export function table(
+  title: string,
+  description: string,
+  targets: Json[],
+  rename: Record<string, string>,
+  overrides: Json[],
+  extra: Partial<PanelSpec> = {},
+): PanelSpec {
   return {
     type: "table",
     title,
@@ -330,7 +352,18 @@ export function dashboard(uid: string, title: string, description: string, varia
       ],
     },
     links: [
-      { type: "dashboards", title: "Cloudflare", tags: ["cloudflare-es-exporter"], asDropdown: true, includeVars: false, keepTime: true, icon: "external link", targetBlank: false, tooltip: "", url: "" },
+      {
+        type: "dashboards",
+        title: "Cloudflare",
+        tags: ["cloudflare-es-exporter"],
+        asDropdown: true,
+        includeVars: false,
+        keepTime: true,
+        icon: "external link",
+        targetBlank: false,
+        tooltip: "",
+        url: "",
+      },
     ],
     templating: { list: variables },
     panels,
@@ -371,11 +404,29 @@ export function ownerVariable(owner: "zone" | "account", datasets: readonly stri
 /** Sum of one metric over the range: a sum per bucket of the dataset's totals, reduced with "sum". */
 export function datasetTotal(title: string, description: string, dataset: string, owner: "zone" | "account", field: string, unit = "short", w = 4): PanelSpec {
   resetIds();
-  return stat(title, `${description} Sum over the selected range. ${SAMPLED}`, target(DATA, scoped(dataset, "total", owner), [sum(field)], [histogram()]), unit, "sum", { w });
+  return stat(
+    title,
+    `${description} Sum over the selected range. ${SAMPLED}`,
+    target(DATA, scoped(dataset, "total", owner), [sum(field)], [histogram()]),
+    unit,
+    "sum",
+    { w },
+  );
 }
 
 /** One metric summed per bucket, a series per dimension value. */
-export function byDimension(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, metricField: string, unit = "short", extra = "", w = 12): PanelSpec {
+export function byDimension(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  metricField: string,
+  unit = "short",
+  extra = "",
+  w = 12,
+): PanelSpec {
   resetIds();
   return timeseries(
     title,
@@ -389,7 +440,19 @@ export function byDimension(title: string, description: string, dataset: string,
 }
 
 /** One metric summed over the whole range, one row per dimension value. */
-export function rangeByDimension(kind: "bars" | "pie", title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, metricField: string, unit = "short", extra = "", w?: number): PanelSpec {
+export function rangeByDimension(
+  kind: "bars" | "pie",
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  metricField: string,
+  unit = "short",
+  extra = "",
+  w?: number,
+): PanelSpec {
   resetIds();
   const m = sum(metricField);
   const t = target(DATA, scoped(dataset, breakdown, owner, extra), [m], [dimension(field, 500, String(m.id))]);
@@ -400,7 +463,16 @@ export function rangeByDimension(kind: "bars" | "pie", title: string, descriptio
 }
 
 /** A non-additive per-entry figure (a mean or percentile per minute): its peak in each bucket, never a sum. */
-export function peakByDimension(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, metricField: string, unit: string): PanelSpec {
+export function peakByDimension(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  metricField: string,
+  unit: string,
+): PanelSpec {
   resetIds();
   return timeseries(
     title,
@@ -415,7 +487,18 @@ export function peakByDimension(title: string, description: string, dataset: str
  * A map of countries: markers looked up by ISO code in `lookup` (a bucket key column), coloured by one number column
  * and sized by another. Codes the gazetteer does not know (`XX`, `T1`, `other`) are not drawn.
  */
-export function countryMap(title: string, description: string, t: Json, lookup: string, colorField: string, sizeField: string, marker: string, scheme: string, h: number, overrides: Json[] = []): PanelSpec {
+export function countryMap(
+  title: string,
+  description: string,
+  t: Json,
+  lookup: string,
+  colorField: string,
+  sizeField: string,
+  marker: string,
+  scheme: string,
+  h: number,
+  overrides: Json[] = [],
+): PanelSpec {
   return {
     type: "geomap",
     title,
@@ -463,7 +546,7 @@ export const OTHER_ENTRIES = "cloudflare.key:__other__";
  * Status groups on a numeric status field of a sampled breakdown: 2xx and 3xx, 4xx, 5xx, the rest (`rest`: 1xx, no
  * answer), and "other", the entries beyond the top N whose status is not kept. Together they add up to all requests.
  */
-export function statusGroups(field: string, rest: string): [string, string][] {
+function statusGroups(field: string, rest: string): [string, string][] {
   return [
     ["Success (2xx, 3xx)", `${field}:[200 TO 399]`],
     ["Client issues (4xx)", `${field}:[400 TO 499]`],
@@ -475,7 +558,7 @@ export function statusGroups(field: string, rest: string): [string, string][] {
 
 const fixedColor = (name: string, color: string): Json => byName(name, [["color", { mode: "fixed", fixedColor: color }]]);
 
-export const statusGroupColors = (rest: string): Json[] => [
+const statusGroupColors = (rest: string): Json[] => [
   fixedColor("Success (2xx, 3xx)", "green"),
   fixedColor("Client issues (4xx)", "orange"),
   fixedColor("Errors (5xx)", "red"),
@@ -486,7 +569,18 @@ export const statusGroupColors = (rest: string): Json[] => [
 const OTHER_STATUS = 'The entries beyond the top N of a minute keep no status and show as "other".';
 
 /** Requests (or another count) per status group: per bucket (timeseries), or summed over the range (pie). */
-export function byStatusGroup(kind: "timeseries" | "pie", title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, rest: string, metricField = "cloudflare.requests", w = 12): PanelSpec {
+export function byStatusGroup(
+  kind: "timeseries" | "pie",
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  rest: string,
+  metricField = "cloudflare.requests",
+  w = 12,
+): PanelSpec {
   resetIds();
   const t = target(DATA, scoped(dataset, breakdown, owner), [sum(metricField)], [filters(statusGroups(field, rest)), histogram()]);
   if (kind === "pie") {
@@ -509,9 +603,26 @@ export function byStatusGroup(kind: "timeseries" | "pie", title: string, descrip
 }
 
 /** Sum of one metric over the range on a breakdown's entries, optionally narrowed (`extra`): a sum per bucket, reduced with "sum". */
-export function entriesTotal(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, extra: string, unit = "short", w = 4): PanelSpec {
+export function entriesTotal(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  extra: string,
+  unit = "short",
+  w = 4,
+): PanelSpec {
   resetIds();
-  return stat(title, `${description} Sum over the selected range. ${SAMPLED}`, target(DATA, scoped(dataset, breakdown, owner, extra), [sum(field)], [histogram()]), unit, "sum", { w });
+  return stat(
+    title,
+    `${description} Sum over the selected range. ${SAMPLED}`,
+    target(DATA, scoped(dataset, breakdown, owner, extra), [sum(field)], [histogram()]),
+    unit,
+    "sum",
+    { w },
+  );
 }
 
 /** Share of one metric in another over the range: both summed over the range (one row), then divided. */
@@ -535,7 +646,16 @@ export function datasetShare(title: string, description: string, dataset: string
 }
 
 /** The largest per-minute entry value of a non-additive figure over the range: the peak per bucket, reduced with "max". */
-export function peakStat(title: string, description: string, dataset: string, breakdown: string, owner: "zone" | "account", field: string, unit: string, w = 4): PanelSpec {
+export function peakStat(
+  title: string,
+  description: string,
+  dataset: string,
+  breakdown: string,
+  owner: "zone" | "account",
+  field: string,
+  unit: string,
+  w = 4,
+): PanelSpec {
   resetIds();
   return stat(
     title,

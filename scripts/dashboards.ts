@@ -15,7 +15,11 @@ export interface DashboardSync {
 }
 
 function jsonFiles(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+    : [];
 }
 
 export function dashboardPaths(root: string): { source: string; chart: string } {

@@ -12,8 +12,19 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType, Kind, buildSchema, getNamedType, print,
-  type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLNamedType, type GraphQLSchema,
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  Kind,
+  buildSchema,
+  getNamedType,
+  print,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
 } from "graphql";
 import { ACCOUNT_DATASETS, DATASETS, ZONE_DATASETS, rowTypeName } from "../simulator/options.js";
 
@@ -42,7 +53,8 @@ const HEADER = `# The part of Cloudflare's GraphQL Analytics schema that the sim
 `;
 
 function fieldsKept(type: GraphQLObjectType | GraphQLInputObjectType): (GraphQLField<unknown, unknown> | GraphQLInputField)[] {
-  const all = Object.values(type.getFields());
+  // Object.values of a union of two maps would be any[]; name the element type.
+  const all = Object.values<GraphQLField<unknown, unknown> | GraphQLInputField>(type.getFields());
   const keep = PARTIAL[type.name];
   if (!keep) return all;
   const missing = keep.filter((name) => !all.some((f) => f.name === name));
@@ -121,10 +133,15 @@ export function extractSimulatorSchema(cloudflareSdl: string): string {
   for (const node of DATASETS) {
     const row = rowTypeName(node);
     // A node's own types share its row type's name as prefix (ZoneFirewallEventsAdaptiveGroupsDimensions, ...).
-    const own = nodeTypes.filter((n) => n === row || (n.startsWith(row) && !DATASETS.some((d) => {
-      const other = rowTypeName(d);
-      return other !== row && other.startsWith(row) && n.startsWith(other);
-    })));
+    const own = nodeTypes.filter(
+      (n) =>
+        n === row ||
+        (n.startsWith(row) &&
+          !DATASETS.some((d) => {
+            const other = rowTypeName(d);
+            return other !== row && other.startsWith(row) && n.startsWith(other);
+          })),
+    );
     section(node, [row, ...own.filter((n) => n !== row).sort()]);
   }
   const rest = [...wanted].filter((n) => !placed.has(n));

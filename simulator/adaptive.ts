@@ -100,7 +100,8 @@ function aggPlan(model: NodeModel, needed: Needed): AggPlan {
       const leaf = leaves.get(field);
       if (!leaf) continue;
       const out = (kind: Output["kind"], metric = -1, extra = 0): number => outputs.push({ section, field, leaf, kind, metric, extra });
-      if (leaf.list) out("list"); // bot / fraud detection arrays: the simulated events carry no detections
+      if (leaf.list)
+        out("list"); // bot / fraud detection arrays: the simulated events carry no detections
       else if (section === "quantiles") {
         const m = QUANTILE.exec(field);
         out("quantile", metricIndex(m?.[1] ?? field, true), Number(`0.${m?.[2] ?? "5"}`));
@@ -114,9 +115,10 @@ function aggPlan(model: NodeModel, needed: Needed): AggPlan {
       else out("avg", metricIndex(field)); // uniq does not occur on adaptive nodes
     }
   }
-  const confidence = needed.confidence && model.confidence
-    ? { count: model.confidence.count, sum: model.confidence.sum.map((name) => ({ name, metric: metricIndex(name) })) }
-    : undefined;
+  const confidence =
+    needed.confidence && model.confidence
+      ? { count: model.confidence.count, sum: model.confidence.sum.map((name) => ({ name, metric: metricIndex(name) })) }
+      : undefined;
   return { metrics, keep, outputs, count: needed.count && model.count, confidence };
 }
 
@@ -134,7 +136,11 @@ class Group {
   readonly kept: (number[] | undefined)[] | undefined;
   readonly weights: number[] | undefined;
 
-  constructor(readonly values: (DimValue | number)[], private readonly k: number, keep: readonly boolean[] | undefined) {
+  constructor(
+    readonly values: (DimValue | number)[],
+    private readonly k: number,
+    keep: readonly boolean[] | undefined,
+  ) {
     if (k > 0) {
       this.stats = new Float64Array(6 * k);
       this.stats.fill(Number.NEGATIVE_INFINITY, 3 * k, 4 * k);
@@ -169,12 +175,24 @@ class Group {
     }
   }
 
-  sum(j: number): number { return this.stats![j]!; }
-  nonZeroSum(j: number): number { return this.stats![this.k + j]!; }
-  nonZeroWeight(j: number): number { return this.stats![2 * this.k + j]!; }
-  max(j: number): number { return this.stats![3 * this.k + j]!; }
-  min(j: number): number { return this.stats![4 * this.k + j]!; }
-  varianceOf(j: number): number { return this.stats![5 * this.k + j]!; }
+  sum(j: number): number {
+    return this.stats![j]!;
+  }
+  nonZeroSum(j: number): number {
+    return this.stats![this.k + j]!;
+  }
+  nonZeroWeight(j: number): number {
+    return this.stats![2 * this.k + j]!;
+  }
+  max(j: number): number {
+    return this.stats![3 * this.k + j]!;
+  }
+  min(j: number): number {
+    return this.stats![4 * this.k + j]!;
+  }
+  varianceOf(j: number): number {
+    return this.stats![5 * this.k + j]!;
+  }
 }
 
 /** The metrics (per-event numbers) every aggregate of the node reads. */
@@ -189,11 +207,10 @@ const floorTo = (t: number, unit: number): number => Math.floor(t / unit) * unit
  * boundary of time is passed (the batch then holds every group of the span just ended); `batch` returning true stops
  * the scan.
  */
-function collect(q: AdaptiveQuery, plan: AggPlan, flushMs = Number.POSITIVE_INFINITY,
-  batch?: (groups: Group[]) => boolean): Group[] {
+function collect(q: AdaptiveQuery, plan: AggPlan, flushMs = Number.POSITIVE_INFINITY, batch?: (groups: Group[]) => boolean): Group[] {
   const { model } = q;
   const spec = specOf(model.node as AdaptiveName);
-  const profile = profileOf(spec, q.tag);
+  const profile: unknown = profileOf(spec, q.tag);
   const ev = new Ev(spec, model.fallbacks);
   ev.tag = q.tag;
   ev.profile = profile;
@@ -249,7 +266,7 @@ function collect(q: AdaptiveQuery, plan: AggPlan, flushMs = Number.POSITIVE_INFI
 
 const f32 = new Float32Array(1);
 /** The shortest decimal that is the same float32, as Go prints a float32 (261.19, not 261.19000244140625). */
-export function float32(x: number): number {
+function float32(x: number): number {
   f32[0] = x;
   const target = f32[0];
   for (let digits = 1; digits <= 9; digits++) {
@@ -290,7 +307,7 @@ function normalQuantile(p: number): number {
   const cdf = (z: number): number => {
     const x = Math.abs(z) / Math.SQRT2;
     const t = 1 / (1 + 0.3275911 * x);
-    const erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+    const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
     return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
   };
   let lo = -10;
@@ -303,7 +320,13 @@ function normalQuantile(p: number): number {
   return (lo + hi) / 2;
 }
 
-interface ConfidenceValue { estimate: number; lower: number; upper: number; sampleSize: number; isValid: boolean }
+interface ConfidenceValue {
+  estimate: number;
+  lower: number;
+  upper: number;
+  sampleSize: number;
+  isValid: boolean;
+}
 
 function confidenceOf(estimate: number, variance: number, n: number, level: number): ConfidenceValue {
   const z = level > 0 && level < 1 ? normalQuantile((1 + level) / 2) : 0;
@@ -316,19 +339,33 @@ function outputValue(o: Output, g: Group): unknown {
   const j = o.metric;
   let x: number;
   switch (o.kind) {
-    case "list": return [];
-    case "quantile": x = weightedQuantile(g.kept![j]!, g.weights!, o.extra); break;
-    case "meanInterval": x = g.n === 0 ? 0 : g.count / g.n; break;
-    case "sum": x = g.sum(j); break;
-    case "max": x = g.n === 0 ? 0 : g.max(j); break;
-    case "min": x = g.n === 0 ? 0 : g.min(j); break;
+    case "list":
+      return [];
+    case "quantile":
+      x = weightedQuantile(g.kept![j]!, g.weights!, o.extra);
+      break;
+    case "meanInterval":
+      x = g.n === 0 ? 0 : g.count / g.n;
+      break;
+    case "sum":
+      x = g.sum(j);
+      break;
+    case "max":
+      x = g.n === 0 ? 0 : g.max(j);
+      break;
+    case "min":
+      x = g.n === 0 ? 0 : g.min(j);
+      break;
     case "ratio": {
       const denominator = o.extra < 0 ? g.count : g.sum(o.extra);
       x = denominator === 0 ? 0 : g.sum(j) / denominator;
       break;
     }
-    case "avgNonZero": x = g.nonZeroWeight(j) === 0 ? 0 : g.nonZeroSum(j) / g.nonZeroWeight(j); break;
-    default: x = g.count === 0 ? 0 : g.sum(j) / g.count;
+    case "avgNonZero":
+      x = g.nonZeroWeight(j) === 0 ? 0 : g.nonZeroSum(j) / g.nonZeroWeight(j);
+      break;
+    default:
+      x = g.count === 0 ? 0 : g.sum(j) / g.count;
   }
   return typed(x, o.leaf);
 }
@@ -502,7 +539,7 @@ export interface AdaptiveEvent {
 /** Every sampled event of [from, to) as seen at `now`, fully materialized. */
 export function adaptiveEvents(model: NodeModel, tag: string, from: number, to: number, now: number, lateMinutes: number): AdaptiveEvent[] {
   const spec = specOf(model.node as AdaptiveName);
-  const profile = profileOf(spec, tag);
+  const profile: unknown = profileOf(spec, tag);
   const ev = new Ev(spec, model.fallbacks);
   ev.tag = tag;
   ev.profile = profile;
@@ -519,8 +556,8 @@ export function adaptiveEvents(model: NodeModel, tag: string, from: number, to: 
       const dimensions: Record<string, unknown> = {};
       for (const [name, leaf] of model.dims) {
         const unit = model.units[name];
-        dimensions[name] = unit === undefined ? ev.dim(name)
-          : leaf.scalar === "Date" ? isoTime(floorTo(ev.time, unit)).slice(0, 10) : isoTime(floorTo(ev.time, unit));
+        dimensions[name] =
+          unit === undefined ? ev.dim(name) : leaf.scalar === "Date" ? isoTime(floorTo(ev.time, unit)).slice(0, 10) : isoTime(floorTo(ev.time, unit));
       }
       const metrics: Record<string, number> = {};
       for (const name of metricNames) metrics[name] = ev.metric(name);

@@ -10,9 +10,53 @@ const DAY_MS = 86_400_000;
 // ---- Vocabularies (values as Cloudflare reports them) ----
 
 export const COUNTRIES = [
-  "US", "DE", "GB", "FR", "NL", "CA", "JP", "IN", "BR", "CN", "AU", "SE", "CH", "IT", "ES", "PL", "RU", "KR", "SG",
-  "IE", "BE", "AT", "DK", "FI", "NO", "CZ", "PT", "MX", "AR", "ZA", "TR", "UA", "IL", "HK", "TW", "ID", "VN", "TH",
-  "PH", "NZ", "RO", "HU", "GR", "CL", "CO", "XX", "T1",
+  "US",
+  "DE",
+  "GB",
+  "FR",
+  "NL",
+  "CA",
+  "JP",
+  "IN",
+  "BR",
+  "CN",
+  "AU",
+  "SE",
+  "CH",
+  "IT",
+  "ES",
+  "PL",
+  "RU",
+  "KR",
+  "SG",
+  "IE",
+  "BE",
+  "AT",
+  "DK",
+  "FI",
+  "NO",
+  "CZ",
+  "PT",
+  "MX",
+  "AR",
+  "ZA",
+  "TR",
+  "UA",
+  "IL",
+  "HK",
+  "TW",
+  "ID",
+  "VN",
+  "TH",
+  "PH",
+  "NZ",
+  "RO",
+  "HU",
+  "GR",
+  "CL",
+  "CO",
+  "XX",
+  "T1",
 ] as const;
 // In order of frequency; a minute uses the first 3..8 of them.
 export const STATUSES = [200, 304, 301, 404, 302, 403, 206, 500, 502, 503, 499, 520] as const;
@@ -24,8 +68,17 @@ const CONTENT_SIZES = [35_000, 45_000, 18_000, 60_000, 90_000, 3_000, 40_000, 6_
 const CACHE_CHANCE = [0.3, 0.9, 0.9, 0.85, 0.85, 0.1, 0.85, 0.9, 0.95, 0.85, 0];
 const HTML = 0;
 export const BROWSERS = [
-  "Chrome", "Safari", "MobileSafari", "Firefox", "Edge", "ChromeMobile", "SamsungInternet", "Opera", "Googlebot",
-  "PingdomBot", "Other",
+  "Chrome",
+  "Safari",
+  "MobileSafari",
+  "Firefox",
+  "Edge",
+  "ChromeMobile",
+  "SamsungInternet",
+  "Opera",
+  "Googlebot",
+  "PingdomBot",
+  "Other",
 ] as const;
 const GOOGLEBOT = BROWSERS.indexOf("Googlebot");
 const PINGDOM = BROWSERS.indexOf("PingdomBot");
@@ -134,8 +187,7 @@ export function generateCells(zoneTag: string, minuteMs: number): number {
   const main = 12 + Math.floor(rnd() * 20);
   let weightSum = 0;
   for (let i = 0; i < main; i++) {
-    fillCell(i, zone.countries[pick(nCountries, 2.5)]!, pick(nStatuses, 8), zone.contentTypes[pick(nTypes, 2)]!,
-      pick(nBrowsers, 2));
+    fillCell(i, zone.countries[pick(nCountries, 2.5)]!, pick(nStatuses, 8), zone.contentTypes[pick(nTypes, 2)]!, pick(nBrowsers, 2));
     cCount[i] = 0.5 + rnd(); // weight for now, requests below
     weightSum += cCount[i]!;
   }
@@ -153,8 +205,7 @@ export function generateCells(zoneTag: string, minuteMs: number): number {
   }
   for (let s = 0; s < nStatuses; s++) {
     if (!contains(cStatus, n, s)) {
-      fillCell(n, zone.countries[pick(nCountries, 2.5)]!, s, zone.contentTypes[pick(nTypes, 2)]!,
-        pick(nBrowsers, 2));
+      fillCell(n, zone.countries[pick(nCountries, 2.5)]!, s, zone.contentTypes[pick(nTypes, 2)]!, pick(nBrowsers, 2));
       cCount[n++] = 1 + Math.floor(rnd() * 3);
     }
   }

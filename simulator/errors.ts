@@ -63,9 +63,7 @@ export interface WireError {
 }
 
 export function wireError(message: string, path: readonly (string | number)[] | undefined, at: number, code?: string): WireError {
-  const extensions: WireError["extensions"] = code === undefined
-    ? { timestamp: new Date(at).toISOString() }
-    : { code, timestamp: new Date(at).toISOString() };
+  const extensions: WireError["extensions"] = code === undefined ? { timestamp: new Date(at).toISOString() } : { code, timestamp: new Date(at).toISOString() };
   return { message, path: path ? path.map(String) : null, extensions };
 }
 

@@ -11,12 +11,12 @@
 
 import type { DimValue } from "./filters.js";
 
-export const SECOND_MS = 1000;
+const SECOND_MS = 1000;
 export const MINUTE_MS = 60_000;
 
 // ---- Hashing ----
 
-export function mix32(x: number): number {
+function mix32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x7feb352d);
   x ^= x >>> 15;
@@ -45,7 +45,7 @@ export function seeded(seed: number): () => number {
 
 const salts = new Map<string, number>();
 /** A field's salt: which independent random stream of an event the field draws from. */
-export function saltOf(field: string): number {
+function saltOf(field: string): number {
   let s = salts.get(field);
   if (s === undefined) {
     s = hashOf(`field:${field}`);
@@ -60,7 +60,7 @@ export function saltOf(field: string): number {
 export type DimGen<P> = (e: Ev<P>) => DimValue;
 export type MetricGen<P> = (e: Ev<P>) => number;
 
-export interface MinutePlan {
+interface MinutePlan {
   /** Sampled events in the minute once it is final. */
   n: number;
   /** The minute's sample interval (ABR picks one table per minute here): 1, 10 or 100. */

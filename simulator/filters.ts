@@ -16,9 +16,7 @@ export type FieldUnits = Readonly<Record<string, number>>;
 /** A non-time dimension's value. */
 export type DimValue = string | number | readonly string[] | readonly number[];
 
-const OPERATORS = new Set([
-  "geq", "gt", "leq", "lt", "in", "notin", "neq", "like", "notlike", "has", "hasall", "hasany", "isempty", "nothas",
-]);
+const OPERATORS = new Set(["geq", "gt", "leq", "lt", "in", "notin", "neq", "like", "notlike", "has", "hasall", "hasany", "isempty", "nothas"]);
 
 interface TimeCondition {
   readonly kind: "time";
@@ -86,7 +84,7 @@ function conditionOf(key: string, raw: unknown, units: FieldUnits, values: boole
 }
 
 /** Epoch ms of a Time ("2026-01-01T10:00:00Z") or Date ("2026-01-01", midnight UTC) value. */
-export function timeOf(value: unknown, argument: string): number {
+function timeOf(value: unknown, argument: string): number {
   const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
   // Reached only when a variable was declared with a non-Cloudflare type (e.g. String) that skipped Time parsing.
   if (Number.isNaN(ms)) throw new CloudflareError(`error parsing args: invalid time ${JSON.stringify(value)} for ${argument}`, "parse");
@@ -113,12 +111,18 @@ function likePattern(pattern: string): RegExp {
 function valueTest(op: string, raw: unknown): (v: DimValue) => boolean {
   const x = raw as string | number;
   switch (op) {
-    case "eq": return (v) => v === x;
-    case "neq": return (v) => v !== x;
-    case "gt": return (v) => (v as string | number) > x;
-    case "geq": return (v) => (v as string | number) >= x;
-    case "lt": return (v) => (v as string | number) < x;
-    case "leq": return (v) => (v as string | number) <= x;
+    case "eq":
+      return (v) => v === x;
+    case "neq":
+      return (v) => v !== x;
+    case "gt":
+      return (v) => (v as string | number) > x;
+    case "geq":
+      return (v) => (v as string | number) >= x;
+    case "lt":
+      return (v) => (v as string | number) < x;
+    case "leq":
+      return (v) => (v as string | number) <= x;
     case "in": {
       const set = new Set(listOf(raw));
       return (v) => set.has(v as string | number);
@@ -135,11 +139,16 @@ function valueTest(op: string, raw: unknown): (v: DimValue) => boolean {
       const re = likePattern(String(raw));
       return (v) => !re.test(String(v));
     }
-    case "has": return (v) => (v as readonly unknown[]).includes(x);
-    case "nothas": return (v) => !(v as readonly unknown[]).includes(x);
-    case "hasall": return (v) => listOf(raw).every((item) => (v as readonly unknown[]).includes(item));
-    case "hasany": return (v) => listOf(raw).some((item) => (v as readonly unknown[]).includes(item));
-    default: return (v) => ((v as readonly unknown[]).length === 0) === (raw === true); // isempty
+    case "has":
+      return (v) => (v as readonly unknown[]).includes(x);
+    case "nothas":
+      return (v) => !(v as readonly unknown[]).includes(x);
+    case "hasall":
+      return (v) => listOf(raw).every((item) => (v as readonly unknown[]).includes(item));
+    case "hasany":
+      return (v) => listOf(raw).some((item) => (v as readonly unknown[]).includes(item));
+    default:
+      return (v) => ((v as readonly unknown[]).length === 0) === (raw === true); // isempty
   }
 }
 
@@ -150,14 +159,22 @@ function holds(c: TimeCondition, time: number): boolean {
   const v = floorTo(time, c.unit);
   const x = c.value;
   switch (c.op) {
-    case "eq": return v === x;
-    case "neq": return v !== x;
-    case "gt": return v > (x as number);
-    case "geq": return v >= (x as number);
-    case "lt": return v < (x as number);
-    case "leq": return v <= (x as number);
-    case "in": return (x as number[]).includes(v);
-    default: return !(x as number[]).includes(v); // notin
+    case "eq":
+      return v === x;
+    case "neq":
+      return v !== x;
+    case "gt":
+      return v > (x as number);
+    case "geq":
+      return v >= (x as number);
+    case "lt":
+      return v < (x as number);
+    case "leq":
+      return v <= (x as number);
+    case "in":
+      return (x as number[]).includes(v);
+    default:
+      return !(x as number[]).includes(v); // notin
   }
 }
 
@@ -225,8 +242,7 @@ export function requestedRange(filter: CompiledFilter): { from: number | undefin
     const parts = filter.or.map((f) => requestedRange(f));
     const froms = parts.map((r) => r.from);
     const tos = parts.map((r) => r.to);
-    narrow(froms.includes(undefined) ? undefined : Math.min(...(froms as number[])),
-      tos.includes(undefined) ? undefined : Math.max(...(tos as number[])));
+    narrow(froms.includes(undefined) ? undefined : Math.min(...(froms as number[])), tos.includes(undefined) ? undefined : Math.max(...(tos as number[])));
   }
   for (const c of filter.conditions) {
     if (c.kind !== "time") continue;

@@ -20,8 +20,14 @@ export const SHAPES: Readonly<Record<RollupName, DatasetShape>> = {
   httpRequests1mGroups: {
     unit: MINUTE_MS,
     units: {
-      date: DAY_MS, datetime: MINUTE_MS, datetimeMinute: MINUTE_MS, datetimeFiveMinutes: 5 * MINUTE_MS,
-      datetimeFifteenMinutes: 15 * MINUTE_MS, datetimeHalfOfHour: 30 * MINUTE_MS, datetimeHour: HOUR_MS, datetimeDay: DAY_MS,
+      date: DAY_MS,
+      datetime: MINUTE_MS,
+      datetimeMinute: MINUTE_MS,
+      datetimeFiveMinutes: 5 * MINUTE_MS,
+      datetimeFifteenMinutes: 15 * MINUTE_MS,
+      datetimeHalfOfHour: 30 * MINUTE_MS,
+      datetimeHour: HOUR_MS,
+      datetimeDay: DAY_MS,
     },
   },
   httpRequests1hGroups: { unit: HOUR_MS, units: { date: DAY_MS, datetime: HOUR_MS } },
@@ -33,18 +39,37 @@ const isoTime = (t: number): string => new Date(t).toISOString().replace(".000Z"
 
 /** A row's `dimensions`: computed only for the fields the query selects (graphql-js reads them as properties). */
 class Dimensions {
-  constructor(private readonly start: number, private readonly units: FieldUnits) {}
+  constructor(
+    private readonly start: number,
+    private readonly units: FieldUnits,
+  ) {}
   private at(field: string): string {
     return isoTime(floorTo(this.start, this.units[field]!));
   }
-  get date(): string { return this.at("date").slice(0, 10); }
-  get datetime(): string { return this.at("datetime"); }
-  get datetimeMinute(): string { return this.at("datetimeMinute"); }
-  get datetimeFiveMinutes(): string { return this.at("datetimeFiveMinutes"); }
-  get datetimeFifteenMinutes(): string { return this.at("datetimeFifteenMinutes"); }
-  get datetimeHalfOfHour(): string { return this.at("datetimeHalfOfHour"); }
-  get datetimeHour(): string { return this.at("datetimeHour"); }
-  get datetimeDay(): string { return this.at("datetimeDay"); }
+  get date(): string {
+    return this.at("date").slice(0, 10);
+  }
+  get datetime(): string {
+    return this.at("datetime");
+  }
+  get datetimeMinute(): string {
+    return this.at("datetimeMinute");
+  }
+  get datetimeFiveMinutes(): string {
+    return this.at("datetimeFiveMinutes");
+  }
+  get datetimeFifteenMinutes(): string {
+    return this.at("datetimeFifteenMinutes");
+  }
+  get datetimeHalfOfHour(): string {
+    return this.at("datetimeHalfOfHour");
+  }
+  get datetimeHour(): string {
+    return this.at("datetimeHour");
+  }
+  get datetimeDay(): string {
+    return this.at("datetimeDay");
+  }
 }
 
 export interface GroupRow extends TrafficData {
@@ -131,11 +156,7 @@ function orderKey(value: string, units: FieldUnits): { value: (row: GroupRow) =>
 }
 
 /** The fields of a selection set, looking through inline fragments and fragment spreads. */
-export function fieldsOf(
-  set: SelectionSetNode | undefined,
-  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
-  out: FieldNode[] = [],
-): FieldNode[] {
+export function fieldsOf(set: SelectionSetNode | undefined, fragments: Readonly<Record<string, FragmentDefinitionNode>>, out: FieldNode[] = []): FieldNode[] {
   for (const s of set?.selections ?? []) {
     if (s.kind === Kind.FIELD) out.push(s);
     else if (s.kind === Kind.INLINE_FRAGMENT) fieldsOf(s.selectionSet, fragments, out);

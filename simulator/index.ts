@@ -3,17 +3,47 @@
 export { startSimulator } from "./server.js";
 export type { RequestLogEntry, Simulator, SimulatorStats } from "./server.js";
 export {
-  ACCOUNT_DATASETS, DATASETS, ENTERPRISE_SETTINGS, FAULT_KINDS, MAP_NAMES, PLANS, PLAN_REFUSED_FIELDS, PLAN_SETTINGS, ROLLUPS,
-  ZONE_DATASETS, effectiveSettings, rowTypeName, scopeOf,
+  ACCOUNT_DATASETS,
+  DATASETS,
+  ENTERPRISE_SETTINGS,
+  FAULT_KINDS,
+  MAP_NAMES,
+  PLANS,
+  PLAN_REFUSED_FIELDS,
+  PLAN_SETTINGS,
+  ROLLUPS,
+  ZONE_DATASETS,
+  effectiveSettings,
+  rowTypeName,
+  scopeOf,
 } from "./options.js";
 export type {
-  AccountDatasetName, AdaptiveName, DatasetName, DatasetSettings, FaultKind, MapName, Plan, RollupName, Scope, SimulatorConfig,
-  SimulatorOptions, StatusCodes, ZoneDatasetName,
+  AccountDatasetName,
+  AdaptiveName,
+  DatasetName,
+  DatasetSettings,
+  FaultKind,
+  MapName,
+  Plan,
+  RollupName,
+  Scope,
+  SimulatorConfig,
+  SimulatorOptions,
+  StatusCodes,
+  ZoneDatasetName,
 } from "./options.js";
 export { dayTotals, finalMinute, growthFactor, hourTotals, observedMinute } from "./traffic.js";
 export type {
-  BrowserMapEntry, ClientHTTPVersionMapEntry, ClientSSLMapEntry, ContentTypeMapEntry, CountryMapEntry, IpClassMapEntry,
-  ResponseStatusMapEntry, ThreatPathingMapEntry, TrafficData, TrafficSum,
+  BrowserMapEntry,
+  ClientHTTPVersionMapEntry,
+  ClientSSLMapEntry,
+  ContentTypeMapEntry,
+  CountryMapEntry,
+  IpClassMapEntry,
+  ResponseStatusMapEntry,
+  ThreatPathingMapEntry,
+  TrafficData,
+  TrafficSum,
 } from "./traffic.js";
 export { adaptiveEventList, adaptiveGroups } from "./truth.js";
 export { HUGE_LITERAL } from "./shapes.js";

@@ -4,9 +4,7 @@
  * `ratio`, `uniq`, `confidence`) and the leaf paths `settings.availableFields` lists.
  */
 
-import {
-  GraphQLList, GraphQLNonNull, GraphQLObjectType, getNamedType, type GraphQLSchema, type GraphQLType,
-} from "graphql";
+import { GraphQLList, GraphQLNonNull, GraphQLObjectType, getNamedType, type GraphQLSchema, type GraphQLType } from "graphql";
 import type { DimValue, FieldUnits } from "./filters.js";
 import { rowTypeName, scopeOf, type DatasetName, type Scope } from "./options.js";
 
@@ -18,9 +16,16 @@ const DAY_MS = 86_400_000;
  * Granularity of the adaptive nodes' time dimensions. `datetime` is the event's own time, to the second (Cloudflare
  * shows e.g. "2020-05-04T18:10:49Z"); the others are floors.
  */
-export const ADAPTIVE_TIME_UNITS: FieldUnits = {
-  datetime: 1000, datetimeMinute: MINUTE_MS, datetimeFiveMinutes: 5 * MINUTE_MS, datetimeFifteenMinutes: 15 * MINUTE_MS,
-  datetimeHalfOfHour: 30 * MINUTE_MS, datetimeHour: HOUR_MS, datetimeSixHours: 6 * HOUR_MS, datetimeDay: DAY_MS, date: DAY_MS,
+const ADAPTIVE_TIME_UNITS: FieldUnits = {
+  datetime: 1000,
+  datetimeMinute: MINUTE_MS,
+  datetimeFiveMinutes: 5 * MINUTE_MS,
+  datetimeFifteenMinutes: 15 * MINUTE_MS,
+  datetimeHalfOfHour: 30 * MINUTE_MS,
+  datetimeHour: HOUR_MS,
+  datetimeSixHours: 6 * HOUR_MS,
+  datetimeDay: DAY_MS,
+  date: DAY_MS,
 };
 
 export interface Leaf {
@@ -91,7 +96,7 @@ const cache = new WeakMap<GraphQLSchema, Map<DatasetName, NodeModel>>();
 
 export function nodeModel(schema: GraphQLSchema, node: DatasetName): NodeModel {
   let models = cache.get(schema);
-  if (!models) cache.set(schema, (models = new Map()));
+  if (!models) cache.set(schema, (models = new Map<DatasetName, NodeModel>()));
   let model = models.get(node);
   if (model) return model;
 
@@ -115,7 +120,15 @@ export function nodeModel(schema: GraphQLSchema, node: DatasetName): NodeModel {
     confidence = { count: Boolean(c["count"]), sum: objectFields(c["sum"]?.type).map((l) => l.name) };
   }
   model = {
-    node, scope: scopeOf(node), typeName, units, dims, fallbacks, count: Boolean(fields["count"]), sections, confidence,
+    node,
+    scope: scopeOf(node),
+    typeName,
+    units,
+    dims,
+    fallbacks,
+    count: Boolean(fields["count"]),
+    sections,
+    confidence,
     leafPaths: leafPaths(row),
   };
   models.set(node, model);

@@ -17,12 +17,7 @@ export const ZONE_DATASETS = [
 ] as const;
 
 /** Account-scoped dataset nodes (`viewer.accounts[].<node>`). */
-export const ACCOUNT_DATASETS = [
-  "workersInvocationsAdaptive",
-  "r2OperationsAdaptiveGroups",
-  "r2StorageAdaptiveGroups",
-  "logpushHealthAdaptiveGroups",
-] as const;
+export const ACCOUNT_DATASETS = ["workersInvocationsAdaptive", "r2OperationsAdaptiveGroups", "r2StorageAdaptiveGroups", "logpushHealthAdaptiveGroups"] as const;
 
 export type ZoneDatasetName = (typeof ZONE_DATASETS)[number];
 export type AccountDatasetName = (typeof ACCOUNT_DATASETS)[number];
@@ -91,8 +86,13 @@ export type Plan = "free" | "pro" | "business" | "enterprise";
 export const PLANS: readonly Plan[] = ["free", "pro", "business", "enterprise"];
 
 const DAY = 86_400;
-const on = (notOlderThan: number, maxDuration: number): DatasetSettings =>
-  ({ enabled: true, maxDuration, maxNumberOfFields: 30, maxPageSize: 10_000, notOlderThan });
+const on = (notOlderThan: number, maxDuration: number): DatasetSettings => ({
+  enabled: true,
+  maxDuration,
+  maxNumberOfFields: 30,
+  maxPageSize: 10_000,
+  notOlderThan,
+});
 const off = (notOlderThan: number, maxDuration: number): DatasetSettings => ({ ...on(notOlderThan, maxDuration), enabled: false });
 
 /**
@@ -298,7 +298,13 @@ export interface SimulatorOptions {
 
 /** The rollup maps under `sum`. */
 export const MAP_NAMES = [
-  "countryMap", "responseStatusMap", "contentTypeMap", "browserMap", "clientSSLMap", "clientHTTPVersionMap", "ipClassMap",
+  "countryMap",
+  "responseStatusMap",
+  "contentTypeMap",
+  "browserMap",
+  "clientSSLMap",
+  "clientHTTPVersionMap",
+  "ipClassMap",
   "threatPathingMap",
 ] as const;
 export type MapName = (typeof MAP_NAMES)[number];

@@ -7,8 +7,16 @@
  */
 
 import {
-  GraphQLIncludeDirective, GraphQLObjectType, GraphQLSkipDirective, Kind, getArgumentValues, getDirectiveValues, getNamedType,
-  type FieldNode, type FragmentDefinitionNode, type SelectionSetNode,
+  GraphQLIncludeDirective,
+  GraphQLObjectType,
+  GraphQLSkipDirective,
+  Kind,
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
 } from "graphql";
 
 export interface PlanField {
@@ -40,7 +48,7 @@ export function compilePlan(type: GraphQLObjectType, nodes: readonly FieldNode[]
     }
     const def = type.getFields()[name]!; // the query is validated: the field exists
     const field: PlanField = { key, name };
-    if (def.args.length > 0) field.args = getArgumentValues(def, group[0]!, ctx.variables as Record<string, unknown>);
+    if (def.args.length > 0) field.args = getArgumentValues(def, group[0]!, ctx.variables);
     const fieldType = getNamedType(def.type);
     if (fieldType instanceof GraphQLObjectType) field.sub = compilePlan(fieldType, group, ctx);
     plan.push(field);
@@ -79,7 +87,7 @@ export function applyPlan(plan: readonly PlanField[], source: object): Record<st
     if (typeof v === "function") v = (v as (args: Record<string, unknown>) => unknown)(f.args ?? {});
     if (!f.sub || v === null || v === undefined) out[f.key] = v ?? null;
     else if (Array.isArray(v)) out[f.key] = v.map((item: object) => applyPlan(f.sub!, item));
-    else out[f.key] = applyPlan(f.sub, v as object);
+    else out[f.key] = applyPlan(f.sub, v);
   }
   return out;
 }

@@ -5,18 +5,38 @@
  */
 
 import {
-  GraphQLObjectType, getArgumentValues, getNamedType, getOperationAST, getVariableValues, responsePathAsArray,
-  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema,
+  GraphQLObjectType,
+  Kind,
+  getArgumentValues,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  responsePathAsArray,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
 import { adaptiveRows, type Needed } from "./adaptive.js";
 import { CloudflareError, MESSAGES, fieldCapMessage } from "./errors.js";
 import { compileFilter, requestedRange, splitKey, type TimeFilter } from "./filters.js";
 import { buildRows, fieldsOf, SHAPES } from "./groups.js";
-import { SECTIONS, nodeModel, type Section } from "./model.js";
+import { SECTIONS, nodeModel } from "./model.js";
 import {
-  ACCOUNT_DATASETS, DATASETS, PLAN_REFUSED_FIELDS, ZONE_DATASETS, effectiveSettings, isDataset, isRollup, scopeOf,
-  type DatasetName, type DatasetSettings, type Scope, type SimulatorConfig,
+  ACCOUNT_DATASETS,
+  DATASETS,
+  PLAN_REFUSED_FIELDS,
+  ZONE_DATASETS,
+  effectiveSettings,
+  isDataset,
+  isRollup,
+  scopeOf,
+  type DatasetName,
+  type DatasetSettings,
+  type Scope,
+  type SimulatorConfig,
 } from "./options.js";
 import { applyPlan, compilePlan, leafCount, leafPaths, selectedUnder, type PlanField } from "./project.js";
 import { markHuge, splitGroupRows } from "./shapes.js";
@@ -93,7 +113,7 @@ for (const node of DATASETS) {
 }
 
 /** The zone tags a `zones(filter, limit)` field selects: sorted and unique, as Cloudflare lists zones. */
-export function selectZones(args: Args, maxZones: number): string[] {
+function selectZones(args: Args, maxZones: number): string[] {
   const filter = (args["filter"] ?? {}) as Args;
   const one = filter["zoneTag"];
   const many = filter["zoneTag_in"];
@@ -118,14 +138,17 @@ function accountTagOf(args: Args): string {
 }
 
 /** The distinct account tags of all `accounts` fields of an operation (Cloudflare allows one per query). */
-function requestAccountTags(schema: GraphQLSchema, operation: OperationDefinitionNode,
-  fragments: Readonly<Record<string, FragmentDefinitionNode>>, variables: Readonly<Record<string, unknown>>): Set<string> {
+function requestAccountTags(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  variables: Readonly<Record<string, unknown>>,
+): Set<string> {
   const accountsField = (schema.getType("viewer") as GraphQLObjectType).getFields()["accounts"]!;
   const tags = new Set<string>();
   for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
     for (const accounts of fieldsOf(viewer.selectionSet, fragments).filter((f) => f.name.value === "accounts")) {
-      const tag = ((getArgumentValues(accountsField, accounts, variables as Record<string, unknown>)["filter"] as Args | undefined)
-        ?.["accountTag"]);
+      const tag = (getArgumentValues(accountsField, accounts, variables)["filter"] as Args | undefined)?.["accountTag"];
       if (typeof tag === "string") tags.add(tag);
     }
   }
@@ -151,7 +174,7 @@ function refuses(tag: string, path: string, config: SimulatorConfig): boolean {
 }
 
 /** `settings.<node>.availableFields` for a tag: the node's leaf paths less the refused ones. */
-export function availableFields(schema: GraphQLSchema, tag: string, node: DatasetName, config: SimulatorConfig): string[] {
+function availableFields(schema: GraphQLSchema, tag: string, node: DatasetName, config: SimulatorConfig): string[] {
   return nodeLeafPaths(schema, node).filter((path) => !refuses(tag, path, config));
 }
 
@@ -186,8 +209,7 @@ function checkRefusals(owner: Owner, plan: readonly PlanField[], args: Args, ctx
   }
   for (const path of paths) {
     if (refuses(owner.tag, path, ctx.config)) {
-      throw new CloudflareError(`${owner.scope} '${owner.tag}' does not have access to the field '${refusedName(path)}' from the path`,
-        "authz", "authz");
+      throw new CloudflareError(`${owner.scope} '${owner.tag}' does not have access to the field '${refusedName(path)}' from the path`, "authz", "authz");
     }
   }
 }
@@ -203,8 +225,7 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
   if (!Number.isInteger(limit) || limit < 1 || limit > s.maxPageSize) {
     throw new CloudflareError(`limit must be positive number and not greater than ${s.maxPageSize}`, "limit");
   }
-  const plan = compilePlan(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes,
-    { fragments: info.fragments, variables: info.variableValues });
+  const plan = compilePlan(getNamedType(info.returnType) as GraphQLObjectType, info.fieldNodes, { fragments: info.fragments, variables: info.variableValues });
   if (ctx.config.enforceFieldCap && leafCount(plan) > s.maxNumberOfFields) {
     throw new CloudflareError(fieldCapMessage(s.maxNumberOfFields), "limit");
   }
@@ -226,7 +247,15 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
   let rows: object[];
   if (isRollup(node)) {
     rows = buildRows({
-      dataset: node, zoneTag: owner.tag, filter, limit, groupBy, earliest, orderBy, now: ctx.now, lateMinutes: ctx.config.lateMinutes,
+      dataset: node,
+      zoneTag: owner.tag,
+      filter,
+      limit,
+      groupBy,
+      earliest,
+      orderBy,
+      now: ctx.now,
+      lateMinutes: ctx.config.lateMinutes,
       shapes: ctx.config,
     });
   } else {
@@ -234,11 +263,20 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
     const needed: Needed = { count: plan.some((f) => f.name === "count"), sections: new Map(), confidence: plan.some((f) => f.name === "confidence") };
     for (const section of SECTIONS) {
       const fields = selectedUnder(plan, section);
-      if (fields) needed.sections.set(section as Section, fields);
+      if (fields) needed.sections.set(section, fields);
     }
     rows = adaptiveRows({
-      model, tag: owner.tag, filter, groupBy: groupBy.filter((f) => model.dims.has(f)), needed, orderBy, limit,
-      now: ctx.now, lateMinutes: ctx.config.lateMinutes, from: earliest, to: Number.POSITIVE_INFINITY,
+      model,
+      tag: owner.tag,
+      filter,
+      groupBy: groupBy.filter((f) => model.dims.has(f)),
+      needed,
+      orderBy,
+      limit,
+      now: ctx.now,
+      lateMinutes: ctx.config.lateMinutes,
+      from: earliest,
+      to: Number.POSITIVE_INFINITY,
     });
     // Split after the cut, then cut again: the page holds `limit` rows at most, the halves of a row side by side.
     if (ctx.config.repeatedGroupRows) rows = splitGroupRows(rows as Record<string, unknown>[], node, owner.tag).slice(0, limit);
@@ -246,7 +284,11 @@ function datasetNode(owner: Owner, node: DatasetName, args: Args, ctx: RequestCo
   const projected = rows.map((row) => applyPlan(plan, row));
   if (ctx.config.hugeNumbers && isRollup(node) && projected.length > 0) {
     const sums = plan.filter((f) => f.name === "sum");
-    markHuge(projected[0]!, sums.map((f) => f.key), sums.flatMap((f) => (f.sub ?? []).filter((g) => g.name === "bytes").map((g) => g.key)));
+    markHuge(
+      projected[0]!,
+      sums.map((f) => f.key),
+      sums.flatMap((f) => (f.sub ?? []).filter((g) => g.name === "bytes").map((g) => g.key)),
+    );
   }
   ctx.rows.push({ path: responsePathAsArray(info.path), rows: projected });
   return [];
@@ -273,14 +315,19 @@ interface ScopeSelection {
  * first). Undefined when the request is too broken to tell, or names zones or accounts in a way execution refuses:
  * execution then reports why, and the request costs nothing.
  */
-function scopeSelections(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
-  variables: Readonly<Record<string, unknown>>, maxZones: number): { scopes: ScopeSelection[]; variables: Record<string, unknown> } | undefined {
+function scopeSelections(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  maxZones: number,
+): { scopes: ScopeSelection[]; variables: Record<string, unknown> } | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
   const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const d of document.definitions) if (d.kind === "FragmentDefinition") fragments[d.name.value] = d;
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
   const viewerFields = (schema.getType("viewer") as GraphQLObjectType).getFields();
   const nodesOf = (scope: FieldNode, names: readonly string[]): FieldNode[] => {
     const byKey = new Map<string, FieldNode>();
@@ -317,8 +364,13 @@ function scopeSelections(schema: GraphQLSchema, document: DocumentNode, operatio
  * every `accounts` field its one account, times the field's number of dataset nodes. 0 when the request is too broken
  * to tell (execution then reports why).
  */
-export function countQueries(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
-  variables: Readonly<Record<string, unknown>>, maxZones: number): number {
+export function countQueries(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  maxZones: number,
+): number {
   const selection = scopeSelections(schema, document, operationName, variables, maxZones);
   return selection?.scopes.reduce((total, s) => total + s.owners * s.nodes.length, 0) ?? 0;
 }
@@ -329,8 +381,14 @@ export function countQueries(schema: GraphQLSchema, document: DocumentNode, oper
  * runs to `now`), summed over nodes. A node without a start asks for nothing here (execution refuses it). 0 when the
  * request is too broken to tell.
  */
-export function ownerMinutes(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined,
-  variables: Readonly<Record<string, unknown>>, maxZones: number, now: number): number {
+export function ownerMinutes(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  maxZones: number,
+  now: number,
+): number {
   const selection = scopeSelections(schema, document, operationName, variables, maxZones);
   if (!selection) return 0;
   let total = 0;

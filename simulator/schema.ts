@@ -6,8 +6,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
-  GraphQLError, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLScalarType, GraphQLSchema, Kind, buildSchema, parse,
-  specifiedRules, validate, type DocumentNode, type ValueNode,
+  GraphQLError,
+  GraphQLFloat,
+  GraphQLID,
+  GraphQLInt,
+  GraphQLScalarType,
+  GraphQLSchema,
+  Kind,
+  buildSchema,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ValueNode,
 } from "graphql";
 import { MESSAGES } from "./errors.js";
 
@@ -66,10 +77,14 @@ function defineScalar(type: GraphQLScalarType): void {
 function literal(node: ValueNode): unknown {
   switch (node.kind) {
     case Kind.INT:
-    case Kind.FLOAT: return Number(node.value);
-    case Kind.STRING: return node.value;
-    case Kind.BOOLEAN: return node.value;
-    default: return undefined; // lists, objects, enums and variables are never a scalar's literal
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.STRING:
+      return node.value;
+    case Kind.BOOLEAN:
+      return node.value;
+    default:
+      return undefined; // lists, objects, enums and variables are never a scalar's literal
   }
 }
 

@@ -66,8 +66,14 @@ export interface Simulator {
      * with every aggregate the node has, in default order and without a limit. With `repeatedGroupRows` these stay
      * the merged rows (one per group, what an exporter must store), not the split rows served.
      */
-    groups(node: AdaptiveName, tag: string, startMs: number, endMs: number, groupBy?: readonly string[],
-      filter?: Readonly<Record<string, unknown>>): GroundTruthRow[];
+    groups(
+      node: AdaptiveName,
+      tag: string,
+      startMs: number,
+      endMs: number,
+      groupBy?: readonly string[],
+      filter?: Readonly<Record<string, unknown>>,
+    ): GroundTruthRow[];
     /** The sampled events behind `groups`, with every dimension and metric. */
     events(node: AdaptiveName, tag: string, startMs: number, endMs: number): AdaptiveEvent[];
   };
@@ -117,8 +123,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   /** Everything after the HTTP plumbing: decides the status and body of one request. */
   const respond = (request: GraphQLRequest, req: IncomingMessage): Answer => {
     const now = config.now();
-    const fail = (errorClass: ErrorClass, errors: WireError[]): Answer =>
-      ({ status: statusFor(errorClass, config.statusCodes), body: errorBody(errors) });
+    const fail = (errorClass: ErrorClass, errors: WireError[]): Answer => ({ status: statusFor(errorClass, config.statusCodes), body: errorBody(errors) });
 
     if (!authorized(req, config.tokens)) return fail("auth", [wireError(MESSAGES.unauthorized, undefined, now)]);
     if (request.invalid !== undefined) {
@@ -128,15 +133,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const variables = isObject(request.variables) ? request.variables : {};
 
     const document = parseAndValidate(schema, query);
-    if (Array.isArray(document)) return fail("parse", document.map((m) => wireError(m, undefined, now)));
+    if (Array.isArray(document))
+      return fail(
+        "parse",
+        document.map((m) => wireError(m, undefined, now)),
+      );
 
     const cost = countQueries(schema, document, operationName, variables, config.maxZonesPerQuery);
     // Request-size refusals come before the budget, so they are not charged to it.
     if (config.maxQueriesPerRequest !== undefined && cost > config.maxQueriesPerRequest) {
       return fail("rate", [wireError(MESSAGES.tooManyNodes, undefined, now)]);
     }
-    if (config.maxOwnerMinutesPerRequest !== undefined
-      && ownerMinutes(schema, document, operationName, variables, config.maxZonesPerQuery, now) > config.maxOwnerMinutesPerRequest) {
+    if (
+      config.maxOwnerMinutesPerRequest !== undefined &&
+      ownerMinutes(schema, document, operationName, variables, config.maxZonesPerQuery, now) > config.maxOwnerMinutesPerRequest
+    ) {
       return fail("rate", [wireError(MESSAGES.excessiveResources, undefined, now)]);
     }
     const realNow = Date.now();
@@ -149,13 +160,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const context: RequestContext = { config, now, schema, rows: [] };
     const budgetLeft = Math.max(0, config.budgetPerFiveMinutes - budget.used(realNow));
     const result = execute({
-      schema, document, variableValues: variables, contextValue: context,
+      schema,
+      document,
+      variableValues: variables,
+      contextValue: context,
       rootValue: rootValue(cost, budgetLeft),
       ...(operationName === undefined ? {} : { operationName }),
     });
     if ("then" in result) throw new Error("resolvers are synchronous"); // narrows the type; never happens
     if (result.errors && result.errors.length > 0) {
-      return fail(cloudflareClass(result.errors[0]!), result.errors.map((e) => toWire(e, now)));
+      return fail(
+        cloudflareClass(result.errors[0]!),
+        result.errors.map((e) => toWire(e, now)),
+      );
     }
     if (result.data) fillRows(result.data, context.rows);
     const body = JSON.stringify({ data: result.data, errors: null });
@@ -182,23 +199,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats,
     groundTruth: {
       minute: (zoneTag, minuteMs) => shaped(finalMinute(zoneTag, minuteMs), zoneTag, minuteMs, MINUTE_MS),
-      observed: (zoneTag, minuteMs) =>
-        shaped(observedMinute(zoneTag, minuteMs, config.now(), config.lateMinutes), zoneTag, minuteMs, MINUTE_MS),
+      observed: (zoneTag, minuteMs) => shaped(observedMinute(zoneTag, minuteMs, config.now(), config.lateMinutes), zoneTag, minuteMs, MINUTE_MS),
       hour: (zoneTag, hourMs) => shaped(hourTotals(zoneTag, hourMs), zoneTag, hourMs, HOUR_MS),
       day: (zoneTag, dayMs) => shaped(dayTotals(zoneTag, dayMs), zoneTag, dayMs, DAY_MS),
       groups: (node, tag, startMs, endMs, groupBy = [], filter = {}) =>
         adaptiveGroups(node, tag, startMs, endMs, groupBy, filter, { now: config.now(), lateMinutes: config.lateMinutes }),
-      events: (node, tag, startMs, endMs) =>
-        adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
+      events: (node, tag, startMs, endMs) => adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
     },
     reset() {
       Object.assign(stats, emptyStats());
       budget.reset();
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((e) => (e ? reject(e) : resolve()));
-      server.closeAllConnections(); // keep-alive sockets of fetch would hold close() open
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections(); // keep-alive sockets of fetch would hold close() open
+      }),
   };
 }
 

@@ -75,13 +75,12 @@ export interface RowPlace {
  * names (they split what is left). Totals, `uniq` and `avg` are never touched. Returns `data` itself when both
  * switches are off.
  */
-export function shapeTraffic(data: TrafficData, place: RowPlace,
-  config: Pick<SimulatorConfig, "repeatedMapNames" | "partialMaps">): TrafficData {
+export function shapeTraffic(data: TrafficData, place: RowPlace, config: Pick<SimulatorConfig, "repeatedMapNames" | "partialMaps">): TrafficData {
   const partial = Object.entries(config.partialMaps).filter(([, share]) => share !== undefined && share < 1);
   if (!config.repeatedMapNames && partial.length === 0) return data;
   const sum: TrafficSum = { ...data.sum };
   const maps = sum as unknown as Record<MapName, Entry[]>;
-  for (const [map, share] of partial) maps[map as MapName] = partialMap(maps[map as MapName], map as MapName, share!);
+  for (const [map, share] of partial) maps[map as MapName] = partialMap(maps[map as MapName], map as MapName, share);
   if (config.repeatedMapNames) {
     for (const map of REPEATING) maps[map] = repeatNames(maps[map], map, place);
   }

@@ -11,17 +11,14 @@
 import { CONTENT_TYPES } from "./cells.js";
 import { hashOf, type DimGen, type Ev, type MetricGen, type NodeSpec } from "./events.js";
 import type { AdaptiveName } from "./options.js";
-import {
-  R2_REGIONS, REGIONS, USER_AGENTS, hex, lognormal, rank, shuffled, uuidOf, weighted, zoneBase, type ZoneBase,
-} from "./vocab.js";
+import { R2_REGIONS, REGIONS, USER_AGENTS, hex, lognormal, rank, shuffled, uuidOf, weighted, zoneBase, type ZoneBase } from "./vocab.js";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
 /** Daily swing of a rate: 1 ± 0.45 over the UTC day, with a per-tag phase. */
-const diurnal = (minuteMs: number, phase: number): number =>
-  1 + 0.45 * Math.sin((2 * Math.PI * (((minuteMs % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS + phase);
+const diurnal = (minuteMs: number, phase: number): number => 1 + 0.45 * Math.sin((2 * Math.PI * (((minuteMs % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS + phase);
 
 const clamp = (x: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, x));
 const str = (v: unknown): string => v as string;
@@ -48,30 +45,126 @@ interface HttpProfile extends ClientProfile {
 
 const STATIC_TYPES = new Set(["javascript", "css", "png", "jpeg", "webp", "svg", "woff2", "gif"]);
 const TYPE_BYTES: Readonly<Record<string, number>> = {
-  html: 35_000, javascript: 45_000, css: 18_000, png: 60_000, jpeg: 90_000, json: 3_000, webp: 40_000, svg: 6_000,
-  woff2: 30_000, gif: 20_000, empty: 0,
+  html: 35_000,
+  javascript: 45_000,
+  css: 18_000,
+  png: 60_000,
+  jpeg: 90_000,
+  json: 3_000,
+  webp: 40_000,
+  svg: 6_000,
+  woff2: 30_000,
+  gif: 20_000,
+  empty: 0,
 };
 const CACHED = new Set(["hit", "stale", "updating", "revalidated"]);
 const CHALLENGES = new Set(["challenge", "jschallenge", "managed_challenge"]);
 
 const contentType = weighted(CONTENT_TYPES.map((t, i) => [t, [30, 14, 8, 10, 8, 14, 6, 3, 3, 2, 2][i]!] as const));
-const staticCache = weighted([["hit", 72], ["miss", 10], ["expired", 5], ["revalidated", 5], ["stale", 2], ["updating", 1], ["bypass", 3], ["dynamic", 2]]);
-const dynamicCache = weighted([["dynamic", 78], ["bypass", 8], ["hit", 6], ["miss", 6], ["expired", 2]]);
-const securityAction = weighted([["block", 50], ["managed_challenge", 25], ["jschallenge", 8], ["challenge", 5], ["log", 12]]);
-const securitySource = weighted([["firewallManaged", 35], ["firewallCustom", 30], ["ratelimit", 12], ["bic", 8], ["securitylevel", 8], ["l7ddos", 7]]);
-const statusPlain = weighted([[200, 800], [304, 40], [301, 25], [302, 20], [404, 50], [206, 10], [403, 8], [401, 5], [500, 8],
-  [502, 4], [503, 4], [499, 5], [520, 2], [429, 3]]);
-const statusCached = weighted([[200, 90], [304, 7], [206, 3]]);
-const requestSource = weighted([["eyeball", 900], ["edgeWorkerFetch", 40], ["edgeWorkerCacheAPI", 15], ["imageResizing", 10],
-  ["healthcheck", 10], ["edgeWorkerKV", 5], ["alwaysOnline", 5], ["purge", 5], ["earlyHintsCache", 5], ["orangeToOrange", 5]]);
-const method = weighted([["GET", 820], ["POST", 100], ["HEAD", 30], ["OPTIONS", 20], ["PUT", 15], ["DELETE", 10], ["PATCH", 5]]);
-const httpVersion = weighted([["HTTP/2", 55], ["HTTP/1.1", 25], ["HTTP/3", 18], ["HTTP/1.0", 2]]);
-const externalReferer = weighted([["www.google.com", 50], ["t.co", 8], ["www.bing.com", 10], ["duckduckgo.com", 6],
-  ["www.facebook.com", 10], ["news.ycombinator.com", 3], ["www.reddit.com", 6], ["l.instagram.com", 7]]);
-const botSource = weighted([["Machine Learning", 70], ["Heuristics", 20], ["JS Fingerprinting", 6], ["Not Computed", 4]]);
+const staticCache = weighted([
+  ["hit", 72],
+  ["miss", 10],
+  ["expired", 5],
+  ["revalidated", 5],
+  ["stale", 2],
+  ["updating", 1],
+  ["bypass", 3],
+  ["dynamic", 2],
+]);
+const dynamicCache = weighted([
+  ["dynamic", 78],
+  ["bypass", 8],
+  ["hit", 6],
+  ["miss", 6],
+  ["expired", 2],
+]);
+const securityAction = weighted([
+  ["block", 50],
+  ["managed_challenge", 25],
+  ["jschallenge", 8],
+  ["challenge", 5],
+  ["log", 12],
+]);
+const securitySource = weighted([
+  ["firewallManaged", 35],
+  ["firewallCustom", 30],
+  ["ratelimit", 12],
+  ["bic", 8],
+  ["securitylevel", 8],
+  ["l7ddos", 7],
+]);
+const statusPlain = weighted([
+  [200, 800],
+  [304, 40],
+  [301, 25],
+  [302, 20],
+  [404, 50],
+  [206, 10],
+  [403, 8],
+  [401, 5],
+  [500, 8],
+  [502, 4],
+  [503, 4],
+  [499, 5],
+  [520, 2],
+  [429, 3],
+]);
+const statusCached = weighted([
+  [200, 90],
+  [304, 7],
+  [206, 3],
+]);
+const requestSource = weighted([
+  ["eyeball", 900],
+  ["edgeWorkerFetch", 40],
+  ["edgeWorkerCacheAPI", 15],
+  ["imageResizing", 10],
+  ["healthcheck", 10],
+  ["edgeWorkerKV", 5],
+  ["alwaysOnline", 5],
+  ["purge", 5],
+  ["earlyHintsCache", 5],
+  ["orangeToOrange", 5],
+]);
+const method = weighted([
+  ["GET", 820],
+  ["POST", 100],
+  ["HEAD", 30],
+  ["OPTIONS", 20],
+  ["PUT", 15],
+  ["DELETE", 10],
+  ["PATCH", 5],
+]);
+const httpVersion = weighted([
+  ["HTTP/2", 55],
+  ["HTTP/1.1", 25],
+  ["HTTP/3", 18],
+  ["HTTP/1.0", 2],
+]);
+const externalReferer = weighted([
+  ["www.google.com", 50],
+  ["t.co", 8],
+  ["www.bing.com", 10],
+  ["duckduckgo.com", 6],
+  ["www.facebook.com", 10],
+  ["news.ycombinator.com", 3],
+  ["www.reddit.com", 6],
+  ["l.instagram.com", 7],
+]);
+const botSource = weighted([
+  ["Machine Learning", 70],
+  ["Heuristics", 20],
+  ["JS Fingerprinting", 6],
+  ["Not Computed", 4],
+]);
 const ORIGIN_ASNS: readonly (readonly [number, string])[] = [
-  [16509, "AMAZON-02"], [15169, "GOOGLE"], [14061, "DIGITALOCEAN-ASN"], [24940, "HETZNER-AS"], [63949, "AKAMAI-LINODE-AP"],
-  [8075, "MICROSOFT-CORP-MSN-AS-BLOCK"], [16276, "OVH"],
+  [16509, "AMAZON-02"],
+  [15169, "GOOGLE"],
+  [14061, "DIGITALOCEAN-ASN"],
+  [24940, "HETZNER-AS"],
+  [63949, "AKAMAI-LINODE-AP"],
+  [8075, "MICROSOFT-CORP-MSN-AS-BLOCK"],
+  [16276, "OVH"],
 ];
 
 function scoreClass(score: number): string {
@@ -79,11 +172,16 @@ function scoreClass(score: number): string {
 }
 
 /** Dimensions that requests and firewall events share (client, request, user agent). */
-interface ClientProfile { base: ZoneBase; nCountries: number; nColos: number; ja3: string[]; ja4: string[] }
+interface ClientProfile {
+  base: ZoneBase;
+  nCountries: number;
+  nColos: number;
+  ja3: string[];
+  ja4: string[];
+}
 
 /** A Ray ID: 16 hex digits, unique per event. */
-const rayName = <P>(e: Ev<P>): string =>
-  `${(e.seed >>> 0).toString(16).padStart(8, "0")}${hashOf(`${e.minute}:${e.index}`).toString(16).padStart(8, "0")}`;
+const rayName = <P>(e: Ev<P>): string => `${(e.seed >>> 0).toString(16).padStart(8, "0")}${hashOf(`${e.minute}:${e.index}`).toString(16).padStart(8, "0")}`;
 
 function clientDims<P extends ClientProfile>(uaIndex: DimGen<P>): Record<string, DimGen<P>> {
   return {
@@ -146,7 +244,22 @@ function httpProfile(tag: string, random: () => number): HttpProfile {
     ja3: pool(12),
     ja4: Array.from({ length: 12 }, () => `t13d${1500 + Math.floor(random() * 400)}h2_${hex(random, 12)}_${hex(random, 12)}`),
     // Busy zones are sampled harder (ABR): mostly 10, sometimes 100; quiet ones often unsampled.
-    sampling: x < 0.3 ? weighted([[1, 6], [10, 4]]) : x < 0.8 ? weighted([[1, 2], [10, 6], [100, 2]]) : weighted([[10, 5], [100, 5]]),
+    sampling:
+      x < 0.3
+        ? weighted([
+            [1, 6],
+            [10, 4],
+          ])
+        : x < 0.8
+          ? weighted([
+              [1, 2],
+              [10, 6],
+              [100, 2],
+            ])
+          : weighted([
+              [10, 5],
+              [100, 5],
+            ]),
   };
 }
 
@@ -163,8 +276,7 @@ const httpDims: Record<string, DimGen<HttpProfile>> = {
   clientSSLProtocol: (e) => (e.dim("clientRequestScheme") === "http" ? "none" : e.u() < 0.72 ? "TLSv1.3" : "TLSv1.2"),
   clientRequestReferer: (e) => (e.dim("clientRefererHost") === "" ? "" : `https://${str(e.dim("clientRefererHost"))}/`),
   coloCode: (e) => e.profile.base.colos[rank(e.u(), e.profile.nColos, 2.2)]!,
-  upperTierColoName: (e) => (e.dim("_cached") === 0 && e.dim("_blocked") === 0 && e.u() < 0.4
-    ? e.profile.base.colos[rank(e.u(1), 3, 1)]! : ""),
+  upperTierColoName: (e) => (e.dim("_cached") === 0 && e.dim("_blocked") === 0 && e.u() < 0.4 ? e.profile.base.colos[rank(e.u(1), 3, 1)]! : ""),
   edgeResponseContentTypeName: (e) => (e.dim("_blocked") === 1 ? "html" : contentType(e.u())),
   securityAction: (e) => (e.u() < 0.03 ? securityAction(e.u(1)) : ""),
   securitySource: (e) => (e.dim("securityAction") === "" ? "" : securitySource(e.u())),
@@ -215,8 +327,13 @@ const httpMetrics: Record<string, MetricGen<HttpProfile>> = {
   },
   bytes: (e) => e.metric("edgeResponseBytes"),
   edgeRequestBytes: (e) => 300 + Math.floor(lognormal(e.u(), e.u(1), 700, 0.5)),
-  visits: (e) => (e.dim("requestSource") === "eyeball" && e.dim("edgeResponseContentTypeName") === "html"
-    && e.dim("edgeResponseStatus") === 200 && !str(e.dim("clientRefererHost")).endsWith(e.profile.base.domain) ? 1 : 0),
+  visits: (e) =>
+    e.dim("requestSource") === "eyeball" &&
+    e.dim("edgeResponseContentTypeName") === "html" &&
+    e.dim("edgeResponseStatus") === 200 &&
+    !str(e.dim("clientRefererHost")).endsWith(e.profile.base.domain)
+      ? 1
+      : 0,
   pageViews: (e) => (e.dim("edgeResponseContentTypeName") === "html" && e.dim("edgeResponseStatus") === 200 ? 1 : 0),
   crossZoneSubrequests: (e) => num(e.dim("isCrossZoneSubrequest")),
   cachedRequests: (e) => num(e.dim("_cached")),
@@ -239,32 +356,111 @@ const httpSpec: NodeSpec<HttpProfile> = {
 // Firewall events
 // =====================================================================================================================
 
-interface Rule { id: string; source: string; rulesetId: string; description: string; action: string }
+interface Rule {
+  id: string;
+  source: string;
+  rulesetId: string;
+  description: string;
+  action: string;
+}
 interface FirewallProfile extends ClientProfile {
   rate: number;
   phase: number;
   rules: Rule[];
 }
 
-const MANAGED_TARGETS = ["Generic", "WordPress", "Drupal", "Joomla", "Apache Struts", "Spring", "Atlassian Confluence",
-  "Microsoft Exchange", "PHP", "Node.js", "Laravel", "Magento", "Apache Log4j", "Citrix", "Fortinet"];
-const MANAGED_CATEGORIES = ["SQLi", "XSS", "Command Injection", "Code Injection", "File Inclusion", "SSRF",
-  "Information Disclosure", "Remote Code Execution", "Authentication Bypass", "Deserialization"];
-const CUSTOM_RULES = ["Block wp-login brute force", "Challenge /admin outside the office", "Block sanctioned countries",
-  "Skip WAF for partner API", "Log suspicious user agents", "Block empty user agent", "Challenge high bot score on checkout",
-  "Block known scanners", "Allow uptime monitors", "Block xmlrpc.php", "Challenge TOR exit nodes", "Block .env probing"];
+const MANAGED_TARGETS = [
+  "Generic",
+  "WordPress",
+  "Drupal",
+  "Joomla",
+  "Apache Struts",
+  "Spring",
+  "Atlassian Confluence",
+  "Microsoft Exchange",
+  "PHP",
+  "Node.js",
+  "Laravel",
+  "Magento",
+  "Apache Log4j",
+  "Citrix",
+  "Fortinet",
+];
+const MANAGED_CATEGORIES = [
+  "SQLi",
+  "XSS",
+  "Command Injection",
+  "Code Injection",
+  "File Inclusion",
+  "SSRF",
+  "Information Disclosure",
+  "Remote Code Execution",
+  "Authentication Bypass",
+  "Deserialization",
+];
+const CUSTOM_RULES = [
+  "Block wp-login brute force",
+  "Challenge /admin outside the office",
+  "Block sanctioned countries",
+  "Skip WAF for partner API",
+  "Log suspicious user agents",
+  "Block empty user agent",
+  "Challenge high bot score on checkout",
+  "Block known scanners",
+  "Allow uptime monitors",
+  "Block xmlrpc.php",
+  "Challenge TOR exit nodes",
+  "Block .env probing",
+];
 const RATE_LIMITS = ["Login rate limit", "API burst limit", "Search throttle", "Checkout abuse limit"];
 const fixedSources: readonly (readonly [string, string, string])[] = [
-  ["bic", "Browser Integrity Check", "block"], ["securitylevel", "Security Level", "managed_challenge"],
-  ["hot", "Hotlink Protection", "block"], ["uablock", "User Agent Blocking", "block"],
+  ["bic", "Browser Integrity Check", "block"],
+  ["securitylevel", "Security Level", "managed_challenge"],
+  ["hot", "Hotlink Protection", "block"],
+  ["uablock", "User Agent Blocking", "block"],
 ];
-const managedAction = weighted([["block", 60], ["log", 20], ["managed_challenge", 15], ["jschallenge", 5]]);
-const customAction = weighted([["block", 40], ["managed_challenge", 30], ["skip", 15], ["log", 10], ["jschallenge", 5]]);
-const rateAction = weighted([["block", 70], ["managed_challenge", 20], ["log", 10]]);
-const ipClass = weighted([["noRecord", 55], ["clean", 10], ["badHost", 12], ["unknown", 10], ["tor", 5], ["scan", 4],
-  ["searchEngine", 2], ["monitoringService", 1], ["allowlist", 1]]);
-const firewallPaths = ["/wp-login.php", "/xmlrpc.php", "/.env", "/admin", "/login", "/api/v1/users", "/.git/config",
-  "/phpmyadmin/", "/cgi-bin/luci", "/actuator/health", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php"];
+const managedAction = weighted([
+  ["block", 60],
+  ["log", 20],
+  ["managed_challenge", 15],
+  ["jschallenge", 5],
+]);
+const customAction = weighted([
+  ["block", 40],
+  ["managed_challenge", 30],
+  ["skip", 15],
+  ["log", 10],
+  ["jschallenge", 5],
+]);
+const rateAction = weighted([
+  ["block", 70],
+  ["managed_challenge", 20],
+  ["log", 10],
+]);
+const ipClass = weighted([
+  ["noRecord", 55],
+  ["clean", 10],
+  ["badHost", 12],
+  ["unknown", 10],
+  ["tor", 5],
+  ["scan", 4],
+  ["searchEngine", 2],
+  ["monitoringService", 1],
+  ["allowlist", 1],
+]);
+const firewallPaths = [
+  "/wp-login.php",
+  "/xmlrpc.php",
+  "/.env",
+  "/admin",
+  "/login",
+  "/api/v1/users",
+  "/.git/config",
+  "/phpmyadmin/",
+  "/cgi-bin/luci",
+  "/actuator/health",
+  "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+];
 
 function firewallProfile(tag: string, random: () => number): FirewallProfile {
   const rules: Rule[] = [];
@@ -274,11 +470,19 @@ function firewallProfile(tag: string, random: () => number): FirewallProfile {
   const rateSet = hex(random, 32);
   const ddosSet = hex(random, 32);
   // 20..120 rules over time: managed ones (unique "target - category" names), custom, rate limiting, legacy WAF.
-  const combos = shuffled(MANAGED_TARGETS.flatMap((t) => MANAGED_CATEGORIES.map((c) => `${t} - ${c}`)), random);
+  const combos = shuffled(
+    MANAGED_TARGETS.flatMap((t) => MANAGED_CATEGORIES.map((c) => `${t} - ${c}`)),
+    random,
+  );
   const managed = 12 + Math.floor(random() * 70);
   for (let i = 0; i < managed; i++) {
-    rules.push({ id: hex(random, 32), source: "firewallManaged", rulesetId: random() < 0.8 ? managedSet : owaspSet,
-      description: combos[i]!, action: managedAction(random()) });
+    rules.push({
+      id: hex(random, 32),
+      source: "firewallManaged",
+      rulesetId: random() < 0.8 ? managedSet : owaspSet,
+      description: combos[i]!,
+      action: managedAction(random()),
+    });
   }
   for (const description of shuffled(CUSTOM_RULES, random).slice(0, 3 + Math.floor(random() * 9))) {
     rules.push({ id: hex(random, 32), source: "firewallCustom", rulesetId: customSet, description, action: customAction(random()) });
@@ -286,10 +490,16 @@ function firewallProfile(tag: string, random: () => number): FirewallProfile {
   for (const description of RATE_LIMITS.slice(0, 1 + Math.floor(random() * RATE_LIMITS.length))) {
     rules.push({ id: hex(random, 32), source: "ratelimit", rulesetId: rateSet, description, action: rateAction(random()) });
   }
-  if (random() < 0.3) { // zones still on the legacy WAF
+  if (random() < 0.3) {
+    // zones still on the legacy WAF
     for (let i = 0; i < 5 + Math.floor(random() * 20); i++) {
-      rules.push({ id: String(100_000 + Math.floor(random() * 900_000)), source: "waf", rulesetId: "",
-        description: combos[managed + i] ?? "Generic - SQLi", action: random() < 0.7 ? "block" : "log" });
+      rules.push({
+        id: String(100_000 + Math.floor(random() * 900_000)),
+        source: "waf",
+        rulesetId: "",
+        description: combos[managed + i] ?? "Generic - SQLi",
+        action: random() < 0.7 ? "block" : "log",
+      });
     }
   }
   rules.push({ id: hex(random, 32), source: "l7ddos", rulesetId: ddosSet, description: "HTTP DDoS attack protection", action: "block" });
@@ -299,8 +509,14 @@ function firewallProfile(tag: string, random: () => number): FirewallProfile {
   const order = shuffled(rules, random); // popularity order: any kind of rule may be the busiest
   const http = httpProfile(tag, random);
   return {
-    base: zoneBase(tag), rate: 2 + random() * 22, phase: random() * 2 * Math.PI,
-    nCountries: http.nCountries, nColos: http.nColos, rules: order, ja3: http.ja3, ja4: http.ja4,
+    base: zoneBase(tag),
+    rate: 2 + random() * 22,
+    phase: random() * 2 * Math.PI,
+    nCountries: http.nCountries,
+    nColos: http.nColos,
+    rules: order,
+    ja3: http.ja3,
+    ja4: http.ja4,
   };
 }
 
@@ -309,7 +525,16 @@ const rule = (e: Ev<FirewallProfile>): Rule => e.profile.rules[num(e.dim("_rule"
 const firewallSpec: NodeSpec<FirewallProfile> = {
   stream: "firewall",
   profile: firewallProfile,
-  minute: (p, minuteMs, random) => busyMinute(p.rate, p.phase, 0.08, weighted([[1, 7], [10, 3]]))(minuteMs, random),
+  minute: (p, minuteMs, random) =>
+    busyMinute(
+      p.rate,
+      p.phase,
+      0.08,
+      weighted([
+        [1, 7],
+        [10, 3],
+      ]),
+    )(minuteMs, random),
   dims: {
     ...clientDims<FirewallProfile>((e) => {
       const x = e.u();
@@ -323,8 +548,8 @@ const firewallSpec: NodeSpec<FirewallProfile> = {
     action: (e) => rule(e).action,
     kind: () => "firewall",
     clientIPClass: (e) => ipClass(e.u()),
-    clientRequestPath: (e) => (e.u() < 0.6 ? firewallPaths[rank(e.u(1), firewallPaths.length, 1.5)]!
-      : e.profile.base.paths[rank(e.u(2), e.profile.base.paths.length, 1.8)]!),
+    clientRequestPath: (e) =>
+      e.u() < 0.6 ? firewallPaths[rank(e.u(1), firewallPaths.length, 1.5)]! : e.profile.base.paths[rank(e.u(2), e.profile.base.paths.length, 1.8)]!,
     clientRefererPath: (e) => (e.dim("clientRefererHost") === "" ? "" : "/"),
     clientRefererScheme: (e) => (e.dim("clientRefererHost") === "" ? "" : "https"),
     edgeColoName: (e) => e.profile.base.colos[rank(e.u(), e.profile.nColos, 2.2)]!,
@@ -343,11 +568,25 @@ const firewallSpec: NodeSpec<FirewallProfile> = {
 // Health checks (sparse: a few checks probed from a few regions; many zones have none)
 // =====================================================================================================================
 
-interface HealthCheck { id: string; name: string; fqdn: string; originIP: string; regions: string[]; failure: number }
-interface HealthProfile { checks: HealthCheck[] }
+interface HealthCheck {
+  id: string;
+  name: string;
+  fqdn: string;
+  originIP: string;
+  regions: string[];
+  failure: number;
+}
+interface HealthProfile {
+  checks: HealthCheck[];
+}
 
-const failureReason = weighted([["TCP connection failed", 30], ["Response timeout", 30], ["HTTP response code mismatch", 25],
-  ["TLS handshake failed", 10], ["Response body mismatch", 5]]);
+const failureReason = weighted([
+  ["TCP connection failed", 30],
+  ["Response timeout", 30],
+  ["HTTP response code mismatch", 25],
+  ["TLS handshake failed", 10],
+  ["Response body mismatch", 5],
+]);
 
 const healthSpec: NodeSpec<HealthProfile> = {
   stream: "health",
@@ -358,8 +597,11 @@ const healthSpec: NodeSpec<HealthProfile> = {
     for (let i = 0; i < count; i++) {
       const host = i === 0 ? `origin.${base.domain}` : `origin-${i + 1}.${base.domain}`;
       checks.push({
-        id: hex(random, 32), name: `${["web", "api", "static", "db-proxy"][i]}-health`, fqdn: host,
-        originIP: base.originIPs[i % base.originIPs.length]!, regions: shuffled(REGIONS, random).slice(0, 1 + Math.floor(random() * 3)),
+        id: hex(random, 32),
+        name: `${["web", "api", "static", "db-proxy"][i]}-health`,
+        fqdn: host,
+        originIP: base.originIPs[i % base.originIPs.length]!,
+        regions: shuffled(REGIONS, random).slice(0, 1 + Math.floor(random() * 3)),
         failure: random() < 0.25 ? 0.2 : 0.02, // a flapping check now and then
       });
     }
@@ -368,7 +610,11 @@ const healthSpec: NodeSpec<HealthProfile> = {
   minute: (p, _minuteMs, random) => {
     // Each check is probed from each of its regions about every other minute.
     const slots: number[] = [];
-    p.checks.forEach((c, i) => c.regions.forEach((_, r) => { if (random() < 0.55) slots.push(i * 16 + r); }));
+    p.checks.forEach((c, i) =>
+      c.regions.forEach((_, r) => {
+        if (random() < 0.55) slots.push(i * 16 + r);
+      }),
+    );
     return { n: slots.length, si: 1, slots };
   },
   dims: {
@@ -387,10 +633,10 @@ const healthSpec: NodeSpec<HealthProfile> = {
       return e.dim("failureReason") === "HTTP response code mismatch" ? [500, 502, 503, 404][Math.floor(e.u() * 4)]! : 0;
     },
     tcpConnMs: (e) => (e.dim("failureReason") === "TCP connection failed" ? 0 : 3 + Math.round(lognormal(e.u(), e.u(1), 20, 0.6))),
-    tlsHandshakeMs: (e) => (num(e.dim("tcpConnMs")) === 0 || e.dim("failureReason") === "TLS handshake failed" ? 0
-      : 5 + Math.round(lognormal(e.u(), e.u(1), 30, 0.5))),
-    timeToFirstByteMs: (e) => (num(e.dim("tlsHandshakeMs")) === 0 ? 0
-      : e.dim("failureReason") === "Response timeout" ? 5000 : 20 + Math.round(lognormal(e.u(), e.u(1), 90, 0.6))),
+    tlsHandshakeMs: (e) =>
+      num(e.dim("tcpConnMs")) === 0 || e.dim("failureReason") === "TLS handshake failed" ? 0 : 5 + Math.round(lognormal(e.u(), e.u(1), 30, 0.5)),
+    timeToFirstByteMs: (e) =>
+      num(e.dim("tlsHandshakeMs")) === 0 ? 0 : e.dim("failureReason") === "Response timeout" ? 5000 : 20 + Math.round(lognormal(e.u(), e.u(1), 90, 0.6)),
     rttMs: (e) => num(e.dim("tcpConnMs")) * 2,
     sampleInterval: (e) => e.si,
   },
@@ -403,9 +649,25 @@ const healthSpec: NodeSpec<HealthProfile> = {
 // Load balancing (sparse; sampled at 10, so counts are multiples of 10 as users observe)
 // =====================================================================================================================
 
-interface LbPool { id: string; name: string; origins: string[]; healthy: number; rtt: number }
-interface LoadBalancer { name: string; policy: string; affinity: string; pools: LbPool[] }
-interface LbProfile { base: ZoneBase; lbs: LoadBalancer[]; rate: number; nColos: number }
+interface LbPool {
+  id: string;
+  name: string;
+  origins: string[];
+  healthy: number;
+  rtt: number;
+}
+interface LoadBalancer {
+  name: string;
+  policy: string;
+  affinity: string;
+  pools: LbPool[];
+}
+interface LbProfile {
+  base: ZoneBase;
+  lbs: LoadBalancer[];
+  rate: number;
+  nColos: number;
+}
 
 const POLICIES = ["off", "geo", "random", "dynamic_latency", "proximity", "least_outstanding_requests", "least_connections"];
 const POOL_NAMES = ["us-east", "us-west", "eu-central", "eu-west", "ap-southeast", "ap-northeast", "sa-east", "backup"];
@@ -417,17 +679,25 @@ const lbSpec: NodeSpec<LbProfile> = {
     const count = [0, 0, 0, 1, 1, 2, 3][Math.floor(random() * 7)]!;
     const lbs: LoadBalancer[] = [];
     for (let i = 0; i < count; i++) {
-      const pools = shuffled(POOL_NAMES, random).slice(0, 2 + Math.floor(random() * 3)).map((name) => ({
-        id: hex(random, 32), name, rtt: 5 + Math.floor(random() * 120), healthy: random() < 0.9 ? 1 : 0,
-        origins: Array.from({ length: 1 + Math.floor(random() * 4) }, (_, k) => `${name}-origin-${k + 1}`),
-      }));
-      lbs.push({ name: i === 0 ? `lb.${base.domain}` : `lb${i + 1}.${base.domain}`, policy: POLICIES[Math.floor(random() * POLICIES.length)]!,
-        affinity: random() < 0.3 ? "cookie" : "", pools });
+      const pools = shuffled(POOL_NAMES, random)
+        .slice(0, 2 + Math.floor(random() * 3))
+        .map((name) => ({
+          id: hex(random, 32),
+          name,
+          rtt: 5 + Math.floor(random() * 120),
+          healthy: random() < 0.9 ? 1 : 0,
+          origins: Array.from({ length: 1 + Math.floor(random() * 4) }, (_, k) => `${name}-origin-${k + 1}`),
+        }));
+      lbs.push({
+        name: i === 0 ? `lb.${base.domain}` : `lb${i + 1}.${base.domain}`,
+        policy: POLICIES[Math.floor(random() * POLICIES.length)]!,
+        affinity: random() < 0.3 ? "cookie" : "",
+        pools,
+      });
     }
     return { base, lbs, rate: 1 + random() * 6, nColos: 5 + Math.floor(random() * 20) };
   },
-  minute: (p, _minuteMs, random) => (p.lbs.length === 0 || random() < 0.2 ? { n: 0, si: 10 }
-    : { n: 1 + Math.floor(random() * p.rate * 2), si: 10 }),
+  minute: (p, _minuteMs, random) => (p.lbs.length === 0 || random() < 0.2 ? { n: 0, si: 10 } : { n: 1 + Math.floor(random() * p.rate * 2), si: 10 }),
   dims: {
     _lb: (e) => rank(e.u(), e.profile.lbs.length, 1.5),
     _pool: (e) => rank(e.u(), e.profile.lbs[num(e.dim("_lb"))]!.pools.length, 2),
@@ -463,10 +733,35 @@ function lbPool(e: Ev<LbProfile>): LbPool {
 // DNS
 // =====================================================================================================================
 
-interface DnsProfile { base: ZoneBase; names: string[]; rate: number; phase: number; nColos: number; resolvers: string[]; nameservers: string[] }
+interface DnsProfile {
+  base: ZoneBase;
+  names: string[];
+  rate: number;
+  phase: number;
+  nColos: number;
+  resolvers: string[];
+  nameservers: string[];
+}
 
-const queryType = weighted([["A", 45], ["AAAA", 25], ["HTTPS", 12], ["TXT", 5], ["CNAME", 4], ["MX", 3], ["NS", 2], ["SOA", 1], ["CAA", 1], ["SRV", 1], ["PTR", 1]]);
-const dnsProtocol = weighted([["UDP", 88], ["TCP", 5], ["HTTPS", 5], ["TLS", 2]]);
+const queryType = weighted([
+  ["A", 45],
+  ["AAAA", 25],
+  ["HTTPS", 12],
+  ["TXT", 5],
+  ["CNAME", 4],
+  ["MX", 3],
+  ["NS", 2],
+  ["SOA", 1],
+  ["CAA", 1],
+  ["SRV", 1],
+  ["PTR", 1],
+]);
+const dnsProtocol = weighted([
+  ["UDP", 88],
+  ["TCP", 5],
+  ["HTTPS", 5],
+  ["TLS", 2],
+]);
 
 const dnsSpec: NodeSpec<DnsProfile> = {
   stream: "dns",
@@ -475,17 +770,37 @@ const dnsSpec: NodeSpec<DnsProfile> = {
     const labels = ["", "www.", "api.", "mail.", "_dmarc.", "static.", "cdn.", "autodiscover.", "_acme-challenge.", "m."];
     const names = [...labels.map((l) => `${l}${base.domain}`), ...base.hosts];
     const resolvers = Array.from({ length: 20 + Math.floor(random() * 80) }, () =>
-      random() < 0.8 ? `${[172, 74, 162, 8, 9, 149, 193][Math.floor(random() * 7)]}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`
-        : `2001:4860:${hex(random, 4)}::${hex(random, 2)}`);
-    const nameservers = ["173.245.58.", "173.245.59.", "108.162.192.", "108.162.193.", "172.64.32.", "172.64.33."]
-      .map((p) => `${p}${Math.floor(random() * 250) + 1}`);
-    return { base, names: [...new Set(names)], rate: 5 + random() * 30, phase: random() * 2 * Math.PI, nColos: 8 + Math.floor(random() * 30), resolvers, nameservers };
+      random() < 0.8
+        ? `${[172, 74, 162, 8, 9, 149, 193][Math.floor(random() * 7)]}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`
+        : `2001:4860:${hex(random, 4)}::${hex(random, 2)}`,
+    );
+    const nameservers = ["173.245.58.", "173.245.59.", "108.162.192.", "108.162.193.", "172.64.32.", "172.64.33."].map(
+      (p) => `${p}${Math.floor(random() * 250) + 1}`,
+    );
+    return {
+      base,
+      names: [...new Set(names)],
+      rate: 5 + random() * 30,
+      phase: random() * 2 * Math.PI,
+      nColos: 8 + Math.floor(random() * 30),
+      resolvers,
+      nameservers,
+    };
   },
-  minute: (p, minuteMs, random) => busyMinute(p.rate, p.phase, 0.04, weighted([[1, 6], [10, 4]]))(minuteMs, random),
+  minute: (p, minuteMs, random) =>
+    busyMinute(
+      p.rate,
+      p.phase,
+      0.04,
+      weighted([
+        [1, 6],
+        [10, 4],
+      ]),
+    )(minuteMs, random),
   dims: {
     _nx: (e) => (e.u() < 0.05 ? 1 : 0),
-    queryName: (e) => (e.dim("_nx") === 1 ? `${(e.seed >>> 0).toString(36)}.${e.profile.base.domain}`
-      : e.profile.names[rank(e.u(), e.profile.names.length, 2)]!),
+    queryName: (e) =>
+      e.dim("_nx") === 1 ? `${(e.seed >>> 0).toString(36)}.${e.profile.base.domain}` : e.profile.names[rank(e.u(), e.profile.names.length, 2)]!,
     queryType: (e) => (str(e.dim("queryName")).startsWith("_") ? "TXT" : queryType(e.u())),
     responseCode: (e) => (e.dim("_nx") === 1 ? "NXDOMAIN" : e.u() < 0.985 ? "NOERROR" : e.u(1) < 0.7 ? "SERVFAIL" : "REFUSED"),
     responseCached: (e) => (e.u() < 0.6 ? 1 : 0),
@@ -512,14 +827,52 @@ function sizeBucket(bytes: number): string {
 // Workers invocations (account)
 // =====================================================================================================================
 
-interface Script { name: string; tag: string; usageModel: string; environment: string; cpu: number; errors: number }
-interface WorkersProfile { scripts: Script[]; rate: number; phase: number; colos: string[] }
+interface Script {
+  name: string;
+  tag: string;
+  usageModel: string;
+  environment: string;
+  cpu: number;
+  errors: number;
+}
+interface WorkersProfile {
+  scripts: Script[];
+  rate: number;
+  phase: number;
+  colos: string[];
+}
 
-const SCRIPT_WORDS = ["api", "auth", "image", "edge", "router", "cache", "geo", "redirect", "proxy", "webhook", "cron",
-  "analytics", "feature", "ab-test", "og-image", "sitemap", "rate", "headers", "i18n", "search"];
+const SCRIPT_WORDS = [
+  "api",
+  "auth",
+  "image",
+  "edge",
+  "router",
+  "cache",
+  "geo",
+  "redirect",
+  "proxy",
+  "webhook",
+  "cron",
+  "analytics",
+  "feature",
+  "ab-test",
+  "og-image",
+  "sitemap",
+  "rate",
+  "headers",
+  "i18n",
+  "search",
+];
 const SCRIPT_SUFFIX = ["gateway", "worker", "resizer", "handler", "service", "rewriter", "purger", "sync", "flags", "renderer"];
-const workerStatus = (errors: number) => weighted([["success", 1 - errors], ["clientDisconnected", errors * 0.35],
-  ["scriptThrewException", errors * 0.4], ["exceededResources", errors * 0.15], ["internalError", errors * 0.1]]);
+const workerStatus = (errors: number) =>
+  weighted([
+    ["success", 1 - errors],
+    ["clientDisconnected", errors * 0.35],
+    ["scriptThrewException", errors * 0.4],
+    ["exceededResources", errors * 0.15],
+    ["internalError", errors * 0.1],
+  ]);
 
 const workersSpec: NodeSpec<WorkersProfile> = {
   stream: "workers",
@@ -531,12 +884,26 @@ const workersSpec: NodeSpec<WorkersProfile> = {
       names.add(names.size > 25 ? `${name}-${names.size}` : name);
     }
     const scripts = [...names].map((name) => ({
-      name, tag: hex(random, 32), usageModel: random() < 0.85 ? "standard" : random() < 0.5 ? "bundled" : "unbound",
-      environment: random() < 0.3 ? "production" : "", cpu: 300 + random() * 8000, errors: random() < 0.2 ? 0.08 : 0.01,
+      name,
+      tag: hex(random, 32),
+      usageModel: random() < 0.85 ? "standard" : random() < 0.5 ? "bundled" : "unbound",
+      environment: random() < 0.3 ? "production" : "",
+      cpu: 300 + random() * 8000,
+      errors: random() < 0.2 ? 0.08 : 0.01,
     }));
     return { scripts, rate: 5 + random() * 40, phase: random() * 2 * Math.PI, colos: shuffled(zoneBase(`account:${tag}`).colos, random) };
   },
-  minute: (p, minuteMs, random) => busyMinute(p.rate, p.phase, 0.02, weighted([[1, 5], [10, 4], [100, 1]]))(minuteMs, random),
+  minute: (p, minuteMs, random) =>
+    busyMinute(
+      p.rate,
+      p.phase,
+      0.02,
+      weighted([
+        [1, 5],
+        [10, 4],
+        [100, 1],
+      ]),
+    )(minuteMs, random),
   dims: {
     _script: (e) => rank(e.u(), e.profile.scripts.length, 2.4),
     scriptName: (e) => script(e).name,
@@ -571,13 +938,52 @@ function script(e: Ev<WorkersProfile>): Script {
 // R2 (account): operations and the storage gauge share the account's buckets
 // =====================================================================================================================
 
-interface Bucket { name: string; infrequent: boolean; objects: number; size0: number; growth: number; objectPrefix: string }
-interface R2Profile { buckets: Bucket[]; rate: number; phase: number }
+interface Bucket {
+  name: string;
+  infrequent: boolean;
+  objects: number;
+  size0: number;
+  growth: number;
+  objectPrefix: string;
+}
+interface R2Profile {
+  buckets: Bucket[];
+  rate: number;
+  phase: number;
+}
 
-const BUCKET_WORDS = ["assets", "backups", "user-uploads", "logs-archive", "media", "static-site", "exports", "avatars",
-  "datasets", "builds", "thumbnails", "invoices", "videos", "snapshots", "public", "private", "ml-models", "tiles"];
-const actionType = weighted([["GetObject", 58], ["PutObject", 14], ["HeadObject", 10], ["ListObjects", 5], ["DeleteObject", 3],
-  ["CreateMultipartUpload", 2], ["UploadPart", 4], ["CompleteMultipartUpload", 2], ["CopyObject", 1], ["ListBuckets", 1]]);
+const BUCKET_WORDS = [
+  "assets",
+  "backups",
+  "user-uploads",
+  "logs-archive",
+  "media",
+  "static-site",
+  "exports",
+  "avatars",
+  "datasets",
+  "builds",
+  "thumbnails",
+  "invoices",
+  "videos",
+  "snapshots",
+  "public",
+  "private",
+  "ml-models",
+  "tiles",
+];
+const actionType = weighted([
+  ["GetObject", 58],
+  ["PutObject", 14],
+  ["HeadObject", 10],
+  ["ListObjects", 5],
+  ["DeleteObject", 3],
+  ["CreateMultipartUpload", 2],
+  ["UploadPart", 4],
+  ["CompleteMultipartUpload", 2],
+  ["CopyObject", 1],
+  ["ListBuckets", 1],
+]);
 const r2Region = weighted(R2_REGIONS.map((r, i) => [r, [30, 25, 25, 8, 9, 3][i]!] as const));
 const R2_EPOCH = Date.parse("2024-01-01T00:00:00Z");
 
@@ -600,8 +1006,18 @@ const bucket = (e: Ev<R2Profile>): Bucket => e.profile.buckets[num(e.dim("_bucke
 const r2OpsSpec: NodeSpec<R2Profile> = {
   stream: "r2",
   profile: r2Profile,
-  minute: (p, minuteMs, random) => (p.buckets.length === 0 ? { n: 0, si: 1 }
-    : busyMinute(p.rate, p.phase, 0.05, weighted([[1, 8], [10, 2]]))(minuteMs, random)),
+  minute: (p, minuteMs, random) =>
+    p.buckets.length === 0
+      ? { n: 0, si: 1 }
+      : busyMinute(
+          p.rate,
+          p.phase,
+          0.05,
+          weighted([
+            [1, 8],
+            [10, 2],
+          ]),
+        )(minuteMs, random),
   dims: {
     _bucket: (e) => rank(e.u(), e.profile.buckets.length, 2),
     _object: (e) => rank(e.u(), bucket(e).objects, 1.8),
@@ -618,15 +1034,16 @@ const r2OpsSpec: NodeSpec<R2Profile> = {
       if (status === "userError") return [404, 404, 403, 412, 400][Math.floor(e.u() * 5)]!;
       return e.dim("actionType") === "DeleteObject" ? 204 : 200;
     },
-    objectName: (e) => (["ListObjects", "ListBuckets"].includes(str(e.dim("actionType"))) ? ""
-      : `${bucket(e).objectPrefix}${(hashOf(`${bucket(e).name}:${num(e.dim("_object"))}`) % 1e8).toString(36)}.bin`),
+    objectName: (e) =>
+      ["ListObjects", "ListBuckets"].includes(str(e.dim("actionType")))
+        ? ""
+        : `${bucket(e).objectPrefix}${(hashOf(`${bucket(e).name}:${num(e.dim("_object"))}`) % 1e8).toString(36)}.bin`,
     storageClass: (e) => (bucket(e).infrequent && e.u() < 0.3 ? "InfrequentAccess" : "Standard"),
     eyeballRegion: (e) => r2Region(e.u()),
   },
   metrics: {
     requests: () => 1,
-    responseObjectSize: (e) => (e.dim("objectName") === "" || e.dim("actionStatus") !== "success" ? 0
-      : 1_000 + (hashOf(str(e.dim("objectName"))) % 5_000_000)),
+    responseObjectSize: (e) => (e.dim("objectName") === "" || e.dim("actionStatus") !== "success" ? 0 : 1_000 + (hashOf(str(e.dim("objectName"))) % 5_000_000)),
     responseBytes: (e) => {
       if (e.dim("actionStatus") !== "success") return 200 + Math.floor(e.u() * 300);
       const action = e.dim("actionType");
@@ -673,12 +1090,23 @@ const r2StorageSpec: NodeSpec<R2Profile> = {
 // Logpush health (account; sparse: a job uploads every few minutes)
 // =====================================================================================================================
 
-interface LogpushJob { id: number; destination: string; every: number; broken: number }
-interface LogpushProfile { jobs: LogpushJob[] }
+interface LogpushJob {
+  id: number;
+  destination: string;
+  every: number;
+  broken: number;
+}
+interface LogpushProfile {
+  jobs: LogpushJob[];
+}
 
 const DESTINATIONS = ["s3", "r2", "gcs", "azure", "http", "datadog", "splunk", "sumo"];
-const logpushError = weighted([["AccessDenied: the destination refused the credentials", 30], ["connection timed out", 30],
-  ["destination returned HTTP 503", 25], ["NoSuchBucket: the bucket does not exist", 15]]);
+const logpushError = weighted([
+  ["AccessDenied: the destination refused the credentials", 30],
+  ["connection timed out", 30],
+  ["destination returned HTTP 503", 25],
+  ["NoSuchBucket: the bucket does not exist", 15],
+]);
 
 const logpushSpec: NodeSpec<LogpushProfile> = {
   stream: "logpush",
@@ -686,8 +1114,10 @@ const logpushSpec: NodeSpec<LogpushProfile> = {
     const count = [0, 1, 1, 2, 3, 4][Math.floor(random() * 6)]!;
     return {
       jobs: Array.from({ length: count }, () => ({
-        id: 100_000 + Math.floor(random() * 900_000), destination: DESTINATIONS[Math.floor(random() * DESTINATIONS.length)]!,
-        every: [1, 1, 2, 5][Math.floor(random() * 4)]!, broken: random() < 0.25 ? 0.5 : 0.01,
+        id: 100_000 + Math.floor(random() * 900_000),
+        destination: DESTINATIONS[Math.floor(random() * DESTINATIONS.length)]!,
+        every: [1, 1, 2, 5][Math.floor(random() * 4)]!,
+        broken: random() < 0.25 ? 0.5 : 0.01,
       })),
     };
   },
@@ -705,8 +1135,8 @@ const logpushSpec: NodeSpec<LogpushProfile> = {
     jobId: (e) => e.profile.jobs[e.slot]!.id,
     destinationType: (e) => e.profile.jobs[e.slot]!.destination,
     // Broken jobs fail for whole hours at a time, so a failure run is visible.
-    success: (e) => (hashOf(`${e.profile.jobs[e.slot]!.id}:${Math.floor(e.minute / HOUR_MS)}`) / 4_294_967_296 < e.profile.jobs[e.slot]!.broken
-      && e.u() < 0.9 ? 0 : 1),
+    success: (e) =>
+      hashOf(`${e.profile.jobs[e.slot]!.id}:${Math.floor(e.minute / HOUR_MS)}`) / 4_294_967_296 < e.profile.jobs[e.slot]!.broken && e.u() < 0.9 ? 0 : 1,
     error: (e) => (e.dim("success") === 1 ? "" : logpushError(e.u())),
     status: (e) => {
       if (e.dim("success") === 1) return 200;
@@ -736,7 +1166,16 @@ function genericSpec(node: string): NodeSpec<{ rate: number; phase: number }> {
   return {
     stream: `generic:${node}`,
     profile: (_tag, random) => ({ rate: 3 + random() * 20, phase: random() * 2 * Math.PI }),
-    minute: (p, minuteMs, random) => busyMinute(p.rate, p.phase, 0.05, weighted([[1, 7], [10, 3]]))(minuteMs, random),
+    minute: (p, minuteMs, random) =>
+      busyMinute(
+        p.rate,
+        p.phase,
+        0.05,
+        weighted([
+          [1, 7],
+          [10, 3],
+        ]),
+      )(minuteMs, random),
     dims: { sampleInterval: (e) => e.si },
     metrics: {},
     otherDim: (e, name, empty) => {
@@ -748,10 +1187,17 @@ function genericSpec(node: string): NodeSpec<{ rate: number; phase: number }> {
   };
 }
 
-const generic = new Map<string, NodeSpec<any>>();
+/**
+ * A spec of some node, whatever its profile type: the profile is opaque outside its own spec. NodeSpec<unknown> cannot
+ * hold them (the generators take an Ev<P>, so P is a parameter type), hence an existential spelled `any`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the existential above; no `any` value leaves a spec
+type SomeSpec = NodeSpec<any>;
+
+const generic = new Map<string, SomeSpec>();
 
 /** A node's spec: its own, or the generic one. */
-export function specOf(node: AdaptiveName): NodeSpec<any> {
+export function specOf(node: AdaptiveName): SomeSpec {
   const own = SPECS[node];
   if (own) return own;
   let spec = generic.get(node);
@@ -760,7 +1206,7 @@ export function specOf(node: AdaptiveName): NodeSpec<any> {
 }
 
 /** Every adaptive node's events. */
-export const SPECS: Readonly<Partial<Record<AdaptiveName, NodeSpec<any>>>> = {
+const SPECS: Readonly<Partial<Record<AdaptiveName, SomeSpec>>> = {
   httpRequestsAdaptiveGroups: httpSpec,
   httpRequestsOverviewAdaptiveGroups: httpSpec,
   firewallEventsAdaptiveGroups: firewallSpec,

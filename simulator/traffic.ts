@@ -17,8 +17,31 @@
  */
 
 import {
-  BROWSERS, CONTENT_TYPES, COUNTRIES, HTTP, IP_CLASSES, MINUTE_MS, NO_THREAT, SSL, SSL_NONE, STATUSES, THREATS, cBrowser,
-  cBytes, cCached, cCount, cCountry, cEdgeBytes, cHttp, cIp, cPageViews, cSsl, cStatus, cThreat, cType, cellsUniques,
+  BROWSERS,
+  CONTENT_TYPES,
+  COUNTRIES,
+  HTTP,
+  IP_CLASSES,
+  MINUTE_MS,
+  NO_THREAT,
+  SSL,
+  SSL_NONE,
+  STATUSES,
+  THREATS,
+  cBrowser,
+  cBytes,
+  cCached,
+  cCount,
+  cCountry,
+  cEdgeBytes,
+  cHttp,
+  cIp,
+  cPageViews,
+  cSsl,
+  cStatus,
+  cThreat,
+  cType,
+  cellsUniques,
   generateCells,
 } from "./cells.js";
 
@@ -28,14 +51,41 @@ export const DAY_MS = 86_400_000;
 
 // ---- What a group row holds (field names are the GraphQL ones, so rows are served as they are) ----
 
-export interface CountryMapEntry { clientCountryName: string; requests: number; bytes: number; threats: number }
-export interface ResponseStatusMapEntry { edgeResponseStatus: number; requests: number }
-export interface ContentTypeMapEntry { edgeResponseContentTypeName: string; requests: number; bytes: number }
-export interface BrowserMapEntry { uaBrowserFamily: string; pageViews: number }
-export interface ClientSSLMapEntry { clientSSLProtocol: string; requests: number }
-export interface ClientHTTPVersionMapEntry { clientHTTPProtocol: string; requests: number }
-export interface IpClassMapEntry { ipType: string; requests: number }
-export interface ThreatPathingMapEntry { threatPathingName: string; requests: number }
+export interface CountryMapEntry {
+  clientCountryName: string;
+  requests: number;
+  bytes: number;
+  threats: number;
+}
+export interface ResponseStatusMapEntry {
+  edgeResponseStatus: number;
+  requests: number;
+}
+export interface ContentTypeMapEntry {
+  edgeResponseContentTypeName: string;
+  requests: number;
+  bytes: number;
+}
+export interface BrowserMapEntry {
+  uaBrowserFamily: string;
+  pageViews: number;
+}
+export interface ClientSSLMapEntry {
+  clientSSLProtocol: string;
+  requests: number;
+}
+export interface ClientHTTPVersionMapEntry {
+  clientHTTPProtocol: string;
+  requests: number;
+}
+export interface IpClassMapEntry {
+  ipType: string;
+  requests: number;
+}
+export interface ThreatPathingMapEntry {
+  threatPathingName: string;
+  requests: number;
+}
 
 export interface TrafficSum {
   requests: number;
@@ -162,16 +212,39 @@ export class TrafficAccumulator {
   }
 
   private arrays(): Float64Array[] {
-    return [this.country, this.countryBytes, this.countryThreats, this.status, this.type, this.typeBytes, this.browserViews,
-      this.ssl, this.http, this.ip, this.threat];
+    return [
+      this.country,
+      this.countryBytes,
+      this.countryThreats,
+      this.status,
+      this.type,
+      this.typeBytes,
+      this.browserViews,
+      this.ssl,
+      this.http,
+      this.ip,
+      this.threat,
+    ];
   }
 
   /** A copy of what has been accumulated (to cache a settled day); the accumulator is left as it is. */
   snapshot(): AccumulatorState {
     return {
       arrays: this.arrays().map((a) => a.slice()),
-      scalars: [this.requests, this.bytes, this.cachedRequests, this.cachedBytes, this.encryptedRequests, this.encryptedBytes,
-        this.edgeRequestBytes, this.pageViews, this.threats, this.minutes, this.uniquesSum, this.uniquesMax],
+      scalars: [
+        this.requests,
+        this.bytes,
+        this.cachedRequests,
+        this.cachedBytes,
+        this.encryptedRequests,
+        this.encryptedBytes,
+        this.edgeRequestBytes,
+        this.pageViews,
+        this.threats,
+        this.minutes,
+        this.uniquesSum,
+        this.uniquesMax,
+      ],
     };
   }
 
@@ -181,9 +254,20 @@ export class TrafficAccumulator {
       const b = state.arrays[i]!;
       for (let j = 0; j < a.length; j++) a[j]! += b[j]!;
     });
-    const [requests, bytes, cachedRequests, cachedBytes, encryptedRequests, encryptedBytes, edgeRequestBytes, pageViews,
-      threats, minutes, uniquesSum, uniquesMax] = state.scalars as [number, number, number, number, number, number, number,
-      number, number, number, number, number];
+    const [
+      requests,
+      bytes,
+      cachedRequests,
+      cachedBytes,
+      encryptedRequests,
+      encryptedBytes,
+      edgeRequestBytes,
+      pageViews,
+      threats,
+      minutes,
+      uniquesSum,
+      uniquesMax,
+    ] = state.scalars as [number, number, number, number, number, number, number, number, number, number, number, number];
     this.requests += requests;
     this.bytes += bytes;
     this.cachedRequests += cachedRequests;
@@ -200,7 +284,10 @@ export class TrafficAccumulator {
 
   private countryMap(): CountryMapEntry[] {
     return ranked(this.country).map((i) => ({
-      clientCountryName: COUNTRIES[i]!, requests: this.country[i]!, bytes: this.countryBytes[i]!, threats: this.countryThreats[i]!,
+      clientCountryName: COUNTRIES[i]!,
+      requests: this.country[i]!,
+      bytes: this.countryBytes[i]!,
+      threats: this.countryThreats[i]!,
     }));
   }
 
@@ -210,8 +297,7 @@ export class TrafficAccumulator {
     const requests = this.requests;
     // Unique visitors are not additive: over several minutes many come back. Any value between the largest minute
     // and the request count is plausible; this one is deterministic.
-    const uniques = this.minutes === 1 ? this.uniquesSum
-      : Math.min(requests, Math.max(this.uniquesMax, Math.floor(this.uniquesSum * 0.45)));
+    const uniques = this.minutes === 1 ? this.uniquesSum : Math.min(requests, Math.max(this.uniquesMax, Math.floor(this.uniquesSum * 0.45)));
     const row: TrafficData = {
       sum: {
         requests,
@@ -226,7 +312,9 @@ export class TrafficAccumulator {
         countryMap: this.countryMap(),
         responseStatusMap: ranked(this.status).map((i) => ({ edgeResponseStatus: STATUSES[i]!, requests: this.status[i]! })),
         contentTypeMap: ranked(this.type).map((i) => ({
-          edgeResponseContentTypeName: CONTENT_TYPES[i]!, requests: this.type[i]!, bytes: this.typeBytes[i]!,
+          edgeResponseContentTypeName: CONTENT_TYPES[i]!,
+          requests: this.type[i]!,
+          bytes: this.typeBytes[i]!,
         })),
         browserMap: ranked(this.browserViews).map((i) => ({ uaBrowserFamily: BROWSERS[i]!, pageViews: this.browserViews[i]! })),
         clientSSLMap: ranked(this.ssl).map((i) => ({ clientSSLProtocol: SSL[i]!, requests: this.ssl[i]! })),
@@ -237,8 +325,20 @@ export class TrafficAccumulator {
       uniq: { uniques },
       avg: { bytes: this.bytes / requests, edgeRequestBytes: this.edgeRequestBytes / requests, sampleInterval: 1 },
     };
-    for (const a of [this.country, this.countryBytes, this.countryThreats, this.status, this.type, this.typeBytes,
-      this.browserViews, this.ssl, this.http, this.ip, this.threat]) a.fill(0);
+    for (const a of [
+      this.country,
+      this.countryBytes,
+      this.countryThreats,
+      this.status,
+      this.type,
+      this.typeBytes,
+      this.browserViews,
+      this.ssl,
+      this.http,
+      this.ip,
+      this.threat,
+    ])
+      a.fill(0);
     this.requests = this.bytes = this.cachedRequests = this.cachedBytes = this.encryptedRequests = 0;
     this.encryptedBytes = this.edgeRequestBytes = this.pageViews = this.threats = 0;
     this.minutes = this.uniquesSum = this.uniquesMax = 0;

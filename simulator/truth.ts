@@ -43,23 +43,36 @@ function checkNode(node: string): asserts node is AdaptiveName {
  * `{ action_in: ["block"], clientRequestHTTPHost_like: "api.%" }`), in Cloudflare's default order (by the group-by
  * fields). Equals the GraphQL answer of the same question that selects every aggregate.
  */
-export function adaptiveGroups(node: AdaptiveName, tag: string, startMs: number, endMs: number, groupBy: readonly string[] = [],
-  filter: Readonly<Record<string, unknown>> = {}, options: GroundTruthOptions = {}): GroundTruthRow[] {
+export function adaptiveGroups(
+  node: AdaptiveName,
+  tag: string,
+  startMs: number,
+  endMs: number,
+  groupBy: readonly string[] = [],
+  filter: Readonly<Record<string, unknown>> = {},
+  options: GroundTruthOptions = {},
+): GroundTruthRow[] {
   checkNode(node);
   const model = nodeModel(simulatorSchema(), node);
   const unknown = groupBy.filter((f) => !model.dims.has(f));
   if (unknown.length > 0) throw new RangeError(`${node} has no dimension ${unknown.join(", ")}`);
   return adaptiveRows({
-    model, tag, filter: compileFilter(filter, model.units, true), groupBy: [...new Set(groupBy)], needed: everything(model),
-    orderBy: [], limit: Number.POSITIVE_INFINITY, now: options.now ?? Number.POSITIVE_INFINITY,
-    lateMinutes: options.lateMinutes ?? 0, from: startMs, to: endMs,
+    model,
+    tag,
+    filter: compileFilter(filter, model.units, true),
+    groupBy: [...new Set(groupBy)],
+    needed: everything(model),
+    orderBy: [],
+    limit: Number.POSITIVE_INFINITY,
+    now: options.now ?? Number.POSITIVE_INFINITY,
+    lateMinutes: options.lateMinutes ?? 0,
+    from: startMs,
+    to: endMs,
   }) as unknown as GroundTruthRow[];
 }
 
 /** Every sampled event of node `node` for `tag` in [startMs, endMs), with all its dimensions and metrics. */
-export function adaptiveEventList(node: AdaptiveName, tag: string, startMs: number, endMs: number,
-  options: GroundTruthOptions = {}): AdaptiveEvent[] {
+export function adaptiveEventList(node: AdaptiveName, tag: string, startMs: number, endMs: number, options: GroundTruthOptions = {}): AdaptiveEvent[] {
   checkNode(node);
-  return adaptiveEvents(nodeModel(simulatorSchema(), node), tag, startMs, endMs, options.now ?? Number.POSITIVE_INFINITY,
-    options.lateMinutes ?? 0);
+  return adaptiveEvents(nodeModel(simulatorSchema(), node), tag, startMs, endMs, options.now ?? Number.POSITIVE_INFINITY, options.lateMinutes ?? 0);
 }

@@ -7,14 +7,76 @@
 import { COUNTRIES } from "./cells.js";
 import { hashOf, seeded } from "./events.js";
 
-export { COUNTRIES };
-
 /** Cloudflare data centers (IATA codes, as `coloCode` / `edgeColoName` / `coloName` report them). */
-export const COLOS = [
-  "FRA", "AMS", "LHR", "CDG", "IAD", "EWR", "ORD", "DFW", "LAX", "SJC", "SEA", "ATL", "MIA", "NRT", "HKG", "SIN", "SYD",
-  "GRU", "BOM", "DEL", "YYZ", "MAD", "MXP", "WAW", "ARN", "CPH", "VIE", "ZRH", "DUB", "PRG", "OTP", "BUD", "IST", "TLV",
-  "JNB", "KIX", "ICN", "TPE", "MNL", "BKK", "KUL", "CGK", "AKL", "MEL", "SCL", "BOG", "EZE", "LIM", "QRO", "DEN", "PHX",
-  "MSP", "BOS", "YVR", "YUL", "HAM", "DUS", "MUC", "MRS", "LIS", "OSL", "HEL", "ATH", "SOF", "BEG", "KBP", "DXB", "DOH",
+const COLOS = [
+  "FRA",
+  "AMS",
+  "LHR",
+  "CDG",
+  "IAD",
+  "EWR",
+  "ORD",
+  "DFW",
+  "LAX",
+  "SJC",
+  "SEA",
+  "ATL",
+  "MIA",
+  "NRT",
+  "HKG",
+  "SIN",
+  "SYD",
+  "GRU",
+  "BOM",
+  "DEL",
+  "YYZ",
+  "MAD",
+  "MXP",
+  "WAW",
+  "ARN",
+  "CPH",
+  "VIE",
+  "ZRH",
+  "DUB",
+  "PRG",
+  "OTP",
+  "BUD",
+  "IST",
+  "TLV",
+  "JNB",
+  "KIX",
+  "ICN",
+  "TPE",
+  "MNL",
+  "BKK",
+  "KUL",
+  "CGK",
+  "AKL",
+  "MEL",
+  "SCL",
+  "BOG",
+  "EZE",
+  "LIM",
+  "QRO",
+  "DEN",
+  "PHX",
+  "MSP",
+  "BOS",
+  "YVR",
+  "YUL",
+  "HAM",
+  "DUS",
+  "MUC",
+  "MRS",
+  "LIS",
+  "OSL",
+  "HEL",
+  "ATH",
+  "SOF",
+  "BEG",
+  "KBP",
+  "DXB",
+  "DOH",
 ] as const;
 
 /** Load balancer and health check regions. */
@@ -24,14 +86,35 @@ export const REGIONS = ["WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME"
 export const R2_REGIONS = ["WNAM", "ENAM", "WEUR", "EEUR", "APAC", "OC"] as const;
 
 /** Autonomous systems of clients: number and name. */
-export const ASNS: readonly (readonly [string, string])[] = [
-  ["7922", "COMCAST-7922"], ["3320", "DTAG Internet service provider operations"], ["701", "UUNET"],
-  ["15169", "GOOGLE"], ["16509", "AMAZON-02"], ["8075", "MICROSOFT-CORP-MSN-AS-BLOCK"], ["3215", "Orange"],
-  ["2856", "BT-UK-AS BTnet UK Regional network"], ["7018", "ATT-INTERNET4"], ["20115", "CHARTER-20115"],
-  ["4134", "CHINANET-BACKBONE"], ["9808", "CHINAMOBILE-CN"], ["12322", "PROXAD Free SAS"], ["3352", "TELEFONICA_DE_ESPANA"],
-  ["6830", "LIBERTYGLOBAL"], ["14061", "DIGITALOCEAN-ASN"], ["24940", "HETZNER-AS"], ["16276", "OVH"], ["13335", "CLOUDFLARENET"],
-  ["9009", "M247"], ["4766", "KIXS-AS-KR Korea Telecom"], ["17676", "GIGAINFRA SoftBank Corp."], ["55836", "RELIANCEJIO-IN"],
-  ["28573", "Claro NXT Telecomunicacoes Ltda"], ["1136", "KPN"], ["5089", "NTL"], ["3269", "ASN-IBSNAZ"], ["812", "ROGERS-COMMUNICATIONS"],
+const ASNS: readonly (readonly [string, string])[] = [
+  ["7922", "COMCAST-7922"],
+  ["3320", "DTAG Internet service provider operations"],
+  ["701", "UUNET"],
+  ["15169", "GOOGLE"],
+  ["16509", "AMAZON-02"],
+  ["8075", "MICROSOFT-CORP-MSN-AS-BLOCK"],
+  ["3215", "Orange"],
+  ["2856", "BT-UK-AS BTnet UK Regional network"],
+  ["7018", "ATT-INTERNET4"],
+  ["20115", "CHARTER-20115"],
+  ["4134", "CHINANET-BACKBONE"],
+  ["9808", "CHINAMOBILE-CN"],
+  ["12322", "PROXAD Free SAS"],
+  ["3352", "TELEFONICA_DE_ESPANA"],
+  ["6830", "LIBERTYGLOBAL"],
+  ["14061", "DIGITALOCEAN-ASN"],
+  ["24940", "HETZNER-AS"],
+  ["16276", "OVH"],
+  ["13335", "CLOUDFLARENET"],
+  ["9009", "M247"],
+  ["4766", "KIXS-AS-KR Korea Telecom"],
+  ["17676", "GIGAINFRA SoftBank Corp."],
+  ["55836", "RELIANCEJIO-IN"],
+  ["28573", "Claro NXT Telecomunicacoes Ltda"],
+  ["1136", "KPN"],
+  ["5089", "NTL"],
+  ["3269", "ASN-IBSNAZ"],
+  ["812", "ROGERS-COMMUNICATIONS"],
 ];
 
 export interface UserAgent {
@@ -44,16 +127,70 @@ export interface UserAgent {
 }
 
 export const USER_AGENTS: readonly UserAgent[] = [
-  { ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", browser: "Chrome", os: "Windows", device: "desktop", bot: "" },
-  { ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", browser: "MobileSafari", os: "iOS", device: "mobile", bot: "" },
-  { ua: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36", browser: "ChromeMobile", os: "Android", device: "mobile", bot: "" },
-  { ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15", browser: "Safari", os: "MacOSX", device: "desktop", bot: "" },
-  { ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", browser: "Edge", os: "Windows", device: "desktop", bot: "" },
+  {
+    ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+    browser: "Chrome",
+    os: "Windows",
+    device: "desktop",
+    bot: "",
+  },
+  {
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    browser: "MobileSafari",
+    os: "iOS",
+    device: "mobile",
+    bot: "",
+  },
+  {
+    ua: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
+    browser: "ChromeMobile",
+    os: "Android",
+    device: "mobile",
+    bot: "",
+  },
+  {
+    ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    browser: "Safari",
+    os: "MacOSX",
+    device: "desktop",
+    bot: "",
+  },
+  {
+    ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0",
+    browser: "Edge",
+    os: "Windows",
+    device: "desktop",
+    bot: "",
+  },
   { ua: "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", browser: "Firefox", os: "Linux", device: "desktop", bot: "" },
-  { ua: "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", browser: "MobileSafari", os: "iOS", device: "tablet", bot: "" },
-  { ua: "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36", browser: "SamsungInternet", os: "Android", device: "mobile", bot: "" },
-  { ua: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", browser: "Googlebot", os: "Other", device: "desktop", bot: "Search Engine Crawler" },
-  { ua: "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", browser: "Bingbot", os: "Other", device: "desktop", bot: "Search Engine Crawler" },
+  {
+    ua: "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    browser: "MobileSafari",
+    os: "iOS",
+    device: "tablet",
+    bot: "",
+  },
+  {
+    ua: "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
+    browser: "SamsungInternet",
+    os: "Android",
+    device: "mobile",
+    bot: "",
+  },
+  {
+    ua: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    browser: "Googlebot",
+    os: "Other",
+    device: "desktop",
+    bot: "Search Engine Crawler",
+  },
+  {
+    ua: "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    browser: "Bingbot",
+    os: "Other",
+    device: "desktop",
+    bot: "Search Engine Crawler",
+  },
   { ua: "Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", browser: "PingdomBot", os: "Other", device: "desktop", bot: "Monitoring & Analytics" },
   { ua: "curl/8.5.0", browser: "Other", os: "Other", device: "desktop", bot: "" },
   { ua: "python-requests/2.31.0", browser: "Other", os: "Other", device: "desktop", bot: "" },
@@ -62,16 +199,94 @@ export const USER_AGENTS: readonly UserAgent[] = [
 ];
 
 const SUBDOMAINS = [
-  "shop", "cdn", "img", "m", "app", "blog", "docs", "status", "auth", "assets", "media", "admin", "portal", "dev",
-  "staging", "beta", "help", "support", "mail", "news", "files", "download", "video", "store", "partners", "careers",
-  "events", "community", "forum", "wiki", "login", "pay", "checkout", "search", "maps", "ads", "analytics", "cms",
+  "shop",
+  "cdn",
+  "img",
+  "m",
+  "app",
+  "blog",
+  "docs",
+  "status",
+  "auth",
+  "assets",
+  "media",
+  "admin",
+  "portal",
+  "dev",
+  "staging",
+  "beta",
+  "help",
+  "support",
+  "mail",
+  "news",
+  "files",
+  "download",
+  "video",
+  "store",
+  "partners",
+  "careers",
+  "events",
+  "community",
+  "forum",
+  "wiki",
+  "login",
+  "pay",
+  "checkout",
+  "search",
+  "maps",
+  "ads",
+  "analytics",
+  "cms",
 ];
-const DOMAIN_WORDS = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell", "cyberdyne",
-  "soylent", "vandelay", "aperture", "oceanic", "dunder", "massive"];
-const PATH_STEMS = ["/", "/index.html", "/login", "/logout", "/cart", "/checkout", "/search", "/about", "/contact",
-  "/favicon.ico", "/robots.txt", "/sitemap.xml", "/wp-login.php", "/xmlrpc.php", "/.env", "/admin", "/api/v1/users",
-  "/api/v1/orders", "/api/v1/products", "/api/v2/search", "/graphql", "/static/app.js", "/static/app.css",
-  "/static/vendor.js", "/images/logo.png", "/images/hero.webp", "/fonts/inter.woff2", "/health", "/feed.xml"];
+const DOMAIN_WORDS = [
+  "acme",
+  "globex",
+  "initech",
+  "umbrella",
+  "hooli",
+  "stark",
+  "wayne",
+  "wonka",
+  "tyrell",
+  "cyberdyne",
+  "soylent",
+  "vandelay",
+  "aperture",
+  "oceanic",
+  "dunder",
+  "massive",
+];
+const PATH_STEMS = [
+  "/",
+  "/index.html",
+  "/login",
+  "/logout",
+  "/cart",
+  "/checkout",
+  "/search",
+  "/about",
+  "/contact",
+  "/favicon.ico",
+  "/robots.txt",
+  "/sitemap.xml",
+  "/wp-login.php",
+  "/xmlrpc.php",
+  "/.env",
+  "/admin",
+  "/api/v1/users",
+  "/api/v1/orders",
+  "/api/v1/products",
+  "/api/v2/search",
+  "/graphql",
+  "/static/app.js",
+  "/static/app.css",
+  "/static/vendor.js",
+  "/images/logo.png",
+  "/images/hero.webp",
+  "/fonts/inter.woff2",
+  "/health",
+  "/feed.xml",
+];
 const QUERIES = ["?q=shoes", "?page=2", "?id=1042", "?utm_source=newsletter", "?lang=de", "?sort=price", "?ref=home"];
 
 export const hex = (random: () => number, length: number): string => {
@@ -93,8 +308,7 @@ const ipv4 = (random: () => number): string => {
   const first = [24, 31, 45, 62, 73, 81, 89, 93, 98, 103, 109, 151, 176, 185, 188, 195, 203, 212, 217][Math.floor(random() * 19)]!;
   return `${first}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`;
 };
-const ipv6 = (random: () => number): string =>
-  `2a02:${hex(random, 4)}:${hex(random, 4)}:${hex(random, 3)}::${hex(random, 2)}`;
+const ipv6 = (random: () => number): string => `2a02:${hex(random, 4)}:${hex(random, 4)}:${hex(random, 3)}::${hex(random, 2)}`;
 
 /** What every node of a zone shares: its domain, hosts, paths, clients and where they come from. */
 export interface ZoneBase {
@@ -128,9 +342,17 @@ export function zoneBase(tag: string): ZoneBase {
   for (let i = 0; i < ipCount; i++) clientIPs.push(random() < 0.8 ? ipv4(random) : ipv6(random));
   const originIPs: string[] = [];
   const origins = 1 + Math.floor(random() * 4);
-  for (let i = 0; i < origins; i++) originIPs.push(`${[34, 35, 52, 54, 104, 138, 159, 167][Math.floor(random() * 8)]}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`);
+  for (let i = 0; i < origins; i++)
+    originIPs.push(
+      `${[34, 35, 52, 54, 104, 138, 159, 167][Math.floor(random() * 8)]}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`,
+    );
   b = {
-    domain, hosts, paths, queries: QUERIES, clientIPs, originIPs,
+    domain,
+    hosts,
+    paths,
+    queries: QUERIES,
+    clientIPs,
+    originIPs,
     countries: shuffled(COUNTRIES, random),
     colos: shuffled(COLOS, random),
     asns: shuffled(ASNS, random),
@@ -156,8 +378,7 @@ export function weighted<T>(entries: readonly (readonly [T, number])[]): (x: num
 export const rank = (x: number, n: number, skew: number): number => Math.min(n - 1, Math.floor(n * Math.pow(x, skew)));
 
 /** A lognormal-ish positive value around `median`: exp of a sum of uniforms, deterministic per draw pair. */
-export const lognormal = (a: number, b: number, median: number, spread: number): number =>
-  median * Math.exp(spread * (a + b - 1) * 2.2);
+export const lognormal = (a: number, b: number, median: number, spread: number): number => median * Math.exp(spread * (a + b - 1) * 2.2);
 
 /** A UUID made of a seed (versions, ids). */
 export function uuidOf(seed: number): string {

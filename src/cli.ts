@@ -8,7 +8,9 @@ const STOP_GRACE_MS = 9_000;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     setTimeout(() => {
-      process.stderr.write(`${JSON.stringify({ level: "error", message: `stopped by ${signal}: the run did not finish within ${STOP_GRACE_MS / 1000}s`, service: "exporter" })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ level: "error", message: `stopped by ${signal}: the run did not finish within ${STOP_GRACE_MS / 1000}s`, service: "exporter" })}\n`,
+      );
       process.exit(1);
     }, STOP_GRACE_MS).unref();
   });

@@ -13,10 +13,16 @@ export class RunClock implements TimeLimit {
   private readonly timer: NodeJS.Timeout | undefined;
   private reason: StopReason | undefined;
 
-  constructor(deadlineSeconds: number | undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    deadlineSeconds: number | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     if (deadlineSeconds !== undefined) {
       this.endsAt = now() + deadlineSeconds * 1000;
-      this.timer = setTimeout(() => this.stop("deadline", `the run's deadline of ${deadlineSeconds}s (RUN_DEADLINE_SECONDS) has passed`), deadlineSeconds * 1000);
+      this.timer = setTimeout(
+        () => this.stop("deadline", `the run's deadline of ${deadlineSeconds}s (RUN_DEADLINE_SECONDS) has passed`),
+        deadlineSeconds * 1000,
+      );
       this.timer.unref();
     }
   }

@@ -28,7 +28,10 @@ export interface FatalRecord {
 const MAX_MESSAGE = { configuration: 2000, other: 300 } as const;
 
 /** Writes the fatal line for `error` to `io.stderr` (redacted) and returns the exit code. */
-export function reportFatal(error: unknown, io: { env: Record<string, string | undefined>; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): number {
+export function reportFatal(
+  error: unknown,
+  io: { env: Record<string, string | undefined>; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): number {
   const out = redactedIoOf(io);
   const record = fatalRecord(error, (text) => out.stderr.redactor.text(text));
   if (readableFor(out.logFormat, out.stderr)) {

@@ -17,13 +17,18 @@ import type { Logger } from "./log.js";
 /** `True` or `False` fit many times over; anything longer is not the gate's answer, and is never read further. */
 export const MAX_GATE_BODY_BYTES = 1024;
 /** Same-origin redirects followed (a trailing slash, a moved path); more is a loop or a misconfiguration. */
-export const MAX_GATE_REDIRECTS = 3;
+const MAX_GATE_REDIRECTS = 3;
 
 export type GateErrorKind = "status" | "body" | "too-large" | "redirect" | "tls" | "unreachable" | "timeout";
 
 export class GateError extends ExporterError {
   override readonly name = "GateError";
-  constructor(message: string, override readonly kind: GateErrorKind, fix: string, cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly kind: GateErrorKind,
+    fix: string,
+    cause?: unknown,
+  ) {
     super(message, "gate", kind, kind === "timeout" || kind === "unreachable", { fix, cause });
   }
 }
@@ -56,7 +61,12 @@ export async function askGate(gate: GateConfig): Promise<GateDecision> {
     // The configured CA is trusted besides the public ones; verification stays on.
     if (gate.caFile) ca = [...rootCertificates, readFileSync(gate.caFile, "utf8")];
   } catch (error) {
-    const failure = new GateError(`gate ${shown}: GATE_CA_FILE ${gate.caFile} cannot be read (${(error as Error).message})`, "tls", "mount the CA's PEM file where GATE_CA_FILE points", error);
+    const failure = new GateError(
+      `gate ${shown}: GATE_CA_FILE ${gate.caFile} cannot be read (${(error as Error).message})`,
+      "tls",
+      "mount the CA's PEM file where GATE_CA_FILE points",
+      error,
+    );
     return { allowed: false, reason: failure.message, error: failure };
   }
   const dispatcher = new Agent({ connect: ca ? { ca } : {} });
@@ -82,7 +92,11 @@ export async function askGate(gate: GateConfig): Promise<GateDecision> {
 /** `False` is a quiet fact (this environment is the standby); a gate error is a warning that says what to fix. */
 export function logGate(log: Logger, decision: GateDecision): void {
   if (decision.error) {
-    log.warn(`gate: ${decision.reason}; no work this run (fails closed), exit 1; fix: ${decision.error.fix}`, { allowed: false, service: "gate", kind: decision.error.kind });
+    log.warn(`gate: ${decision.reason}; no work this run (fails closed), exit 1; fix: ${decision.error.fix}`, {
+      allowed: false,
+      service: "gate",
+      kind: decision.error.kind,
+    });
   } else log.info(`gate: ${decision.reason}`, { allowed: decision.allowed });
 }
 
@@ -153,7 +167,12 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TL
 /** A failure below HTTP (connection, TLS, timeout) as a gate error with its fix. */
 function transportFailure(error: unknown, shown: string, gate: GateConfig, timedOut: boolean): GateError {
   if (timedOut) {
-    return new GateError(`gate ${shown} gave no answer within ${gate.timeoutSeconds}s`, "timeout", "check the gate service and the network to it, or raise GATE_TIMEOUT_SECONDS", error);
+    return new GateError(
+      `gate ${shown} gave no answer within ${gate.timeoutSeconds}s`,
+      "timeout",
+      "check the gate service and the network to it, or raise GATE_TIMEOUT_SECONDS",
+      error,
+    );
   }
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
   const code = e?.code && e.code.startsWith("UND_ERR") && e.cause?.code ? e.cause.code : (e?.code ?? e?.cause?.code ?? "");
@@ -162,7 +181,9 @@ function transportFailure(error: unknown, shown: string, gate: GateConfig, timed
     return new GateError(
       `gate ${shown}: TLS failed (${detail})`,
       "tls",
-      gate.caFile ? "GATE_CA_FILE does not hold the CA that signed the gate's certificate (or the host name does not match it)" : "set GATE_CA_FILE to the PEM file of the CA that signed the gate's certificate",
+      gate.caFile
+        ? "GATE_CA_FILE does not hold the CA that signed the gate's certificate (or the host name does not match it)"
+        : "set GATE_CA_FILE to the PEM file of the CA that signed the gate's certificate",
       error,
     );
   }

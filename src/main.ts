@@ -62,7 +62,15 @@ export async function main(args: readonly string[], io: Io): Promise<number> {
           .example("$0 backfill --from 2026-11-01T00:00Z --to 2026-11-01T06:00Z --zone 023e105f4ecef8ad9ca31a8372d0c353", "six hours of one zone"),
       async (argv) => {
         exitCode = await exportCommand(
-          { flags: settingFlags(argv), mode: "backfill", dryRun: argv.dryRun, demo: false, from: argv.from, to: argv.to, ...(argv.now ? { now: argv.now } : {}) },
+          {
+            flags: settingFlags(argv),
+            mode: "backfill",
+            dryRun: argv.dryRun,
+            demo: false,
+            from: argv.from,
+            to: argv.to,
+            ...(argv.now ? { now: argv.now } : {}),
+          },
           io,
         );
       },

@@ -63,7 +63,9 @@ export function decide(
   }
   const reasons = [
     ...(refused.length > 0 ? [`without ${refused.join(", ")} (not offered by the plan or token)`] : []),
-    ...(capped.shed.length > 0 ? [`without ${capped.shed.join(", ")} (Cloudflare allows ${limits.maxNumberOfFields} fields per query of ${dataset.node})`] : []),
+    ...(capped.shed.length > 0
+      ? [`without ${capped.shed.join(", ")} (Cloudflare allows ${limits.maxNumberOfFields} fields per query of ${dataset.node})`]
+      : []),
   ];
   return { dataset, owner, on: true, reason: reasons.join("; "), quiet: false, limits, omit: capped.omit };
 }

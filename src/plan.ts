@@ -53,7 +53,14 @@ export function maxWindowMinutes(limits: DatasetLimits, unit = MINUTE, rowsPerUn
  * What to fetch in a run: the holes and the tail, plus the last `overlap` minutes (rounded up to whole units) before
  * the newest stored unit, where late data lands.
  */
-export function minutesToFetch(range: Window, missing: readonly Window[], newest: number | undefined, overlapMinutes: number, unit = MINUTE, settledAt = range.to): Window[] {
+export function minutesToFetch(
+  range: Window,
+  missing: readonly Window[],
+  newest: number | undefined,
+  overlapMinutes: number,
+  unit = MINUTE,
+  settledAt = range.to,
+): Window[] {
   const wanted = [...missing];
   // An hour or a day is re-read only while it is young (its end less than `overlap` before the settled instant):
   // runs come every few minutes, and re-reading yesterday 288 times a day would spend the budget on nothing.

@@ -13,7 +13,7 @@ import { REDACTED } from "./config/errors.js";
 import type { Config, LogFormat } from "./config/types.js";
 
 /** Forms shorter than this are not searched for: they would match inside ordinary words. */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 /** Every form in which a configured secret may show up in something we print or store. */
 export function secretForms(config: Config): string[] {
@@ -175,7 +175,10 @@ export interface RedactedIo {
  */
 const registered = new WeakMap<object, RedactedIo>();
 
-export function redactIo(io: { env: Record<string, string | undefined>; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, config: Config): RedactedIo {
+export function redactIo(
+  io: { env: Record<string, string | undefined>; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  config: Config,
+): RedactedIo {
   const redactor = redactorFor(config);
   const wrapped: RedactedIo = {
     env: io.env,
@@ -196,7 +199,9 @@ export function redactedIoOf(io: { env: Record<string, string | undefined>; stdo
   if (known) return known;
   // A secret shorter than the minimum was refused (and is never shown by that refusal); searching for it would turn
   // words into `<redacted>` ("fix" for "x") and so give it away.
-  const fromEnv = ["CF_API_TOKEN", "CF_API_KEY", "ES_PASSWORD", "ES_PASSWD", "ES_API_KEY"].map((name) => (io.env[name] ?? "").trim()).filter((v) => v.length >= MIN_SECRET_LENGTH);
+  const fromEnv = ["CF_API_TOKEN", "CF_API_KEY", "ES_PASSWORD", "ES_PASSWD", "ES_API_KEY"]
+    .map((name) => (io.env[name] ?? "").trim())
+    .filter((v) => v.length >= MIN_SECRET_LENGTH);
   const redactor = new Redactor(fromEnv.flatMap((s) => [s, encodeURIComponent(s)]));
   // The configuration did not load: its LOG_FORMAT is still what the user asked for.
   const format = io.env.LOG_FORMAT?.trim().toLowerCase();

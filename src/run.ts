@@ -54,7 +54,7 @@ export interface DatasetReport {
   planned?: { units: number; windows: number; queries: number; from?: number; to?: number };
 }
 
-export type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
+type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
 
 export interface RunResult {
   readonly outcome: RunOutcome;
@@ -73,7 +73,7 @@ export interface RunResult {
   readonly error?: string;
 }
 
-export interface PlanReport {
+interface PlanReport {
   readonly lines: string[];
   readonly requests: number;
   readonly queries: number;
@@ -297,7 +297,12 @@ function pendingOf(dataset: Dataset, work: readonly Work[]): Pending[] {
   for (const w of work) byQuery.set(omitKey(w), [...(byQuery.get(omitKey(w)) ?? []), w]);
   const perRequest = dataset.scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
   const pending = [...byQuery.values()].flatMap((group) =>
-    batchByWindow(group.map((w) => ({ zone: w, windows: w.windows })), perRequest, dataset.unit, dataset.rowsPerUnit).map((b) => ({ window: b.window, owners: b.zones })),
+    batchByWindow(
+      group.map((w) => ({ zone: w, windows: w.windows })),
+      perRequest,
+      dataset.unit,
+      dataset.rowsPerUnit,
+    ).map((b) => ({ window: b.window, owners: b.zones })),
   );
   return pending.sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to);
 }
@@ -344,7 +349,9 @@ async function runDataset(deps: RunDeps, dataset: Dataset, pending: Pending[], t
       if (config.gate.uri && !time?.stoppedBy) {
         const again = await askGate(config.gate);
         if (!again.allowed) {
-          log.warn(`gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`);
+          log.warn(
+            `gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`,
+          );
           return again.error ? "gate-error" : "stopped-by-gate";
         }
       }
@@ -368,16 +375,26 @@ function stop(deps: RunDeps, dataset: Dataset, reason: StopReason): RunOutcome {
  * The first part of `window` that should hold about 80 % of a page at `rowsPerUnit` (whole units), and the rest;
  * no rest when the whole window should fit in 90 % of a page. The margin absorbs minutes busier than those seen.
  */
-export function firstPart(window: Window, unit: number, rowsPerUnit: number, pageSize: number): [Window, Window?] {
+function firstPart(window: Window, unit: number, rowsPerUnit: number, pageSize: number): [Window, Window?] {
   const units = (window.to - window.from) / unit;
   if (rowsPerUnit <= 0 || units * rowsPerUnit <= 0.9 * pageSize) return [window];
   const step = Math.max(1, Math.floor((0.8 * pageSize) / rowsPerUnit)) * unit;
   if (window.from + step >= window.to) return [window];
-  return [{ from: window.from, to: window.from + step }, { from: window.from + step, to: window.to }];
+  return [
+    { from: window.from, to: window.from + step },
+    { from: window.from + step, to: window.to },
+  ];
 }
 
 /** One request and the writing of its answer; returns the requests to make instead, first. */
-async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, limit: number, density: { rowsPerUnit: number }, totals: Totals): Promise<Pending[]> {
+async function fetchAndWrite(
+  deps: RunDeps,
+  dataset: Dataset,
+  next: Pending,
+  limit: number,
+  density: { rowsPerUnit: number },
+  totals: Totals,
+): Promise<Pending[]> {
   const { cloudflare, log, config } = deps;
   const { window, owners } = next;
   const context = `${dataset.name} [${iso(window.from)}, ${iso(window.to)}) for ${owners.map((w) => w.decision.owner.name).join(", ")}`;
@@ -385,11 +402,16 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, lim
   // The answer's rows are spilled to files here while they stream in, and read back unit by unit.
   const spillDir = await mkdtemp(join(tmpdir(), "cloudflare-es-exporter-"));
   try {
-    const fetched = await fetchTask(cloudflare, dataset, { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit }, {
-      limit,
-      confidenceLevel: config.cloudflare.confidenceLevel,
-      spillDir,
-    }).catch((error: unknown) => {
+    const fetched = await fetchTask(
+      cloudflare,
+      dataset,
+      { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit },
+      {
+        limit,
+        confidenceLevel: config.cloudflare.confidenceLevel,
+        spillDir,
+      },
+    ).catch((error: unknown) => {
       if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
       for (const w of owners) fail(w, log, `${context}: ${(error as Error).message}`);
       return undefined;
@@ -401,7 +423,15 @@ async function fetchAndWrite(deps: RunDeps, dataset: Dataset, next: Pending, lim
 }
 
 /** Writes what one request brought, owner by owner; returns the requests to make instead, first. */
-async function writeAnswer(deps: RunDeps, dataset: Dataset, next: Pending, fetched: Fetched, limit: number, density: { rowsPerUnit: number }, totals: Totals): Promise<Pending[]> {
+async function writeAnswer(
+  deps: RunDeps,
+  dataset: Dataset,
+  next: Pending,
+  fetched: Fetched,
+  limit: number,
+  density: { rowsPerUnit: number },
+  totals: Totals,
+): Promise<Pending[]> {
   const { sink, log, config } = deps;
   const { window, owners } = next;
   const byId = new Map(owners.map((w) => [w.decision.owner.id, w]));
@@ -448,7 +478,11 @@ async function writeAnswer(deps: RunDeps, dataset: Dataset, next: Pending, fetch
       continue;
     }
     if (written.failed > 0) {
-      fail(w, log, `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this ${owner.scope} are left for the next run`);
+      fail(
+        w,
+        log,
+        `${written.failed} documents of ${context} were rejected (${written.reasons.join("; ")}); later windows of this ${owner.scope} are left for the next run`,
+      );
       continue;
     }
     totals.bulkRetries += written.retried;
@@ -466,8 +500,10 @@ function describePlan(dataset: Dataset, w: Work): string {
   const extra = w.report.error ? ` (${w.report.error})` : "";
   const p = w.report.planned;
   if (!p || p.windows === 0) return `${dataset.name} ${owner.name} (${owner.id}): on, up to date${extra}`;
-  return `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
-    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`;
+  return (
+    `${dataset.name} ${owner.name} (${owner.id}): on, ${p.units} ${unitName(dataset.unit)}s in ${p.windows} windows, ` +
+    `${iso(p.from!)} .. ${iso(p.to!)}, ${p.queries} queries${extra}`
+  );
 }
 
 function skip(w: Work, log: Logger, why: string): void {

@@ -5,7 +5,6 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 export const floorMinute = (ms: number): number => Math.floor(ms / MINUTE) * MINUTE;
-export const ceilMinute = (ms: number): number => Math.ceil(ms / MINUTE) * MINUTE;
 /** A dataset's unit in words: "minute", "hour" or "day". */
 export const unitName = (unit: number): string => (unit === MINUTE ? "minute" : unit === HOUR ? "hour" : "day");
 /** A dataset's unit as an Elasticsearch `fixed_interval`. */

@@ -3,7 +3,7 @@
  * stored units against Cloudflare's own coarser rollup, and for each stored unit, every breakdown against its total.
  * Read-only on both sides.
  */
-import type { Client } from "@elastic/elasticsearch";
+import type { Client, estypes } from "@elastic/elasticsearch";
 import type { CloudflareClient } from "./cloudflare/client.js";
 import { CloudflareError } from "./cloudflare/errors.js";
 import { halve } from "./cloudflare/fetch.js";
@@ -14,7 +14,7 @@ import { asArray } from "./datasets/shape.js";
 import { indexPattern } from "./sinks/index-names.js";
 import { DAY, fixedInterval, HOUR } from "./time.js";
 
-export interface HourResult {
+interface HourResult {
   readonly zone: Owner;
   /** Start of the rollup unit (an hour, or a day for the hourly dataset). */
   readonly hour: number;
@@ -25,7 +25,7 @@ export interface HourResult {
   readonly ok: boolean;
 }
 
-export interface BreakdownMismatch {
+interface BreakdownMismatch {
   readonly zone: Owner;
   readonly minute: number;
   readonly breakdown: string;
@@ -35,7 +35,7 @@ export interface BreakdownMismatch {
 }
 
 /** A unit whose breakdown Cloudflare answered partially: the rest is stored as `__unattributed__`, not a mismatch. */
-export interface PartialBreakdown {
+interface PartialBreakdown {
   readonly zone: Owner;
   readonly minute: number;
   readonly breakdown: string;
@@ -95,8 +95,13 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
     query: totalsOf(deps.dataset.name, zone, range),
     aggs: {
       hours: {
-        date_histogram: { field: "@timestamp", fixed_interval: fixedInterval(rollup.unit), min_doc_count: 0, extended_bounds: { min: range.from, max: range.to - 1 } },
-        aggs: Object.fromEntries(
+        date_histogram: {
+          field: "@timestamp",
+          fixed_interval: fixedInterval(rollup.unit),
+          min_doc_count: 0,
+          extended_bounds: { min: range.from, max: range.to - 1 },
+        },
+        aggs: Object.fromEntries<estypes.AggregationsAggregationContainer>(
           rollup.metrics.flatMap((m) => [
             [m, { sum: { field: `cloudflare.${m}` } }],
             [`${m}_stored`, { value_count: { field: `cloudflare.${m}` } }],
@@ -105,7 +110,9 @@ async function compareHours(deps: Deps, zone: Owner, range: Window): Promise<Hou
       },
     },
   });
-  const buckets = (response.aggregations as { hours?: { buckets: ({ key: number; doc_count: number } & Record<string, { value: number }>)[] } } | undefined)?.hours?.buckets ?? [];
+  const buckets =
+    (response.aggregations as { hours?: { buckets: ({ key: number; doc_count: number } & Record<string, { value: number }>)[] } } | undefined)?.hours
+      ?.buckets ?? [];
   const stored = new Map(buckets.map((b) => [b.key, b]));
   const results: HourResult[] = [];
   const expectedUnits = rollup.unit / deps.dataset.unit;
@@ -143,7 +150,11 @@ async function rollupRows(deps: Deps, rollup: NonNullable<Dataset["rollup"]>, zo
   }
 }
 
-async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<{ minutes: number; mismatches: BreakdownMismatch[]; partial: PartialBreakdown[] }> {
+async function checkBreakdowns(
+  deps: Deps,
+  zone: Owner,
+  range: Window,
+): Promise<{ minutes: number; mismatches: BreakdownMismatch[]; partial: PartialBreakdown[] }> {
   const checks = deps.dataset.breakdownChecks;
   const metrics = [...new Set(checks.flatMap((c) => c.metrics.flatMap((m) => [m.entry, m.total])))];
   // Field names hold dots; aggregation names are kept plain.
@@ -161,10 +172,12 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
           breakdowns: {
             terms: { field: "cloudflare.breakdown", size: 100 },
             aggs: {
-              ...Object.fromEntries(metrics.flatMap((m) => [
-                [aggName(m), { sum: { field: m } }],
-                [`${aggName(m)}_stored`, { value_count: { field: m } }],
-              ])),
+              ...Object.fromEntries<estypes.AggregationsAggregationContainer>(
+                metrics.flatMap((m) => [
+                  [aggName(m), { sum: { field: m } }],
+                  [`${aggName(m)}_stored`, { value_count: { field: m } }],
+                ]),
+              ),
               unattributed: { filter: { term: { "cloudflare.key": UNATTRIBUTED } } },
             },
           },
@@ -173,7 +186,8 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
     },
   });
   type Bucket = { key: string; unattributed?: { doc_count: number } } & Record<string, { value: number }>;
-  const minutes = (response.aggregations as { minutes?: { buckets: { key: number; breakdowns: { buckets: Bucket[] } }[] } } | undefined)?.minutes?.buckets ?? [];
+  const minutes =
+    (response.aggregations as { minutes?: { buckets: { key: number; breakdowns: { buckets: Bucket[] } }[] } } | undefined)?.minutes?.buckets ?? [];
   const mismatches: BreakdownMismatch[] = [];
   const partial: PartialBreakdown[] = [];
   let checked = 0;
@@ -192,7 +206,8 @@ async function checkBreakdowns(deps: Deps, zone: Owner, range: Window): Promise<
         const sum = entries?.[aggName(entry)]?.value ?? 0;
         const expected = total[aggName(of)]?.value ?? 0;
         const exact = Number.isInteger(sum) && Number.isInteger(expected);
-        if (exact ? sum !== expected : Math.abs(sum - expected) > 1e-6 * Math.max(1, Math.abs(expected))) mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
+        if (exact ? sum !== expected : Math.abs(sum - expected) > 1e-6 * Math.max(1, Math.abs(expected)))
+          mismatches.push({ zone, minute: minute.key, breakdown: check.breakdown, metric: entry, entries: sum, total: expected });
       }
     }
   }
@@ -215,4 +230,3 @@ function totalsOf(dataset: string, zone: Owner, range: Window): object {
 export function wholeHours(range: Window, unit = HOUR): Window {
   return { from: Math.ceil(range.from / unit) * unit, to: Math.floor(range.to / unit) * unit };
 }
-

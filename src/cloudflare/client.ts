@@ -11,7 +11,7 @@ import { QueryBudget } from "./budget.js";
 import { classify, CloudflareError } from "./errors.js";
 import { boundedFetch, dispatcherFor, type SpillTarget } from "./wire.js";
 
-export interface QueryRequest {
+interface QueryRequest {
   /** Names the work in messages, e.g. "http_requests for zones a, b [2026-01-01T00:00Z, ...)". */
   readonly context: string;
   readonly query: string;

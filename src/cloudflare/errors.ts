@@ -105,7 +105,18 @@ function fromText(message: string, text: string, kind: CloudflareErrorKind, caus
 }
 
 /** Codes of failures that recur at once on the same request: no point waiting minutes on them. */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_TLS_CERT_ALTNAME_INVALID"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CERT_HAS_EXPIRED",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
 function connectionError(error: Error, context: string): CloudflareError {
   let code: string | undefined;
@@ -149,11 +160,17 @@ function zonesIn(text: string): string[] {
   return [...new Set([...single, ...lists])];
 }
 
+/** A GraphQL error's message: a text as is, anything else (not seen from Cloudflare) as JSON rather than "[object Object]". */
+function messageText(message: unknown): string {
+  if (message === undefined || message === null) return "";
+  return typeof message === "string" ? message : (JSON.stringify(message) ?? "");
+}
+
 function bodyText(data: unknown): string {
   if (typeof data === "string") return data.slice(0, 300);
   if (data && typeof data === "object") {
     const errors = (data as { errors?: unknown }).errors;
-    if (Array.isArray(errors)) return errors.map((e) => String((e as { message?: unknown })?.message ?? "")).join("; ");
+    if (Array.isArray(errors)) return errors.map((e: unknown) => messageText((e as { message?: unknown } | null)?.message)).join("; ");
     return JSON.stringify(data).slice(0, 300);
   }
   return "";

@@ -21,7 +21,7 @@ export interface Task {
 }
 
 /** One owner's rows of an answer, read back from where they were spilled as the answer streamed in. */
-export interface RowSource {
+interface RowSource {
   readonly count: number;
   /** Every call reads the rows anew, in the order Cloudflare sent them. */
   rows(): AsyncIterable<unknown>;
@@ -94,7 +94,9 @@ export async function fetchTask(client: CloudflareClient, dataset: Dataset, task
     // As many rows as the limit means the answer may have been cut: never trust it, ask for halves.
     const halves = halve(window, dataset.unit);
     if (halves) result.retry.push(...halves.map((w) => ({ window: w, owners: full, omit })));
-    else for (const o of full) result.failed.push([o.id, `${context}: one ${unitName(dataset.unit)} fills a whole page (${options.limit} rows); cannot split further`]);
+    else
+      for (const o of full)
+        result.failed.push([o.id, `${context}: one ${unitName(dataset.unit)} fills a whole page (${options.limit} rows); cannot split further`]);
   }
   return result;
 }
@@ -124,7 +126,8 @@ function answerTo(error: CloudflareError, dataset: Dataset, task: Task, options:
     case "field-cap": {
       const fitted = fitFieldCap(dataset, omit, Math.min(error.cap ?? Number.POSITIVE_INFINITY, leavesNow(dataset, omit, options) - 1), options);
       if (!fitted || fitted.shed.length === 0) return failAll(error.message);
-      for (const o of owners) result.shed.set(o.id, `without ${fitted.shed.join(", ")} (Cloudflare allows ${error.cap ?? "fewer"} fields per query of ${dataset.node})`);
+      for (const o of owners)
+        result.shed.set(o.id, `without ${fitted.shed.join(", ")} (Cloudflare allows ${error.cap ?? "fewer"} fields per query of ${dataset.node})`);
       result.retry.push({ window, owners, omit: fitted.omit });
       return result;
     }
@@ -140,7 +143,8 @@ function answerTo(error: CloudflareError, dataset: Dataset, task: Task, options:
         for (const o of refused) result.shed.set(o.id, `without ${fields.join(", ")} (refused by Cloudflare for this ${o.scope})`);
         result.retry.push({ window, owners: refused, omit: new Set([...omit, ...fields]) });
       } else {
-        const what = required.length > 0 ? `${required.join(", ")}, which ${dataset.name} cannot do without` : `a field it does not ask for (${error.field ?? "unnamed"})`;
+        const what =
+          required.length > 0 ? `${required.join(", ")}, which ${dataset.name} cannot do without` : `a field it does not ask for (${error.field ?? "unnamed"})`;
         for (const o of refused) result.skipped.push([o.id, `Cloudflare refuses ${what}: ${error.message}`]);
       }
       return result;

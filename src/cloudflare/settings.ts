@@ -11,8 +11,6 @@ import type { DatasetLimits } from "../plan.js";
 import type { CloudflareClient } from "./client.js";
 import { CloudflareError } from "./errors.js";
 
-export { MAX_ZONES_PER_QUERY };
-
 /** owner id -> node -> limits */
 export type OwnerLimits = Map<string, Map<string, DatasetLimits>>;
 
@@ -24,7 +22,7 @@ const selectionOf = (nodes: readonly string[]): string =>
  * documents pages of at most 10,000 rows; a value beyond these is a broken or hostile answer, and taken at its word
  * it would plan thousands of queries, or hang planning, or ask for pages no pod can hold.
  */
-export const SANE = { maxHistorySeconds: 400 * 86_400, maxPageSize: 10_000 } as const;
+const SANE = { maxHistorySeconds: 400 * 86_400, maxPageSize: 10_000 } as const;
 
 /** Limits as Cloudflare reported them, clamped to what is sane, and a warning for each value that was changed. */
 export function saneLimits(node: string, raw: DatasetLimits): { limits: DatasetLimits; warnings: string[] } {
@@ -84,9 +82,10 @@ export async function readLimits(
         });
       } catch (error) {
         // One owner the token does not cover fails the whole query; leave it out (it has no limits) and ask again.
-        const named = error instanceof CloudflareError && error.kind === "access"
-          ? batch.filter((o) => error.zoneIds.includes(o.id) || (scope === "account" && batch.length === 1))
-          : [];
+        const named =
+          error instanceof CloudflareError && error.kind === "access"
+            ? batch.filter((o) => error.zoneIds.includes(o.id) || (scope === "account" && batch.length === 1))
+            : [];
         if (named.length === 0) throw error;
         batch = batch.filter((o) => !named.includes(o));
       }
@@ -105,9 +104,12 @@ export async function readLimits(
           notOlderThanSeconds: asCount(s.notOlderThan, `settings.${node}.notOlderThan`),
           maxPageSize: asCount(s.maxPageSize, `settings.${node}.maxPageSize`),
           // Not every answer carries it; without it nothing is known to cap the fields of a query.
-          maxNumberOfFields: s.maxNumberOfFields === undefined || s.maxNumberOfFields === null ? undefined : asCount(s.maxNumberOfFields, `settings.${node}.maxNumberOfFields`),
+          maxNumberOfFields:
+            s.maxNumberOfFields === undefined || s.maxNumberOfFields === null ? undefined : asCount(s.maxNumberOfFields, `settings.${node}.maxNumberOfFields`),
           // The documented form is `sum_requests`; a dotted form has been seen in the wild, so both are accepted.
-          availableFields: new Set(asArray(s.availableFields ?? [], `settings.${node}.availableFields`).map((f) => asText(f, "availableFields[]").replace(/\./g, "_"))),
+          availableFields: new Set(
+            asArray(s.availableFields ?? [], `settings.${node}.availableFields`).map((f) => asText(f, "availableFields[]").replace(/\./g, "_")),
+          ),
         });
         for (const warning of warnings) warn(`${scope} ${String(owner[scope === "zone" ? "zoneTag" : "accountTag"])}: ${warning}`);
         perNode.set(node, limits);

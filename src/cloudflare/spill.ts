@@ -64,10 +64,14 @@ export async function spillAnswer(body: AsyncIterable<Uint8Array>, node: string,
     }
     if (!failure && !parser.isEnded) parser.end();
   } finally {
-    await Promise.all([...files.values()].map(({ stream }) => new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))));
+    await Promise.all(
+      [...files.values()].map(
+        ({ stream }) => new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))),
+      ),
+    );
   }
   if (failure || root === undefined) throw new MalformedResponseError(`the answer is not complete JSON (${failure?.message ?? "it ended early"})`);
-  const owners = (((root as { data?: { viewer?: Record<string, unknown> } }).data?.viewer ?? {}) as Record<string, unknown>);
+  const owners = (root as { data?: { viewer?: Record<string, unknown> } }).data?.viewer ?? {};
   for (const list of Object.values(owners)) {
     if (!Array.isArray(list)) continue;
     list.forEach((owner: unknown, i) => {

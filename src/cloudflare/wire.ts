@@ -37,8 +37,8 @@ export function dispatcherFor(caFile: string | undefined): Agent | undefined {
 }
 
 export function boundedFetch(options: WireOptions, dispatcher = dispatcherFor(options.caFile), spill?: SpillTarget): Fetch {
-  return (async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => {
-    const response = await undiciFetch(input as never, { ...(init as object), ...(dispatcher ? { dispatcher } : {}) } as never);
+  return async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => {
+    const response = await undiciFetch(input as never, { ...(init as object), ...(dispatcher ? { dispatcher } : {}) });
     const declared = Number(response.headers.get("content-length") ?? Number.NaN);
     if (declared > options.maxBytes) {
       await response.body?.cancel();
@@ -55,7 +55,7 @@ export function boundedFetch(options: WireOptions, dispatcher = dispatcherFor(op
       text = Buffer.concat(chunks);
     }
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers as never });
-  }) as Fetch;
+  };
 }
 
 /** The body's chunks, refused past `limit` bytes; leaving the loop cancels the stream, so the rest is never read. */

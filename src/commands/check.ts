@@ -21,7 +21,12 @@ type Line = { ok: boolean | "info"; text: string };
 export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): Promise<number> {
   const ctx = createContext(flags, rawIo);
   const { config, io } = ctx;
-  const lines: Line[] = [{ ok: true, text: `configuration valid: ${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts, Cloudflare ${config.cloudflare.apiUrl}` }];
+  const lines: Line[] = [
+    {
+      ok: true,
+      text: `configuration valid: ${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts, Cloudflare ${config.cloudflare.apiUrl}`,
+    },
+  ];
   const print = (line: Line): void => {
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
   };
@@ -62,12 +67,16 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
       if (d.dataset.unit === MINUTE) steady++;
       add({
         ok: true,
-        text: `${where}: on${d.reason ? ` (${d.reason})` : ""}, ${d.dataset.sampled ? "sampled" : "exact"}, depth ${days.toFixed(1)} d, windows of ${formatMinutes(windowMinutes)}, ` +
+        text:
+          `${where}: on${d.reason ? ` (${d.reason})` : ""}, ${d.dataset.sampled ? "sampled" : "exact"}, depth ${days.toFixed(1)} d, windows of ${formatMinutes(windowMinutes)}, ` +
           `first run about ${firstRun} queries, then ${d.dataset.unit === MINUTE ? "1 per run" : `about 4 per ${d.dataset.unit === DAY ? "day" : "hour"}`} (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
       });
     }
     const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
-    add({ ok: "info", text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; hourly and daily datasets add a few when an hour or day is due)` });
+    add({
+      ok: "info",
+      text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; hourly and daily datasets add a few when an hour or day is due)`,
+    });
   } catch (error) {
     add({ ok: false, text: error instanceof CloudflareError ? `Cloudflare: ${error.message}` : `Cloudflare: ${String(error)}` });
   }
@@ -102,13 +111,20 @@ async function privileges(es: ReturnType<typeof createElasticsearchClient>, pref
     });
     if (answer.has_all_requested) return { ok: true, text: `write privileges on ${prefix}-* and template management granted` };
     const missing = [
-      ...Object.entries(answer.cluster).filter(([, v]) => !v).map(([k]) => `cluster:${k}`),
-      ...Object.values(answer.index).flatMap((p) => Object.entries(p).filter(([, v]) => !v).map(([k]) => `index:${k}`)),
+      ...Object.entries(answer.cluster)
+        .filter(([, v]) => !v)
+        .map(([k]) => `cluster:${k}`),
+      ...Object.values(answer.index).flatMap((p) =>
+        Object.entries(p)
+          .filter(([, v]) => !v)
+          .map(([k]) => `index:${k}`),
+      ),
     ];
     return { ok: false, text: `missing privileges: ${missing.join(", ")}` };
   } catch (error) {
     const text = describeEsError(error);
-    if (/security.*(not enabled|disabled)|no handler found|400/i.test(text)) return { ok: "info", text: "security is off on this cluster: privileges not checked" };
+    if (/security.*(not enabled|disabled)|no handler found|400/i.test(text))
+      return { ok: "info", text: "security is off on this cluster: privileges not checked" };
     const failure = esFailure(error, "checking privileges", origin);
     return { ok: false, text: `privileges: ${text}${failure.fix ? `; fix: ${failure.fix}` : ""}` };
   }

@@ -23,7 +23,7 @@ export interface ExportArgs {
 }
 
 /** Where `--demo` writes when no Elasticsearch is configured. */
-export const DEMO_OUTPUT = "cloudflare-es-exporter-demo";
+const DEMO_OUTPUT = "cloudflare-es-exporter-demo";
 
 export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number> {
   const now = args.now === undefined ? Date.now() : instant("--now", args.now);
@@ -40,7 +40,9 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
     const chosen = selectDatasets(datasets, ctx.config.datasets);
-    ctx.log.info(`${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`);
+    ctx.log.info(
+      `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
+    );
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
     const clockOffsetMs = now - Date.now();
     const record = (result: RunResult, exitCode: number) =>
@@ -155,8 +157,10 @@ function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: numb
   }
   for (const r of result.reports) {
     if (r.status === "off") continue; // said once when deciding; the plan lists them
-    const line = `${r.dataset} ${r.owner.name}: ${r.status}, ${r.windows} windows, ${r.documents} documents, ${r.queries} queries` +
-      (r.newest !== undefined ? `, newest ${new Date(r.newest).toISOString()}` : "") + (r.error ? ` (${r.error})` : "");
+    const line =
+      `${r.dataset} ${r.owner.name}: ${r.status}, ${r.windows} windows, ${r.documents} documents, ${r.queries} queries` +
+      (r.newest !== undefined ? `, newest ${new Date(r.newest).toISOString()}` : "") +
+      (r.error ? ` (${r.error})` : "");
     if (r.status === "failed") log.error(line);
     else if (!dryRun) log.info(line);
   }
@@ -166,7 +170,8 @@ function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: numb
   log.log(
     exitCode === EXIT.ok ? "info" : "error",
     `${result.outcome}: ${result.reports.length} zone/account datasets (${count("ok")} ok, ${count("off")} off, ${count("skipped")} skipped, ${count("failed")} failed` +
-      (failedDatasets.length > 0 ? `: ${failedDatasets.join(", ")}` : "") + "), " +
+      (failedDatasets.length > 0 ? `: ${failedDatasets.join(", ")}` : "") +
+      "), " +
       `${result.windows} windows, ${result.requests} Cloudflare requests / ${result.queries} queries, ${result.documents} documents written` +
       (result.bulkRetries > 0 ? ` (${result.bulkRetries} re-sent after Elasticsearch answered 429)` : "") +
       ", " +
@@ -177,7 +182,13 @@ function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: numb
         datasets: Object.fromEntries(
           [...new Set(result.reports.map((r) => r.dataset))].map((name) => {
             const mine = result.reports.filter((r) => r.dataset === name);
-            const status = mine.some((r) => r.status === "failed") ? "failed" : mine.some((r) => r.status === "ok") ? "ok" : mine.some((r) => r.status === "skipped") ? "skipped" : "off";
+            const status = mine.some((r) => r.status === "failed")
+              ? "failed"
+              : mine.some((r) => r.status === "ok")
+                ? "ok"
+                : mine.some((r) => r.status === "skipped")
+                  ? "skipped"
+                  : "off";
             const sum = (f: (r: (typeof mine)[number]) => number): number => mine.reduce((n, r) => n + f(r), 0);
             return [name, { status, documents: sum((r) => r.documents), queries: sum((r) => r.queries), rows: sum((r) => r.rows ?? 0) }];
           }),

@@ -36,10 +36,12 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
     const unitName = unitOf(unit);
     if (whole.from >= whole.to) throw new UsageError(`[${from}, ${to}) holds no whole ${unitName}; verify compares whole UTC ${unitName}s`);
     const owners = ownersOf(ctx.config, dataset.scope);
-    const result = await verify({ es, cloudflare: createCloudflare(ctx), dataset, indexPrefix: ctx.config.elasticsearch.indexPrefix }, owners, whole).catch((error: unknown) => {
-      // Cloudflare's errors arrive classified; the Elasticsearch client's must not reach the user raw.
-      throw isEsClientError(error) ? esFailure(error, `reading the stored ${dataset.name} figures`, origin) : error;
-    });
+    const result = await verify({ es, cloudflare: createCloudflare(ctx), dataset, indexPrefix: ctx.config.elasticsearch.indexPrefix }, owners, whole).catch(
+      (error: unknown) => {
+        // Cloudflare's errors arrive classified; the Elasticsearch client's must not reach the user raw.
+        throw isEsClientError(error) ? esFailure(error, `reading the stored ${dataset.name} figures`, origin) : error;
+      },
+    );
     out(`dataset ${dataset.name}`);
     if (dataset.rollup) {
       out(`zone                      ${unitName} (UTC)${" ".repeat(14 - unitName.length)} stored  requests stored / Cloudflare     result`);
@@ -65,7 +67,9 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
     }
     const bad = result.hours.filter((h) => !h.ok).length;
     const good = bad === 0 && result.breakdownMismatches.length === 0;
-    const rollupPart = dataset.rollup ? `${result.hours.length - bad}/${result.hours.length} ${unitName}s match Cloudflare's ${unitName === "hour" ? "hourly" : "daily"} rollup` : "no coarser Cloudflare rollup to compare with; breakdowns checked";
+    const rollupPart = dataset.rollup
+      ? `${result.hours.length - bad}/${result.hours.length} ${unitName}s match Cloudflare's ${unitName === "hour" ? "hourly" : "daily"} rollup`
+      : "no coarser Cloudflare rollup to compare with; breakdowns checked";
     out(`${good ? "verified" : "NOT verified"}: ${rollupPart}`);
     return good;
   }

@@ -84,7 +84,10 @@ function readSecret(ctx: AuthContext, name: string, kind: "token" | "password"):
   if (value.length < MIN_SECRET_LENGTH) {
     // The logger blanks every occurrence of a secret: a short one would also blank parts of ordinary words.
     const reason = `${fromFile ? "names a file whose content is" : "is"} shorter than ${MIN_SECRET_LENGTH} characters, too short to keep out of logs safely`;
-    const fix = kind === "token" ? "set the complete token or key; real ones are much longer" : `give the user a password of at least ${MIN_SECRET_LENGTH} characters and set that`;
+    const fix =
+      kind === "token"
+        ? "set the complete token or key; real ones are much longer"
+        : `give the user a password of at least ${MIN_SECRET_LENGTH} characters and set that`;
     ctx.problems.bad(found, reason, fix, fromFile ? undefined : REDACTED);
     return "invalid";
   }
@@ -107,7 +110,12 @@ export function cloudflareAuth(ctx: AuthContext, required: boolean): CloudflareA
   }
   if (token) return { kind: "token", token: token.value };
   if (key && !email) {
-    problems.add("CF_API_EMAIL", undefined, `is not set, but ${nameOf(key.found)} is; the global API key needs the account's e-mail`, "set CF_API_EMAIL, or use CF_API_TOKEN instead");
+    problems.add(
+      "CF_API_EMAIL",
+      undefined,
+      `is not set, but ${nameOf(key.found)} is; the global API key needs the account's e-mail`,
+      "set CF_API_EMAIL, or use CF_API_TOKEN instead",
+    );
     return undefined;
   }
   if (email && !key) {

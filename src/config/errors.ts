@@ -41,7 +41,7 @@ export class ConfigError extends ExporterError {
   }
 }
 
-export function formatProblem(problem: ConfigProblem): string {
+function formatProblem(problem: ConfigProblem): string {
   const subject = problem.value === undefined ? problem.key : `${problem.key} = ${problem.value}`;
   return `${subject}: ${problem.reason}; fix: ${problem.fix}`;
 }

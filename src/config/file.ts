@@ -92,8 +92,7 @@ function withoutQuotes(message: string): string {
   return message.replace(/"[^"\n]{3,}"|'[^'\n]{3,}'/g, "…");
 }
 
-const isMapping = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const sections = new Map<string, string[]>();
 const rootKeys: string[] = [];

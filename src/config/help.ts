@@ -35,9 +35,18 @@ export function environmentHelp(command: Command): string {
     settings.map((s) => `  ${s.env}${s.secret ? " (or _FILE)" : ""}${s.key ? `, ${s.key}` : ""}  \t${plain(s.help)}`);
   const section = (title: string, settings: readonly Setting[]): string[] => (settings.length > 0 ? [title, ...rows(settings), ""] : []);
   return [
-    ...section("Credentials are never flags: set them in the environment, or set <NAME>_FILE to the path of a mounted file holding the secret.", used.filter((s) => !s.key)),
-    ...section("Zones and accounts are never flags either: set them in the environment or the config file (--config).", used.filter((s) => s.kind === "owners")),
-    ...section("Also read, from the environment or the config file:", used.filter((s) => s.key && s.kind !== "owners")),
+    ...section(
+      "Credentials are never flags: set them in the environment, or set <NAME>_FILE to the path of a mounted file holding the secret.",
+      used.filter((s) => !s.key),
+    ),
+    ...section(
+      "Zones and accounts are never flags either: set them in the environment or the config file (--config).",
+      used.filter((s) => s.kind === "owners"),
+    ),
+    ...section(
+      "Also read, from the environment or the config file:",
+      used.filter((s) => s.key && s.kind !== "owners"),
+    ),
     "Every flag above shows its environment variable and config-file key. Precedence: flags > environment > config file > defaults.",
   ].join("\n");
 }

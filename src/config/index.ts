@@ -1,5 +1,5 @@
 export { loadConfig, type LoadConfigInput } from "./load.js";
-export { ConfigError, type ConfigProblem } from "./errors.js";
+export { ConfigError } from "./errors.js";
 export { describeConfig } from "./describe-config.js";
 export { demoZones } from "./zones.js";
 export type * from "./types.js";

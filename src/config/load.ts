@@ -11,7 +11,7 @@ import { editDistance, loadConfigFile, type ReadFile } from "./file.js";
 import { Problems } from "./origin.js";
 import { SETTINGS, type Setting, settingAt, settingOf } from "./settings.js";
 import { setAt, Sources } from "./sources.js";
-import type { Config, Zone } from "./types.js";
+import type { Config } from "./types.js";
 import { parseValue } from "./validate.js";
 import { narrowZones, runZones } from "./zones.js";
 
@@ -55,7 +55,7 @@ export function loadConfig(input: LoadConfigInput): Config {
 
   // Zones may be absent when accounts stand in for them, or when the file that holds them failed to load.
   const required = needsCloudflare && (config.cloudflare.accounts ?? []).length === 0 && !(configPath && !file);
-  const zones = runZones(sources.lookup(settingAt("cloudflare.zones")), config.cloudflare.zones as Zone[] | undefined, problems, { demo, required });
+  const zones = runZones(sources.lookup(settingAt("cloudflare.zones")), config.cloudflare.zones, problems, { demo, required });
   setAt(values, "cloudflare.zones", narrowZones(zones, sources.flag("zone"), problems));
   setAt(values, "cloudflare.accounts", config.cloudflare.accounts ?? []);
 
@@ -71,7 +71,18 @@ export function loadConfig(input: LoadConfigInput): Config {
  * Elasticsearch's own launcher and our test harness read these; they are no misspelt setting of the exporter.
  * (`*_FILE` variants of the credentials are settings, see `settingOf`.)
  */
-const NEIGHBOURS = ["ES_JAVA_HOME", "ES_JAVA_OPTS", "ES_PATH_CONF", "ES_TMPDIR", "ES_VERSION", "ES_LOG", "ES_STARTED_BY_TESTS", "ES_MAVEN_URL", "ES_PORT", "ES_ZIP_SHA1"];
+const NEIGHBOURS = [
+  "ES_JAVA_HOME",
+  "ES_JAVA_OPTS",
+  "ES_PATH_CONF",
+  "ES_TMPDIR",
+  "ES_VERSION",
+  "ES_LOG",
+  "ES_STARTED_BY_TESTS",
+  "ES_MAVEN_URL",
+  "ES_PORT",
+  "ES_ZIP_SHA1",
+];
 
 /** A warning for every set `CF_*`/`ES_*` variable the exporter does not read: a typo there is otherwise silent. */
 function unknownVariables(env: Record<string, string | undefined>): string[] {
@@ -79,7 +90,9 @@ function unknownVariables(env: Record<string, string | undefined>): string[] {
   return Object.keys(env)
     .filter((name) => /^(CF|ES)_/.test(name) && env[name]?.trim() && !settingOf(name) && !NEIGHBOURS.includes(name))
     .map((name) => {
-      const close = known.filter((k) => k.slice(0, 3) === name.slice(0, 3) && editDistance(k, name) <= 2).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
+      const close = known
+        .filter((k) => k.slice(0, 3) === name.slice(0, 3) && editDistance(k, name) <= 2)
+        .sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
       return `${name} is not a setting of this exporter; ${close ? `did you mean ${close}?` : "it is ignored (--help lists the variables each command reads)"}`;
     });
 }

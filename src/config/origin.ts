@@ -15,7 +15,7 @@ export interface Found {
   readonly origin: Origin;
 }
 
-export function kebab(camel: string): string {
+function kebab(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
@@ -44,7 +44,9 @@ export function display(value: unknown): string {
   let text: string;
   if (typeof value === "string") text = JSON.stringify(value);
   else if (typeof value === "number" || typeof value === "boolean" || value === null) text = String(value);
-  else text = JSON.stringify(value) ?? String(value);
+  else if (value === undefined) text = "undefined";
+  // Objects and arrays as JSON; a function or symbol (never a configuration value) has none, so just its kind.
+  else text = JSON.stringify(value) ?? typeof value;
   return text.length > maxShown ? `${text.slice(0, maxShown - 1)}…` : text;
 }
 

@@ -13,14 +13,9 @@ export interface Zone {
   readonly name: string;
 }
 
-/** A Cloudflare account (for account-scoped datasets such as Workers and R2): the account tag and a display name. */
-export type Account = Zone;
-
 /** Cloudflare credentials: an API token (preferred) or the legacy global key with its e-mail. Undefined only when
  *  none were given (allowed for --demo and `bootstrap`). */
-export type CloudflareAuth =
-  | { readonly kind: "token"; readonly token: string }
-  | { readonly kind: "key"; readonly email: string; readonly key: string };
+export type CloudflareAuth = { readonly kind: "token"; readonly token: string } | { readonly kind: "key"; readonly email: string; readonly key: string };
 
 /** Elasticsearch credentials. `none` is for clusters without security (and the test server). */
 export type ElasticsearchAuth =
@@ -46,9 +41,9 @@ type Fields<Section extends string> = { readonly [E in Entry as E["key"] extends
 
 export type CloudflareConfig = Fields<"cloudflare"> & { readonly auth: CloudflareAuth | undefined };
 export type ElasticsearchConfig = Fields<"elasticsearch"> & { readonly auth: ElasticsearchAuth };
-export type WindowConfig = Fields<"window">;
+type WindowConfig = Fields<"window">;
 export type GateConfig = Fields<"gate">;
-export type RunConfig = Fields<"run">;
+type RunConfig = Fields<"run">;
 export type Config = { readonly [E in Entry as E["key"] extends `${string}.${string}` ? never : E["key"]]: FieldOf<E> } & {
   readonly cloudflare: CloudflareConfig;
   readonly elasticsearch: ElasticsearchConfig;

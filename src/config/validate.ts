@@ -14,23 +14,47 @@ import { ACCOUNTS, owners, ZONES } from "./zones.js";
 export function parseValue(setting: Setting, found: Found, problems: Problems, readFile: ReadFile): unknown {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = setting;
   switch (setting.kind) {
-    case "whole": return wholeNumber(found, { ...setting, min, max }, problems);
-    case "bool": return bool(found, problems);
-    case "choice": return oneOf(found, setting.choices ?? [], problems);
-    case "url": return httpUrl(found, setting.key?.split(".")[0] as UrlPurpose, problems);
-    case "ca": return caFile(found, readFile, problems);
-    case "share": return share(found, problems);
-    case "prefix": return indexPrefix(found, max, problems);
-    case "owners": return owners(found, problems, setting.key === "cloudflare.accounts" ? ACCOUNTS : ZONES);
-    case "datasets": return nameList(found, DATASET_NAMES, "datasets", problems);
-    default: return text(found, problems);
+    case "whole":
+      return wholeNumber(found, { ...setting, min, max }, problems);
+    case "bool":
+      return bool(found, problems);
+    case "choice":
+      return oneOf(found, setting.choices ?? [], problems);
+    case "url":
+      return httpUrl(found, setting.key?.split(".")[0] as UrlPurpose, problems);
+    case "ca":
+      return caFile(found, readFile, problems);
+    case "share":
+      return share(found, problems);
+    case "prefix":
+      return indexPrefix(found, max, problems);
+    case "owners":
+      return owners(found, problems, setting.key === "cloudflare.accounts" ? ACCOUNTS : ZONES);
+    case "datasets":
+      return nameList(found, DATASET_NAMES, "datasets", problems);
+    default:
+      return text(found, problems);
   }
 }
 
-const secondsPer: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hr: 3600, hour: 3600, d: 86400, day: 86400, w: 604800, week: 604800 };
+const secondsPer: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3600,
+  hr: 3600,
+  hour: 3600,
+  d: 86400,
+  day: 86400,
+  w: 604800,
+  week: 604800,
+};
 const unitSeconds: Record<Unit, number> = { seconds: 1, minutes: 60, days: 86400 };
 
-export function wholeNumber(found: Found, rule: Setting & { min: number; max: number }, problems: Problems): number | undefined {
+function wholeNumber(found: Found, rule: Setting & { min: number; max: number }, problems: Problems): number | undefined {
   const { value, origin } = found;
   const of = rule.unit ? ` of ${rule.unit}` : "";
   const write = (n: number): string => `write ${n} (${spelled(origin, String(n))})`;
@@ -66,7 +90,7 @@ export function wholeNumber(found: Found, rule: Setting & { min: number; max: nu
 const truthy = ["true", "1", "yes"];
 const falsy = ["false", "0", "no"];
 
-export function bool(found: Found, problems: Problems): boolean | undefined {
+function bool(found: Found, problems: Problems): boolean | undefined {
   const { value } = found;
   if (typeof value === "boolean") return value;
   const text = String(value).trim().toLowerCase();
@@ -75,21 +99,21 @@ export function bool(found: Found, problems: Problems): boolean | undefined {
   return problems.bad(found, "is not a yes/no value", `use one of: ${[...truthy, ...falsy].join(", ")}`);
 }
 
-export function oneOf<T extends string>(found: Found, allowed: readonly T[], problems: Problems): T | undefined {
+function oneOf<T extends string>(found: Found, allowed: readonly T[], problems: Problems): T | undefined {
   const text = typeof found.value === "string" ? found.value.trim().toLowerCase() : undefined;
   const match = allowed.find((a) => a === text);
   return match ?? problems.bad(found, "is not an allowed value", `use one of: ${allowed.join(", ")}`);
 }
 
 /** A string setting; numbers are taken as written because YAML and yargs turn `123` into a number. */
-export function text(found: Found, problems: Problems): string | undefined {
+function text(found: Found, problems: Problems): string | undefined {
   const { value } = found;
   if (typeof value === "number") return String(value);
   if (typeof value !== "string" || value.trim() === "") return problems.bad(found, "is not a non-empty text", "give a text value");
   return value.trim();
 }
 
-export type UrlPurpose = "cloudflare" | "elasticsearch" | "gate";
+type UrlPurpose = "cloudflare" | "elasticsearch" | "gate";
 
 const credentialFixes: Record<UrlPurpose, string> = {
   cloudflare: "remove user:password@ from the URL; Cloudflare credentials come from CF_API_TOKEN",
@@ -98,7 +122,7 @@ const credentialFixes: Record<UrlPurpose, string> = {
 };
 
 /** An absolute http(s) URL without embedded credentials (they would end up in logs and `check` output). */
-export function httpUrl(found: Found, purpose: UrlPurpose, problems: Problems): string | undefined {
+function httpUrl(found: Found, purpose: UrlPurpose, problems: Problems): string | undefined {
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
   // Every message shows the URL without its user:password@ part, even when the URL does not parse.
@@ -133,18 +157,22 @@ function withoutUserinfo(raw: string): string {
 export const INDEX_PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** Elasticsearch index names are lowercase and may not start with -, _ or +; the period and dataset are appended. */
-export function indexPrefix(found: Found, max: number, problems: Problems): string | undefined {
+function indexPrefix(found: Found, max: number, problems: Problems): string | undefined {
   const raw = text(found, problems);
   if (raw === undefined) return undefined;
   if (raw.length <= max && INDEX_PREFIX_PATTERN.test(raw)) return raw;
-  const cleaned = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").slice(0, max);
+  const cleaned = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^[-_]+/, "")
+    .slice(0, max);
   const reason = raw.length > max ? `is longer than ${max} characters` : "is not a valid Elasticsearch index name prefix";
   const rule = `lowercase letters, digits, - and _, starting with a letter or digit, at most ${max} characters`;
   return problems.bad(found, reason, cleaned ? `use ${rule}, e.g. ${spelled(found.origin, cleaned)}` : `use ${rule}`);
 }
 
 /** The CA bundle must be readable now: finding out at the first TLS handshake would be after the run started. */
-export function caFile(found: Found, readFile: ReadFile, problems: Problems): string | undefined {
+function caFile(found: Found, readFile: ReadFile, problems: Problems): string | undefined {
   const path = text(found, problems);
   if (path === undefined) return undefined;
   let content: string;
@@ -154,7 +182,11 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
     return problems.bad(found, `cannot be read: ${readError(error)}`, `mount the CA certificate at that path or correct ${labelOf(found.origin)}`);
   }
   if (!content.includes("-----BEGIN CERTIFICATE-----")) {
-    return problems.bad(found, "does not contain a PEM certificate", "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate");
+    return problems.bad(
+      found,
+      "does not contain a PEM certificate",
+      "point it at the PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate",
+    );
   }
   return path;
 }
@@ -163,8 +195,8 @@ export function caFile(found: Found, readFile: ReadFile, problems: Problems): st
  * A list of names from a comma list (environment, flag), a YAML list (file) or a repeated flag, each one of
  * `allowed`. Duplicates are dropped; an empty list is refused because it would silently turn everything off.
  */
-export function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
-  const raw: unknown[] = (Array.isArray(found.value) ? found.value : [found.value]).flatMap((v) => (typeof v === "string" ? v.split(",") : [v]));
+function nameList<T extends string>(found: Found, allowed: readonly T[], what: string, problems: Problems): T[] | undefined {
+  const raw: unknown[] = (Array.isArray(found.value) ? (found.value as unknown[]) : [found.value]).flatMap((v) => (typeof v === "string" ? v.split(",") : [v]));
   const names = raw.map((v) => (typeof v === "string" ? v.trim() : v)).filter((v) => v !== "");
   if (names.length === 0) return problems.bad(found, `names no ${what}`, `list at least one of: ${allowed.join(", ")}; or remove the setting to get all`);
   const picked: T[] = [];
@@ -177,14 +209,18 @@ export function nameList<T extends string>(found: Found, allowed: readonly T[], 
     }
     const typed = String(name).toLowerCase().replace(/-/g, "_");
     const close = allowed.find((a) => editDistance(a, typed) <= Math.max(1, Math.floor(a.length / 4)));
-    problems.bad({ value: name, origin: found.origin }, `is not a known ${what.replace(/s$/, "")}`, close ? `did you mean ${close}?` : `use any of: ${allowed.join(", ")}`);
+    problems.bad(
+      { value: name, origin: found.origin },
+      `is not a known ${what.replace(/s$/, "")}`,
+      close ? `did you mean ${close}?` : `use any of: ${allowed.join(", ")}`,
+    );
     ok = false;
   }
   return ok ? picked : undefined;
 }
 
 /** A share strictly between 0 and 1, e.g. a confidence level of 0.95. */
-export function share(found: Found, problems: Problems): number | undefined {
+function share(found: Found, problems: Problems): number | undefined {
   const value = typeof found.value === "number" ? found.value : Number(String(found.value).trim());
   if (!Number.isFinite(value) || value <= 0 || value >= 1) return problems.bad(found, "is not a number between 0 and 1", "write a level such as 0.95");
   return value;

@@ -26,7 +26,7 @@ export const ACCOUNTS: OwnerKind = {
   noun: "account",
   example: "CF_ACCOUNTS=01a7362d577a6c3019a474fd6f485823=production",
   fileExample: "accounts: [{ id: 01a7362d577a6c3019a474fd6f485823, name: production }]",
-  whereToFind: "copy the account id from the Overview page of any zone of the account (\"Account ID\"), or from the dashboard URL",
+  whereToFind: 'copy the account id from the Overview page of any zone of the account ("Account ID"), or from the dashboard URL',
 };
 
 export const demoZones: readonly Zone[] = [1, 2, 3].map((n) => ({ id: `demo${String(n).padStart(28, "0")}`, name: `demo-${n}.example` }));
@@ -51,7 +51,12 @@ export function owners(found: Found, problems: Problems, kind: OwnerKind): Zone[
  * The zones of the run: the configured ones, else the demo zones in demo mode. "None at all" is a problem when they
  * are `required` (no accounts instead, no config file that failed to load) and not already reported as invalid.
  */
-export function runZones(found: Found | undefined, parsed: readonly Zone[] | undefined, problems: Problems, options: { demo: boolean; required: boolean }): readonly Zone[] {
+export function runZones(
+  found: Found | undefined,
+  parsed: readonly Zone[] | undefined,
+  problems: Problems,
+  options: { demo: boolean; required: boolean },
+): readonly Zone[] {
   if (parsed && parsed.length > 0) return parsed;
   if (options.demo) return demoZones;
   if (options.required && !(found && !parsed)) {
@@ -135,7 +140,8 @@ function field(fields: Record<string, unknown>, key: "id" | "name", at: Found["o
   if (typeof value === "string") return value.trim();
   if (value === undefined || value === null) return problems.add(labelOf(origin), undefined, "is missing", `add ${key}: to every ${kind.noun}`);
   // An all-digit id would be read as a number (and lose digits); a quoted one stays as written.
-  return problems.bad({ value, origin }, "is not a text", `quote it: ${key}: "${String(value)}"`);
+  if (typeof value === "number" || typeof value === "boolean") return problems.bad({ value, origin }, "is not a text", `quote it: ${key}: "${String(value)}"`);
+  return problems.bad({ value, origin }, "is not a text", `write ${key} as a quoted text`);
 }
 
 function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems, kind: OwnerKind): boolean {
@@ -150,14 +156,23 @@ function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems, 
 export function narrowZones(zones: readonly Zone[], flag: Found | undefined, problems: Problems): readonly Zone[] {
   if (!flag || zones.length === 0) return zones; // no zones at all is reported on its own
   const values = Array.isArray(flag.value) ? flag.value : [flag.value];
-  const wanted = values.flatMap((v) => String(v).split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  const wanted = values
+    .flatMap((v) => String(v).split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
   if (wanted.length === 0) return zones;
   const known = new Set(zones.map((z) => z.id));
-  const list = zones.slice(0, 10).map((z) => z.id).join(", ") + (zones.length > 10 ? `, … (${zones.length} in all)` : "");
+  const list =
+    zones
+      .slice(0, 10)
+      .map((z) => z.id)
+      .join(", ") + (zones.length > 10 ? `, … (${zones.length} in all)` : "");
   for (const id of wanted) {
     if (known.has(id)) continue;
     const byName = zones.find((z) => z.name === id);
-    const fix = byName ? `that is the name of zone ${byName.id}; pass its id: --zone ${byName.id}` : `use one of the configured zones (${list}) or add it to CF_ZONES / cloudflare.zones`;
+    const fix = byName
+      ? `that is the name of zone ${byName.id}; pass its id: --zone ${byName.id}`
+      : `use one of the configured zones (${list}) or add it to CF_ZONES / cloudflare.zones`;
     problems.bad({ value: id, origin: flag.origin }, "is not one of the configured zones", fix);
   }
   return zones.filter((z) => wanted.includes(z.id));

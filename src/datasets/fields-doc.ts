@@ -39,7 +39,7 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "",
     "A breakdown can also cover less than its total (seen for `countryMap`). The difference is stored as one entry",
     "with `cloudflare.key: __unattributed__`, so every breakdown adds up to its total and no chart silently misses",
-    "traffic; `verify` reports such units as \"breakdown partial at Cloudflare\", not as a mismatch. A breakdown adding",
+    'traffic; `verify` reports such units as "breakdown partial at Cloudflare", not as a mismatch. A breakdown adding',
     "up to **more** than its total is not a real answer: nothing of that window is written, and the run fails it.",
     "",
     "| dataset | Cloudflare node | scope | unit | figures |",

@@ -48,14 +48,23 @@ export const samplingFields: readonly FieldDecl[] = [
   {
     name: "cloudflare.sample_interval",
     type: "double",
-    description: "Cloudflare's average sample interval for the figures (1 = every event counted, 10 = one in ten). On `total`: the largest of the minute's entries.",
+    description:
+      "Cloudflare's average sample interval for the figures (1 = every event counted, 10 = one in ten). On `total`: the largest of the minute's entries.",
   },
 ];
 
 /** Confidence bounds of a sampled count (`CF_CONFIDENCE_LEVEL`); on entries only, since bounds do not add up. */
 export const confidenceFields: readonly FieldDecl[] = [
-  { name: "cloudflare.confidence.lower", type: "double", description: "Lower bound of the entry's count at the configured confidence level (`CF_CONFIDENCE_LEVEL`); absent unless asked for." },
-  { name: "cloudflare.confidence.upper", type: "double", description: "Upper bound of the entry's count at the configured confidence level; absent unless asked for." },
+  {
+    name: "cloudflare.confidence.lower",
+    type: "double",
+    description: "Lower bound of the entry's count at the configured confidence level (`CF_CONFIDENCE_LEVEL`); absent unless asked for.",
+  },
+  {
+    name: "cloudflare.confidence.upper",
+    type: "double",
+    description: "Upper bound of the entry's count at the configured confidence level; absent unless asked for.",
+  },
 ];
 
 /** Fields of breakdowns capped to the top N entries per minute (`CF_TOP_N`). */

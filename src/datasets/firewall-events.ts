@@ -8,8 +8,18 @@ export const firewallEvents = groupedDataset({
   description: "Security events (WAF, rate limiting, firewall rules, bot fight) per zone and minute by action, source, rule, host and country; sampled.",
   breakdown: "event",
   dimensions: [
-    { field: "action", as: "cloudflare.firewall.action", type: "keyword", description: "What the rule did: `block`, `challenge`, `managed_challenge`, `log`, `skip`, ..." },
-    { field: "source", as: "cloudflare.firewall.source", type: "keyword", description: "The product that acted: `waf`, `firewallManaged`, `ratelimit`, `bic`, ..." },
+    {
+      field: "action",
+      as: "cloudflare.firewall.action",
+      type: "keyword",
+      description: "What the rule did: `block`, `challenge`, `managed_challenge`, `log`, `skip`, ...",
+    },
+    {
+      field: "source",
+      as: "cloudflare.firewall.source",
+      type: "keyword",
+      description: "The product that acted: `waf`, `firewallManaged`, `ratelimit`, `bic`, ...",
+    },
     { field: "ruleId", as: "cloudflare.firewall.rule_id", type: "keyword", description: "Id of the rule that matched." },
     {
       field: "description",

@@ -17,7 +17,7 @@ import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { MINUTE } from "../time.js";
 
-export interface DimensionSpec {
+interface DimensionSpec {
   /** Cloudflare's dimension field. */
   readonly field: string;
   /** Our field name. */
@@ -28,7 +28,7 @@ export interface DimensionSpec {
   readonly optional?: boolean;
 }
 
-export interface MetricSpec {
+interface MetricSpec {
   /** `count`, or `<group>.<field>` with group `sum`, `avg`, `max`, `quantiles`. */
   readonly path: string;
   /** Our field name. */
@@ -158,7 +158,17 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       upper: asNumber(count.upper, `${spec.node}.confidence.count.upper`),
     };
     // A dimension the plan refuses is not part of the key: the entry is what Cloudflare grouped by.
-    return { minute, dims, key: dims.filter((v) => v !== undefined).map(String).join("|"), metrics, sampleInterval, confidence };
+    return {
+      minute,
+      dims,
+      key: dims
+        .filter((v) => v !== undefined)
+        .map(String)
+        .join("|"),
+      metrics,
+      sampleInterval,
+      confidence,
+    };
   }
 
   /**
@@ -181,8 +191,12 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       if (rule === "sum") return m.type === "long" ? x + y : roundFloat(x + y);
       return roundFloat(mean(x, y));
     });
-    const sampleInterval = a.sampleInterval !== undefined && b.sampleInterval !== undefined ? mean(a.sampleInterval, b.sampleInterval) : (a.sampleInterval ?? b.sampleInterval);
-    const confidence = a.confidence && b.confidence ? { lower: a.confidence.lower + b.confidence.lower, upper: a.confidence.upper + b.confidence.upper } : (a.confidence ?? b.confidence);
+    const sampleInterval =
+      a.sampleInterval !== undefined && b.sampleInterval !== undefined ? mean(a.sampleInterval, b.sampleInterval) : (a.sampleInterval ?? b.sampleInterval);
+    const confidence =
+      a.confidence && b.confidence
+        ? { lower: a.confidence.lower + b.confidence.lower, upper: a.confidence.upper + b.confidence.upper }
+        : (a.confidence ?? b.confidence);
     return { ...a, metrics, sampleInterval, confidence };
   }
 
@@ -262,7 +276,8 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       const seen = minute.get(parsed.key);
       minute.set(parsed.key, seen ? merge(seen, parsed) : parsed);
     }
-    const rank = (a: ParsedRow, b: ParsedRow): number => (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const rank = (a: ParsedRow, b: ParsedRow): number =>
+      (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     return {
       entries: {
         *[Symbol.iterator]() {

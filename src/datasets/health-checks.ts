@@ -16,8 +16,20 @@ export const healthChecks = groupedDataset({
   ],
   metrics: [
     { path: "count", as: "cloudflare.events", type: "long", description: "Events (Cloudflare's estimate from the sample).", additive: true },
-    { path: "avg.rttMs", as: "cloudflare.health_check.rtt_avg_ms", type: "double", description: "Mean round-trip time to the origin in ms; not additive.", additive: false },
-    { path: "avg.timeToFirstByteMs", as: "cloudflare.health_check.ttfb_avg_ms", type: "double", description: "Mean time to first byte in ms; not additive.", additive: false },
+    {
+      path: "avg.rttMs",
+      as: "cloudflare.health_check.rtt_avg_ms",
+      type: "double",
+      description: "Mean round-trip time to the origin in ms; not additive.",
+      additive: false,
+    },
+    {
+      path: "avg.timeToFirstByteMs",
+      as: "cloudflare.health_check.ttfb_avg_ms",
+      type: "double",
+      description: "Mean time to first byte in ms; not additive.",
+      additive: false,
+    },
   ],
   rankBy: "cloudflare.events",
   capped: false,

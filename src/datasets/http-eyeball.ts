@@ -9,7 +9,12 @@ export const httpEyeball = groupedDataset({
   breakdown: "status_country_host",
   filter: 'requestSource: "eyeball"',
   dimensions: [
-    { field: "edgeResponseStatus", as: "http.response.status_code", type: "integer", description: "Edge response status, numeric so that ranges such as 500-599 work." },
+    {
+      field: "edgeResponseStatus",
+      as: "http.response.status_code",
+      type: "integer",
+      description: "Edge response status, numeric so that ranges such as 500-599 work.",
+    },
     { field: "clientCountryName", as: "cloudflare.country", type: "keyword", description: "Client country, ISO 3166 alpha-2 (`XX` unknown, `T1` Tor)." },
     { field: "clientRequestHTTPHost", as: "cloudflare.host", type: "keyword", description: "Host name the request asked for." },
   ],

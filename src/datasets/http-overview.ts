@@ -5,7 +5,13 @@
  */
 import { groupedDataset } from "./grouped.js";
 
-const sum = (field: string, as: string, description: string) => ({ path: `sum.${field}`, as: `cloudflare.${as}`, type: "long" as const, description, additive: true });
+const sum = (field: string, as: string, description: string) => ({
+  path: `sum.${field}`,
+  as: `cloudflare.${as}`,
+  type: "long" as const,
+  description,
+  additive: true,
+});
 
 export const httpOverview = groupedDataset({
   name: "http_overview",
@@ -15,7 +21,12 @@ export const httpOverview = groupedDataset({
   breakdown: "status_country",
   standInFor: "httpRequests1mGroups",
   dimensions: [
-    { field: "edgeResponseStatus", as: "http.response.status_code", type: "integer", description: "Edge response status, numeric so that ranges such as 500-599 work." },
+    {
+      field: "edgeResponseStatus",
+      as: "http.response.status_code",
+      type: "integer",
+      description: "Edge response status, numeric so that ranges such as 500-599 work.",
+    },
     { field: "clientCountryName", as: "cloudflare.country", type: "keyword", description: "Client country, ISO 3166 alpha-2 (`XX` unknown, `T1` Tor)." },
   ],
   metrics: [

@@ -80,7 +80,10 @@ const fields: readonly FieldDecl[] = [
   metric("encrypted_bytes", "Bytes sent over TLS (`total`)."),
   metric("page_views", "Successful HTML responses (`total`, `browser`)."),
   metric("uniques", "Unique client IPs in the minute, hour or day (`total`). Not additive: a sum over several units over-counts."),
-  metric("threats", "Requests Cloudflare classed as threats (`total`, `country`). Deprecated by Cloudflare in favour of firewall events; absent when a field cap made the query leave it out."),
+  metric(
+    "threats",
+    "Requests Cloudflare classed as threats (`total`, `country`). Deprecated by Cloudflare in favour of firewall events; absent when a field cap made the query leave it out.",
+  ),
   metric("edge_request_bytes", "Bytes received from clients (`total`); absent when a field cap made the query leave it out."),
   {
     name: "http.response.status_code",
@@ -122,7 +125,9 @@ function rollupQuery(spec: RollupSpec, omit: ReadonlySet<string>): string {
         uniq { uniques }
         sum {
           ${totals.join(" ")}
-          ${selectedMaps(omit).map(({ spec: m, metrics }) => `${m.map} { ${[m.key, ...metrics].join(" ")} }`).join("\n          ")}
+          ${selectedMaps(omit)
+            .map(({ spec: m, metrics }) => `${m.map} { ${[m.key, ...metrics].join(" ")} }`)
+            .join("\n          ")}
         }
       }`;
   const op = spec.node[0]!.toUpperCase() + spec.node.slice(1);

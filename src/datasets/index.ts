@@ -34,5 +34,4 @@ export const datasets: readonly Dataset[] = [
   logpushHealth,
 ];
 
-export type { BreakdownCheck, Dataset, Flattened, Owner, Scope, Window } from "./dataset.js";
-export type { ExportDocument } from "./document.js";
+export type { Dataset } from "./dataset.js";

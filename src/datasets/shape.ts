@@ -37,15 +37,6 @@ export function asText(value: unknown, what: string): string {
   throw new MalformedResponseError(`${what}: expected a string, got ${describe(value)}`);
 }
 
-/** Cloudflare `Time` ("2019-09-08T20:01:00Z") -> epoch ms; it must be a whole minute. */
-export function asMinute(value: unknown, what: string): number {
-  const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms) || ms % 60_000 !== 0) {
-    throw new MalformedResponseError(`${what}: expected a minute timestamp, got ${describe(value)}`);
-  }
-  return ms;
-}
-
 /** A timestamp aligned to `unit` ms (a minute, an hour, a day); `what` names the field for the error. */
 export function asUnitStart(value: unknown, unit: number, what: string): number {
   const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;

@@ -17,7 +17,12 @@ export const workers = groupedDataset({
   breakdown: "script_status",
   dimensions: [
     { field: "scriptName", as: "cloudflare.worker.script", type: "keyword", description: "Worker script name." },
-    { field: "status", as: "cloudflare.worker.status", type: "keyword", description: "Invocation outcome (`success`, `clientDisconnected`, `scriptThrewException`, `exceededResources`, ...)." },
+    {
+      field: "status",
+      as: "cloudflare.worker.status",
+      type: "keyword",
+      description: "Invocation outcome (`success`, `clientDisconnected`, `scriptThrewException`, `exceededResources`, ...).",
+    },
   ],
   metrics: [
     { path: "sum.requests", as: "cloudflare.requests", type: "long", description: "Requests (on sampled datasets Cloudflare's estimate).", additive: true },

@@ -27,7 +27,11 @@ export const runFields: readonly FieldDecl[] = [
   f("run.windows", "long", "Windows fetched from Cloudflare and written."),
   f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
-  f("run.note", "keyword", "`dataset` only, when it ran: what it ran without (optional fields the plan or token refuses, fields left out to fit Cloudflare's field cap per query)."),
+  f(
+    "run.note",
+    "keyword",
+    "`dataset` only, when it ran: what it ran without (optional fields the plan or token refuses, fields left out to fit Cloudflare's field cap per query).",
+  ),
   f(
     "run.outcome",
     "keyword",
@@ -69,7 +73,6 @@ export interface RunRecordInput {
   /** For tests; a random UUID otherwise. */
   readonly id?: string;
 }
-
 
 /** The run's documents: the `run` summary first, then one per zone (or account) and dataset. */
 export function runDocuments(input: RunRecordInput): ExportDocument[] {

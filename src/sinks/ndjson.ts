@@ -28,11 +28,15 @@ const FILE = /^(\d{8}T\d{4}Z)_(\d{8}T\d{4}Z)\.ndjson$/;
 function outputFailure(error: unknown, doing: string, dir: string): SinkError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   const fix =
-    code === "ENOSPC" || code === "EDQUOT"
-      ? `free space on the file system of ${dir}`
-      : `make ${dir} (OUTPUT_DIR, --output) a folder this user may write to`;
+    code === "ENOSPC" || code === "EDQUOT" ? `free space on the file system of ${dir}` : `make ${dir} (OUTPUT_DIR, --output) a folder this user may write to`;
   const reason = error instanceof Error ? error.message : String(error);
-  return new SinkError(`NDJSON output ${dir}: ${doing} failed: ${reason}`, undefined, { service: "output", kind: code ?? "io", retryable: false, fix, cause: error });
+  return new SinkError(`NDJSON output ${dir}: ${doing} failed: ${reason}`, undefined, {
+    service: "output",
+    kind: code ?? "io",
+    retryable: false,
+    fix,
+    cause: error,
+  });
 }
 
 export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPrefix" | "indexPeriod">, redactor: Redactor): Sink {

@@ -10,7 +10,8 @@ import type { Simulator } from "../../simulator/index.js";
 import { cli, differences, exporterEnv, simulator } from "../support/harness.js";
 
 const NOW = Date.parse("2026-11-16T08:00:00Z");
-const skip = process.env.ES_STARTED_BY_TESTS === "1" ? false : "needs `npm test` to start Elasticsearch itself (it then starts a second one with a tiny write pool)";
+const skip =
+  process.env.ES_STARTED_BY_TESTS === "1" ? false : "needs `npm test` to start Elasticsearch itself (it then starts a second one with a tiny write pool)";
 
 describe("Elasticsearch answering 429", { skip }, () => {
   let es: RunningElasticsearch;

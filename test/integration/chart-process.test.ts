@@ -139,14 +139,22 @@ describe("chart to process: chart-created Secret, API key, bootstrap hook, CronJ
     const to = from + 90 * MINUTE;
     const zone = ZONES[1];
     const rendered = render({
-      values: { ...values(), elasticsearch: { ...values().elasticsearch, indexPrefix: backfillPrefix }, backfill: { enabled: true, from: new Date(from).toISOString(), to: new Date(to).toISOString(), zones: [zone.id] } },
+      values: {
+        ...values(),
+        elasticsearch: { ...values().elasticsearch, indexPrefix: backfillPrefix },
+        backfill: { enabled: true, from: new Date(from).toISOString(), to: new Date(to).toISOString(), zones: [zone.id] },
+      },
       namespace: NAMESPACE,
     }).manifests;
     const job = one(rendered, "Job", (m) => !isHook(m));
     const result = await runWorkload(job, visibleTo(job, rendered, []));
     assert.equal(result.code, 0, result.stderr);
     const stored = await storedMinutes(es, backfillPrefix, zone.id, { from: now - 24 * 60 * MINUTE, to: now + 60 * MINUTE });
-    assert.deepEqual([...stored.keys()].sort((a, b) => a - b), Array.from({ length: 90 }, (_, i) => from + i * MINUTE), "exactly the range's minutes");
+    assert.deepEqual(
+      [...stored.keys()].sort((a, b) => a - b),
+      Array.from({ length: 90 }, (_, i) => from + i * MINUTE),
+      "exactly the range's minutes",
+    );
     let documents = 0;
     for (const [minute, got] of stored) {
       const want = expectedMinute(zone.id, minute);
@@ -168,7 +176,12 @@ describe("chart to process: existing Secrets, e-mail + key, basic auth, custom C
   let manifests: Manifest[];
   // What the user created before installing the chart.
   const existing: Manifest[] = [
-    { apiVersion: "v1", kind: "Secret", metadata: { name: "cloudflare-credentials" }, stringData: { "account-email": credentials.email, "global-api-key": credentials.key } },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "cloudflare-credentials" },
+      stringData: { "account-email": credentials.email, "global-api-key": credentials.key },
+    },
     {
       apiVersion: "v1",
       kind: "Secret",
@@ -183,7 +196,11 @@ describe("chart to process: existing Secrets, e-mail + key, basic auth, custom C
     await dropPrefix(es, prefix);
     sim = await simulator();
     cfFront = await startAuthFront(new URL(sim.url).origin, { "x-auth-email": credentials.email, "x-auth-key": credentials.key });
-    esFront = await startAuthFront(ES_URL!, { authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}` }, { tls: true });
+    esFront = await startAuthFront(
+      ES_URL!,
+      { authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}` },
+      { tls: true },
+    );
     gate = await startScriptedServer("/may-i-run");
     gate.script = [{ body: "True" }];
     manifests = render({

@@ -10,7 +10,19 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
-import { cli, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, ZONES } from "../support/harness.js";
+import {
+  cli,
+  differences,
+  dropPrefix,
+  esClient,
+  expectedDocumentCount,
+  expectedRange,
+  exporterEnv,
+  MINUTE,
+  needsElasticsearch,
+  simulator,
+  ZONES,
+} from "../support/harness.js";
 import { dataIndices } from "../support/harness.js";
 import { repoRoot } from "../support/paths.js";
 import { DEMO_INDEX_PREFIX } from "../../src/commands/export.js";
@@ -59,7 +71,12 @@ describe("verify", { skip: needsElasticsearch }, () => {
     const other = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "country")!;
     await es.update({ index: total._index, id: total._id!, doc: { cloudflare: { requests: 1 } }, refresh: true });
     await es.delete({ index: status._index, id: status._id!, refresh: true });
-    const missing = await es.search({ index: dataIndices(prefix), size: 200, _source: false, query: { bool: { filter: [{ term: { "cloudflare.zone.id": zone.id } }, { term: { "@timestamp": minute + 60 * MINUTE } }] } } });
+    const missing = await es.search({
+      index: dataIndices(prefix),
+      size: 200,
+      _source: false,
+      query: { bool: { filter: [{ term: { "cloudflare.zone.id": zone.id } }, { term: { "@timestamp": minute + 60 * MINUTE } }] } },
+    });
     await es.bulk({ refresh: true, operations: missing.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
 
     const result = await cli(["verify", "--from", iso(hours.from), "--to", iso(hours.to)], exporterEnv(sim, prefix));
@@ -95,7 +112,10 @@ describe("check", { skip: needsElasticsearch }, () => {
     const result = await cli(["check"], exporterEnv(sim, "it-check"));
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^ ok   Cloudflare reachable and credentials accepted$/m);
-    assert.match(result.stdout, /^ ok   zone shop\.example http_requests: on, exact, depth 0\.3 d, windows of 1 h, .*\(maxDuration 3600s, notOlderThan 21600s, maxPageSize 10000\)$/m);
+    assert.match(
+      result.stdout,
+      /^ ok   zone shop\.example http_requests: on, exact, depth 0\.3 d, windows of 1 h, .*\(maxDuration 3600s, notOlderThan 21600s, maxPageSize 10000\)$/m,
+    );
     assert.match(result.stdout, /^info  zone blog\.example http_requests: off, the zone's plan does not include httpRequests1mGroups$/m);
     assert.match(result.stdout, /^info  a run with nothing to catch up costs about 2 queries/m);
     assert.match(result.stdout, /^ ok   Elasticsearch reachable/m);
@@ -150,7 +170,15 @@ describe("backfill with a config file and --zone", { skip: needsElasticsearch },
       const file = join(dir, "exporter.yaml");
       writeFileSync(
         file,
-        ["cloudflare:", "  zones:", ...ZONES.map((z) => `    - { id: \"${z.id}\", name: ${z.name} }`), "elasticsearch:", `  indexPrefix: ${prefix}`, "  indexPeriod: day", ""].join("\n"),
+        [
+          "cloudflare:",
+          "  zones:",
+          ...ZONES.map((z) => `    - { id: "${z.id}", name: ${z.name} }`),
+          "elasticsearch:",
+          `  indexPrefix: ${prefix}`,
+          "  indexPeriod: day",
+          "",
+        ].join("\n"),
       );
       const env = { ...exporterEnv(sim, prefix), CF_ZONES: "", ES_INDEX_PREFIX: "" };
       const from = Date.parse("2026-11-18T16:00:00Z");
@@ -158,9 +186,16 @@ describe("backfill with a config file and --zone", { skip: needsElasticsearch },
       const result = await cli(["backfill", "--config", file, "--from", iso(from), "--to", iso(to), "--zone", ZONES[1].id, ...now], env);
       assert.equal(result.code, 0, result.stderr);
       await es.indices.refresh({ index: `${prefix}-*` });
-      const byZone = await es.search({ index: dataIndices(prefix), size: 0, aggs: { zones: { terms: { field: "cloudflare.zone.id" } }, first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } } });
+      const byZone = await es.search({
+        index: dataIndices(prefix),
+        size: 0,
+        aggs: { zones: { terms: { field: "cloudflare.zone.id" } }, first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } },
+      });
       const aggs = byZone.aggregations as { zones: { buckets: { key: string }[] }; first: { value: number }; last: { value: number } };
-      assert.deepEqual(aggs.zones.buckets.map((b) => b.key), [ZONES[1].id]);
+      assert.deepEqual(
+        aggs.zones.buckets.map((b) => b.key),
+        [ZONES[1].id],
+      );
       assert.equal(aggs.first.value, from);
       assert.equal(aggs.last.value, to - MINUTE);
       assert.ok(await es.indices.exists({ index: `${prefix}-http_requests-2026.11.18` }));
@@ -185,7 +220,9 @@ describe("NDJSON output and the demo", () => {
     const sources: Record<string, unknown>[] = [];
     for (const zone of readdirSync(join(folder, "http_requests"))) {
       for (const file of readdirSync(join(folder, "http_requests", zone))) {
-        const lines = readFileSync(join(folder, "http_requests", zone, file), "utf8").trimEnd().split("\n");
+        const lines = readFileSync(join(folder, "http_requests", zone, file), "utf8")
+          .trimEnd()
+          .split("\n");
         for (let i = 0; i < lines.length; i += 2) {
           actions.push(JSON.parse(lines[i]!) as never);
           sources.push(JSON.parse(lines[i + 1]!) as never);
@@ -213,11 +250,24 @@ describe("NDJSON output and the demo", () => {
       const before = sim.stats.log.length;
       const second = await cli(["run", "--output", dir, ...now], env);
       assert.equal(second.code, 0, second.stderr);
-      const asked = sim.stats.log.slice(before).map((e) => e.variables as { from?: string; to?: string }).filter((v) => v.from);
-      assert.deepEqual(asked.map((v) => [v.from, v.to]), [[iso(NOW - 20 * MINUTE), iso(NOW - 5 * MINUTE)]]);
+      const asked = sim.stats.log
+        .slice(before)
+        .map((e) => e.variables as { from?: string; to?: string })
+        .filter((v) => v.from);
+      assert.deepEqual(
+        asked.map((v) => [v.from, v.to]),
+        [[iso(NOW - 20 * MINUTE), iso(NOW - 5 * MINUTE)]],
+      );
       // Each run leaves its record beside the data: one `run` and one per zone and dataset.
-      const records = readFileSync(join(dir, "runs.ndjson"), "utf8").trimEnd().split("\n").filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l) as { run: { kind: string; outcome?: string } });
-      assert.deepEqual(records.map((r) => r.run.kind), ["run", "dataset", "dataset", "dataset", "run", "dataset", "dataset", "dataset"]);
+      const records = readFileSync(join(dir, "runs.ndjson"), "utf8")
+        .trimEnd()
+        .split("\n")
+        .filter((_, i) => i % 2 === 1)
+        .map((l) => JSON.parse(l) as { run: { kind: string; outcome?: string } });
+      assert.deepEqual(
+        records.map((r) => r.run.kind),
+        ["run", "dataset", "dataset", "dataset", "run", "dataset", "dataset", "dataset"],
+      );
       assert.equal(records[4]!.run.outcome, "completed");
     } finally {
       await sim.close();
@@ -264,7 +314,10 @@ describe("the demo is isolated from real data", { skip: needsElasticsearch }, ()
       const zones = await es.search({ index: dataIndices(DEMO_INDEX_PREFIX), size: 0, aggs: { zones: { terms: { field: "cloudflare.zone.id", size: 10 } } } });
       const ids = (zones.aggregations as { zones: { buckets: { key: string }[] } }).zones.buckets.map((b) => b.key);
       assert.ok(ids.length > 0, "the demo wrote its own figures");
-      assert.ok(ids.every((id) => id.startsWith("demo")), `only demo zones: ${ids.join(", ")}`);
+      assert.ok(
+        ids.every((id) => id.startsWith("demo")),
+        `only demo zones: ${ids.join(", ")}`,
+      );
     } finally {
       for (const p of [prefix, DEMO_INDEX_PREFIX]) await dropPrefix(es, p);
       await es.close();
@@ -287,7 +340,7 @@ describe("simulate", () => {
     const answer = await fetch(url, {
       method: "POST",
       headers: { authorization: "Bearer any", "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ viewer { zones(filter: { zoneTag: \"abc\" }) { zoneTag settings { httpRequests1mGroups { enabled } } } } }" }),
+      body: JSON.stringify({ query: '{ viewer { zones(filter: { zoneTag: "abc" }) { zoneTag settings { httpRequests1mGroups { enabled } } } } }' }),
     });
     const body = (await answer.json()) as { data: { viewer: { zones: { zoneTag: string; settings: { httpRequests1mGroups: { enabled: boolean } } }[] } } };
     assert.deepEqual(body.data.viewer.zones, [{ zoneTag: "abc", settings: { httpRequests1mGroups: { enabled: true } } }]);

@@ -117,7 +117,12 @@ const only = (run: Run): number | null => {
 const points = (s: SeriesFrame) => s.points.map((p) => p.value);
 const seriesBy = (run: Run, name: string): SeriesFrame => {
   const s = series(run.frames).find((x) => x.name === name);
-  assert.ok(s, `${run.panel.title}: series ${name} among ${series(run.frames).map((x) => x.name).join(", ")}`);
+  assert.ok(
+    s,
+    `${run.panel.title}: series ${name} among ${series(run.frames)
+      .map((x) => x.name)
+      .join(", ")}`,
+  );
   return s;
 };
 /** Empty buckets carry 0 for sums and counts, null for max. */
@@ -139,7 +144,13 @@ const nearMap = (actual: Map<string, unknown>, expected: Map<string, number>, wh
 /** Series named by their bucket keys must match the expected values per key, bucket by bucket. */
 const seriesMatch = (run: Run, expected: Map<string, (number | null)[]>) => {
   assert.ok(expected.size > 0, `${run.panel.title}: the ground truth has values`);
-  assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...expected.keys()].sort(), `${run.panel.title}: series`);
+  assert.deepEqual(
+    series(run.frames)
+      .map((s) => s.name)
+      .sort(),
+    [...expected.keys()].sort(),
+    `${run.panel.title}: series`,
+  );
   for (const [name, want] of expected) nearAll(points(seriesBy(run, name)), want, `${run.panel.title} / ${name}`);
 };
 
@@ -147,9 +158,18 @@ const seriesMatch = (run: Run, expected: Map<string, (number | null)[]>) => {
 
 function overviewExpectations(truth: Truth, interval: number): Record<string, Expectation> {
   const sum = (metric: string) => (m: TruthMinute) => m.total[metric];
-  const total = (metric: string): Expectation => (run) => assert.equal(only(run), truth.total(metric), `${run.panel.title}: sum of ${metric}`);
-  const share = (part: string, whole: string): Expectation => (run) => assert.equal(only(run), truth.total(part) / truth.total(whole), run.panel.title);
-  const keyTotals = (breakdown: string, metric: string): Expectation => (run) => mapEquals(display(run), truth.keyTotals(breakdown, metric), run.panel.title);
+  const total =
+    (metric: string): Expectation =>
+    (run) =>
+      assert.equal(only(run), truth.total(metric), `${run.panel.title}: sum of ${metric}`);
+  const share =
+    (part: string, whole: string): Expectation =>
+    (run) =>
+      assert.equal(only(run), truth.total(part) / truth.total(whole), run.panel.title);
+  const keyTotals =
+    (breakdown: string, metric: string): Expectation =>
+    (run) =>
+      mapEquals(display(run), truth.keyTotals(breakdown, metric), run.panel.title);
   const groups: [string, (s: number) => boolean][] = [
     ["Success (2xx, 3xx)", (s) => s >= 200 && s <= 399],
     ["Client issues (4xx)", (s) => s >= 400 && s <= 499],
@@ -183,11 +203,26 @@ function overviewExpectations(truth: Truth, interval: number): Record<string, Ex
       assert.deepEqual(points(seriesBy(run, "Sum cloudflare.cached_bytes")), truth.perBucket(interval, sum("cached_bytes")));
     },
     "Requests per zone": (run) => {
-      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), SELECTED.map((z) => z.name).sort());
-      for (const z of SELECTED) assert.deepEqual(points(seriesBy(run, z.name)), perZone(z.name, (m) => m.total.requests!), z.name);
+      assert.deepEqual(
+        series(run.frames)
+          .map((s) => s.name)
+          .sort(),
+        SELECTED.map((z) => z.name).sort(),
+      );
+      for (const z of SELECTED)
+        assert.deepEqual(
+          points(seriesBy(run, z.name)),
+          perZone(z.name, (m) => m.total.requests!),
+          z.name,
+        );
     },
     "Unique visitors per ${dataset:text} (peak in each bucket)": (run) => {
-      for (const z of SELECTED) assert.deepEqual(points(seriesBy(run, z.name)), perZone(z.name, (m) => m.total.uniques!, Math.max), z.name);
+      for (const z of SELECTED)
+        assert.deepEqual(
+          points(seriesBy(run, z.name)),
+          perZone(z.name, (m) => m.total.uniques!, Math.max),
+          z.name,
+        );
     },
     "Requests by status group": (run) => {
       for (const [label, test] of groups) {
@@ -196,11 +231,19 @@ function overviewExpectations(truth: Truth, interval: number): Record<string, Ex
       // The groups add up to all requests, bucket by bucket.
       const added = truth.buckets(interval).map((_, i) => groups.reduce((s, [label]) => s + (points(seriesBy(run, label))[i] ?? 0), 0));
       assert.deepEqual(added, orZero(truth.perBucket(interval, sum("requests"))));
-      assert.ok(points(seriesBy(run, "Errors (5xx)")).some((v) => (v ?? 0) > 0), "the simulator serves some 5xx");
+      assert.ok(
+        points(seriesBy(run, "Errors (5xx)")).some((v) => (v ?? 0) > 0),
+        "the simulator serves some 5xx",
+      );
     },
     "Requests by status code": (run) => {
       const keys = truth.keyTotals("status", "requests");
-      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...keys.keys()].sort());
+      assert.deepEqual(
+        series(run.frames)
+          .map((s) => s.name)
+          .sort(),
+        [...keys.keys()].sort(),
+      );
       for (const key of keys.keys()) {
         const want = truth.perBucket(interval, (m) => m.maps.get("status")?.get(key)?.requests ?? 0);
         assert.deepEqual(orZero(points(seriesBy(run, key))), orZero(want), key);
@@ -215,9 +258,14 @@ function overviewExpectations(truth: Truth, interval: number): Record<string, Ex
       const t = tableOf(run.frames);
       mapEquals(rows(t, "cloudflare.key", "Sum cloudflare.requests"), truth.keyTotals("country", "requests"), "requests per country");
       mapEquals(rows(t, "cloudflare.key", "Sum cloudflare.bytes"), truth.keyTotals("country", "bytes"), "bytes per country");
-      const layer = (run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[])[0]!;
+      const layer = (
+        run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[]
+      )[0]!;
       for (const name of [layer.location.lookup, layer.config.style.color.field, layer.config.style.size.field]) column(t, name);
-      assert.ok(column(t, "cloudflare.key").every((k) => /^[A-Z0-9]{2}$/.test(String(k))), "ISO codes for the gazetteer lookup");
+      assert.ok(
+        column(t, "cloudflare.key").every((k) => /^[A-Z0-9]{2}$/.test(String(k))),
+        "ISO codes for the gazetteer lookup",
+      );
     },
     Countries: (run) => {
       const [t] = applyTransformations(run.panel, run.frames);
@@ -237,14 +285,20 @@ function overviewExpectations(truth: Truth, interval: number): Record<string, Ex
 
 // ---------------------------------------------------------------- exporter health
 
-function healthExpectations(runs: readonly RunDoc[], interval: number, freshness: Map<string, number>, stored: (zone: string) => (number | null)[]): Record<string, Expectation> {
+function healthExpectations(
+  runs: readonly RunDoc[],
+  interval: number,
+  freshness: Map<string, number>,
+  stored: (zone: string) => (number | null)[],
+): Record<string, Expectation> {
   const inWindow = runs.filter((d) => Date.parse(String(d["@timestamp"])) >= WINDOW.from && Date.parse(String(d["@timestamp"])) < WINDOW.to);
   const summaries = inWindow.filter((d) => d["run.kind"] === "run");
   const datasetDocs = inWindow.filter((d) => d["run.kind"] === "dataset");
   const buckets: number[] = [];
   for (let b = Math.floor(WINDOW.from / interval) * interval; b < WINDOW.to; b += interval) buckets.push(b);
   const bucketOf = (d: RunDoc) => Math.floor(Date.parse(String(d["@timestamp"])) / interval) * interval;
-  const per = (docs: readonly RunDoc[], value: (d: RunDoc[]) => number | null): (number | null)[] => buckets.map((b) => value(docs.filter((d) => bucketOf(d) === b)));
+  const per = (docs: readonly RunDoc[], value: (d: RunDoc[]) => number | null): (number | null)[] =>
+    buckets.map((b) => value(docs.filter((d) => bucketOf(d) === b)));
   const n = (d: RunDoc, f: string) => Number(d[f] ?? 0);
   const total = (docs: readonly RunDoc[], f?: string) => docs.reduce((s, d) => s + (f ? n(d, f) : 1), 0);
   const countBy = (docs: readonly RunDoc[], f: string) => {
@@ -252,7 +306,10 @@ function healthExpectations(runs: readonly RunDoc[], interval: number, freshness
     for (const d of docs) if (d[f] !== undefined) out.set(String(d[f]), (out.get(String(d[f])) ?? 0) + 1);
     return out;
   };
-  const stat = (want: number): Expectation => (run) => assert.equal(only(run), want, run.panel.title);
+  const stat =
+    (want: number): Expectation =>
+    (run) =>
+      assert.equal(only(run), want, run.panel.title);
   return {
     "Newest stored minute": (run) => {
       const [t] = applyTransformations(run.panel, run.frames);
@@ -267,10 +324,19 @@ function healthExpectations(runs: readonly RunDoc[], interval: number, freshness
     },
     "Lag reported by runs": (run) => {
       const owner = (d: RunDoc) => `${String(d["cloudflare.dataset"])} ${String(d["cloudflare.zone.name"] ?? "")}${String(d["cloudflare.account.name"] ?? "")}`;
-      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...new Set(datasetDocs.map(owner))].sort());
+      assert.deepEqual(
+        series(run.frames)
+          .map((s) => s.name)
+          .sort(),
+        [...new Set(datasetDocs.map(owner))].sort(),
+      );
       for (const s of series(run.frames)) {
         const docs = datasetDocs.filter((d) => owner(d) === s.name);
-        assert.deepEqual(points(s), per(docs, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.lag_minutes"))) : null)), s.name);
+        assert.deepEqual(
+          points(s),
+          per(docs, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.lag_minutes"))) : null)),
+          s.name,
+        );
       }
       assert.ok(Math.max(...datasetDocs.map((d) => n(d, "run.lag_minutes"))) > 7, "failed runs show a growing lag");
     },
@@ -286,28 +352,71 @@ function healthExpectations(runs: readonly RunDoc[], interval: number, freshness
     "Bulk re-sends": stat(total(summaries, "run.bulk_retries")),
     "Run outcomes": (run) => {
       for (const [outcome] of countBy(summaries, "run.outcome")) {
-        assert.deepEqual(points(seriesBy(run, outcome)), per(summaries.filter((d) => d["run.outcome"] === outcome), (ds) => ds.length), outcome);
+        assert.deepEqual(
+          points(seriesBy(run, outcome)),
+          per(
+            summaries.filter((d) => d["run.outcome"] === outcome),
+            (ds) => ds.length,
+          ),
+          outcome,
+        );
       }
-      assert.deepEqual(series(run.frames).map((s) => s.name).sort(), [...countBy(summaries, "run.outcome").keys()].sort());
+      assert.deepEqual(
+        series(run.frames)
+          .map((s) => s.name)
+          .sort(),
+        [...countBy(summaries, "run.outcome").keys()].sort(),
+      );
     },
     "Documents per run": (run) => {
-      assert.deepEqual(points(seriesBy(run, "Average run.documents")), per(summaries, (ds) => (ds.length ? total(ds, "run.documents") / ds.length : null)));
+      assert.deepEqual(
+        points(seriesBy(run, "Average run.documents")),
+        per(summaries, (ds) => (ds.length ? total(ds, "run.documents") / ds.length : null)),
+      );
     },
     "Cloudflare queries per 5 minutes and the budget": (run) => {
-      assert.deepEqual(points(seriesBy(run, "Sum run.queries")), per(summaries, (ds) => total(ds, "run.queries")));
-      assert.deepEqual(points(seriesBy(run, "Max run.query_budget")), per(summaries, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.query_budget"))) : null)));
+      assert.deepEqual(
+        points(seriesBy(run, "Sum run.queries")),
+        per(summaries, (ds) => total(ds, "run.queries")),
+      );
+      assert.deepEqual(
+        points(seriesBy(run, "Max run.query_budget")),
+        per(summaries, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.query_budget"))) : null)),
+      );
     },
     "Dataset results per run": (run) => {
       for (const [status] of countBy(datasetDocs, "run.status")) {
-        assert.deepEqual(points(seriesBy(run, status)), per(datasetDocs.filter((d) => d["run.status"] === status), (ds) => ds.length), status);
+        assert.deepEqual(
+          points(seriesBy(run, status)),
+          per(
+            datasetDocs.filter((d) => d["run.status"] === status),
+            (ds) => ds.length,
+          ),
+          status,
+        );
       }
     },
     "Gate decisions": (run) => {
-      assert.deepEqual(points(seriesBy(run, "allowed")), per(summaries.filter((d) => d["run.gate.allowed"] === true), (ds) => ds.length));
-      assert.deepEqual(points(seriesBy(run, "denied")), per(summaries.filter((d) => d["run.gate.allowed"] === false), (ds) => ds.length));
+      assert.deepEqual(
+        points(seriesBy(run, "allowed")),
+        per(
+          summaries.filter((d) => d["run.gate.allowed"] === true),
+          (ds) => ds.length,
+        ),
+      );
+      assert.deepEqual(
+        points(seriesBy(run, "denied")),
+        per(
+          summaries.filter((d) => d["run.gate.allowed"] === false),
+          (ds) => ds.length,
+        ),
+      );
     },
     "Run duration": (run) => {
-      assert.deepEqual(points(seriesBy(run, "Max run.duration_ms")), per(summaries, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.duration_ms"))) : null)));
+      assert.deepEqual(
+        points(seriesBy(run, "Max run.duration_ms")),
+        per(summaries, (ds) => (ds.length ? Math.max(...ds.map((d) => n(d, "run.duration_ms"))) : null)),
+      );
     },
     "Gate reasons": (run) => {
       const [t] = applyTransformations(run.panel, run.frames);
@@ -320,7 +429,9 @@ function healthExpectations(runs: readonly RunDoc[], interval: number, freshness
       const times = column(t!, "Times");
       const got = new Map(scope.map((s, i) => [`${String(s)}: ${String(error[i])}`, times[i]]));
       const want = new Map<string, number>();
-      for (const d of inWindow) if (d["run.error"] !== undefined) want.set(`${String(d["run.kind"])}: ${String(d["run.error"])}`, (want.get(`${String(d["run.kind"])}: ${String(d["run.error"])}`) ?? 0) + 1);
+      for (const d of inWindow)
+        if (d["run.error"] !== undefined)
+          want.set(`${String(d["run.kind"])}: ${String(d["run.error"])}`, (want.get(`${String(d["run.kind"])}: ${String(d["run.error"])}`) ?? 0) + 1);
       mapEquals(got, want, "errors by scope");
     },
   };
@@ -337,17 +448,25 @@ const R2_OPS: AdaptiveName = "r2OperationsAdaptiveGroups";
 const R2_STORAGE: AdaptiveName = "r2StorageAdaptiveGroups";
 
 function datasetExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, interval: number): Record<string, Record<string, Expectation>> {
-  const total = (t: AdaptiveTruth, node: AdaptiveName, path: string, filter: Record<string, unknown> = {}): Expectation => (run) => {
-    const want = t.total(node, path, filter);
-    assert.ok(want > 0, `${run.panel.title}: the simulator has events`);
-    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
-  };
-  const over = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
-    seriesMatch(run, t.perBucket(node, path, dims, interval, filter));
-  const range = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
-    nearMap(display(run), t.byDimension(node, path, dims, filter), run.panel.title);
-  const peak = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], entryDims: string[]): Expectation => (run) =>
-    seriesMatch(run, t.peakPerBucket(node, path, dims, entryDims, interval));
+  const total =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, filter: Record<string, unknown> = {}): Expectation =>
+    (run) => {
+      const want = t.total(node, path, filter);
+      assert.ok(want > 0, `${run.panel.title}: the simulator has events`);
+      assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+    };
+  const over =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation =>
+    (run) =>
+      seriesMatch(run, t.perBucket(node, path, dims, interval, filter));
+  const range =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation =>
+    (run) =>
+      nearMap(display(run), t.byDimension(node, path, dims, filter), run.panel.title);
+  const peak =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], entryDims: string[]): Expectation =>
+    (run) =>
+      seriesMatch(run, t.peakPerBucket(node, path, dims, entryDims, interval));
   const healthDims = ["healthStatus", "healthCheckName", "originIP", "region", "fqdn"];
   const dnsDims = ["queryType", "responseCode", "responseCached", "coloName"];
   return {
@@ -370,7 +489,9 @@ function datasetExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, inte
       "Events by country": (run) => {
         const t = tableOf(run.frames);
         nearMap(rows(t, "cloudflare.country", "Sum"), zones.byDimension(FIREWALL, "count", ["clientCountryName"]), "events per country");
-        const layer = (run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[])[0]!;
+        const layer = (
+          run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[]
+        )[0]!;
         for (const name of [layer.location.lookup, layer.config.style.color.field, layer.config.style.size.field]) column(t, name);
       },
     },
@@ -447,7 +568,15 @@ const is5xx = (s: number) => s >= 500 && s <= 599;
  * Per status group, a figure summed per bucket from the simulator's rows grouped by status; the rest (1xx, 0) under
  * `rest`, and "other" (the entries beyond the top N) 0, as nothing is capped in this run.
  */
-function statusGroupTruth(t: AdaptiveTruth, node: AdaptiveName, path: string, statusDim: string, rest: string, interval: number, filter: Record<string, unknown>): Map<string, number[]> {
+function statusGroupTruth(
+  t: AdaptiveTruth,
+  node: AdaptiveName,
+  path: string,
+  statusDim: string,
+  rest: string,
+  interval: number,
+  filter: Record<string, unknown>,
+): Map<string, number[]> {
   const buckets = t.buckets(interval);
   const out = new Map<string, number[]>([...STATUS_GROUPS.map(([label]) => label), rest, "other"].map((label) => [label, buckets.map(() => 0)]));
   for (const [status, values] of t.perBucket(node, path, [statusDim], interval, filter)) {
@@ -458,7 +587,16 @@ function statusGroupTruth(t: AdaptiveTruth, node: AdaptiveName, path: string, st
 }
 
 /** Per value of `dim`, a figure per bucket of the entries whose status passes `test`. */
-function perBucketWhereStatus(t: AdaptiveTruth, node: AdaptiveName, path: string, statusDim: string, dim: string, interval: number, filter: Record<string, unknown>, test: (s: number) => boolean): Map<string, number[]> {
+function perBucketWhereStatus(
+  t: AdaptiveTruth,
+  node: AdaptiveName,
+  path: string,
+  statusDim: string,
+  dim: string,
+  interval: number,
+  filter: Record<string, unknown>,
+  test: (s: number) => boolean,
+): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const [key, values] of t.perBucket(node, path, [statusDim, dim], interval, filter)) {
     const [status, value] = [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)];
@@ -477,38 +615,57 @@ const tableRows = (run: Run, keys: readonly string[], value: string): Map<string
   return new Map(values.map((v, i) => [columns.map((c) => String(c[i])).join(" "), v]));
 };
 
-function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, perZone: ReadonlyMap<string, AdaptiveTruth>, interval: number): Record<string, Record<string, Expectation>> {
-  const total = (t: AdaptiveTruth, node: AdaptiveName, path: string, filter: Record<string, unknown> = {}): Expectation => (run) => {
-    const want = t.total(node, path, filter);
-    assert.ok(want > 0, `${run.panel.title}: the simulator has events`);
-    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
-  };
-  const totalWhereStatus = (node: AdaptiveName, statusDim: string, filter: Record<string, unknown>, test: (s: number) => boolean): Expectation => (run) => {
-    let want = 0;
-    for (const [status, n] of zones.byDimension(node, "count", [statusDim], filter)) if (test(Number(status))) want += n;
-    assert.ok(want > 0, `${run.panel.title}: the simulator has such requests`);
-    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
-  };
-  const over = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
-    seriesMatch(run, t.perBucket(node, path, dims, interval, filter));
-  const range = (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation => (run) =>
-    nearMap(display(run), t.byDimension(node, path, dims, filter), run.panel.title);
-  const groups = (node: AdaptiveName, path: string, statusDim: string, rest: string, filter: Record<string, unknown>): Expectation => (run) => {
-    const want = statusGroupTruth(zones, node, path, statusDim, rest, interval, filter);
-    seriesMatch(run, want);
-    // The groups add up to all requests, bucket by bucket.
-    const all = zones.perBucket(node, path, [], interval, filter).get("")!;
-    const added = all.map((_, i) => [...want.values()].reduce((s, v) => s + v[i]!, 0));
-    nearAll(added, all, `${run.panel.title}: the groups add up`);
-  };
+function sampledHttpExpectations(
+  zones: AdaptiveTruth,
+  accounts: AdaptiveTruth,
+  perZone: ReadonlyMap<string, AdaptiveTruth>,
+  interval: number,
+): Record<string, Record<string, Expectation>> {
+  const total =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, filter: Record<string, unknown> = {}): Expectation =>
+    (run) => {
+      const want = t.total(node, path, filter);
+      assert.ok(want > 0, `${run.panel.title}: the simulator has events`);
+      assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+    };
+  const totalWhereStatus =
+    (node: AdaptiveName, statusDim: string, filter: Record<string, unknown>, test: (s: number) => boolean): Expectation =>
+    (run) => {
+      let want = 0;
+      for (const [status, n] of zones.byDimension(node, "count", [statusDim], filter)) if (test(Number(status))) want += n;
+      assert.ok(want > 0, `${run.panel.title}: the simulator has such requests`);
+      assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+    };
+  const over =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation =>
+    (run) =>
+      seriesMatch(run, t.perBucket(node, path, dims, interval, filter));
+  const range =
+    (t: AdaptiveTruth, node: AdaptiveName, path: string, dims: string[], filter: Record<string, unknown> = {}): Expectation =>
+    (run) =>
+      nearMap(display(run), t.byDimension(node, path, dims, filter), run.panel.title);
+  const groups =
+    (node: AdaptiveName, path: string, statusDim: string, rest: string, filter: Record<string, unknown>): Expectation =>
+    (run) => {
+      const want = statusGroupTruth(zones, node, path, statusDim, rest, interval, filter);
+      seriesMatch(run, want);
+      // The groups add up to all requests, bucket by bucket.
+      const all = zones.perBucket(node, path, [], interval, filter).get("")!;
+      const added = all.map((_, i) => [...want.values()].reduce((s, v) => s + v[i]!, 0));
+      nearAll(added, all, `${run.panel.title}: the groups add up`);
+    };
   const overview = (path: string): Expectation => total(zones, HTTP_OVERVIEW, path);
-  const share = (part: string, whole: string): Expectation => (run) => {
-    const want = zones.total(HTTP_OVERVIEW, part) / zones.total(HTTP_OVERVIEW, whole);
-    assert.ok(want > 0 && want < 1, `${run.panel.title}: a share`);
-    assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
-  };
-  const sums = (paths: Record<string, string>, node: AdaptiveName, filter: Record<string, unknown> = {}): Expectation => (run) =>
-    seriesMatch(run, new Map(Object.entries(paths).map(([name, path]) => [name, zones.perBucket(node, path, [], interval, filter).get("")!])));
+  const share =
+    (part: string, whole: string): Expectation =>
+    (run) => {
+      const want = zones.total(HTTP_OVERVIEW, part) / zones.total(HTTP_OVERVIEW, whole);
+      assert.ok(want > 0 && want < 1, `${run.panel.title}: a share`);
+      assert.ok(near(only(run), want), `${run.panel.title}: ${String(only(run))} != ${want}`);
+    };
+  const sums =
+    (paths: Record<string, string>, node: AdaptiveName, filter: Record<string, unknown> = {}): Expectation =>
+    (run) =>
+      seriesMatch(run, new Map(Object.entries(paths).map(([name, path]) => [name, zones.perBucket(node, path, [], interval, filter).get("")!])));
   const origin = (path: string) => zones.peakPerBucket(HTTP_ADAPTIVE, path, [], ORIGIN_DIMS, interval, TO_ORIGIN).get("")!;
   const rest = "1xx or no status";
   const logpush = (path: string, filter: Record<string, unknown> = {}): Expectation => total(accounts, LOGPUSH, path, filter);
@@ -520,7 +677,8 @@ function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, 
       "Server errors (5xx)": totalWhereStatus(HTTP_ADAPTIVE, "edgeResponseStatus", EYEBALL, is5xx),
       "Requests by status group": groups(HTTP_ADAPTIVE, "count", "edgeResponseStatus", rest, EYEBALL),
       "Requests by host": over(zones, HTTP_ADAPTIVE, "count", ["clientRequestHTTPHost"], EYEBALL),
-      "Server errors (5xx) by host": (run) => seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "edgeResponseStatus", "clientRequestHTTPHost", interval, EYEBALL, is5xx)),
+      "Server errors (5xx) by host": (run) =>
+        seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "edgeResponseStatus", "clientRequestHTTPHost", interval, EYEBALL, is5xx)),
       "Requests by country": range(zones, HTTP_ADAPTIVE, "count", ["clientCountryName"], EYEBALL),
       "Bandwidth by host": range(zones, HTTP_ADAPTIVE, "sum.edgeResponseBytes", ["clientRequestHTTPHost"], EYEBALL),
       "Requests to the origin": total(zones, HTTP_ADAPTIVE, "count", TO_ORIGIN),
@@ -529,7 +687,12 @@ function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, 
         const want = Math.max(...origin("quantiles.originResponseDurationMsP99").filter((v): v is number => v !== null));
         assert.ok(near(only(run), want), `${String(only(run))} != ${want}`);
         // Summed over the minutes it would be far larger: a percentile is no count.
-        assert.ok(want < zones.rows(HTTP_ADAPTIVE, zones.from, zones.to, ["datetimeMinute", ...ORIGIN_DIMS], TO_ORIGIN).reduce((s, r) => s + rowValue(r, "quantiles.originResponseDurationMsP99"), 0));
+        assert.ok(
+          want <
+            zones
+              .rows(HTTP_ADAPTIVE, zones.from, zones.to, ["datetimeMinute", ...ORIGIN_DIMS], TO_ORIGIN)
+              .reduce((s, r) => s + rowValue(r, "quantiles.originResponseDurationMsP99"), 0),
+        );
       },
       "Origin requests by status group": groups(HTTP_ADAPTIVE, "count", "originResponseStatus", "No answer or 1xx", TO_ORIGIN),
       "Origin response time (slowest entry per bucket)": (run) =>
@@ -542,8 +705,13 @@ function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, 
             ["Max cloudflare.origin.duration_avg_ms", origin("avg.originResponseDurationMs")],
           ]),
         ),
-      "Origin P95 by host (peak)": (run) => seriesMatch(run, zones.peakPerBucket(HTTP_ADAPTIVE, "quantiles.originResponseDurationMsP95", ["clientRequestHTTPHost"], ORIGIN_DIMS, interval, TO_ORIGIN)),
-      "Origin errors (5xx) by host": (run) => seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "originResponseStatus", "clientRequestHTTPHost", interval, TO_ORIGIN, is5xx)),
+      "Origin P95 by host (peak)": (run) =>
+        seriesMatch(
+          run,
+          zones.peakPerBucket(HTTP_ADAPTIVE, "quantiles.originResponseDurationMsP95", ["clientRequestHTTPHost"], ORIGIN_DIMS, interval, TO_ORIGIN),
+        ),
+      "Origin errors (5xx) by host": (run) =>
+        seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "originResponseStatus", "clientRequestHTTPHost", interval, TO_ORIGIN, is5xx)),
       "Requests by data centre": over(zones, HTTP_ADAPTIVE, "count", ["coloCode"]),
       "Bandwidth by data centre": range(zones, HTTP_ADAPTIVE, "sum.edgeResponseBytes", ["coloCode"]),
       "Visits by data centre": range(zones, HTTP_ADAPTIVE, "sum.visits", ["coloCode"]),
@@ -551,7 +719,11 @@ function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, 
         const dims = ["coloCode", "clientRequestHTTPHost"];
         nearMap(tableRows(run, ["Data centre", "Host"], "Requests"), zones.byDimension(HTTP_ADAPTIVE, "count", dims), "requests per data centre and host");
         nearMap(tableRows(run, ["Data centre", "Host"], "Visits"), zones.byDimension(HTTP_ADAPTIVE, "sum.visits", dims), "visits per data centre and host");
-        nearMap(tableRows(run, ["Data centre", "Host"], "Bytes"), zones.byDimension(HTTP_ADAPTIVE, "sum.edgeResponseBytes", dims), "bytes per data centre and host");
+        nearMap(
+          tableRows(run, ["Data centre", "Host"], "Bytes"),
+          zones.byDimension(HTTP_ADAPTIVE, "sum.edgeResponseBytes", dims),
+          "bytes per data centre and host",
+        );
       },
     },
     "cloudflare-http-overview": {
@@ -564,17 +736,33 @@ function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, 
       "Requests: all and cached": sums({ "Sum cloudflare.requests": "sum.requests", "Sum cloudflare.cached_requests": "sum.cachedRequests" }, HTTP_OVERVIEW),
       "Bandwidth: all and cached": sums({ "Sum cloudflare.bytes": "sum.bytes", "Sum cloudflare.cached_bytes": "sum.cachedBytes" }, HTTP_OVERVIEW),
       "Page views and visits": sums({ "Sum cloudflare.page_views": "sum.pageViews", "Sum cloudflare.visits": "sum.visits" }, HTTP_OVERVIEW),
-      "Requests per zone": (run) => seriesMatch(run, new Map([...perZone].map(([name, t]) => [name, t.perBucket(HTTP_OVERVIEW, "sum.requests", [], interval).get("")!]))),
+      "Requests per zone": (run) =>
+        seriesMatch(run, new Map([...perZone].map(([name, t]) => [name, t.perBucket(HTTP_OVERVIEW, "sum.requests", [], interval).get("")!]))),
       "Requests by status group": groups(HTTP_OVERVIEW, "sum.requests", "edgeResponseStatus", rest, {}),
       "Status groups over the range": (run) => {
-        const want = new Map([...statusGroupTruth(zones, HTTP_OVERVIEW, "sum.requests", "edgeResponseStatus", rest, interval, {})].map(([label, v]) => [label, v.reduce((a, b) => a + b, 0)]));
+        const want = new Map(
+          [...statusGroupTruth(zones, HTTP_OVERVIEW, "sum.requests", "edgeResponseStatus", rest, interval, {})].map(([label, v]) => [
+            label,
+            v.reduce((a, b) => a + b, 0),
+          ]),
+        );
         nearMap(display(run), want, "range sum per group");
       },
       "Requests by country": (run) => {
         const t = tableOf(run.frames);
-        nearMap(rows(t, "cloudflare.country", "Sum cloudflare.requests"), zones.byDimension(HTTP_OVERVIEW, "sum.requests", ["clientCountryName"]), "requests per country");
-        nearMap(rows(t, "cloudflare.country", "Sum cloudflare.bytes"), zones.byDimension(HTTP_OVERVIEW, "sum.bytes", ["clientCountryName"]), "bytes per country");
-        const layer = (run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[])[0]!;
+        nearMap(
+          rows(t, "cloudflare.country", "Sum cloudflare.requests"),
+          zones.byDimension(HTTP_OVERVIEW, "sum.requests", ["clientCountryName"]),
+          "requests per country",
+        );
+        nearMap(
+          rows(t, "cloudflare.country", "Sum cloudflare.bytes"),
+          zones.byDimension(HTTP_OVERVIEW, "sum.bytes", ["clientCountryName"]),
+          "bytes per country",
+        );
+        const layer = (
+          run.panel.options!.layers as { location: { lookup: string }; config: { style: { color: { field: string }; size: { field: string } } } }[]
+        )[0]!;
         for (const name of [layer.location.lookup, layer.config.style.color.field, layer.config.style.size.field]) column(t, name);
       },
       Countries: (run) => {
@@ -593,8 +781,17 @@ function sampledHttpExpectations(zones: AdaptiveTruth, accounts: AdaptiveTruth, 
       "Uploads by outcome": (run) => {
         const byOutcome = accounts.perBucket(LOGPUSH, "sum.uploads", ["success"], interval);
         const zero = accounts.buckets(interval).map(() => 0);
-        seriesMatch(run, new Map([["successful", byOutcome.get("1") ?? zero], ["failed", byOutcome.get("0") ?? zero]]));
-        assert.ok(points(seriesBy(run, "failed")).some((v) => (v ?? 0) > 0), "some uploads failed");
+        seriesMatch(
+          run,
+          new Map([
+            ["successful", byOutcome.get("1") ?? zero],
+            ["failed", byOutcome.get("0") ?? zero],
+          ]),
+        );
+        assert.ok(
+          points(seriesBy(run, "failed")).some((v) => (v ?? 0) > 0),
+          "some uploads failed",
+        );
       },
       "Failed uploads by job": over(accounts, LOGPUSH, "sum.uploads", ["jobId"], { success: 0 }),
       Jobs: (run) => {
@@ -626,7 +823,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const index = sourceOf(panel.datasource?.uid) === "data" && dataIndexOverride ? dataIndexOverride : indexOf(panel);
     for (const target of panel.targets ?? []) {
       const t = interpolateTarget(target, c);
-      const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(t, c) } as never);
+      const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(t, c) });
       frames.push(...parseResponse(t, response as unknown as Record<string, unknown>));
     }
     return frames;
@@ -656,10 +853,17 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const settings = { ...Object.fromEntries(nodes.map((n) => [n, { notOlderThan: 4 * 3600 }])), httpRequests1hGroups: { notOlderThan: 6 * 3600 } };
     const sampled = await startSimulator({ now: () => NOW, settings });
     try {
-      const env = exporterEnv(sampled, DATASETS, { CF_DATASETS: [...SAMPLED_DATASETS, HOURLY].join(","), CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name},${LOGS.id}=${LOGS.name}`, CF_TOP_N: "10000" });
+      const env = exporterEnv(sampled, DATASETS, {
+        CF_DATASETS: [...SAMPLED_DATASETS, HOURLY].join(","),
+        CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name},${LOGS.id}=${LOGS.name}`,
+        CF_TOP_N: "10000",
+      });
       const r = await cli(["run", "--now", new Date(NOW).toISOString()], env);
       assert.equal(r.code, 0, r.stderr);
-      const capped = await cli(["run", "--now", new Date(NOW).toISOString()], exporterEnv(sampled, CAPPED, { CF_DATASETS: "firewall_events,http_eyeball,http_origin,http_colo,http_overview", CF_TOP_N: "3" }));
+      const capped = await cli(
+        ["run", "--now", new Date(NOW).toISOString()],
+        exporterEnv(sampled, CAPPED, { CF_DATASETS: "firewall_events,http_eyeball,http_origin,http_colo,http_overview", CF_TOP_N: "3" }),
+      );
       assert.equal(capped.code, 0, capped.stderr);
     } finally {
       await sampled.close();
@@ -675,7 +879,10 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     await es.indices.refresh({ index: `${PREFIX}-*` });
     const all = await es.search({ index: runsIndex, size: 10_000, query: { match_all: {} } });
     runs = all.hits.hits.map((h) => flat(h._source as Record<string, unknown>));
-    assert.ok(runs.some((d) => d["run.id"] !== undefined && !String(d["run.id"]).startsWith("synthetic")), "the real run recorded itself");
+    assert.ok(
+      runs.some((d) => d["run.id"] !== undefined && !String(d["run.id"]).startsWith("synthetic")),
+      "the real run recorded itself",
+    );
   });
   after(async () => {
     await sim?.close();
@@ -709,7 +916,12 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const expectations = datasetExpectations(zones, accounts, interval);
     const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: { zone: { all: "*" }, account: [ACCOUNT.name] } };
     for (const [uid, panels] of Object.entries(expectations)) {
-      await checkDashboard(files.find((f) => f.json.uid === uid)!, ctx, panels, indexFor("cloudflare-analytics", DATASETS));
+      await checkDashboard(
+        files.find((f) => f.json.uid === uid)!,
+        ctx,
+        panels,
+        indexFor("cloudflare-analytics", DATASETS),
+      );
     }
   });
 
@@ -724,11 +936,17 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const total = only(await run("Security events"));
     assert.equal(total, new AdaptiveTruth(ZONES, WINDOW.from, WINDOW.to).total(FIREWALL, "count"), "the totals are not capped");
     const byAction = await run("Events by action");
-    assert.ok(series(byAction.frames).some((s) => s.name === "other"), "an other series");
+    assert.ok(
+      series(byAction.frames).some((s) => s.name === "other"),
+      "an other series",
+    );
     const summed = series(byAction.frames).reduce((acc, s) => acc + points(s).reduce<number>((a, v) => a + (v ?? 0), 0), 0);
     assert.equal(summed, total, "the actions, other included, add up to all events");
     const bySource = await run("Events by source");
-    assert.equal([...display(bySource).values()].reduce<number>((a, v) => a + (v ?? 0), 0), total);
+    assert.equal(
+      [...display(bySource).values()].reduce<number>((a, v) => a + (v ?? 0), 0),
+      total,
+    );
   });
 
   it("sampled HTTP, Free-plan overview and Logpush dashboards: every panel shows the simulator's estimates for two selected zones, two accounts and 2 hours", async () => {
@@ -736,9 +954,19 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const zones = new AdaptiveTruth(SELECTED, WINDOW.from, WINDOW.to);
     const accounts = new AdaptiveTruth([ACCOUNT, LOGS], WINDOW.from, WINDOW.to);
     const perZone = new Map(SELECTED.map((z) => [z.name, new AdaptiveTruth([z], WINDOW.from, WINDOW.to)]));
-    const ctx: QueryContext = { from: WINDOW.from, to: WINDOW.to - 1, intervalMs: interval, variables: { zone: SELECTED.map((z) => z.name), account: [ACCOUNT.name, LOGS.name] } };
+    const ctx: QueryContext = {
+      from: WINDOW.from,
+      to: WINDOW.to - 1,
+      intervalMs: interval,
+      variables: { zone: SELECTED.map((z) => z.name), account: [ACCOUNT.name, LOGS.name] },
+    };
     for (const [uid, panels] of Object.entries(sampledHttpExpectations(zones, accounts, perZone, interval))) {
-      await checkDashboard(files.find((f) => f.json.uid === uid)!, ctx, panels, indexFor("cloudflare-analytics", DATASETS));
+      await checkDashboard(
+        files.find((f) => f.json.uid === uid)!,
+        ctx,
+        panels,
+        indexFor("cloudflare-analytics", DATASETS),
+      );
     }
     // The third zone's documents are stored too, and the zone variable keeps them out.
     const all = new AdaptiveTruth(ZONES, WINDOW.from, WINDOW.to);
@@ -755,7 +983,11 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
       return { panel, frames: await execute(panel, ctx, NOW, index), ctx };
     };
     const summed = (r: Run) => series(r.frames).reduce((acc, s) => acc + points(s).reduce<number>((a, v) => a + (v ?? 0), 0), 0);
-    const hasOther = (r: Run) => assert.ok(points(seriesBy(r, "other")).some((v) => (v ?? 0) > 0), `${r.panel.title}: other has requests`);
+    const hasOther = (r: Run) =>
+      assert.ok(
+        points(seriesBy(r, "other")).some((v) => (v ?? 0) > 0),
+        `${r.panel.title}: other has requests`,
+      );
     const cases: [uid: string, total: string, parts: string[], want: number][] = [
       ["cloudflare-http-sampled", "End-user requests", ["Requests by status group", "Requests by host"], truth.total(HTTP_ADAPTIVE, "count", EYEBALL)],
       ["cloudflare-http-sampled", "Requests to the origin", ["Origin requests by status group"], truth.total(HTTP_ADAPTIVE, "count", TO_ORIGIN)],
@@ -777,14 +1009,30 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     const table = await run("cloudflare-http-sampled", "Data centres and hosts");
     const requests = tableRows(table, ["Data centre", "Host"], "Requests");
     assert.ok((requests.get("other other") as number) > 0, "the other entries in one row");
-    assert.ok(near([...requests.values()].reduce<number>((a, v) => a + Number(v), 0), colo), "the table adds up to all requests");
+    assert.ok(
+      near(
+        [...requests.values()].reduce<number>((a, v) => a + Number(v), 0),
+        colo,
+      ),
+      "the table adds up to all requests",
+    );
     const pie = await run("cloudflare-http-overview", "Status groups over the range");
     const groups = display(pie);
     assert.ok((groups.get("other") ?? 0) > 0);
-    assert.ok(near([...groups.values()].reduce<number>((a, v) => a + (v ?? 0), 0), truth.total(HTTP_OVERVIEW, "sum.requests")));
+    assert.ok(
+      near(
+        [...groups.values()].reduce<number>((a, v) => a + (v ?? 0), 0),
+        truth.total(HTTP_OVERVIEW, "sum.requests"),
+      ),
+    );
     const countries = tableRows(await run("cloudflare-http-overview", "Countries"), ["Country"], "Requests");
     assert.ok((countries.get("other") as number) > 0, "an other row");
-    assert.ok(near([...countries.values()].reduce<number>((a, v) => a + Number(v), 0), truth.total(HTTP_OVERVIEW, "sum.requests")));
+    assert.ok(
+      near(
+        [...countries.values()].reduce<number>((a, v) => a + Number(v), 0),
+        truth.total(HTTP_OVERVIEW, "sum.requests"),
+      ),
+    );
   });
 
   it("exporter health: the newest stored minute of every sampled dataset, zones and accounts alike", async () => {
@@ -931,21 +1179,18 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
       }
     });
 
-    it(
-      "real runs, failing before any work (Cloudflare unreachable) also leave a run document",
-      async () => {
-        const prefix = `${FAILING}x`;
-        try {
-          const r = await cli(["run"], exporterEnv(sim, prefix, { CF_DATASETS: HTTP, CF_API_URL: "http://127.0.0.1:9/", CF_MAX_RETRY_SECONDS: "1" }));
-          assert.equal(r.code, 1);
-          await es.indices.refresh({ index: `${prefix}-*`, allow_no_indices: true });
-          const found = await es.search({ index: `${prefix}-runs-*`, allow_no_indices: true, ignore_unavailable: true, size: 0 });
-          assert.equal((found.hits.total as { value: number }).value, 1);
-        } finally {
-          await dropPrefix(es, prefix);
-        }
-      },
-    );
+    it("real runs, failing before any work (Cloudflare unreachable) also leave a run document", async () => {
+      const prefix = `${FAILING}x`;
+      try {
+        const r = await cli(["run"], exporterEnv(sim, prefix, { CF_DATASETS: HTTP, CF_API_URL: "http://127.0.0.1:9/", CF_MAX_RETRY_SECONDS: "1" }));
+        assert.equal(r.code, 1);
+        await es.indices.refresh({ index: `${prefix}-*`, allow_no_indices: true });
+        const found = await es.search({ index: `${prefix}-runs-*`, allow_no_indices: true, ignore_unavailable: true, size: 0 });
+        assert.equal((found.hits.total as { value: number }).value, 1);
+      } finally {
+        await dropPrefix(es, prefix);
+      }
+    });
 
     it("real runs, gate: two runs the gate denies fire the rule; an allowed run quiets it", async () => {
       let gate: ScriptedServer | undefined;
@@ -1008,7 +1253,10 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
       assert.ok(doomed.hits.hits.length >= 40, "the zone's last 40 minutes exist");
       await es.bulk({ refresh: true, operations: doomed.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
       const result = await evaluate("cloudflare-data-stale", NOW);
-      assert.deepEqual(result.firing.map((i) => i.labels["cloudflare.zone.name"]), [zone.name]);
+      assert.deepEqual(
+        result.firing.map((i) => i.labels["cloudflare.zone.name"]),
+        [zone.name],
+      );
     });
   });
 

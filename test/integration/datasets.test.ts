@@ -13,9 +13,7 @@ import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import { ACCOUNT_DATASETS, ZONE_DATASETS } from "../../simulator/index.js";
 import type { AdaptiveName } from "../../simulator/index.js";
-import {
-  cli, dataIndices, dropPrefix, esClient, exporterEnv, MINUTE, needsElasticsearch, simulator, snapshot, ZONES,
-} from "../support/harness.js";
+import { cli, dataIndices, dropPrefix, esClient, exporterEnv, MINUTE, needsElasticsearch, simulator, snapshot, ZONES } from "../support/harness.js";
 
 const NOW = Date.parse("2026-11-20T12:00:30Z");
 const now = ["--now", new Date(NOW).toISOString()];
@@ -59,56 +57,120 @@ const quantiles = {
 
 const grouped: Readonly<Record<string, Expectation>> = {
   http_overview: {
-    node: "httpRequestsOverviewAdaptiveGroups", owner: "free", dims: ["edgeResponseStatus", "clientCountryName"],
-    additive: { "cloudflare.requests": "sum.requests", "cloudflare.bytes": "sum.bytes", "cloudflare.cached_requests": "sum.cachedRequests", "cloudflare.cached_bytes": "sum.cachedBytes", "cloudflare.page_views": "sum.pageViews", "cloudflare.visits": "sum.visits" },
+    node: "httpRequestsOverviewAdaptiveGroups",
+    owner: "free",
+    dims: ["edgeResponseStatus", "clientCountryName"],
+    additive: {
+      "cloudflare.requests": "sum.requests",
+      "cloudflare.bytes": "sum.bytes",
+      "cloudflare.cached_requests": "sum.cachedRequests",
+      "cloudflare.cached_bytes": "sum.cachedBytes",
+      "cloudflare.page_views": "sum.pageViews",
+      "cloudflare.visits": "sum.visits",
+    },
     rank: "cloudflare.requests",
   },
   http_eyeball: {
-    node: "httpRequestsAdaptiveGroups", owner: "enterprise", dims: ["edgeResponseStatus", "clientCountryName", "clientRequestHTTPHost"], filter: { requestSource: "eyeball" },
-    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes", "cloudflare.visits": "sum.visits" }, rank: "cloudflare.requests",
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["edgeResponseStatus", "clientCountryName", "clientRequestHTTPHost"],
+    filter: { requestSource: "eyeball" },
+    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes", "cloudflare.visits": "sum.visits" },
+    rank: "cloudflare.requests",
   },
   http_origin: {
-    node: "httpRequestsAdaptiveGroups", owner: "enterprise", dims: ["originResponseStatus", "clientCountryName", "clientRequestHTTPHost"], filter: originStatuses,
-    additive: { "cloudflare.requests": "count" }, perEntry: quantiles, rank: "cloudflare.requests",
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["originResponseStatus", "clientCountryName", "clientRequestHTTPHost"],
+    filter: originStatuses,
+    additive: { "cloudflare.requests": "count" },
+    perEntry: quantiles,
+    rank: "cloudflare.requests",
   },
   http_colo: {
-    node: "httpRequestsAdaptiveGroups", owner: "enterprise", dims: ["coloCode", "clientRequestHTTPHost"],
-    additive: { "cloudflare.requests": "count", "cloudflare.visits": "sum.visits", "cloudflare.bytes": "sum.edgeResponseBytes" }, rank: "cloudflare.requests",
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["coloCode", "clientRequestHTTPHost"],
+    additive: { "cloudflare.requests": "count", "cloudflare.visits": "sum.visits", "cloudflare.bytes": "sum.edgeResponseBytes" },
+    rank: "cloudflare.requests",
   },
   firewall_events: {
     // The token may not read this zone's rulesets here: the description is refused and left out.
-    node: "firewallEventsAdaptiveGroups", owner: "enterprise", dims: ["action", "source", "ruleId", "clientRequestHTTPHost", "clientCountryName"],
-    additive: { "cloudflare.events": "count" }, rank: "cloudflare.events",
+    node: "firewallEventsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["action", "source", "ruleId", "clientRequestHTTPHost", "clientCountryName"],
+    additive: { "cloudflare.events": "count" },
+    rank: "cloudflare.events",
   },
   health_checks: {
-    node: "healthCheckEventsAdaptiveGroups", owner: "enterprise", dims: ["healthStatus", "healthCheckName", "originIP", "region", "fqdn"],
-    additive: { "cloudflare.events": "count" }, perEntry: { "cloudflare.health_check.rtt_avg_ms": "avg.rttMs", "cloudflare.health_check.ttfb_avg_ms": "avg.timeToFirstByteMs" },
+    node: "healthCheckEventsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["healthStatus", "healthCheckName", "originIP", "region", "fqdn"],
+    additive: { "cloudflare.events": "count" },
+    perEntry: { "cloudflare.health_check.rtt_avg_ms": "avg.rttMs", "cloudflare.health_check.ttfb_avg_ms": "avg.timeToFirstByteMs" },
   },
   load_balancing: {
-    node: "loadBalancingRequestsAdaptiveGroups", owner: "enterprise", dims: ["lbName", "selectedPoolName", "selectedOriginName", "region", "steeringPolicy", "selectedPoolHealthy"],
-    additive: { "cloudflare.requests": "count" }, rank: "cloudflare.requests",
+    node: "loadBalancingRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["lbName", "selectedPoolName", "selectedOriginName", "region", "steeringPolicy", "selectedPoolHealthy"],
+    additive: { "cloudflare.requests": "count" },
+    rank: "cloudflare.requests",
   },
   dns: {
-    node: "dnsAnalyticsAdaptiveGroups", owner: "enterprise", dims: ["queryType", "responseCode", "responseCached", "coloName"],
-    additive: { "cloudflare.queries": "count" }, perEntry: { "cloudflare.dns.processing_avg_us": "avg.processingTimeUs" }, rank: "cloudflare.queries",
+    node: "dnsAnalyticsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["queryType", "responseCode", "responseCached", "coloName"],
+    additive: { "cloudflare.queries": "count" },
+    perEntry: { "cloudflare.dns.processing_avg_us": "avg.processingTimeUs" },
+    rank: "cloudflare.queries",
   },
   workers: {
-    node: "workersInvocationsAdaptive", owner: "account", dims: ["scriptName", "status"],
-    additive: { "cloudflare.requests": "sum.requests", "cloudflare.errors": "sum.errors", "cloudflare.subrequests": "sum.subrequests", "cloudflare.worker.cpu_time_us": "sum.cpuTimeUs", "cloudflare.worker.duration_gb_s": "sum.duration" },
-    perEntry: { "cloudflare.worker.cpu_time_p50_us": "quantiles.cpuTimeP50", "cloudflare.worker.cpu_time_p99_us": "quantiles.cpuTimeP99", "cloudflare.worker.duration_p50": "quantiles.durationP50", "cloudflare.worker.duration_p99": "quantiles.durationP99" },
+    node: "workersInvocationsAdaptive",
+    owner: "account",
+    dims: ["scriptName", "status"],
+    additive: {
+      "cloudflare.requests": "sum.requests",
+      "cloudflare.errors": "sum.errors",
+      "cloudflare.subrequests": "sum.subrequests",
+      "cloudflare.worker.cpu_time_us": "sum.cpuTimeUs",
+      "cloudflare.worker.duration_gb_s": "sum.duration",
+    },
+    perEntry: {
+      "cloudflare.worker.cpu_time_p50_us": "quantiles.cpuTimeP50",
+      "cloudflare.worker.cpu_time_p99_us": "quantiles.cpuTimeP99",
+      "cloudflare.worker.duration_p50": "quantiles.durationP50",
+      "cloudflare.worker.duration_p99": "quantiles.durationP99",
+    },
     rank: "cloudflare.requests",
   },
   r2_operations: {
-    node: "r2OperationsAdaptiveGroups", owner: "account", dims: ["bucketName", "actionType"],
-    additive: { "cloudflare.requests": "sum.requests", "cloudflare.bytes": "sum.responseBytes" }, rank: "cloudflare.requests",
+    node: "r2OperationsAdaptiveGroups",
+    owner: "account",
+    dims: ["bucketName", "actionType"],
+    additive: { "cloudflare.requests": "sum.requests", "cloudflare.bytes": "sum.responseBytes" },
+    rank: "cloudflare.requests",
   },
   r2_storage: {
-    node: "r2StorageAdaptiveGroups", owner: "account", dims: ["bucketName", "storageClass"],
-    additive: { "cloudflare.r2.payload_bytes": "max.payloadSize", "cloudflare.r2.metadata_bytes": "max.metadataSize", "cloudflare.r2.objects": "max.objectCount", "cloudflare.r2.uploads": "max.uploadCount" },
+    node: "r2StorageAdaptiveGroups",
+    owner: "account",
+    dims: ["bucketName", "storageClass"],
+    additive: {
+      "cloudflare.r2.payload_bytes": "max.payloadSize",
+      "cloudflare.r2.metadata_bytes": "max.metadataSize",
+      "cloudflare.r2.objects": "max.objectCount",
+      "cloudflare.r2.uploads": "max.uploadCount",
+    },
   },
   logpush_health: {
-    node: "logpushHealthAdaptiveGroups", owner: "account", dims: ["jobId", "destinationType", "success"],
-    additive: { "cloudflare.events": "count", "cloudflare.logpush.uploads": "sum.uploads", "cloudflare.logpush.records": "sum.records", "cloudflare.bytes": "sum.bytes" },
+    node: "logpushHealthAdaptiveGroups",
+    owner: "account",
+    dims: ["jobId", "destinationType", "success"],
+    additive: {
+      "cloudflare.events": "count",
+      "cloudflare.logpush.uploads": "sum.uploads",
+      "cloudflare.logpush.records": "sum.records",
+      "cloudflare.bytes": "sum.bytes",
+    },
   },
 };
 
@@ -144,7 +206,14 @@ async function storedDocuments(es: Client, dataset: string, owner: Expectation["
 }
 
 /** Differences between the stored documents of a grouped dataset and the simulator's ground truth, minute by minute. */
-function compareGrouped(sim: Simulator, name: string, e: Expectation, stored: readonly Source[], range: { from: number; to: number }, refused: readonly string[] = []): string[] {
+function compareGrouped(
+  sim: Simulator,
+  name: string,
+  e: Expectation,
+  stored: readonly Source[],
+  range: { from: number; to: number },
+  refused: readonly string[] = [],
+): string[] {
   const problems: string[] = [];
   const byMinute = new Map<number, Source[]>();
   for (const doc of stored) {
@@ -167,7 +236,9 @@ function compareGrouped(sim: Simulator, name: string, e: Expectation, stored: re
     }
     const keyOf = (r: Row): string => e.dims.map((d) => String(r.dimensions[d])).join("|");
     const ranked = e.rank
-      ? [...rows].sort((a, b) => (pick(b, e.additive[e.rank!]!) ?? 0) - (pick(a, e.additive[e.rank!]!) ?? 0) || (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
+      ? [...rows].sort(
+          (a, b) => (pick(b, e.additive[e.rank!]!) ?? 0) - (pick(a, e.additive[e.rank!]!) ?? 0) || (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0),
+        )
       : rows;
     const kept = e.rank ? ranked.slice(0, TOP_N) : ranked;
     const entries = new Map(docs.filter((d) => field(d, "cloudflare.breakdown") !== "total").map((d) => [String(field(d, "cloudflare.key")), d]));
@@ -185,7 +256,8 @@ function compareGrouped(sim: Simulator, name: string, e: Expectation, stored: re
           continue;
         }
         const expected = pick(row, theirs);
-        if (expected === undefined || typeof value !== "number" || !close(value, expected)) problems.push(`${at}: ${keyOf(row)} ${ours} ${String(value)} != ${expected}`);
+        if (expected === undefined || typeof value !== "number" || !close(value, expected))
+          problems.push(`${at}: ${keyOf(row)} ${ours} ${String(value)} != ${expected}`);
       }
     }
     const rest = ranked.slice(kept.length);
@@ -195,7 +267,8 @@ function compareGrouped(sim: Simulator, name: string, e: Expectation, stored: re
     if (rest.length > 0) {
       if (!other) problems.push(`${at}: ${rest.length} entries beyond the top ${TOP_N} but no __other__`);
       else {
-        if (field(other, "cloudflare.other_entries") !== rest.length) problems.push(`${at}: __other__ holds ${String(field(other, "cloudflare.other_entries"))}, not ${rest.length}`);
+        if (field(other, "cloudflare.other_entries") !== rest.length)
+          problems.push(`${at}: __other__ holds ${String(field(other, "cloudflare.other_entries"))}, not ${rest.length}`);
         for (const [ours, theirs] of Object.entries(e.additive)) {
           const expected = rest.reduce((n, r) => n + (pick(r, theirs) ?? 0), 0);
           if (!close(Number(field(other, ours)), expected)) problems.push(`${at}: __other__ ${ours} ${String(field(other, ours))} != ${expected}`);
@@ -208,12 +281,19 @@ function compareGrouped(sim: Simulator, name: string, e: Expectation, stored: re
     const t = Date.parse(String(d["@timestamp"]));
     return t < range.from || t >= range.to;
   });
-  if (outside.length > 0) problems.push(`${name}: ${outside.length} documents outside [${new Date(range.from).toISOString()}, ${new Date(range.to).toISOString()})`);
+  if (outside.length > 0)
+    problems.push(`${name}: ${outside.length} documents outside [${new Date(range.from).toISOString()}, ${new Date(range.to).toISOString()})`);
   return problems;
 }
 
 /** Hourly and daily HTTP rollups: every unit's total against the simulator's sums, and the entries add up. */
-function compareRollup(name: string, unit: number, stored: readonly Source[], range: { from: number; to: number }, truth: (start: number) => { sum: { requests: number; bytes: number; threats: number; countryMap: unknown[] } } | null): string[] {
+function compareRollup(
+  name: string,
+  unit: number,
+  stored: readonly Source[],
+  range: { from: number; to: number },
+  truth: (start: number) => { sum: { requests: number; bytes: number; threats: number; countryMap: unknown[] } } | null,
+): string[] {
   const problems: string[] = [];
   for (let start = range.from; start < range.to; start += unit) {
     const at = `${name} ${new Date(start).toISOString()}`;
@@ -225,21 +305,27 @@ function compareRollup(name: string, unit: number, stored: readonly Source[], ra
       continue;
     }
     for (const metric of ["requests", "bytes", "threats"] as const) {
-      if (field(total, `cloudflare.${metric}`) !== (t?.sum[metric] ?? 0)) problems.push(`${at}: ${metric} ${String(field(total, `cloudflare.${metric}`))} != ${t?.sum[metric] ?? 0}`);
+      if (field(total, `cloudflare.${metric}`) !== (t?.sum[metric] ?? 0))
+        problems.push(`${at}: ${metric} ${String(field(total, `cloudflare.${metric}`))} != ${t?.sum[metric] ?? 0}`);
     }
     const countries = docs.filter((d) => field(d, "cloudflare.breakdown") === "country");
-    if (countries.length !== (t?.sum.countryMap.length ?? 0)) problems.push(`${at}: ${countries.length} country entries, Cloudflare has ${t?.sum.countryMap.length ?? 0}`);
+    if (countries.length !== (t?.sum.countryMap.length ?? 0))
+      problems.push(`${at}: ${countries.length} country entries, Cloudflare has ${t?.sum.countryMap.length ?? 0}`);
     const sum = countries.reduce((n, d) => n + Number(field(d, "cloudflare.requests")), 0);
     if (sum !== (t?.sum.requests ?? 0)) problems.push(`${at}: country entries add up to ${sum}, not ${t?.sum.requests ?? 0}`);
   }
-  if (stored.some((d) => Date.parse(String(d["@timestamp"])) < range.from || Date.parse(String(d["@timestamp"])) >= range.to)) problems.push(`${name}: documents outside the range`);
+  if (stored.some((d) => Date.parse(String(d["@timestamp"])) < range.from || Date.parse(String(d["@timestamp"])) >= range.to))
+    problems.push(`${name}: documents outside the range`);
   return problems;
 }
 
 /** The minute range a run at NOW covers: two hours less the safety margin, up to the settle delay. */
 const minuteRange = { from: Math.floor(NOW / MINUTE) * MINUTE - 2 * HOUR + 10 * MINUTE, to: Math.floor(NOW / MINUTE) * MINUTE - 5 * MINUTE };
 /** Hours: two days back (rounded up to the next whole hour after the margin), up to the last settled hour. */
-const hourRange = { from: Math.ceil((Math.floor(NOW / MINUTE) * MINUTE - 2 * DAY + 10 * MINUTE) / HOUR) * HOUR, to: Math.floor((NOW - 5 * MINUTE) / HOUR) * HOUR };
+const hourRange = {
+  from: Math.ceil((Math.floor(NOW / MINUTE) * MINUTE - 2 * DAY + 10 * MINUTE) / HOUR) * HOUR,
+  to: Math.floor((NOW - 5 * MINUTE) / HOUR) * HOUR,
+};
 const dayRange = { from: Math.ceil((Math.floor(NOW / MINUTE) * MINUTE - 10 * DAY + 10 * MINUTE) / DAY) * DAY, to: Math.floor((NOW - 5 * MINUTE) / DAY) * DAY };
 
 describe("every dataset, exact against the simulator", { skip: needsElasticsearch }, () => {
@@ -307,7 +393,12 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
   });
 
   it("writes nothing for what a plan refuses: no exact minutes, no firewall events on the Free zone, no overview on the paid one", async () => {
-    for (const [dataset, owner] of [["http_requests", FREE], ["firewall_events", FREE], ["load_balancing", FREE], ["http_overview", ENTERPRISE]] as const) {
+    for (const [dataset, owner] of [
+      ["http_requests", FREE],
+      ["firewall_events", FREE],
+      ["load_balancing", FREE],
+      ["http_overview", ENTERPRISE],
+    ] as const) {
       const count = await es.count({ index: `${PREFIX}-${dataset}-*`, allow_no_indices: true, query: { term: { "cloudflare.zone.id": owner.id } } });
       assert.equal(count.count, 0, `${dataset} ${owner.name}`);
     }
@@ -330,10 +421,19 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     try {
       const from = new Date(minuteRange.from + 30 * MINUTE).toISOString();
       const to = new Date(minuteRange.from + 40 * MINUTE).toISOString();
-      const result = await cli(["backfill", "--from", from, "--to", to, ...now], { ...env, ES_INDEX_PREFIX: prefix, CF_DATASETS: "firewall_events,dns", CF_CONFIDENCE_LEVEL: "0.95" });
+      const result = await cli(["backfill", "--from", from, "--to", to, ...now], {
+        ...env,
+        ES_INDEX_PREFIX: prefix,
+        CF_DATASETS: "firewall_events,dns",
+        CF_CONFIDENCE_LEVEL: "0.95",
+      });
       assert.equal(result.code, 0, result.stderr.slice(-2000));
       await es.indices.refresh({ index: `${prefix}-*` });
-      const entries = await es.search({ index: `${prefix}-*,-${prefix}-runs-*`, size: 5000, query: { bool: { must_not: [{ terms: { "cloudflare.breakdown": ["total"] } }, { term: { "cloudflare.key": "__other__" } }] } } });
+      const entries = await es.search({
+        index: `${prefix}-*,-${prefix}-runs-*`,
+        size: 5000,
+        query: { bool: { must_not: [{ terms: { "cloudflare.breakdown": ["total"] } }, { term: { "cloudflare.key": "__other__" } }] } },
+      });
       assert.ok(entries.hits.hits.length > 20);
       for (const hit of entries.hits.hits) {
         const doc = hit._source as Source;
@@ -383,7 +483,10 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     try {
       const result = await cli(["run", ...now], env);
       assert.equal(result.code, 1);
-      const summary = result.stderr.split("\n").filter((l) => l.includes('"summary"')).map((l) => JSON.parse(l) as { summary: { datasets: Record<string, { status: string }> } })[0]!.summary;
+      const summary = result.stderr
+        .split("\n")
+        .filter((l) => l.includes('"summary"'))
+        .map((l) => JSON.parse(l) as { summary: { datasets: Record<string, { status: string }> } })[0]!.summary;
       assert.equal(summary.datasets.dns?.status, "failed");
       for (const name of Object.keys(grouped).filter((n) => n !== "dns")) assert.equal(summary.datasets[name]?.status, "ok", name);
       assert.match(result.stderr, /completed|failed: .*dns/);
@@ -393,9 +496,15 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
         assert.deepEqual(compareGrouped(sim, name, e, await storedDocuments(es, name, e.owner), minuteRange).slice(0, 5), [], name);
       }
       // The run records say the same, per zone and dataset (all runs here share the --now clock, so count them).
-      const failedRecords = await es.count({ index: `${PREFIX}-runs-*`, query: { bool: { filter: [{ term: { "cloudflare.dataset": "dns" } }, { term: { "run.status": "failed" } }] } } });
+      const failedRecords = await es.count({
+        index: `${PREFIX}-runs-*`,
+        query: { bool: { filter: [{ term: { "cloudflare.dataset": "dns" } }, { term: { "run.status": "failed" } }] } },
+      });
       assert.equal(failedRecords.count, 2, "DNS failed for both zones");
-      const failedRuns = await es.count({ index: `${PREFIX}-runs-*`, query: { bool: { filter: [{ term: { "run.kind": "run" } }, { term: { "run.outcome": "failed" } }] } } });
+      const failedRuns = await es.count({
+        index: `${PREFIX}-runs-*`,
+        query: { bool: { filter: [{ term: { "run.kind": "run" } }, { term: { "run.outcome": "failed" } }] } },
+      });
       assert.equal(failedRuns.count, 1);
     } finally {
       sim.options.settings.dnsAnalyticsAdaptiveGroups = { ...sim.options.settings.dnsAnalyticsAdaptiveGroups, maxPageSize: 10_000 };
@@ -408,7 +517,13 @@ describe("a run killed midway through the datasets", { skip: needsElasticsearch 
     const prefix = `${PREFIX}-killed`;
     const es = esClient();
     await dropPrefix(es, prefix);
-    const sim = await simulator({ now: () => NOW, settings: retention, plans: { [FREE.id]: "free" }, refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] }, latencyMs: 150 });
+    const sim = await simulator({
+      now: () => NOW,
+      settings: retention,
+      plans: { [FREE.id]: "free" },
+      refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] },
+      latencyMs: 150,
+    });
     try {
       const env = exporterEnv(sim, prefix, {
         CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
@@ -445,7 +560,12 @@ describe("late data in sampled datasets", { skip: needsElasticsearch }, () => {
     // Young minutes show only part of their events; the top 5 of a part differ from the top 5 of the whole.
     const sim = await simulator({ now: () => clock, settings: retention, lateMinutes: 10, refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] } });
     try {
-      const env = exporterEnv(sim, prefix, { CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name}`, CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`, CF_DATASETS: "firewall_events,http_colo,workers", CF_TOP_N: String(TOP_N) });
+      const env = exporterEnv(sim, prefix, {
+        CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name}`,
+        CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
+        CF_DATASETS: "firewall_events,http_colo,workers",
+        CF_TOP_N: String(TOP_N),
+      });
       const first = await cli(["run", "--now", new Date(clock).toISOString()], env);
       assert.equal(first.code, 0, first.stderr.slice(-2000));
       clock = NOW + 10 * MINUTE;
@@ -472,8 +592,13 @@ describe("every grouped dataset on real answer shapes", { skip: needsElasticsear
     await dropPrefix(es, prefix);
     // Adaptive rows split into slices with the same dimensions; refused fields only show up as (lower-case) errors.
     const sim = await simulator({
-      now: () => NOW, settings: retention, plans: { [FREE.id]: "free" }, refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] },
-      repeatedGroupRows: true, hideAvailableFields: true, statusCodes: "documented",
+      now: () => NOW,
+      settings: retention,
+      plans: { [FREE.id]: "free" },
+      refusedFields: { [ENTERPRISE.id]: ["dimensions_description"] },
+      repeatedGroupRows: true,
+      hideAvailableFields: true,
+      statusCodes: "documented",
     });
     try {
       const env = exporterEnv(sim, prefix, {
@@ -485,15 +610,25 @@ describe("every grouped dataset on real answer shapes", { skip: needsElasticsear
       const result = await cli(["run", ...now], env);
       assert.equal(result.code, 0, result.stderr.slice(-3000));
       assert.match(result.stderr, /firewall_events for zone shop\.example: without dimensions_description \(refused by Cloudflare for this zone\)/);
-      assert.match(result.stderr, /http_origin for zone blog\.example: without .*quantiles_originResponseDurationMsP50.* \(refused by Cloudflare for this zone\)/);
-      assert.doesNotMatch(result.stderr, /skipping firewall_events for zone shop|skipping http_origin for zone blog/, "refused fields do not turn a dataset off");
+      assert.match(
+        result.stderr,
+        /http_origin for zone blog\.example: without .*quantiles_originResponseDurationMsP50.* \(refused by Cloudflare for this zone\)/,
+      );
+      assert.doesNotMatch(
+        result.stderr,
+        /skipping firewall_events for zone shop|skipping http_origin for zone blog/,
+        "refused fields do not turn a dataset off",
+      );
       await es.indices.refresh({ index: `${prefix}-*` });
       for (const [name, e] of Object.entries(grouped)) {
         const problems = compareGrouped(sim, name, e, await storedDocuments(es, name, e.owner, prefix), minuteRange);
         assert.deepEqual(problems.slice(0, 5), [], name);
       }
       const free = await storedDocuments(es, "http_origin", "free", prefix);
-      assert.deepEqual(compareGrouped(sim, "http_origin (free)", { ...grouped.http_origin!, owner: "free" }, free, minuteRange, Object.keys(quantiles)).slice(0, 5), []);
+      assert.deepEqual(
+        compareGrouped(sim, "http_origin (free)", { ...grouped.http_origin!, owner: "free" }, free, minuteRange, Object.keys(quantiles)).slice(0, 5),
+        [],
+      );
       const again = await cli(["run", ...now], env);
       assert.equal(again.code, 0, again.stderr.slice(-2000));
     } finally {

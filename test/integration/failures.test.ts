@@ -64,7 +64,10 @@ describe("failures are one line, name the service and the fix, and show no crede
     assert.equal(fatal["kind"], "auth");
     assert.equal(fatal["exitCode"], 1);
     assert.match(String(fatal["fix"]), /ES_USER and ES_PASSWORD/);
-    assert.match(check.stdout, /^FAIL {2}Elasticsearch http:\/\/127\.0\.0\.1:\d+: checking the cluster failed: 401 security_exception: .*; fix: check ES_USER/m);
+    assert.match(
+      check.stdout,
+      /^FAIL {2}Elasticsearch http:\/\/127\.0\.0\.1:\d+: checking the cluster failed: 401 security_exception: .*; fix: check ES_USER/m,
+    );
   });
 
   it("an API key echoed encoded and decoded (id:key, and the key alone): never shown", async () => {
@@ -98,7 +101,10 @@ describe("failures are one line, name the service and the fix, and show no crede
     es.script = [{ status: 502, body: "<html><body>Bad Gateway</body></html>" }];
     const run = await cli(["run", "--now", NOW], env({ LOG_FORMAT: "text" }));
     assert.equal(run.code, 1);
-    assert.match(run.stderr.trimEnd().split("\n").at(-1)!, /^\d\d:\d\d:\d\d error elasticsearch \(http-502\): Elasticsearch http:\/\/127\.0\.0\.1:\d+: .*; fix: /);
+    assert.match(
+      run.stderr.trimEnd().split("\n").at(-1)!,
+      /^\d\d:\d\d:\d\d error elasticsearch \(http-502\): Elasticsearch http:\/\/127\.0\.0\.1:\d+: .*; fix: /,
+    );
   });
 
   it("a failed run's summary is logged at level error; an output folder that cannot be written is an output error", async () => {
@@ -108,7 +114,10 @@ describe("failures are one line, name the service and the fix, and show no crede
     writeFileSync(join(out, "http_requests"), "");
     const run = await cli(["run", "--output", out, "--now", NOW], { ...env({}), ES_URL: "" });
     assert.equal(run.code, 1, run.stderr);
-    const summary = run.stderr.split("\n").filter((l) => l.includes('"summary"')).map((l) => JSON.parse(l) as { level: string; message: string; summary: { outcome: string } });
+    const summary = run.stderr
+      .split("\n")
+      .filter((l) => l.includes('"summary"'))
+      .map((l) => JSON.parse(l) as { level: string; message: string; summary: { outcome: string } });
     assert.equal(summary.length, 1, run.stderr);
     assert.deepEqual([summary[0]!.level, summary[0]!.summary.outcome], ["error", "failed"]);
     assert.match(run.stderr, /planning failed: NDJSON output \S+out: reading which http_requests units are stored failed: ENOTDIR/);

@@ -181,4 +181,3 @@ describe("secrets stay out of the logs", { skip: needsElasticsearch }, () => {
     }
   });
 });
-

@@ -14,7 +14,17 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import { imageConfig } from "../support/chart.js";
-import { countDocuments, differences, dropPrefix, esClient, expectedRange, exporterEnv, needsElasticsearch, simulator, type CliResult } from "../support/harness.js";
+import {
+  countDocuments,
+  differences,
+  dropPrefix,
+  esClient,
+  expectedRange,
+  exporterEnv,
+  needsElasticsearch,
+  simulator,
+  type CliResult,
+} from "../support/harness.js";
 import { repoRoot } from "../support/paths.js";
 
 const PREFIX = "it-image";
@@ -108,7 +118,10 @@ describe("the image's contents, without Docker", { skip: needsElasticsearch }, (
   });
 
   it("holds production dependencies only", () => {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, "node_modules", dep, "package.json")), `${dep} is installed`);
     for (const dep of Object.keys(pkg.devDependencies)) assert.ok(!existsSync(join(app, "node_modules", dep)), `${dep} (dev) is absent`);
     assert.ok(!existsSync(join(app, "dist", "test")), "no tests in the image");
@@ -123,7 +136,10 @@ describe("the image's contents, without Docker", { skip: needsElasticsearch }, (
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /"outcome":"completed"/);
     const problems = [await differences(es, PREFIX, expectedRange(startedAt)), await differences(es, PREFIX, expectedRange(endedAt))];
-    assert.ok(problems.some((p) => p.length === 0), problems[1]!.slice(0, 10).join("\n"));
+    assert.ok(
+      problems.some((p) => p.length === 0),
+      problems[1]!.slice(0, 10).join("\n"),
+    );
     assert.ok((await countDocuments(es, PREFIX)) > 0);
     assert.deepEqual(tree(app), before, "nothing under /app changed");
   });
@@ -131,11 +147,17 @@ describe("the image's contents, without Docker", { skip: needsElasticsearch }, (
   it("the build stage compiles from what the build context holds (.dockerignore lets in only the sources)", () => {
     const context = mkdtempSync(join(tmpdir(), "cfe-context-"));
     try {
-      const allowed = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/$/, ""));
+      const allowed = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("!"))
+        .map((l) => l.slice(1).replace(/\/$/, ""));
       for (const entry of allowed) cpSync(join(repoRoot, entry), join(context, entry), { recursive: true });
       // The stage's `npm ci` installs the lock file's packages; this checkout's node_modules holds the same.
       symlinkSync(join(repoRoot, "node_modules"), join(context, "node_modules"));
-      const tsc = spawnSync(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: context, encoding: "utf8" });
+      const tsc = spawnSync(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+        cwd: context,
+        encoding: "utf8",
+      });
       assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
       for (const copied of ["dist/src/cli.js", "dist/simulator/index.js"]) assert.ok(existsSync(join(context, copied)), `${copied} is built`);
     } finally {
@@ -146,7 +168,10 @@ describe("the image's contents, without Docker", { skip: needsElasticsearch }, (
   it("the demo works from the image too (it needs the simulator's schema the image copies)", async () => {
     const out = mkdtempSync(join(tmpdir(), "cfe-image-demo-"));
     try {
-      const result = await runImage(app, ["run", "--demo", "--output", out, "--dataset", "http_requests"], { PATH: process.env.PATH ?? "", LOG_FORMAT: "json" });
+      const result = await runImage(app, ["run", "--demo", "--output", out, "--dataset", "http_requests"], {
+        PATH: process.env.PATH ?? "",
+        LOG_FORMAT: "json",
+      });
       assert.equal(result.code, 0, result.stderr);
       assert.ok(readdirSync(out).length > 0, "bulk files were written");
     } finally {

@@ -9,7 +9,19 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import {
-  cli, countDocuments, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, snapshot, ZONES,
+  cli,
+  countDocuments,
+  differences,
+  dropPrefix,
+  esClient,
+  expectedDocumentCount,
+  expectedRange,
+  exporterEnv,
+  MINUTE,
+  needsElasticsearch,
+  simulator,
+  snapshot,
+  ZONES,
 } from "../support/harness.js";
 
 const NOW = Date.parse("2026-11-20T12:00:30Z");
@@ -109,13 +121,19 @@ describe("a field cap below the query's fields", { skip: needsElasticsearch }, (
     const env = exporterEnv(sim, prefix);
     const result = await cli(["run", ...now], env);
     assert.equal(result.code, 0, result.stderr.slice(-3000));
-    assert.match(result.stderr, /http_requests for zone shop\.example: without sum_countryMap_threats, sum_threats \(Cloudflare allows 28 fields per query of httpRequests1mGroups\)/);
+    assert.match(
+      result.stderr,
+      /http_requests for zone shop\.example: without sum_countryMap_threats, sum_threats \(Cloudflare allows 28 fields per query of httpRequests1mGroups\)/,
+    );
     assert.equal(sim.stats.statuses[400] ?? 0, 0, `no query was refused: ${JSON.stringify(sim.stats.log.filter((e) => e.status === 400).slice(0, 1))}`);
     await es.indices.refresh({ index: `${prefix}-*` });
     const withThreats = await es.count({ index: `${prefix}-http_requests-*`, query: { exists: { field: "cloudflare.threats" } } });
     assert.equal(withThreats.count, 0);
     const records = await es.search({ index: `${prefix}-runs-*`, query: { term: { "cloudflare.dataset": "http_requests" } }, size: 5 });
-    assert.ok(records.hits.hits.some((h) => JSON.stringify(h._source).includes("without sum_countryMap_threats")), "the run record says what was left out");
+    assert.ok(
+      records.hits.hits.some((h) => JSON.stringify(h._source).includes("without sum_countryMap_threats")),
+      "the run record says what was left out",
+    );
     const from = Math.ceil(expectedRange(NOW).from / HOUR) * HOUR;
     const verify = await cli(["verify", "--from", new Date(from).toISOString(), "--to", new Date(from + 2 * HOUR).toISOString()], env);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);

@@ -64,7 +64,10 @@ describe("resilience", { skip: needsElasticsearch }, () => {
       assert.equal(first.code, 0, first.stderr);
       const grown = await differences(es, prefix, expectedRange(now));
       assert.ok(grown.length > 0, "the newest minutes were stored before they were final");
-      assert.ok(grown.every((p) => / 2026-11-21T08:(4[6-9]|5[0-4])/.test(p)), `only unsettled minutes differ: ${grown.slice(0, 3).join("; ")}`);
+      assert.ok(
+        grown.every((p) => / 2026-11-21T08:(4[6-9]|5[0-4])/.test(p)),
+        `only unsettled minutes differ: ${grown.slice(0, 3).join("; ")}`,
+      );
 
       now += 10 * MINUTE;
       const second = await cli(["run", "--now", iso(now)], exporterEnv(sim, prefix));
@@ -120,10 +123,12 @@ describe("resilience", { skip: needsElasticsearch }, () => {
     const range = expectedRange(now);
     try {
       let seed = 12345;
-      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       let killed = 0;
       for (let i = 0; i < 4; i++) {
-        const result = await cli(["backfill", "--from", iso(range.from), "--to", iso(range.to), "--now", iso(now)], env, { killAfterMs: 1200 + Math.floor(random() * 2500) });
+        const result = await cli(["backfill", "--from", iso(range.from), "--to", iso(range.to), "--now", iso(now)], env, {
+          killAfterMs: 1200 + Math.floor(random() * 2500),
+        });
         if (result.signal === "SIGKILL") killed++;
       }
       assert.ok(killed >= 2, `the process was killed mid-run (${killed} of 4)`);

@@ -6,7 +6,21 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
-import { cli, countDocuments, differences, dropPrefix, esClient, expectedDocumentCount, expectedRange, exporterEnv, MINUTE, needsElasticsearch, simulator, snapshot, ZONES } from "../support/harness.js";
+import {
+  cli,
+  countDocuments,
+  differences,
+  dropPrefix,
+  esClient,
+  expectedDocumentCount,
+  expectedRange,
+  exporterEnv,
+  MINUTE,
+  needsElasticsearch,
+  simulator,
+  snapshot,
+  ZONES,
+} from "../support/harness.js";
 
 const NOW = Date.parse("2026-11-20T12:00:30Z");
 const PREFIX = "it-exact";

@@ -91,7 +91,7 @@ export function isHook(m: Manifest): boolean {
   return m.metadata?.annotations?.["helm.sh/hook"] !== undefined;
 }
 
-export function hookWeight(m: Manifest): number {
+function hookWeight(m: Manifest): number {
   return Number(m.metadata?.annotations?.["helm.sh/hook-weight"] ?? 0);
 }
 
@@ -133,7 +133,8 @@ export function imageConfig(dockerfile = join(repoRoot, "Dockerfile")): ImageCon
   const lines = readFileSync(dockerfile, "utf8").replace(/\\\n/g, " ").split("\n");
   const args = new Map<string, string>();
   let config: ImageConfig = { entrypoint: [], cmd: [], env: {}, workdir: "/", user: undefined };
-  const substitute = (text: string): string => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b)!) ?? "");
+  const substitute = (text: string): string =>
+    text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b)!) ?? "");
   for (const raw of lines) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -290,7 +291,11 @@ export function containerProcess(workload: Manifest, objects: readonly Manifest[
  * point to its directory there, the image's application directory to `appDir` (the repository, whose dist/ is what
  * the Dockerfile copies to /app/dist), and `node` to this Node binary.
  */
-export function localProcess(process_: ContainerProcess, appDir: string, imageAppDir = "/app"): { command: string; args: string[]; env: Record<string, string>; cwd: string; root: string } {
+export function localProcess(
+  process_: ContainerProcess,
+  appDir: string,
+  imageAppDir = "/app",
+): { command: string; args: string[]; env: Record<string, string>; cwd: string; root: string } {
   const root = mkdtempSync(join(tmpdir(), "cfe-pod-"));
   for (const [path, content] of process_.files) {
     const local = join(root, path);

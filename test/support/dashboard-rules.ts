@@ -134,7 +134,8 @@ export function checkScope(target: Target, source: Source, where: string): strin
   const problems: string[] = [];
   if (source === "data") {
     const breakdowns = luceneFields(q).filter((r) => r.field === "cloudflare.breakdown");
-    if (breakdowns.length !== 1 || /[*?]/.test(breakdowns[0]!.value)) problems.push(`${where}: a data query must filter on exactly one cloudflare.breakdown, has "${q}"`);
+    if (breakdowns.length !== 1 || /[*?]/.test(breakdowns[0]!.value))
+      problems.push(`${where}: a data query must filter on exactly one cloudflare.breakdown, has "${q}"`);
     const namesDataset = luceneFields(q).some((r) => r.field === "cloudflare.dataset" && !/[*?]/.test(r.value));
     const groupsByDataset = target.bucketAggs.some((b) => b.type === "terms" && b.field === "cloudflare.dataset");
     if (!namesDataset && !groupsByDataset) problems.push(`${where}: a data query must name its dataset or group by cloudflare.dataset`);
@@ -169,21 +170,39 @@ export function datasetsOf(query: string, variables: Readonly<Record<string, rea
   for (const ref of luceneFields(query).filter((r) => r.field === "cloudflare.dataset")) {
     const variable = /^\$\{?(\w+)/.exec(ref.value);
     if (variable) out.push(...(variables[variable[1]!] ?? []));
-    else out.push(...ref.value.replace(/^\(|\)$/g, "").split(/\s+OR\s+/).map((v) => v.replace(/"/g, "").trim()));
+    else
+      out.push(
+        ...ref.value
+          .replace(/^\(|\)$/g, "")
+          .split(/\s+OR\s+/)
+          .map((v) => v.replace(/"/g, "").trim()),
+      );
   }
   return [...new Set(out)];
 }
 
 /** Fields that scope a query (which documents) rather than pick entries by a dimension. */
-const SCOPE_FIELDS = new Set(["cloudflare.dataset", "cloudflare.breakdown", "cloudflare.zone.name", "cloudflare.account.name", "cloudflare.zone.id", "cloudflare.account.id"]);
-export const OTHER_QUERY = "cloudflare.key:__other__";
+const SCOPE_FIELDS = new Set([
+  "cloudflare.dataset",
+  "cloudflare.breakdown",
+  "cloudflare.zone.name",
+  "cloudflare.account.name",
+  "cloudflare.zone.id",
+  "cloudflare.account.id",
+]);
+const OTHER_QUERY = "cloudflare.key:__other__";
 
 /**
  * On a capped breakdown the entries beyond the top N of a minute are summed into one `__other__` entry without
  * dimensions. A panel over all entries must count it, or its values stop adding up to the total: terms over a
  * dimension need `missing` (Grafana then shows the entry under that name), filters need a bucket for it.
  */
-export function checkOther(target: Target, traits: ReadonlyMap<string, DatasetTraits>, where: string, variables: Readonly<Record<string, readonly string[]>> = {}): string[] {
+export function checkOther(
+  target: Target,
+  traits: ReadonlyMap<string, DatasetTraits>,
+  where: string,
+  variables: Readonly<Record<string, readonly string[]>> = {},
+): string[] {
   const q = target.query ?? "";
   if (!datasetsOf(q, variables).some((d) => traits.get(d)?.capped)) return [];
   const refs = luceneFields(q);
@@ -198,7 +217,8 @@ export function checkOther(target: Target, traits: ReadonlyMap<string, DatasetTr
   const narrowed = refs.some((r) => !SCOPE_FIELDS.has(r.field));
   for (const b of target.bucketAggs.filter((x) => x.type === "filters")) {
     const queries = ((b.settings?.filters as { query: string }[]) ?? []).map((f) => f.query.trim());
-    if (!narrowed && !queries.includes(OTHER_QUERY)) problems.push(`${where}: filters on a capped breakdown without a bucket for ${OTHER_QUERY}: the groups would not add up`);
+    if (!narrowed && !queries.includes(OTHER_QUERY))
+      problems.push(`${where}: filters on a capped breakdown without a bucket for ${OTHER_QUERY}: the groups would not add up`);
   }
   return problems;
 }
@@ -212,7 +232,7 @@ export function checkSemantics(panel: Panel, where: string, nonAdditive: Readonl
   const metrics = targets.flatMap((t) => t.metrics.filter((m) => !m.hide));
   const withHistogram = targets.some((t) => t.bucketAggs.at(-1)?.type === "date_histogram");
   const reduceOptions = (panel.options?.reduceOptions ?? {}) as { values?: boolean; calcs?: string[] };
-  const legendCalcs = ((panel.options?.legend as { calcs?: string[] } | undefined)?.calcs ?? []) as string[];
+  const legendCalcs = (panel.options?.legend as { calcs?: string[] } | undefined)?.calcs ?? [];
   const calcs = reduceOptions.calcs ?? [];
   const summing = [...calcs, ...legendCalcs].filter((c) => c === "sum" || c === "total");
 
@@ -224,7 +244,8 @@ export function checkSemantics(panel: Panel, where: string, nonAdditive: Readonl
   const nonAdditiveShown = metrics.filter((m) => m.field && nonAdditive.has(m.field));
   if (nonAdditiveShown.length > 0) {
     if (summing.length > 0) problems.push(`${where}: ${nonAdditiveShown.map((m) => m.field).join(", ")} reduced with ${summing.join(", ")}`);
-    if (!/do not add up|does not add up|never summed/i.test(panel.description ?? "")) problems.push(`${where}: the description must say that the figure does not add up`);
+    if (!/do not add up|does not add up|never summed/i.test(panel.description ?? ""))
+      problems.push(`${where}: the description must say that the figure does not add up`);
   }
   const additive = metrics.every((m) => m.type === "sum" || m.type === "count");
   if (REDUCED.includes(panel.type)) {
@@ -232,8 +253,15 @@ export function checkSemantics(panel: Panel, where: string, nonAdditive: Readonl
       if (reduceOptions.values) problems.push(`${where}: every bucket shown as its own value; a range total needs a reduction`);
       // A max per bucket is a level's or a mean's peak; of an additive figure it is no total at all.
       const levels = metrics.every((m) => m.field !== undefined && nonAdditive.has(m.field));
-      const allowed = additive ? ["sum"] : levels && metrics.every((m) => m.type === "max") ? ["max", "lastNotNull"] : levels && metrics.every((m) => m.type === "min") ? ["min"] : [];
-      if (calcs.length !== 1 || !allowed.includes(calcs[0]!)) problems.push(`${where}: buckets of ${metrics.map((m) => m.type).join("/")} reduced with [${calcs.join(", ")}], want one of [${allowed.join(", ")}]`);
+      const allowed = additive
+        ? ["sum"]
+        : levels && metrics.every((m) => m.type === "max")
+          ? ["max", "lastNotNull"]
+          : levels && metrics.every((m) => m.type === "min")
+            ? ["min"]
+            : [];
+      if (calcs.length !== 1 || !allowed.includes(calcs[0]!))
+        problems.push(`${where}: buckets of ${metrics.map((m) => m.type).join("/")} reduced with [${calcs.join(", ")}], want one of [${allowed.join(", ")}]`);
     } else if (!reduceOptions.values && !(panel.transformations ?? []).some((t) => t.id === "calculateField")) {
       problems.push(`${where}: a table result shown reduced; use values: true (one value per row)`);
     }
@@ -244,7 +272,12 @@ export function checkSemantics(panel: Panel, where: string, nonAdditive: Readonl
 
 export interface DashboardFile {
   file: string;
-  json: { uid: string; title: string; panels?: Panel[]; templating?: { list: { name: string; type: string; query?: unknown; datasource?: unknown; current?: { value?: unknown } }[] } } & Record<string, unknown>;
+  json: {
+    uid: string;
+    title: string;
+    panels?: Panel[];
+    templating?: { list: { name: string; type: string; query?: unknown; datasource?: unknown; current?: { value?: unknown } }[] };
+  } & Record<string, unknown>;
 }
 
 export function dashboardFiles(): DashboardFile[] {
@@ -309,9 +342,11 @@ export function checkSearchBody(body: unknown, fields: FieldSet, where: string):
       if ((k === "term" || k === "range" || k === "terms") && v && typeof v === "object" && !("field" in v)) {
         for (const f of Object.keys(v)) if (!fields.has(f)) problems.push(`${where}: ${k} on undeclared field ${f}`);
       }
-      if (k === "_source" && Array.isArray(v)) for (const f of v) if (typeof f === "string" && !fields.has(f)) problems.push(`${where}: _source lists undeclared ${f}`);
-      if (k === "sort" && Array.isArray(v)) for (const s of v) for (const f of Object.keys(s as object)) if (!fields.has(f)) problems.push(`${where}: sort on undeclared ${f}`);
-        visit(v);
+      if (k === "_source" && Array.isArray(v))
+        for (const f of v) if (typeof f === "string" && !fields.has(f)) problems.push(`${where}: _source lists undeclared ${f}`);
+      if (k === "sort" && Array.isArray(v))
+        for (const s of v) for (const f of Object.keys(s as object)) if (!fields.has(f)) problems.push(`${where}: sort on undeclared ${f}`);
+      visit(v);
     }
   };
   visit(body);

@@ -45,7 +45,7 @@ const MAPS: [string, string, string, Record<string, string>][] = [
   ["threatPathingMap", "threat_pathing", "threatPathingName", { requests: "requests" }],
 ];
 
-export function truthMinute(zone: { id: string; name: string }, minute: number): TruthMinute {
+function truthMinute(zone: { id: string; name: string }, minute: number): TruthMinute {
   const data = finalMinute(zone.id, minute);
   const total: Sums = Object.fromEntries([...Object.values(TOTAL_METRICS), "uniques"].map((m) => [m, 0]));
   const maps = new Map<string, Map<string, Sums>>();
@@ -71,7 +71,11 @@ export function truthMinute(zone: { id: string; name: string }, minute: number):
 export class Truth {
   readonly minutes: TruthMinute[] = [];
 
-  constructor(zones: readonly { id: string; name: string }[], readonly from: number, readonly to: number) {
+  constructor(
+    zones: readonly { id: string; name: string }[],
+    readonly from: number,
+    readonly to: number,
+  ) {
     for (const zone of zones) for (let m = from; m < to; m += MINUTE) this.minutes.push(truthMinute(zone, m));
   }
 
@@ -121,15 +125,15 @@ export class Truth {
 
 export type RunDoc = Record<string, string | number | boolean>;
 
-export const RUN_START = Date.parse("2026-11-20T09:00:00Z");
-export const RUN_EVERY = 5 * MINUTE;
-export const RUN_COUNT = 24;
+const RUN_START = Date.parse("2026-11-20T09:00:00Z");
+const RUN_EVERY = 5 * MINUTE;
+const RUN_COUNT = 24;
 export const runStart = (i: number): number => RUN_START + i * RUN_EVERY + 7_000;
 
-export type Scenario = "completed" | "not-active" | "failed";
+type Scenario = "completed" | "not-active" | "failed";
 
 /** Runs 6-11 are denied by the gate, 18-20 fail, the rest complete; run 13 is a catch-up that costs 220 queries. */
-export function scenario(i: number): Scenario {
+function scenario(i: number): Scenario {
   if (i >= 6 && i <= 11) return "not-active";
   if (i >= 18 && i <= 20) return "failed";
   return "completed";
@@ -204,7 +208,11 @@ export function rowValue(row: GroundTruthRow, path: string): number {
  * question (grouped by Cloudflare's dimension names, filtered with its GraphQL filter syntax).
  */
 export class AdaptiveTruth {
-  constructor(readonly owners: readonly { id: string }[], readonly from: number, readonly to: number) {}
+  constructor(
+    readonly owners: readonly { id: string }[],
+    readonly from: number,
+    readonly to: number,
+  ) {}
 
   rows(node: AdaptiveName, from: number, to: number, groupBy: readonly string[] = [], filter: Record<string, unknown> = {}): GroundTruthRow[] {
     return this.owners.flatMap((o) => adaptiveGroups(node, o.id, from, to, groupBy, filter));
@@ -215,7 +223,14 @@ export class AdaptiveTruth {
   }
 
   /** Per value of one dimension (several joined by a space), the metric summed over `[from, to)`. */
-  byDimension(node: AdaptiveName, path: string, dims: readonly string[], filter: Record<string, unknown> = {}, from = this.from, to = this.to): Map<string, number> {
+  byDimension(
+    node: AdaptiveName,
+    path: string,
+    dims: readonly string[],
+    filter: Record<string, unknown> = {},
+    from = this.from,
+    to = this.to,
+  ): Map<string, number> {
     const out = new Map<string, number>();
     for (const r of this.rows(node, from, to, dims, filter)) {
       const key = dims.map((d) => String(r.dimensions[d])).join(" ");

@@ -8,7 +8,7 @@
 import type { Client } from "@elastic/elasticsearch";
 import { parseResponse, searchBody, type Frame, type QueryContext, type Target } from "./grafana-query.js";
 
-export interface RuleQuery {
+interface RuleQuery {
   refId: string;
   relativeTimeRange?: { from: number; to: number };
   datasourceUid: string;
@@ -121,7 +121,8 @@ const subset = (a: Record<string, string>, b: Record<string, string>) => Object.
 /** Binary operation on two operands; two sets join on labels (equal, or one a subset of the other). */
 function binary(op: string, left: Operand, right: Operand): Operand {
   if (left.kind === "scalar" && right.kind === "scalar") return { kind: "scalar", value: applyOp(op, left.value, right.value) ?? Number.NaN };
-  if (left.kind === "scalar") return { kind: "set", items: (right as { items: AlertItem[] }).items.map((i) => ({ labels: i.labels, value: applyOp(op, left.value, i.value) })) };
+  if (left.kind === "scalar")
+    return { kind: "set", items: (right as { items: AlertItem[] }).items.map((i) => ({ labels: i.labels, value: applyOp(op, left.value, i.value) })) };
   if (right.kind === "scalar") return { kind: "set", items: left.items.map((i) => ({ labels: i.labels, value: applyOp(op, i.value, right.value) })) };
   if (left.items.length === 1 || right.items.length === 1) {
     const out: AlertItem[] = [];
@@ -182,7 +183,7 @@ function reduceItems(items: AlertItem[], reducer: string, mode: string | undefin
     let value: number | null;
     switch (reducer) {
       case "last":
-        value = points.length ? points[points.length - 1] ?? null : null;
+        value = points.length ? (points[points.length - 1] ?? null) : null;
         break;
       case "sum":
         value = nums.reduce((a, b) => a + b, 0);
@@ -236,7 +237,7 @@ export async function evaluateRule(es: Client, rule: AlertRule, options: Evaluat
   for (const q of rule.data) {
     const model = q.model;
     if (q.datasourceUid === "__expr__") {
-      const expression = String(model.expression ?? "");
+      const expression = (model.expression as string | undefined) ?? "";
       switch (model.type) {
         case "math":
           values[q.refId] = evaluateMath(expression, values);
@@ -262,7 +263,7 @@ export async function evaluateRule(es: Client, rule: AlertRule, options: Evaluat
       timeField: options.timeField ?? "@timestamp",
     };
     const target = { ...(model as unknown as Target), refId: q.refId };
-    const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(target, ctx) } as never);
+    const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(target, ctx) });
     values[q.refId] = framesToItems(parseResponse(target, response as unknown as Record<string, unknown>));
   }
   const condition = values[rule.condition] ?? [];

@@ -8,7 +8,7 @@
  * transformations and reductions that our dashboards use are applied the way Grafana applies them.
  */
 
-export interface MetricAgg {
+interface MetricAgg {
   id: string;
   type: string;
   field?: string;
@@ -17,7 +17,7 @@ export interface MetricAgg {
   pipelineVariables?: { name: string; pipelineAgg: string }[];
 }
 
-export interface BucketAgg {
+interface BucketAgg {
   id: string;
   type: string;
   field?: string;
@@ -36,7 +36,7 @@ export interface Target {
 }
 
 /** A variable's current value: one value, several (multi-select), or the custom "All" value (inserted as is). */
-export type VariableValue = string | readonly string[] | { readonly all: string };
+type VariableValue = string | readonly string[] | { readonly all: string };
 
 export interface QueryContext {
   /** Time range in epoch ms; Grafana's range is inclusive at both ends. */
@@ -59,15 +59,13 @@ export function luceneEscape(value: string): string {
 function luceneFormat(value: VariableValue): string {
   if (typeof value === "string") return luceneEscape(value);
   if ("all" in value) return value.all;
-  const values = value as readonly string[];
-  return `(${values.map((v) => `"${luceneEscape(v)}"`).join(" OR ")})`;
+  return `(${value.map((v) => `"${luceneEscape(v)}"`).join(" OR ")})`;
 }
 
 function plainFormat(value: VariableValue): string {
   if (typeof value === "string") return value;
   if ("all" in value) return value.all;
-  const values = value as readonly string[];
-  return values.length === 1 ? values[0]! : `{${values.join(",")}}`;
+  return value.length === 1 ? value[0]! : `{${value.join(",")}}`;
 }
 
 const VARIABLE = /\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)\]\]|\$(\w+)/g;
@@ -80,8 +78,13 @@ function replaceVariables(text: string, values: Readonly<Record<string, Variable
   });
 }
 
-export function formatInterval(ms: number): string {
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+function formatInterval(ms: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -225,7 +228,7 @@ export interface SeriesFrame {
   points: { time: number; value: number | null }[];
 }
 
-export interface TableField {
+interface TableField {
   name: string;
   type: "string" | "number";
   values: (string | number | null)[];
@@ -250,7 +253,7 @@ const METRIC_NAMES: Record<string, string> = {
   extended_stats: "Extended Stats",
 };
 
-export const metricName = (type: string): string => METRIC_NAMES[type] ?? type;
+const metricName = (type: string): string => METRIC_NAMES[type] ?? type;
 
 function numberOf(v: unknown): number | null {
   if (typeof v === "number") return v;
@@ -285,7 +288,7 @@ function tableMetricName(m: MetricAgg, metrics: readonly MetricAgg[]): string {
   if (m.type === "count") return "Count";
   const others = metrics.filter((x) => x.id !== m.id && x.type === m.type);
   if (others.length === 0) return metricName(m.type);
-  if (m.type === "bucket_script") return String(m.settings?.script ?? "");
+  if (m.type === "bucket_script") return (m.settings?.script as string | undefined) ?? "";
   let name = `${metricName(m.type)} ${m.field ?? ""}`;
   if (others.some((x) => x.field === m.field)) name += ` ${m.id}`;
   return name;
@@ -368,7 +371,7 @@ export interface Panel {
 const DURATION = /^(\d+)(ms|s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-export function durationMs(text: string): number {
+function durationMs(text: string): number {
   const m = DURATION.exec(text.trim());
   if (!m) throw new Error(`not a duration: ${text}`);
   return Number(m[1]) * UNIT_MS[m[2]!]!;
@@ -445,7 +448,7 @@ export function applyTransformations(panel: Panel, frames: readonly Frame[]): Ta
               throw new Error(`operator ${binary.operator}`);
           }
         });
-        const result: TableField = { name: String(o.alias ?? `${left.name} ${binary.operator} ${right.name}`), type: "number", values };
+        const result: TableField = { name: (o.alias as string | undefined) ?? `${left.name} ${binary.operator} ${right.name}`, type: "number", values };
         return { kind: "table", fields: o.replaceFields ? [result] : [...tb.fields, result] };
       });
     } else {
@@ -455,9 +458,9 @@ export function applyTransformations(panel: Panel, frames: readonly Frame[]): Ta
   return tables;
 }
 
-export type Calc = "sum" | "max" | "min" | "mean" | "lastNotNull" | "last" | "count" | "firstNotNull";
+type Calc = "sum" | "max" | "min" | "mean" | "lastNotNull" | "last" | "count" | "firstNotNull";
 
-export function reduce(values: readonly (number | null)[], calc: Calc): number | null {
+function reduce(values: readonly (number | null)[], calc: Calc): number | null {
   const nums = values.filter((v): v is number => v !== null && !Number.isNaN(v));
   switch (calc) {
     case "sum":
@@ -473,7 +476,7 @@ export function reduce(values: readonly (number | null)[], calc: Calc): number |
     case "firstNotNull":
       return nums.length ? nums[0]! : null;
     case "last":
-      return values.length ? values[values.length - 1] ?? null : null;
+      return values.length ? (values[values.length - 1] ?? null) : null;
     case "count":
       return values.length;
   }
@@ -499,7 +502,14 @@ export function displayValues(panel: Panel, frames: readonly Frame[]): DisplayVa
     for (const f of frames as SeriesFrame[]) {
       if (!pick(f.name)) continue;
       if (reduceOptions.values) for (const p of f.points) out.push({ name: f.name, value: p.value });
-      else out.push({ name: f.name, value: reduce(f.points.map((p) => p.value), reduceOptions.calcs?.[0] ?? "lastNotNull") });
+      else
+        out.push({
+          name: f.name,
+          value: reduce(
+            f.points.map((p) => p.value),
+            reduceOptions.calcs?.[0] ?? "lastNotNull",
+          ),
+        });
     }
     return out;
   }
@@ -513,7 +523,13 @@ export function displayValues(panel: Panel, frames: readonly Frame[]): DisplayVa
           out.push({ name: numbers.length > 1 || rowName === "" ? `${rowName} ${f.name}`.trim() : rowName, value: typeof v === "number" ? v : null });
         });
       } else {
-        out.push({ name: f.name, value: reduce(f.values.map((v) => (typeof v === "number" ? v : null)), reduceOptions.calcs?.[0] ?? "lastNotNull") });
+        out.push({
+          name: f.name,
+          value: reduce(
+            f.values.map((v) => (typeof v === "number" ? v : null)),
+            reduceOptions.calcs?.[0] ?? "lastNotNull",
+          ),
+        });
       }
     }
   }

@@ -20,8 +20,8 @@ export const ZONES = [
 ] as const;
 
 /** The exporter's defaults in these tests: six hours of history (the simulated zones keep six hours). */
-export const SIM_RETENTION_SECONDS = 6 * 3600;
-export const SETTLE_MINUTES = 5;
+const SIM_RETENTION_SECONDS = 6 * 3600;
+const SETTLE_MINUTES = 5;
 
 export function esClient(): Client {
   return new Client({ node: ES_URL! });
@@ -30,7 +30,10 @@ export function esClient(): Client {
 export async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return startSimulator({
     ...options,
-    settings: { ...options.settings, httpRequests1mGroups: { notOlderThan: SIM_RETENTION_SECONDS, maxDuration: 3600, ...options.settings?.httpRequests1mGroups } },
+    settings: {
+      ...options.settings,
+      httpRequests1mGroups: { notOlderThan: SIM_RETENTION_SECONDS, maxDuration: 3600, ...options.settings?.httpRequests1mGroups },
+    },
   });
 }
 
@@ -115,7 +118,18 @@ interface StoredMinute {
   breakdowns: Map<string, { entries: number; sums: Sums }>;
 }
 
-const METRICS = ["requests", "bytes", "cached_requests", "cached_bytes", "encrypted_requests", "encrypted_bytes", "page_views", "uniques", "threats", "edge_request_bytes"];
+const METRICS = [
+  "requests",
+  "bytes",
+  "cached_requests",
+  "cached_bytes",
+  "encrypted_requests",
+  "encrypted_bytes",
+  "page_views",
+  "uniques",
+  "threats",
+  "edge_request_bytes",
+];
 
 /** Per minute of one zone: the stored total and, per breakdown, entry count and sums (one aggregation, exact). */
 export async function storedMinutes(es: Client, prefix: string, zoneId: string, range: { from: number; to: number }): Promise<Map<number, StoredMinute>> {
@@ -124,11 +138,18 @@ export async function storedMinutes(es: Client, prefix: string, zoneId: string, 
     index: `${prefix}-http_requests-*`,
     allow_no_indices: true,
     size: 0,
-    query: { bool: { filter: [{ term: { "cloudflare.zone.id": zoneId } }, { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } }] } },
+    query: {
+      bool: { filter: [{ term: { "cloudflare.zone.id": zoneId } }, { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } }] },
+    },
     aggs: {
       minutes: {
         date_histogram: { field: "@timestamp", fixed_interval: "1m", min_doc_count: 1 },
-        aggs: { breakdowns: { terms: { field: "cloudflare.breakdown", size: 50 }, aggs: Object.fromEntries(METRICS.map((m) => [m, { sum: { field: `cloudflare.${m}` } }])) } },
+        aggs: {
+          breakdowns: {
+            terms: { field: "cloudflare.breakdown", size: 50 },
+            aggs: Object.fromEntries(METRICS.map((m) => [m, { sum: { field: `cloudflare.${m}` } }])),
+          },
+        },
       },
     },
   });
@@ -184,9 +205,16 @@ export function expectedMinute(zoneId: string, minute: number, truth = finalMinu
     breakdowns.set(name, { entries: count, sums: partial ? { ...sums, ...totals } : sums });
   };
   const n = (v: unknown) => Number(v);
-  add("country", s.countryMap as never, "clientCountryName", (e) => ({ requests: n(e.requests), bytes: n(e.bytes), threats: n(e.threats) }), { requests: s.requests, bytes: s.bytes, threats: s.threats });
+  add("country", s.countryMap as never, "clientCountryName", (e) => ({ requests: n(e.requests), bytes: n(e.bytes), threats: n(e.threats) }), {
+    requests: s.requests,
+    bytes: s.bytes,
+    threats: s.threats,
+  });
   add("status", s.responseStatusMap as never, "edgeResponseStatus", (e) => ({ requests: n(e.requests) }), { requests: s.requests });
-  add("content_type", s.contentTypeMap as never, "edgeResponseContentTypeName", (e) => ({ requests: n(e.requests), bytes: n(e.bytes) }), { requests: s.requests, bytes: s.bytes });
+  add("content_type", s.contentTypeMap as never, "edgeResponseContentTypeName", (e) => ({ requests: n(e.requests), bytes: n(e.bytes) }), {
+    requests: s.requests,
+    bytes: s.bytes,
+  });
   add("browser", s.browserMap as never, "uaBrowserFamily", (e) => ({ page_views: n(e.pageViews) }), { page_views: s.pageViews });
   add("ssl_protocol", s.clientSSLMap as never, "clientSSLProtocol", (e) => ({ requests: n(e.requests) }), { requests: s.requests });
   add("http_protocol", s.clientHTTPVersionMap as never, "clientHTTPProtocol", (e) => ({ requests: n(e.requests) }), { requests: s.requests });
@@ -220,7 +248,8 @@ export async function differences(es: Client, prefix: string, range: { from: num
         for (const m of METRICS) if ((g?.sums[m] ?? 0) !== (w?.sums[m] ?? 0)) problems.push(`${at} ${name} ${m}: ${g?.sums[m] ?? 0} != ${w?.sums[m] ?? 0}`);
       }
     }
-    for (const minute of stored.keys()) if (minute < range.from || minute >= range.to) problems.push(`${zone.name}: unexpected minute ${new Date(minute).toISOString()}`);
+    for (const minute of stored.keys())
+      if (minute < range.from || minute >= range.to) problems.push(`${zone.name}: unexpected minute ${new Date(minute).toISOString()}`);
   }
   return problems;
 }

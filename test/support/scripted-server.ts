@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
-export interface Scripted {
+interface Scripted {
   status?: number;
   body: string | object;
   delayMs?: number;

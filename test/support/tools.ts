@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 
-export const toolsDir = process.env.TOOLS_DIR ?? join(repoRoot, ".cache", "tools");
+const toolsDir = process.env.TOOLS_DIR ?? join(repoRoot, ".cache", "tools");
 
 /** The chart's kubeVersion floor and the newest Kubernetes release the offline schemas cover. */
 export const KUBE_VERSIONS = ["1.27.0", "1.37.0"] as const;
@@ -24,7 +24,8 @@ export function tool(name: "helm" | "kubeconform" | "hadolint"): string {
 export function schemaLocation(): string {
   const dir = join(toolsDir, "kubernetes-json-schema");
   for (const version of KUBE_VERSIONS) {
-    if (!existsSync(join(dir, `v${version}-local-strict`, "cronjob-batch-v1.json"))) throw new Error(`the Kubernetes ${version} schemas are not installed under ${dir}: ${INSTALL}`);
+    if (!existsSync(join(dir, `v${version}-local-strict`, "cronjob-batch-v1.json")))
+      throw new Error(`the Kubernetes ${version} schemas are not installed under ${dir}: ${INSTALL}`);
   }
   return join(dir, "{{ .NormalizedKubernetesVersion }}-local-strict", "{{ .ResourceKind }}{{ .KindSuffix }}.json");
 }

@@ -6,10 +6,15 @@ describe("query budget pacing", () => {
   it("never lets more than the budget through in any 5-minute window", async () => {
     let now = 0;
     const sleeps: number[] = [];
-    const budget = new QueryBudget(25, () => now, async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    });
+    const budget = new QueryBudget(
+      25,
+      () => now,
+      (ms) => {
+        sleeps.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    );
     const booked: number[] = [];
     for (let i = 0; i < 40; i++) {
       await budget.take(10);

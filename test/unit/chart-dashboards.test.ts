@@ -14,7 +14,9 @@ import { repoRoot } from "../support/paths.js";
 const chartDashboards = join(chartDir, "dashboards");
 const shipped = (): string[] => {
   try {
-    return readdirSync(chartDashboards).filter((f) => f.endsWith(".json")).sort();
+    return readdirSync(chartDashboards)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
   } catch {
     return [];
   }
@@ -45,7 +47,15 @@ describe("chart: Grafana dashboards", () => {
   });
 
   it("label, value, namespace and annotations are configurable; off means none", () => {
-    const values = { dashboards: { enabled: true, label: "grafana.example/dashboard", labelValue: "cloudflare", namespace: "monitoring", annotations: { grafana_folder: "Cloudflare" } } };
+    const values = {
+      dashboards: {
+        enabled: true,
+        label: "grafana.example/dashboard",
+        labelValue: "cloudflare",
+        namespace: "monitoring",
+        annotations: { grafana_folder: "Cloudflare" },
+      },
+    };
     const { manifests } = render({ valuesFiles: [ciValues("minimal")], values });
     for (const map of find(manifests, "ConfigMap", (m) => m.metadata.labels["app.kubernetes.io/component"] === "dashboards")) {
       assert.equal(map.metadata.labels["grafana.example/dashboard"], "cloudflare");

@@ -42,8 +42,12 @@ describe("chart: values, schema and README agree", () => {
         const known = Object.keys(s.properties).filter((k) => !(path === "" && k === "global"));
         assert.deepEqual(known.sort(), Object.keys(v).sort(), `the schema's keys of ${path || "(root)"} are values.yaml's`);
         for (const [key, sub] of Object.entries(s.properties as Record<string, Json>)) {
-          if (isObject(v[key])) walk(v[key] as Json, sub, path ? `${path}.${key}` : key);
-          assert.equal(typeof sub.description === "string" || isObject(sub.properties) || key === "global" || sub.pattern !== undefined, true, `${path}.${key} is described`);
+          if (isObject(v[key])) walk(v[key], sub, path ? `${path}.${key}` : key);
+          assert.equal(
+            typeof sub.description === "string" || isObject(sub.properties) || key === "global" || sub.pattern !== undefined,
+            true,
+            `${path}.${key} is described`,
+          );
         }
       }
     };

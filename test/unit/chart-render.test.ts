@@ -11,7 +11,9 @@ import { parse } from "yaml";
 import { chartDir, ciValuesDir, lint, tryRender } from "../support/chart.js";
 import { KUBE_VERSIONS, runTool, schemaLocation, tool } from "../support/tools.js";
 
-const valuesFiles = readdirSync(ciValuesDir).filter((f) => f.endsWith("-values.yaml")).sort();
+const valuesFiles = readdirSync(ciValuesDir)
+  .filter((f) => f.endsWith("-values.yaml"))
+  .sort();
 
 describe("chart: lint, render, validate", () => {
   it("has values files for every scenario the issue names", () => {

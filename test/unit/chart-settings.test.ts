@@ -98,9 +98,22 @@ describe("chart: values the exporter would refuse fail the install", () => {
 
   it("a zone id listed twice, even under two names; an account id listed twice", () => {
     const zone = "023e105f4ecef8ad9ca31a8372d0c353";
-    assert.match(refusal({ cloudflare: { zones: [{ id: zone, name: "a" }, { id: zone, name: "b" }] } }), new RegExp(`cloudflare\\.zones lists zone ${zone} more than once`));
+    assert.match(
+      refusal({
+        cloudflare: {
+          zones: [
+            { id: zone, name: "a" },
+            { id: zone, name: "b" },
+          ],
+        },
+      }),
+      new RegExp(`cloudflare\\.zones lists zone ${zone} more than once`),
+    );
     const account = { id: "01a7362d577a6c3019a474fd6f485823", name: "p" };
-    assert.match(refusal({ cloudflare: { accounts: [account, { ...account, name: "q" }] } }), /cloudflare\.accounts lists account 01a7362d577a6c3019a474fd6f485823 more than once/);
+    assert.match(
+      refusal({ cloudflare: { accounts: [account, { ...account, name: "q" }] } }),
+      /cloudflare\.accounts lists account 01a7362d577a6c3019a474fd6f485823 more than once/,
+    );
   });
 
   it("a backfill whose from is not before its to, in any zone offset", () => {
@@ -115,7 +128,10 @@ describe("chart: values the exporter would refuse fail the install", () => {
   });
 
   it("a backfill of a zone that is not configured", () => {
-    assert.match(refusal({ backfill: { enabled: true, from: "2026-11-01T00:00Z", to: "2026-11-02T00:00Z", zones: ["ffff"] } }), /backfill\.zones: ffff is not one of cloudflare\.zones/);
+    assert.match(
+      refusal({ backfill: { enabled: true, from: "2026-11-01T00:00Z", to: "2026-11-02T00:00Z", zones: ["ffff"] } }),
+      /backfill\.zones: ffff is not one of cloudflare\.zones/,
+    );
   });
 
   it(`a token, key or password shorter than ${MIN_SECRET_LENGTH} characters for the chart-created Secret`, () => {
@@ -126,7 +142,9 @@ describe("chart: values the exporter would refuse fail the install", () => {
     assert.match(refusal({ elasticsearch: { auth: { type: "apiKey", apiKey: short } } }), /at '\/elasticsearch\/auth\/apiKey'/);
     assert.match(refusal({ elasticsearch: { auth: { type: "basic", username: "u", password: short } } }), /at '\/elasticsearch\/auth\/password'/);
     assert.match(refusal({ cloudflare: { auth: { apiToken: `${enough} x` } } }), /at '\/cloudflare\/auth\/apiToken'/, "whitespace, as the exporter refuses it");
-    assert.ok(renders({ cloudflare: { auth: { apiToken: enough } }, elasticsearch: { auth: { type: "basic", username: "u", password: `${short} ` } } }).length > 0);
+    assert.ok(
+      renders({ cloudflare: { auth: { apiToken: enough } }, elasticsearch: { auth: { type: "basic", username: "u", password: `${short} ` } } }).length > 0,
+    );
   });
 
   it("a Job deadline that would leave the exporter less than its minimum", () => {
@@ -141,7 +159,10 @@ function find(manifests: readonly Manifest[]): number {
 
 describe("chart: RUN_DEADLINE_SECONDS", () => {
   it(`the CronJob's runs are told their Job's deadline less ${MARGIN} s; the bootstrap hook is not`, () => {
-    for (const [values, expected] of [[{}, "240"], [{ cronjob: { activeDeadlineSeconds: 600 } }, "570"]] as const) {
+    for (const [values, expected] of [
+      [{}, "240"],
+      [{ cronjob: { activeDeadlineSeconds: 600 } }, "570"],
+    ] as const) {
       const manifests = renders(values);
       assert.deepEqual(envOf(one(manifests, "CronJob")).get("RUN_DEADLINE_SECONDS"), { name: "RUN_DEADLINE_SECONDS", value: expected });
       assert.equal(envOf(one(manifests, "Job", isHook)).has("RUN_DEADLINE_SECONDS"), false);

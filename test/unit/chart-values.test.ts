@@ -135,7 +135,10 @@ describe("chart: the CronJob", () => {
     for (const w of workloads(manifests)) {
       const pod = podSpec(w);
       const c = container(w);
-      assert.equal(c.image, "registry.example/observability/cloudflare-es-exporter:0.1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+      assert.equal(
+        c.image,
+        "registry.example/observability/cloudflare-es-exporter:0.1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      );
       assert.equal(c.imagePullPolicy, "Always");
       assert.deepEqual(pod.imagePullSecrets, [{ name: "regcred" }]);
       assert.deepEqual(pod.nodeSelector, { "kubernetes.io/os": "linux" });
@@ -205,15 +208,21 @@ describe("chart: credentials", () => {
     const { manifests } = render({ valuesFiles: [ciValues("created-secret")] });
     const secret = one(manifests, "Secret", (m) => !isHook(m));
     const decoded = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
-    assert.deepEqual(decoded, { "cloudflare-api-token": "cf-token-from-values", "elasticsearch-username": "cloudflare_exporter", "elasticsearch-password": "es-password-from-values" });
+    assert.deepEqual(decoded, {
+      "cloudflare-api-token": "cf-token-from-values",
+      "elasticsearch-username": "cloudflare_exporter",
+      "elasticsearch-password": "es-password-from-values",
+    });
     const hookCopy = one(manifests, "Secret", (m) => isHook(m));
     assert.deepEqual(hookCopy.data, secret.data);
-    for (const cm of find(manifests, "ConfigMap")) for (const value of secretValues) assert.ok(!JSON.stringify(cm).includes(value), `${cm.metadata.name} holds no secret`);
+    for (const cm of find(manifests, "ConfigMap"))
+      for (const value of secretValues) assert.ok(!JSON.stringify(cm).includes(value), `${cm.metadata.name} holds no secret`);
     const env = envOf(one(manifests, "CronJob"));
     assert.deepEqual(env.get("CF_API_TOKEN")?.valueFrom, { secretKeyRef: { name: secret.metadata.name, key: "cloudflare-api-token" } });
     assert.deepEqual(env.get("ES_USER")?.valueFrom, { secretKeyRef: { name: secret.metadata.name, key: "elasticsearch-username" } });
     assert.deepEqual(env.get("ES_PASSWORD")?.valueFrom, { secretKeyRef: { name: secret.metadata.name, key: "elasticsearch-password" } });
-    for (const w of workloads(manifests)) for (const e of envOf(w).values()) for (const v of secretValues) assert.ok(!JSON.stringify(e).includes(v), `${e.name} carries no literal secret`);
+    for (const w of workloads(manifests))
+      for (const e of envOf(w).values()) for (const v of secretValues) assert.ok(!JSON.stringify(e).includes(v), `${e.name} carries no literal secret`);
   });
 
   it("existing Secrets: nothing created, references use the configured names and keys", () => {
@@ -290,7 +299,10 @@ describe("chart: the bootstrap hook", () => {
     const { manifests } = render({ valuesFiles: [ciValues("created-secret")] });
     const cron = one(manifests, "CronJob");
     // The CronJob's references resolve only once the release exists; the hook must not share them.
-    assert.throws(() => containerProcess(cron, visibleTo(one(manifests, "Job", isHook), manifests, existing), { namespace: NS, podName: "p" }), /does not exist/);
+    assert.throws(
+      () => containerProcess(cron, visibleTo(one(manifests, "Job", isHook), manifests, existing), { namespace: NS, podName: "p" }),
+      /does not exist/,
+    );
   });
 
   it("can be turned off", () => {
@@ -307,13 +319,25 @@ describe("chart: the backfill Job", () => {
   it("runs backfill with the range and zones from values, under a name that changes with them", () => {
     const { manifests } = render({ valuesFiles: [ciValues("backfill")] });
     const job = one(manifests, "Job", (m) => !isHook(m));
-    assert.deepEqual(container(job).args, ["backfill", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-08T00:00:00Z", "--zone", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"]);
+    assert.deepEqual(container(job).args, [
+      "backfill",
+      "--from",
+      "2026-11-01T00:00:00Z",
+      "--to",
+      "2026-11-08T00:00:00Z",
+      "--zone",
+      "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    ]);
     assert.equal(job.spec.ttlSecondsAfterFinished, 86400);
     assert.equal(job.spec.backoffLimit, 2);
     assert.match(job.metadata.name, /^rel-cloudflare-es-exporter-backfill-[0-9a-f]{8}$/);
     const again = one(render({ valuesFiles: [ciValues("backfill")] }).manifests, "Job", (m) => !isHook(m));
     assert.equal(again.metadata.name, job.metadata.name, "an unchanged backfill keeps its name: an upgrade does not run it again");
-    const other = one(render({ valuesFiles: [ciValues("backfill")], values: { backfill: { to: "2026-11-09T00:00:00Z" } } }).manifests, "Job", (m) => !isHook(m));
+    const other = one(
+      render({ valuesFiles: [ciValues("backfill")], values: { backfill: { to: "2026-11-09T00:00:00Z" } } }).manifests,
+      "Job",
+      (m) => !isHook(m),
+    );
     assert.notEqual(other.metadata.name, job.metadata.name, "a new range is a new Job (a Job's template cannot change)");
   });
 });
@@ -342,7 +366,11 @@ describe("chart: values the schema or the templates refuse, with a message namin
     ["a concurrency policy that does not exist", { cronjob: { concurrencyPolicy: "Never" } }, /\/cronjob\/concurrencyPolicy/],
     ["a query budget above Cloudflare's limit", { cloudflare: { queryBudget: 500 } }, /\/cloudflare\/queryBudget/],
     ["an unknown Cloudflare auth type", { cloudflare: { auth: { type: "oauth" } } }, /\/cloudflare\/auth\/type/],
-    ["a CA from both a Secret and a ConfigMap", { elasticsearch: { ca: { secretName: "a", configMapName: "b" } } }, /elasticsearch\.ca: set only one of secretName and configMapName/],
+    [
+      "a CA from both a Secret and a ConfigMap",
+      { elasticsearch: { ca: { secretName: "a", configMapName: "b" } } },
+      /elasticsearch\.ca: set only one of secretName and configMapName/,
+    ],
     ["a backfill without a range", { backfill: { enabled: true } }, /backfill\.from is required when backfill\.enabled is true/],
     ["a backfill time that is not ISO 8601", { backfill: { enabled: true, from: "yesterday", to: "2026-11-02T00:00:00Z" } }, /\/backfill\/from/],
     ["an image digest without its algorithm", { image: { digest: "0123abcd" } }, /\/image\/digest/],

@@ -13,13 +13,19 @@ import { type Command, SETTINGS, type Setting } from "../../src/config/settings.
 import { repoRoot } from "../support/paths.js";
 
 function cli(args: readonly string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), ...args], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** The flags a help text lists, without yargs' own --help and --version. */
 function flagsIn(help: string): string[] {
-  return [...help.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]!).filter((f) => f !== "help" && f !== "version").sort();
+  return [...help.matchAll(/^ {2}--([a-z-]+)/gm)]
+    .map((m) => m[1]!)
+    .filter((f) => f !== "help" && f !== "version")
+    .sort();
 }
 
 const tableFlags = (command: Command): string[] => (SETTINGS as readonly Setting[]).flatMap((s) => (s.flag && s.commands.includes(command) ? [s.flag] : []));
@@ -59,7 +65,14 @@ describe("--help", () => {
     it(`${args.join(" ")} says where credentials and zones come from`, () => {
       const help = cli(args).stdout.replace(/\s+/g, " "); // yargs wraps at the terminal's width
       assert.match(help, /Credentials are never flags: set them in the environment, or set <NAME>_FILE to the path of a mounted file/);
-      for (const name of ["CF_API_TOKEN (or _FILE)", "ES_API_KEY (or _FILE)", "ES_PASSWORD (or _FILE)", "CF_ZONES, cloudflare.zones", "CF_ACCOUNTS, cloudflare.accounts"]) assert.ok(help.includes(name), `${args.join(" ")} names ${name}`);
+      for (const name of [
+        "CF_API_TOKEN (or _FILE)",
+        "ES_API_KEY (or _FILE)",
+        "ES_PASSWORD (or _FILE)",
+        "CF_ZONES, cloudflare.zones",
+        "CF_ACCOUNTS, cloudflare.accounts",
+      ])
+        assert.ok(help.includes(name), `${args.join(" ")} names ${name}`);
       assert.match(help, /Zones and accounts are never flags either/);
     });
   }
@@ -79,7 +92,10 @@ describe("the command line reaching the loader", () => {
   it("run --dataset a,b runs exactly those datasets, and a misspelt CF_ variable is warned about", () => {
     const dir = mkdtempSync(join(tmpdir(), "cfe-cli-"));
     try {
-      const { code, stdout, stderr } = cli(["run", "--demo", "--dry-run", "--output", dir, "--dataset", "http_requests,dns"], { CF_ZONEZ: "x", LOG_FORMAT: "json" });
+      const { code, stdout, stderr } = cli(["run", "--demo", "--dry-run", "--output", dir, "--dataset", "http_requests,dns"], {
+        CF_ZONEZ: "x",
+        LOG_FORMAT: "json",
+      });
       assert.equal(code, 0, stderr);
       const planned = new Set([...stdout.matchAll(/^ {2}([a-z_0-9]+) demo-/gm)].map((m) => m[1]));
       assert.deepEqual([...planned].sort(), ["dns", "http_requests"]);

@@ -33,7 +33,10 @@ function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [
 const request = { context: "test query", query: "query { viewer { zones { zoneTag } } }", variables: {}, cost: 1 };
 const ok = { body: { data: { viewer: { zones: [{ zoneTag: "a" }] } }, errors: null } };
 const gqlError = (message: string, code?: string) => ({
-  body: { data: null, errors: [{ message, path: ["viewer", "zones", "0", "httpRequests1mGroups"], extensions: { ...(code ? { code } : {}), timestamp: "2026-11-23T00:00:00Z" } }] },
+  body: {
+    data: null,
+    errors: [{ message, path: ["viewer", "zones", "0", "httpRequests1mGroups"], extensions: { ...(code ? { code } : {}), timestamp: "2026-11-23T00:00:00Z" } }],
+  },
 });
 
 describe("Cloudflare client", () => {
@@ -78,13 +81,18 @@ describe("Cloudflare client", () => {
     ["a zone without access (Free plan)", gqlError("zone 'abc123' does not have access to the path", "authz"), "access"],
     ["a refused token", gqlError("Unauthorized", "authz"), "auth"],
     ["data older than allowed", gqlError("cannot request data older than 604800s"), "query"],
-    ["an unknown field", gqlError("unknown field \"foo\""), "query"],
+    ["an unknown field", gqlError('unknown field "foo"'), "query"],
   ];
   for (const [name, answer, kind] of permanent) {
     it(`does not retry ${name}`, async () => {
       server.script = [answer as never, ok];
       server.received.length = 0;
-      const error = await client().viewer(request).then(() => undefined, (e: unknown) => e);
+      const error = await client()
+        .viewer(request)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof CloudflareError, String(error));
       assert.equal(error.kind, kind);
       assert.equal(server.received.length, 1);
@@ -95,21 +103,37 @@ describe("Cloudflare client", () => {
 
   it("names the zones Cloudflare refused", async () => {
     server.script = [gqlError("zone 'abc123' does not have access to the path")];
-    const error = (await client().viewer(request).catch((e: unknown) => e)) as CloudflareError;
+    const error = (await client()
+      .viewer(request)
+      .catch((e: unknown) => e)) as CloudflareError;
     assert.deepEqual(error.zoneIds, ["abc123"]);
   });
 
   it("gives up on transient errors once the retry time is used up", async () => {
     server.script = [{ status: 503, body: "unavailable", delayMs: 300 }];
     const started = Date.now();
-    const error = await client({ maxRetrySeconds: 1 }).viewer(request).catch((e: unknown) => e);
+    const error = await client({ maxRetrySeconds: 1 })
+      .viewer(request)
+      .catch((e: unknown) => e);
     assert.ok(error instanceof CloudflareError && error.kind === "unavailable");
     assert.ok(Date.now() - started < 5_000);
   });
 
   it("treats an endpoint fetch refuses outright (a blocked port) as unreachable, not worth retrying", async () => {
     const error = await createCloudflareClient(
-      { apiUrl: "http://127.0.0.1:9/graphql", auth: undefined, zones: [], accounts: [], topN: 100, confidenceLevel: undefined, queryBudget: 1, timeoutSeconds: 1, maxRetrySeconds: 0, caFile: undefined, maxResponseBytes: 1 << 20 },
+      {
+        apiUrl: "http://127.0.0.1:9/graphql",
+        auth: undefined,
+        zones: [],
+        accounts: [],
+        topN: 100,
+        confidenceLevel: undefined,
+        queryBudget: 1,
+        timeoutSeconds: 1,
+        maxRetrySeconds: 0,
+        caFile: undefined,
+        maxResponseBytes: 1 << 20,
+      },
       { minRetryDelayMs: 10 },
     )
       .viewer(request)

@@ -30,8 +30,18 @@ const window = { from: NOW - 70 * MINUTE, to: NOW - 10 * MINUTE };
 
 function config(url: string, over: Partial<CloudflareConfig> = {}): CloudflareConfig {
   return {
-    apiUrl: url, auth: { kind: "token", token: "test-token-0123456789" }, zones: [], accounts: [], topN: 100, confidenceLevel: undefined,
-    queryBudget: 300, timeoutSeconds: 5, maxRetrySeconds: 5, caFile: undefined, maxResponseBytes: 64 << 20, ...over,
+    apiUrl: url,
+    auth: { kind: "token", token: "test-token-0123456789" },
+    zones: [],
+    accounts: [],
+    topN: 100,
+    confidenceLevel: undefined,
+    queryBudget: 300,
+    timeoutSeconds: 5,
+    maxRetrySeconds: 5,
+    caFile: undefined,
+    maxResponseBytes: 64 << 20,
+    ...over,
   };
 }
 
@@ -73,7 +83,10 @@ describe("documented Cloudflare errors get a different request", () => {
     sim.options.maxQueriesPerRequest = 2;
     try {
       const { tasks, results } = await drain(client, httpRequests, { window, owners: zones, omit: new Set() });
-      assert.deepEqual(tasks.map((t) => t.owners.length), [4, 2, 2]);
+      assert.deepEqual(
+        tasks.map((t) => t.owners.length),
+        [4, 2, 2],
+      );
       assert.deepEqual(answered(results).sort(), zones.map((z) => z.id).sort());
       assert.equal(sim.stats.requests, 3, "the refused request was not retried unchanged");
       const keys = sim.stats.log.map((_, i) => requestKey(sim, i));
@@ -92,11 +105,20 @@ describe("documented Cloudflare errors get a different request", () => {
       assert.equal(sizes[0], 60);
       assert.ok(sizes.every((m, i) => i === 0 || m < 60));
       const passed = results.flatMap((r, i) => (r.rows.size > 0 ? [tasks[i]!.window] : []));
-      assert.equal(passed.reduce((n, w) => n + (w.to - w.from) / MINUTE, 0), 60, "every minute answered once");
+      assert.equal(
+        passed.reduce((n, w) => n + (w.to - w.from) / MINUTE, 0),
+        60,
+        "every minute answered once",
+      );
       assert.ok(passed.every((w) => w.to - w.from <= 20 * MINUTE));
 
       sim.options.maxOwnerMinutesPerRequest = 0;
-      const one = await fetchTask(client, httpRequests, { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
+      const one = await fetchTask(
+        client,
+        httpRequests,
+        { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() },
+        { limit: 10_000, spillDir },
+      );
       assert.equal(one.failed.length, 1);
       assert.match(one.failed[0]![1], /excessive resources.*even for one minute/);
     } finally {
@@ -149,9 +171,17 @@ describe("documented Cloudflare errors get a different request", () => {
       const refusal = sim.stats.log.find((e) => e.status !== 200);
       assert.ok(refusal, "Cloudflare refused the first query");
       assert.deepEqual(answered(results).sort(), [zones[0]!.id, free.id].sort(), "both zones answered, none skipped");
-      assert.deepEqual(results.flatMap((r) => r.skipped), []);
+      assert.deepEqual(
+        results.flatMap((r) => r.skipped),
+        [],
+      );
       const freeTask = tasks.find((t) => t.owners.length === 1 && t.owners[0] === free && t.omit.size > 0)!;
-      assert.deepEqual([...freeTask.omit].sort(), ["avg_originResponseDurationMs", "quantiles_originResponseDurationMsP50", "quantiles_originResponseDurationMsP95", "quantiles_originResponseDurationMsP99"]);
+      assert.deepEqual([...freeTask.omit].sort(), [
+        "avg_originResponseDurationMs",
+        "quantiles_originResponseDurationMsP50",
+        "quantiles_originResponseDurationMsP95",
+        "quantiles_originResponseDurationMsP99",
+      ]);
       assert.equal(tasks.length, 3, "the refused query, the paid zone again, the Free zone without the field family");
     } finally {
       sim.options.hideAvailableFields = false;
@@ -168,7 +198,9 @@ describe("documented Cloudflare errors get a different request", () => {
   it("credentials refused inside errors[] end the run's work: an error, not a skip", async () => {
     sim.options.tokens = ["another-token-0123456789"];
     try {
-      const error = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir }).catch((e: unknown) => e);
+      const error = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir }).catch(
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof CloudflareError && error.kind === "auth", String(error));
       assert.match(error.fix ?? "", /CF_API_TOKEN/);
     } finally {
@@ -210,7 +242,12 @@ describe("hostile answers are bounded", () => {
       const result = await fetchTask(client, httpRequests, { window, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
       assert.equal(result.retry.length, 2, "halves of the window");
       assert.ok(process.memoryUsage().rss - rss < 6 << 20, "the 8 MiB answer was not read whole");
-      const one = await fetchTask(client, httpRequests, { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() }, { limit: 10_000, spillDir });
+      const one = await fetchTask(
+        client,
+        httpRequests,
+        { window: { from: window.from, to: window.from + MINUTE }, owners: [zones[0]!], omit: new Set() },
+        { limit: 10_000, spillDir },
+      );
       assert.match(one.failed[0]![1], /larger than 1048576 bytes \(CF_MAX_RESPONSE_BYTES\).*even for one minute/);
       assert.equal(sim.stats.requests, 2, "never retried unchanged");
     } finally {
@@ -246,7 +283,9 @@ describe("hostile answers are bounded", () => {
     const started = Date.now();
     // Retrying would go on for up to 20 s here (600 s by default); a refused connection must not be retried at all.
     const client = createCloudflareClient(config(`http://127.0.0.1:${port}/client/v4/graphql`, { maxRetrySeconds: 20 }), { minRetryDelayMs: 1000 });
-    const error = await client.viewer({ context: "probe", query: "{ viewer { zones(filter: { zoneTag: \"x\" }) { zoneTag } } }", variables: {}, cost: 1 }).catch((e: unknown) => e);
+    const error = await client
+      .viewer({ context: "probe", query: '{ viewer { zones(filter: { zoneTag: "x" }) { zoneTag } } }', variables: {}, cost: 1 })
+      .catch((e: unknown) => e);
     assert.ok(error instanceof CloudflareError, String(error));
     assert.equal(error.kind, "unreachable");
     assert.equal(error.service, "cloudflare");

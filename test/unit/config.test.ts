@@ -55,7 +55,15 @@ describe("defaults", () => {
         maxResponseBytes: 64 * 1024 * 1024,
       },
       datasets: undefined,
-      elasticsearch: { url: undefined, auth: { kind: "none" }, caFile: undefined, tlsVerify: true, indexPrefix: "cloudflare", indexPeriod: "month", retentionDays: 400 },
+      elasticsearch: {
+        url: undefined,
+        auth: { kind: "none" },
+        caFile: undefined,
+        tlsVerify: true,
+        indexPrefix: "cloudflare",
+        indexPeriod: "month",
+        retentionDays: 400,
+      },
       output: undefined,
       window: { settleMinutes: 5, overlapMinutes: 15, maxBackfillDays: 7 },
       gate: { uri: undefined, cluster: "", namespace: "", timeoutSeconds: 10, caFile: undefined },
@@ -84,7 +92,11 @@ describe("defaults", () => {
 describe("precedence: flags > environment > file > defaults", () => {
   const file = "cfg.yaml";
   const readFile = files({ [file]: "cloudflare:\n  queryBudget: 100\nelasticsearch:\n  indexPrefix: from-file\n  url: https://file:9200\n" });
-  const all = { flags: { config: file, queryBudget: 300, "index-prefix": "from-flag", esUrl: "https://flag:9200" }, env: { ...minimalEnv, CF_QUERY_BUDGET: "200", ES_INDEX_PREFIX: "from-env", ES_URL: "https://env:9200" }, readFile };
+  const all = {
+    flags: { config: file, queryBudget: 300, "index-prefix": "from-flag", esUrl: "https://flag:9200" },
+    env: { ...minimalEnv, CF_QUERY_BUDGET: "200", ES_INDEX_PREFIX: "from-env", ES_URL: "https://env:9200" },
+    readFile,
+  };
 
   test("a flag beats the environment (camelCase and kebab-case flag keys)", () => {
     const es = load(all).elasticsearch;
@@ -140,7 +152,13 @@ gate: { uri: http://gate.internal/allowed, cluster: prod-eu, namespace: monitori
 log: { level: debug, format: json }
 `;
   const json = JSON.stringify({
-    cloudflare: { apiUrl: "https://sim.local/graphql", zones: [{ id: ZONE, name: "example.com" }, { id: ZONE2 }], queryBudget: 120, timeoutSeconds: 30, maxRetrySeconds: 0 },
+    cloudflare: {
+      apiUrl: "https://sim.local/graphql",
+      zones: [{ id: ZONE, name: "example.com" }, { id: ZONE2 }],
+      queryBudget: 120,
+      timeoutSeconds: 30,
+      maxRetrySeconds: 0,
+    },
     elasticsearch: { url: "https://es.example:9200", caFile: "/etc/ssl/es-ca.pem", tlsVerify: false, indexPrefix: "cf", indexPeriod: "day", retentionDays: 30 },
     output: "/tmp/out",
     window: { settleMinutes: 0, overlapMinutes: 30, maxBackfillDays: 2 },
@@ -152,7 +170,10 @@ log: { level: debug, format: json }
 
   test("YAML sets every key", () => {
     const config = load({ flags: { config: "c.yaml" }, env, readFile });
-    assert.deepEqual(config.cloudflare.zones, [{ id: ZONE, name: "example.com" }, { id: ZONE2, name: ZONE2 }]);
+    assert.deepEqual(config.cloudflare.zones, [
+      { id: ZONE, name: "example.com" },
+      { id: ZONE2, name: ZONE2 },
+    ]);
     assert.equal(config.cloudflare.apiUrl, "https://sim.local/graphql");
     assert.equal(config.cloudflare.maxRetrySeconds, 0);
     assert.equal(config.elasticsearch.tlsVerify, false);
@@ -187,7 +208,11 @@ log: { level: debug, format: json }
   });
 
   test("JSON syntax errors give file and line, without quoting the file", () => {
-    const error = loadError({ flags: { config: "bad.json" }, env: minimalEnv, readFile: files({ "bad.json": '{\n  "log": {\n    "level": hush-hush-secret\n  }\n}' }) });
+    const error = loadError({
+      flags: { config: "bad.json" },
+      env: minimalEnv,
+      readFile: files({ "bad.json": '{\n  "log": {\n    "level": hush-hush-secret\n  }\n}' }),
+    });
     assertMentions(error, "bad.json:3:", "not valid JSON", "correct line 3");
     assert.ok(!error.message.includes("hush-hush-secret"), error.message);
   });
@@ -214,7 +239,11 @@ log: { level: debug, format: json }
   });
 
   test("a section that is not a mapping is rejected", () => {
-    assertMentions(loadError({ flags: { config: "c.yaml" }, env: minimalEnv, readFile: files({ "c.yaml": "log: debug\n" }) }), 'log in c.yaml = "debug"', "is not a mapping");
+    assertMentions(
+      loadError({ flags: { config: "c.yaml" }, env: minimalEnv, readFile: files({ "c.yaml": "log: debug\n" }) }),
+      'log in c.yaml = "debug"',
+      "is not a mapping",
+    );
   });
 
   for (const [yaml, variable] of [
@@ -232,7 +261,9 @@ log: { level: debug, format: json }
   }
 
   test("zone entries in the file are checked with their path", () => {
-    const readFile = files({ "c.yaml": `cloudflare:\n  zones:\n    - { id: ${ZONE} }\n    - { id: "a b", name: x }\n    - { id: 12345678, name: y }\n    - { idd: abc }\n` });
+    const readFile = files({
+      "c.yaml": `cloudflare:\n  zones:\n    - { id: ${ZONE} }\n    - { id: "a b", name: x }\n    - { id: 12345678, name: y }\n    - { idd: abc }\n`,
+    });
     const error = loadError({ flags: { config: "c.yaml" }, env: { CF_API_TOKEN: TOKEN }, readFile });
     assertMentions(error, 'cloudflare.zones[1].id in c.yaml = "a b": contains whitespace');
     assertMentions(error, "cloudflare.zones[2].id in c.yaml = 12345678", 'quote it: id: "12345678"');
@@ -241,7 +272,11 @@ log: { level: debug, format: json }
 
   test("duplicate zone ids in the file are rejected", () => {
     const readFile = files({ "c.json": JSON.stringify({ cloudflare: { zones: [{ id: ZONE }, { id: ZONE, name: "again" }] } }) });
-    assertMentions(loadError({ flags: { config: "c.json" }, env: { CF_API_TOKEN: TOKEN }, readFile }), "cloudflare.zones in c.json", `lists zone ${ZONE} more than once`);
+    assertMentions(
+      loadError({ flags: { config: "c.json" }, env: { CF_API_TOKEN: TOKEN }, readFile }),
+      "cloudflare.zones in c.json",
+      `lists zone ${ZONE} more than once`,
+    );
   });
 });
 
@@ -249,7 +284,10 @@ describe("CF_ZONES", () => {
   const zones = (value: string) => load({ env: { CF_API_TOKEN: TOKEN, CF_ZONES: value } }).cloudflare.zones;
 
   test("parses id=name pairs and bare ids, ignoring spaces around entries", () => {
-    assert.deepEqual(zones(` ${ZONE}=example.com , ${ZONE2} `), [{ id: ZONE, name: "example.com" }, { id: ZONE2, name: ZONE2 }]);
+    assert.deepEqual(zones(` ${ZONE}=example.com , ${ZONE2} `), [
+      { id: ZONE, name: "example.com" },
+      { id: ZONE2, name: ZONE2 },
+    ]);
   });
 
   for (const [value, fragment] of [
@@ -278,7 +316,10 @@ describe("--zone narrowing", () => {
   const env = { CF_API_TOKEN: TOKEN, CF_ZONES: `${ZONE}=one.example,${ZONE2}=two.example,abc=three.example` };
 
   test("keeps only the given zones, in configured order", () => {
-    assert.deepEqual(load({ env, flags: { zone: ["abc", ZONE] } }).cloudflare.zones, [{ id: ZONE, name: "one.example" }, { id: "abc", name: "three.example" }]);
+    assert.deepEqual(load({ env, flags: { zone: ["abc", ZONE] } }).cloudflare.zones, [
+      { id: ZONE, name: "one.example" },
+      { id: "abc", name: "three.example" },
+    ]);
     assert.deepEqual(load({ env, flags: { zone: ZONE2 } }).cloudflare.zones, [{ id: ZONE2, name: "two.example" }]);
   });
 
@@ -297,7 +338,11 @@ describe("--zone narrowing", () => {
 
 describe("numbers", () => {
   test('"5m" for SETTLE_MINUTES says to write 5', () => {
-    assertMentions(loadError({ env: { ...minimalEnv, SETTLE_MINUTES: "5m" } }), 'SETTLE_MINUTES = "5m": is not a whole number of minutes', "write 5 (SETTLE_MINUTES=5)");
+    assertMentions(
+      loadError({ env: { ...minimalEnv, SETTLE_MINUTES: "5m" } }),
+      'SETTLE_MINUTES = "5m": is not a whole number of minutes',
+      "write 5 (SETTLE_MINUTES=5)",
+    );
   });
 
   test("another unit is converted in the hint", () => {
@@ -318,7 +363,10 @@ describe("numbers", () => {
 
   test("bounds are inclusive", () => {
     const config = load({ env: { ...minimalEnv, SETTLE_MINUTES: "0", OVERLAP_MINUTES: "1440", CF_QUERY_BUDGET: "300", CF_MAX_RETRY_SECONDS: "86400" } });
-    assert.deepEqual([config.window.settleMinutes, config.window.overlapMinutes, config.cloudflare.queryBudget, config.cloudflare.maxRetrySeconds], [0, 1440, 300, 86400]);
+    assert.deepEqual(
+      [config.window.settleMinutes, config.window.overlapMinutes, config.cloudflare.queryBudget, config.cloudflare.maxRetrySeconds],
+      [0, 1440, 300, 86400],
+    );
     assertMentions(loadError({ env: { ...minimalEnv, MAX_BACKFILL_DAYS: "0" } }), "MAX_BACKFILL_DAYS", "1 to 400");
   });
 });
@@ -357,12 +405,18 @@ describe("other values", () => {
 
   test("the CA file must be readable and hold a PEM certificate", () => {
     assert.equal(load({ env: { ...minimalEnv, ES_CA_FILE: "/ca.pem" }, readFile: files({ "/ca.pem": PEM }) }).elasticsearch.caFile, "/ca.pem");
-    assertMentions(loadError({ env: { ...minimalEnv, ES_CA_FILE: "/missing.pem" } }), 'ES_CA_FILE = "/missing.pem": cannot be read: no such file', "mount the CA certificate");
+    assertMentions(
+      loadError({ env: { ...minimalEnv, ES_CA_FILE: "/missing.pem" } }),
+      'ES_CA_FILE = "/missing.pem": cannot be read: no such file',
+      "mount the CA certificate",
+    );
     assertMentions(loadError({ env: { ...minimalEnv, ES_CA_FILE: "/ca.der" }, readFile: files({ "/ca.der": "\u0030\u0082" }) }), "ES_CA_FILE", "PEM");
   });
 
   test("setting NO_CONCURRENCY_URI enables the gate", () => {
-    const gate = load({ env: { ...minimalEnv, NO_CONCURRENCY_URI: "http://gate/allowed", LOCAL_CLUSTER: "prod", LOCAL_NAMESPACE: "mon", GATE_TIMEOUT_SECONDS: "4" } }).gate;
+    const gate = load({
+      env: { ...minimalEnv, NO_CONCURRENCY_URI: "http://gate/allowed", LOCAL_CLUSTER: "prod", LOCAL_NAMESPACE: "mon", GATE_TIMEOUT_SECONDS: "4" },
+    }).gate;
     assert.deepEqual(gate, { uri: "http://gate/allowed", cluster: "prod", namespace: "mon", timeoutSeconds: 4, caFile: undefined });
   });
 });
@@ -373,7 +427,11 @@ describe("Cloudflare credentials", () => {
 
   test("a token, or an e-mail with a global key", () => {
     assert.deepEqual(load({ env: { ...env, CF_API_TOKEN: TOKEN } }).cloudflare.auth, { kind: "token", token: TOKEN });
-    assert.deepEqual(load({ env: { ...env, CF_API_EMAIL: "me@example.com", CF_API_KEY: KEY } }).cloudflare.auth, { kind: "key", email: "me@example.com", key: KEY });
+    assert.deepEqual(load({ env: { ...env, CF_API_EMAIL: "me@example.com", CF_API_KEY: KEY } }).cloudflare.auth, {
+      kind: "key",
+      email: "me@example.com",
+      key: KEY,
+    });
   });
 
   test("token and key together are refused", () => {
@@ -402,8 +460,15 @@ describe("Cloudflare credentials", () => {
   });
 
   test("a missing or empty *_FILE names the variable and the file", () => {
-    assertMentions(loadError({ env: { ...env, CF_API_TOKEN_FILE: "/run/secrets/none" } }), 'CF_API_TOKEN_FILE = "/run/secrets/none"', "cannot be read: no such file");
-    assertMentions(loadError({ env: { ...env, CF_API_KEY_FILE: "/k", CF_API_EMAIL: "a@b" }, readFile: files({ "/k": "\n" }) }), 'CF_API_KEY_FILE = "/k": names an empty file');
+    assertMentions(
+      loadError({ env: { ...env, CF_API_TOKEN_FILE: "/run/secrets/none" } }),
+      'CF_API_TOKEN_FILE = "/run/secrets/none"',
+      "cannot be read: no such file",
+    );
+    assertMentions(
+      loadError({ env: { ...env, CF_API_KEY_FILE: "/k", CF_API_EMAIL: "a@b" }, readFile: files({ "/k": "\n" }) }),
+      'CF_API_KEY_FILE = "/k": names an empty file',
+    );
   });
 
   test("a variable and its *_FILE together are refused", () => {
@@ -423,7 +488,11 @@ describe("Elasticsearch credentials", () => {
   test("none, API key, or user with password", () => {
     assert.deepEqual(load({ env: minimalEnv }).elasticsearch.auth, { kind: "none" });
     assert.deepEqual(load({ env: { ...minimalEnv, ES_API_KEY: API_KEY } }).elasticsearch.auth, { kind: "apiKey", apiKey: API_KEY });
-    assert.deepEqual(load({ env: { ...minimalEnv, ES_USER: "elastic", ES_PASSWORD: PASSWORD } }).elasticsearch.auth, { kind: "basic", username: "elastic", password: PASSWORD });
+    assert.deepEqual(load({ env: { ...minimalEnv, ES_USER: "elastic", ES_PASSWORD: PASSWORD } }).elasticsearch.auth, {
+      kind: "basic",
+      username: "elastic",
+      password: PASSWORD,
+    });
   });
 
   test("ES_USERNAME and the predecessor's ES_PASSWD are aliases; ES_PASSWD draws a warning", () => {
@@ -449,7 +518,11 @@ describe("Elasticsearch credentials", () => {
   });
 
   test("an API key together with user and password is refused", () => {
-    assertMentions(loadError({ env: { ...minimalEnv, ES_API_KEY: API_KEY, ES_USER: "elastic", ES_PASSWORD: PASSWORD } }), "ES_API_KEY = <redacted>: is set together with ES_USER", "use one kind");
+    assertMentions(
+      loadError({ env: { ...minimalEnv, ES_API_KEY: API_KEY, ES_USER: "elastic", ES_PASSWORD: PASSWORD } }),
+      "ES_API_KEY = <redacted>: is set together with ES_USER",
+      "use one kind",
+    );
   });
 });
 
@@ -465,14 +538,20 @@ describe("demo mode", () => {
 
   test("configured zones win over the demo zones, and --zone narrows demo zones", () => {
     assert.deepEqual(load({ env: { CF_ZONES: ZONE }, mode: { demo: true } }).cloudflare.zones, [{ id: ZONE, name: ZONE }]);
-    assert.deepEqual(load({ flags: { zone: ["demo0000000000000000000000000002"] }, mode: { demo: true } }).cloudflare.zones.map((z) => z.name), ["demo-2.example"]);
+    assert.deepEqual(
+      load({ flags: { zone: ["demo0000000000000000000000000002"] }, mode: { demo: true } }).cloudflare.zones.map((z) => z.name),
+      ["demo-2.example"],
+    );
   });
 });
 
 describe("reporting", () => {
   test("several problems are reported together", () => {
     const error = loadError({ flags: { logLevel: "loud" }, env: { CF_ZONES: "a b", SETTLE_MINUTES: "5m" } });
-    assert.deepEqual(error.problems.map((p) => p.key), ["CF_API_TOKEN", "CF_ZONES", "SETTLE_MINUTES", "--log-level"]);
+    assert.deepEqual(
+      error.problems.map((p) => p.key),
+      ["CF_API_TOKEN", "CF_ZONES", "SETTLE_MINUTES", "--log-level"],
+    );
     assertMentions(error, "Invalid configuration (4 problems):\n  - CF_API_TOKEN");
     assert.equal(error.key, "CF_API_TOKEN");
     assert.ok(error.fix.startsWith("set CF_API_TOKEN"), error.fix);
@@ -550,12 +629,19 @@ describe("accounts, datasets and top-N", () => {
 describe("comma lists in flags", () => {
   test("--dataset a,b works like --dataset a --dataset b", () => {
     assert.deepEqual(load({ env: minimalEnv, flags: { dataset: ["http_requests,dns", "workers"] } }).datasets, ["http_requests", "dns", "workers"]);
-    assertMentions(loadError({ env: minimalEnv, flags: { dataset: ["http_requests,dnss"] } }), '--dataset = "dnss": is not a known dataset', "did you mean dns?");
+    assertMentions(
+      loadError({ env: minimalEnv, flags: { dataset: ["http_requests,dnss"] } }),
+      '--dataset = "dnss": is not a known dataset',
+      "did you mean dns?",
+    );
   });
 
   test("--zone a,b works like --zone a --zone b", () => {
     const env = { CF_API_TOKEN: TOKEN, CF_ZONES: `${ZONE}=one.example,${ZONE2}=two.example,abc=three.example` };
-    assert.deepEqual(load({ env, flags: { zone: [`abc,${ZONE}`] } }).cloudflare.zones.map((z) => z.id), [ZONE, "abc"]);
+    assert.deepEqual(
+      load({ env, flags: { zone: [`abc,${ZONE}`] } }).cloudflare.zones.map((z) => z.id),
+      [ZONE, "abc"],
+    );
   });
 });
 
@@ -573,7 +659,18 @@ describe("unknown CF_* and ES_* variables", () => {
   });
 
   test("*_FILE variants, aliases and the variables of Elasticsearch and our test harness are not", () => {
-    const env = { ES_JAVA_HOME: "/jdk", ES_JAVA_OPTS: "-Xmx1g", ES_PATH_CONF: "/c", ES_VERSION: "9", ES_LOG: "x", ES_STARTED_BY_TESTS: "1", ES_MAVEN_URL: "u", ES_TMPDIR: "/t", ES_PORT: "1", ES_ZIP_SHA1: "0" };
+    const env = {
+      ES_JAVA_HOME: "/jdk",
+      ES_JAVA_OPTS: "-Xmx1g",
+      ES_PATH_CONF: "/c",
+      ES_VERSION: "9",
+      ES_LOG: "x",
+      ES_STARTED_BY_TESTS: "1",
+      ES_MAVEN_URL: "u",
+      ES_TMPDIR: "/t",
+      ES_PORT: "1",
+      ES_ZIP_SHA1: "0",
+    };
     assert.deepEqual(warningsFor({ ...env, CF_ZONEZ: "" }), []);
     assert.deepEqual(warningsFor({ ES_USERNAME: "elastic", ES_PASSWORD_FILE: "/p" }).length, 0);
   });
@@ -601,7 +698,7 @@ describe("secrets too short to keep out of logs", () => {
   test("from a *_FILE, the variable and its path are named", () => {
     const error = loadError({ env: { CF_ZONES: ZONE, CF_API_TOKEN_FILE: "/t" }, readFile: files({ "/t": "short\n" }) });
     assertMentions(error, 'CF_API_TOKEN_FILE = "/t": names a file whose content is shorter than 8 characters', "set the complete token");
-    assert.ok(!error.message.includes("short\""), error.message);
+    assert.ok(!error.message.includes('short"'), error.message);
   });
 
   test("8 characters are enough", () => {
@@ -618,7 +715,10 @@ describe("settings added with the run deadline and the extra CAs", () => {
   });
 
   test("CF_CA_FILE and GATE_CA_FILE must hold a PEM certificate; CF_MAX_RESPONSE_BYTES is bounded", () => {
-    const config = load({ env: { ...minimalEnv, CF_CA_FILE: "/cf.pem", GATE_CA_FILE: "/gate.pem", CF_MAX_RESPONSE_BYTES: "2097152" }, readFile: files({ "/cf.pem": PEM, "/gate.pem": PEM }) });
+    const config = load({
+      env: { ...minimalEnv, CF_CA_FILE: "/cf.pem", GATE_CA_FILE: "/gate.pem", CF_MAX_RESPONSE_BYTES: "2097152" },
+      readFile: files({ "/cf.pem": PEM, "/gate.pem": PEM }),
+    });
     assert.deepEqual([config.cloudflare.caFile, config.gate.caFile, config.cloudflare.maxResponseBytes], ["/cf.pem", "/gate.pem", 2097152]);
     assertMentions(loadError({ env: { ...minimalEnv, GATE_CA_FILE: "/none.pem" } }), 'GATE_CA_FILE = "/none.pem": cannot be read');
     assertMentions(loadError({ env: { ...minimalEnv, CF_MAX_RESPONSE_BYTES: "1000" } }), "CF_MAX_RESPONSE_BYTES", "1048576 to 1073741824");

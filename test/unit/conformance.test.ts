@@ -21,7 +21,9 @@ describe("queries conform to Cloudflare's schema", { skip }, () => {
     ["settings of every account dataset", settingsQuery("account", nodesOf("account"))],
     ...datasets.map((d) => [`${d.name}`, d.query(new Set())] as [string, string]),
     // Every optional field left out at once: the query a restricted plan gets must still be valid.
-    ...datasets.filter((d) => d.optionalFields.length > 0).map((d) => [`${d.name} without ${d.optionalFields.join(", ")}`, d.query(new Set(d.optionalFields))] as [string, string]),
+    ...datasets
+      .filter((d) => d.optionalFields.length > 0)
+      .map((d) => [`${d.name} without ${d.optionalFields.join(", ")}`, d.query(new Set(d.optionalFields))] as [string, string]),
     // With confidence bounds asked for: only datasets whose node offers them add the field, and it must validate.
     ...datasets.map((d) => [`${d.name} with confidence bounds`, d.query(new Set(), { confidenceLevel: 0.95 })] as [string, string]),
     ...datasets.flatMap((d) => (d.rollup ? [[`${d.name} rollup ${d.rollup.node}`, d.rollup.query] as [string, string]] : [])),
@@ -29,7 +31,10 @@ describe("queries conform to Cloudflare's schema", { skip }, () => {
   for (const [name, query] of queries) {
     it(name, () => {
       const errors = validate(schema, parse(query));
-      assert.deepEqual(errors.map((e) => e.message), []);
+      assert.deepEqual(
+        errors.map((e) => e.message),
+        [],
+      );
     });
   }
 });

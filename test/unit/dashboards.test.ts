@@ -61,7 +61,10 @@ describe("dashboards/*.json", () => {
 
   it("are the output of scripts/build-dashboards.ts (node dist/scripts/build-dashboards.js)", () => {
     const built = buildDashboards();
-    assert.deepEqual(files.map((f) => f.file), Object.keys(built).sort());
+    assert.deepEqual(
+      files.map((f) => f.file),
+      Object.keys(built).sort(),
+    );
     for (const [file, json] of Object.entries(built)) {
       assert.equal(readFileSync(join(dashboardsDir, file), "utf8"), render(json), `${file} is stale: rebuild it`);
     }
@@ -144,10 +147,20 @@ describe("dashboards/*.json", () => {
   });
 
   it("every dataset the exporter declares is shown, and each dashboard's zone or account list reads the datasets of its panels", () => {
-    const declared = declaredDatasets().map((d) => d.name).sort();
+    const declared = declaredDatasets()
+      .map((d) => d.name)
+      .sort();
     const shown = new Set(files.flatMap((d) => dataTargets(d).flatMap((t) => t.datasets)));
-    assert.deepEqual(declared.filter((d) => !shown.has(d)), [], "datasets without a panel");
-    assert.deepEqual([...shown].filter((d) => !declared.includes(d)), [], "panels on undeclared datasets");
+    assert.deepEqual(
+      declared.filter((d) => !shown.has(d)),
+      [],
+      "datasets without a panel",
+    );
+    assert.deepEqual(
+      [...shown].filter((d) => !declared.includes(d)),
+      [],
+      "panels on undeclared datasets",
+    );
     for (const d of files) {
       const owner = (d.json.templating?.list ?? []).find((v) => v.name === "zone" || v.name === "account");
       if (!owner || typeof owner.query !== "string") continue;
@@ -171,7 +184,8 @@ describe("dashboards/*.json", () => {
     const problems: string[] = [];
     for (const d of files) {
       for (const { panel, datasets } of dataTargets(d)) {
-        if (datasets.some((x) => traits.get(x)?.sampled) && !/Cloudflare samples this dataset/.test(panel.description ?? "")) problems.push(`${d.file} / ${panel.title}`);
+        if (datasets.some((x) => traits.get(x)?.sampled) && !/Cloudflare samples this dataset/.test(panel.description ?? ""))
+          problems.push(`${d.file} / ${panel.title}`);
       }
     }
     assert.deepEqual(problems, []);
@@ -181,7 +195,9 @@ describe("dashboards/*.json", () => {
     const traits = datasetTraits();
     assert.ok(["http_eyeball", "http_origin", "http_colo", "http_overview", "dns"].every((x) => traits.get(x)?.capped));
     assert.equal(traits.get("logpush_health")?.capped, false);
-    const problems = files.flatMap((d) => dataTargets(d).flatMap(({ panel, target }) => checkOther(target, traits, `${d.file} / ${panel.title}`, customVariables(d))));
+    const problems = files.flatMap((d) =>
+      dataTargets(d).flatMap(({ panel, target }) => checkOther(target, traits, `${d.file} / ${panel.title}`, customVariables(d))),
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -190,11 +206,22 @@ describe("dashboards/*.json", () => {
       id: 1,
       type: "stat",
       title: "Unique visitors",
-      targets: [{ refId: "A", query: "cloudflare.breakdown:total", metrics: [{ id: "1", type: "sum", field: "cloudflare.uniques" }], bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }] }],
+      targets: [
+        {
+          refId: "A",
+          query: "cloudflare.breakdown:total",
+          metrics: [{ id: "1", type: "sum", field: "cloudflare.uniques" }],
+          bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }],
+        },
+      ],
       options: { reduceOptions: { values: false, calcs: ["sum"] } },
     };
     assert.match(checkSemantics(uniques, "p").join("\n"), /must not be summed/);
-    const level: Panel = { ...uniques, description: "Stored bytes", targets: [{ ...uniques.targets![0]!, metrics: [{ id: "1", type: "sum", field: "cloudflare.r2.payload_bytes" }] }] };
+    const level: Panel = {
+      ...uniques,
+      description: "Stored bytes",
+      targets: [{ ...uniques.targets![0]!, metrics: [{ id: "1", type: "sum", field: "cloudflare.r2.payload_bytes" }] }],
+    };
     assert.match(checkSemantics(level, "p", nonAdditiveFields()).join("\n"), /payload_bytes does not add up/);
     const lastBucketPie: Panel = {
       id: 2,
@@ -205,35 +232,76 @@ describe("dashboards/*.json", () => {
           refId: "A",
           query: "cloudflare.breakdown:content_type",
           metrics: [{ id: "1", type: "max", field: "cloudflare.requests" }],
-          bucketAggs: [{ id: "2", type: "terms", field: "cloudflare.key" }, { id: "3", type: "date_histogram", field: "@timestamp" }],
+          bucketAggs: [
+            { id: "2", type: "terms", field: "cloudflare.key" },
+            { id: "3", type: "date_histogram", field: "@timestamp" },
+          ],
         },
       ],
       options: { reduceOptions: { values: false, calcs: ["lastNotNull"] } },
     };
     assert.match(checkSemantics(lastBucketPie, "p").join("\n"), /reduced with \[lastNotNull\], want one of \[\]/);
-    const unscoped: Target = { refId: "A", query: "cloudflare.zone.name:$zone", metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }], bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }] };
+    const unscoped: Target = {
+      refId: "A",
+      query: "cloudflare.zone.name:$zone",
+      metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }],
+      bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }],
+    };
     assert.match(checkScope(unscoped, "data", "t").join("\n"), /exactly one cloudflare.breakdown/);
     const traits = datasetTraits();
     const dropsOther: Target = {
       refId: "A",
       query: "cloudflare.dataset:http_eyeball AND cloudflare.breakdown:status_country_host",
       metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }],
-      bucketAggs: [{ id: "2", type: "terms", field: "cloudflare.host", settings: { size: "10" } }, { id: "3", type: "date_histogram", field: "@timestamp" }],
+      bucketAggs: [
+        { id: "2", type: "terms", field: "cloudflare.host", settings: { size: "10" } },
+        { id: "3", type: "date_histogram", field: "@timestamp" },
+      ],
     };
     assert.match(checkOther(dropsOther, traits, "t").join("\n"), /terms on cloudflare.host of a capped breakdown without missing/);
     const groupsWithoutOther: Target = {
       ...dropsOther,
-      bucketAggs: [{ id: "2", type: "filters", settings: { filters: [{ label: "5xx", query: "http.response.status_code:[500 TO 599]" }, { label: "rest", query: "NOT http.response.status_code:[500 TO 599]" }] } }],
+      bucketAggs: [
+        {
+          id: "2",
+          type: "filters",
+          settings: {
+            filters: [
+              { label: "5xx", query: "http.response.status_code:[500 TO 599]" },
+              { label: "rest", query: "NOT http.response.status_code:[500 TO 599]" },
+            ],
+          },
+        },
+      ],
     };
     assert.match(checkOther(groupsWithoutOther, traits, "t").join("\n"), /filters on a capped breakdown without a bucket/);
-    assert.deepEqual(checkOther({ ...dropsOther, query: `${dropsOther.query!} AND http.response.status_code:[500 TO 599]`, bucketAggs: groupsWithoutOther.bucketAggs }, traits, "t"), [], "a query narrowed to a status leaves other out on purpose");
+    assert.deepEqual(
+      checkOther(
+        { ...dropsOther, query: `${dropsOther.query!} AND http.response.status_code:[500 TO 599]`, bucketAggs: groupsWithoutOther.bucketAggs },
+        traits,
+        "t",
+      ),
+      [],
+      "a query narrowed to a status leaves other out on purpose",
+    );
     const percentileSummed: Panel = {
       ...uniques,
       description: "Origin P99",
-      targets: [{ ...uniques.targets![0]!, query: "cloudflare.dataset:http_origin AND cloudflare.breakdown:origin_status_country_host", metrics: [{ id: "1", type: "sum", field: "cloudflare.origin.duration_p99_ms" }] }],
+      targets: [
+        {
+          ...uniques.targets![0]!,
+          query: "cloudflare.dataset:http_origin AND cloudflare.breakdown:origin_status_country_host",
+          metrics: [{ id: "1", type: "sum", field: "cloudflare.origin.duration_p99_ms" }],
+        },
+      ],
     };
     assert.match(checkSemantics(percentileSummed, "p", nonAdditiveFields()).join("\n"), /duration_p99_ms does not add up/);
-    const lexical: Target = { refId: "A", query: "cloudflare.breakdown:status AND cloudflare.key:[500 TO 599]", metrics: [{ id: "1", type: "count" }], bucketAggs: [{ id: "2", type: "terms", field: "cloudflare.requests" }] };
+    const lexical: Target = {
+      refId: "A",
+      query: "cloudflare.breakdown:status AND cloudflare.key:[500 TO 599]",
+      metrics: [{ id: "1", type: "count" }],
+      bucketAggs: [{ id: "2", type: "terms", field: "cloudflare.requests" }],
+    };
     const typed = checkTarget(lexical, dataFields(), "t").join("\n");
     assert.match(typed, /range on cloudflare.key, a keyword/);
     assert.match(typed, /terms on cloudflare.requests \(long\)/);
@@ -347,7 +415,10 @@ describe("emulation of Grafana's Elasticsearch data source", () => {
     const t: Target = {
       refId: "A",
       query: "cloudflare.breakdown:status",
-      metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }, { id: "4", type: "count" }],
+      metrics: [
+        { id: "1", type: "sum", field: "cloudflare.requests" },
+        { id: "4", type: "count" },
+      ],
       bucketAggs: [
         { id: "2", type: "terms", field: "cloudflare.key", settings: { size: "0", min_doc_count: "1", orderBy: "1", order: "desc" } },
         { id: "3", type: "date_histogram", field: "@timestamp", settings: { interval: "auto", min_doc_count: "0" } },
@@ -369,7 +440,13 @@ describe("emulation of Grafana's Elasticsearch data source", () => {
           aggs: {
             "1": { sum: { field: "cloudflare.requests" } },
             "3": {
-              date_histogram: { field: "@timestamp", fixed_interval: "60000ms", min_doc_count: 0, extended_bounds: { min: 1_000_000, max: 2_000_000 }, format: "epoch_millis" },
+              date_histogram: {
+                field: "@timestamp",
+                fixed_interval: "60000ms",
+                min_doc_count: 0,
+                extended_bounds: { min: 1_000_000, max: 2_000_000 },
+                format: "epoch_millis",
+              },
               aggs: { "1": { sum: { field: "cloudflare.requests" } } },
             },
           },
@@ -381,8 +458,14 @@ describe("emulation of Grafana's Elasticsearch data source", () => {
   it("names table columns and series like Grafana, and keyed filter buckets as the last aggregation yield no rows", () => {
     const t: Target = {
       refId: "A",
-      metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }, { id: "2", type: "sum", field: "cloudflare.bytes" }],
-      bucketAggs: [{ id: "3", type: "terms", field: "cloudflare.zone.name" }, { id: "4", type: "terms", field: "cloudflare.key" }],
+      metrics: [
+        { id: "1", type: "sum", field: "cloudflare.requests" },
+        { id: "2", type: "sum", field: "cloudflare.bytes" },
+      ],
+      bucketAggs: [
+        { id: "3", type: "terms", field: "cloudflare.zone.name" },
+        { id: "4", type: "terms", field: "cloudflare.key" },
+      ],
     };
     const response = {
       aggregations: {
@@ -404,31 +487,69 @@ describe("emulation of Grafana's Elasticsearch data source", () => {
         { name: "Sum cloudflare.bytes", type: "number", values: [50, 70] },
       ],
     });
-    const keyed: Target = { refId: "A", metrics: [{ id: "1", type: "count" }], bucketAggs: [{ id: "2", type: "filters", settings: { filters: [{ query: "*", label: "x" }] } }] };
+    const keyed: Target = {
+      refId: "A",
+      metrics: [{ id: "1", type: "count" }],
+      bucketAggs: [{ id: "2", type: "filters", settings: { filters: [{ query: "*", label: "x" }] } }],
+    };
     assert.deepEqual(parseResponse(keyed, { aggregations: { "2": { buckets: { x: { doc_count: 3 } } } } }), []);
   });
 
   it("reduces like a stat panel: a sum over buckets, or one value per table row", () => {
-    const t: Target = { refId: "A", metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }], bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }] };
-    const frames = parseResponse(t, { aggregations: { "2": { buckets: [{ key: 0, doc_count: 1, "1": { value: 2 } }, { key: 60_000, doc_count: 1, "1": { value: 3 } }] } } });
+    const t: Target = {
+      refId: "A",
+      metrics: [{ id: "1", type: "sum", field: "cloudflare.requests" }],
+      bucketAggs: [{ id: "2", type: "date_histogram", field: "@timestamp" }],
+    };
+    const frames = parseResponse(t, {
+      aggregations: {
+        "2": {
+          buckets: [
+            { key: 0, doc_count: 1, "1": { value: 2 } },
+            { key: 60_000, doc_count: 1, "1": { value: 3 } },
+          ],
+        },
+      },
+    });
     const panel: Panel = { id: 1, type: "stat", title: "x", options: { reduceOptions: { values: false, calcs: ["sum"], fields: "" } } };
     assert.deepEqual(displayValues(panel, frames), [{ name: "Sum cloudflare.requests", value: 5 }]);
   });
 
   it("turns a one-number table into labelled alert values and joins them on labels in math", () => {
     const items = framesToItems([
-      { kind: "table", fields: [{ name: "zone", type: "string", values: ["a", "b"] }, { name: "Count", type: "number", values: [3, 0] }] },
+      {
+        kind: "table",
+        fields: [
+          { name: "zone", type: "string", values: ["a", "b"] },
+          { name: "Count", type: "number", values: [3, 0] },
+        ],
+      },
     ]);
     const recent = framesToItems([
-      { kind: "table", fields: [{ name: "zone", type: "string", values: ["a", "b", "old"] }, { name: "Count", type: "number", values: [1, 0, 0] }] },
+      {
+        kind: "table",
+        fields: [
+          { name: "zone", type: "string", values: ["a", "b", "old"] },
+          { name: "Count", type: "number", values: [1, 0, 0] },
+        ],
+      },
     ]);
     const result = evaluateMath("$A > 0 && $B == 0", { A: items, B: recent });
     assert.deepEqual(result, [
       { labels: { zone: "a" }, value: 0 },
       { labels: { zone: "b" }, value: 0 },
     ]);
-    const fired = evaluateMath("$A > 0 && $B == 0", { A: [{ labels: { zone: "a" }, value: 3 }, { labels: { zone: "b" }, value: 1 }], B: recent });
-    assert.deepEqual(fired.filter((i) => i.value === 1).map((i) => i.labels.zone), ["b"]);
+    const fired = evaluateMath("$A > 0 && $B == 0", {
+      A: [
+        { labels: { zone: "a" }, value: 3 },
+        { labels: { zone: "b" }, value: 1 },
+      ],
+      B: recent,
+    });
+    assert.deepEqual(
+      fired.filter((i) => i.value === 1).map((i) => i.labels.zone),
+      ["b"],
+    );
     assert.equal(evaluateMath("$A / $B > 0.8", { A: [{ labels: {}, value: 90 }], B: [{ labels: {}, value: 100 }] })[0]!.value, 1);
   });
 

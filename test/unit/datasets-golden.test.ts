@@ -25,7 +25,11 @@ interface Fixture {
 
 for (const dataset of datasets) {
   const dir = join(fixturesDir, dataset.name);
-  const cases = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".response.json")).map((f) => f.replace(".response.json", "")) : [];
+  const cases = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".response.json"))
+        .map((f) => f.replace(".response.json", ""))
+    : [];
   const declared = new Map(mergeFields([dataset.fields]).map((f) => [f.name, f.type]));
 
   describe(`${dataset.name} golden fixtures`, () => {
@@ -70,7 +74,10 @@ for (const dataset of datasets) {
               // A total the query left out (a recorded answer without `sum.threats`) cannot be checked against.
               if (total.fields[of] === undefined) continue;
               const sum = mine.reduce((n, d) => n + Number(d.fields[entry] ?? 0), 0);
-              assert.ok(Math.abs(sum - Number(total.fields[of] ?? 0)) < 1e-6, `${check.breakdown}.${entry} at ${String(total.fields["@timestamp"])}: ${sum} != ${String(total.fields[of])}`);
+              assert.ok(
+                Math.abs(sum - Number(total.fields[of] ?? 0)) < 1e-6,
+                `${check.breakdown}.${entry} at ${String(total.fields["@timestamp"])}: ${sum} != ${String(total.fields[of])}`,
+              );
             }
           }
         }

@@ -43,12 +43,17 @@ describe("Dockerfile", () => {
   });
 
   it(".dockerignore keeps everything but the sources out of the build context", () => {
-    const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+    const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     assert.equal(ignore[0], "*");
     for (const copied of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const source of copied[1]!.split(/\s+/)) {
         const top = source.split("/")[0]!;
-        assert.ok(ignore.some((l) => l === `!${top}` || l === `!${top}/`), `${top} is let into the build context`);
+        assert.ok(
+          ignore.some((l) => l === `!${top}` || l === `!${top}/`),
+          `${top} is let into the build context`,
+        );
       }
     }
   });

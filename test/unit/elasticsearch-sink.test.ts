@@ -35,13 +35,21 @@ before(async () => {
       res.setHeader("x-elastic-product", "Elasticsearch");
       res.setHeader("content-type", "application/json");
       if (path === "/_ilm/status") return res.end(JSON.stringify({ operation_mode: "RUNNING" }));
-      if (path.endsWith("/_search")) return res.end(JSON.stringify({ took: 1, hits: { hits: storedEntries.map(([id, index]) => ({ _id: id, _index: index, sort: [0] })) } }));
+      if (path.endsWith("/_search"))
+        return res.end(JSON.stringify({ took: 1, hits: { hits: storedEntries.map(([id, index]) => ({ _id: id, _index: index, sort: [0] })) } }));
       if (path.endsWith("/_bulk")) {
         if (body.includes('"delete"')) {
-          const items = body.trim().split("\n").map(() => ({ delete: { status: 200, result: "deleted" } }));
+          const items = body
+            .trim()
+            .split("\n")
+            .map(() => ({ delete: { status: 200, result: "deleted" } }));
           return res.end(JSON.stringify({ took: 1, errors: false, items }));
         }
-        const sources = body.trim().split("\n").filter((_, i) => i % 2 === 1).map((l) => JSON.parse(l) as { cloudflare: { breakdown: string } });
+        const sources = body
+          .trim()
+          .split("\n")
+          .filter((_, i) => i % 2 === 1)
+          .map((l) => JSON.parse(l) as { cloudflare: { breakdown: string } });
         const items = sources.map((s) =>
           failEntries && s.cloudflare.breakdown !== "total"
             ? { index: { status: 400, error: { type: "mapper_parsing_exception", reason: "injected" } } }
@@ -124,7 +132,15 @@ describe("Elasticsearch with ILM", () => {
       dimensions: { datetime: minute },
       uniq: { uniques: 1 },
       sum: {
-        requests: 2, bytes: 10, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 2, encryptedBytes: 10, pageViews: 1, threats: 0, edgeRequestBytes: 5,
+        requests: 2,
+        bytes: 10,
+        cachedRequests: 0,
+        cachedBytes: 0,
+        encryptedRequests: 2,
+        encryptedBytes: 10,
+        pageViews: 1,
+        threats: 0,
+        edgeRequestBytes: 5,
         countryMap: [{ clientCountryName: "DE", requests: 2, bytes: 10, threats: 0 }],
         responseStatusMap: [{ edgeResponseStatus: 200, requests: 2 }],
         // Every map adds up to the totals, as Cloudflare's do (a shortfall would add an `__unattributed__` entry).
@@ -138,13 +154,27 @@ describe("Elasticsearch with ILM", () => {
     });
     const rows = [row("2026-11-20T08:00:00Z"), row("2026-11-20T08:02:00Z")];
     const bulkBodies = () =>
-      seen.filter((s) => s.path.endsWith("/_bulk")).map((s) => s.body.trim().split("\n").filter((_, i) => i % 2 === 1).map((l) => (JSON.parse(l) as { cloudflare: { breakdown: string } }).cloudflare.breakdown));
+      seen
+        .filter((s) => s.path.endsWith("/_bulk"))
+        .map((s) =>
+          s.body
+            .trim()
+            .split("\n")
+            .filter((_, i) => i % 2 === 1)
+            .map((l) => (JSON.parse(l) as { cloudflare: { breakdown: string } }).cloudflare.breakdown),
+        );
 
     seen.length = 0;
     failEntries = false;
     const sink = elasticsearchSink({ ...config, url });
     await sink.ensure([httpRequests]);
-    const ok = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
+    const ok = await sink.write({
+      dataset: "http_requests",
+      ownerId: zone.id,
+      scope: zone.scope,
+      window,
+      ...httpRequests.flatten(rows, zone, window, { topN: 100 }),
+    });
     // Two minutes of 7 entries each, then 3 totals (one minute had no row: a zero total).
     assert.deepEqual(ok, { written: 17, failed: 0, reasons: [], retried: 0 });
     const order = bulkBodies().flat();
@@ -152,21 +182,60 @@ describe("Elasticsearch with ILM", () => {
 
     seen.length = 0;
     failEntries = true;
-    const failed = await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten(rows, zone, window, { topN: 100 }) });
+    const failed = await sink.write({
+      dataset: "http_requests",
+      ownerId: zone.id,
+      scope: zone.scope,
+      window,
+      ...httpRequests.flatten(rows, zone, window, { topN: 100 }),
+    });
     await sink.close();
     failEntries = false;
     assert.equal(failed.failed, 14);
     assert.match(failed.reasons[0]!, /400 mapper_parsing_exception: injected/);
-    assert.deepEqual(bulkBodies().flat().filter((b) => b === "total"), [], "no total was sent");
+    assert.deepEqual(
+      bulkBodies()
+        .flat()
+        .filter((b) => b === "total"),
+      [],
+      "no total was sent",
+    );
   });
 
   it("deletes the window's stored entries Cloudflare no longer returns, after the new entries and before the totals", async () => {
     const zone = { scope: "zone" as const, id: "z3", name: "z3.example" };
     const window = { from: Date.parse("2026-11-20T08:00:00Z"), to: Date.parse("2026-11-20T08:01:00Z") };
-    const rows = [{ dimensions: { datetime: "2026-11-20T08:00:00Z" }, uniq: { uniques: 1 }, sum: { requests: 0, bytes: 0, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 0, encryptedBytes: 0, pageViews: 0, threats: 0, edgeRequestBytes: 0, countryMap: [{ clientCountryName: "DE", requests: 0, bytes: 0, threats: 0 }], responseStatusMap: [], contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [], threatPathingMap: [] } }];
+    const rows = [
+      {
+        dimensions: { datetime: "2026-11-20T08:00:00Z" },
+        uniq: { uniques: 1 },
+        sum: {
+          requests: 0,
+          bytes: 0,
+          cachedRequests: 0,
+          cachedBytes: 0,
+          encryptedRequests: 0,
+          encryptedBytes: 0,
+          pageViews: 0,
+          threats: 0,
+          edgeRequestBytes: 0,
+          countryMap: [{ clientCountryName: "DE", requests: 0, bytes: 0, threats: 0 }],
+          responseStatusMap: [],
+          contentTypeMap: [],
+          browserMap: [],
+          clientSSLMap: [],
+          clientHTTPVersionMap: [],
+          ipClassMap: [],
+          threatPathingMap: [],
+        },
+      },
+    ];
     const flat = httpRequests.flatten(rows, zone, window, { topN: 100 });
     const kept = [...flat.entries][0]!.id;
-    storedEntries = [[kept, "cf-http_requests-2026.11"], ["http_requests|z3|2026-11-20T08:00|country|FR", "cf-http_requests-2026.11"]];
+    storedEntries = [
+      [kept, "cf-http_requests-2026.11"],
+      ["http_requests|z3|2026-11-20T08:00|country|FR", "cf-http_requests-2026.11"],
+    ];
     seen.length = 0;
     try {
       const sink = elasticsearchSink({ ...config, url });
@@ -180,7 +249,13 @@ describe("Elasticsearch with ILM", () => {
     const bulks = seen.filter((x) => x.path.endsWith("/_bulk")).map((x) => x.body);
     assert.equal(bulks.length, 3, "entries, the deletion, totals");
     assert.match(bulks[0]!, /"country"/);
-    assert.deepEqual(bulks[1]!.trim().split("\n").map((l) => JSON.parse(l) as unknown), [{ delete: { _index: "cf-http_requests-2026.11", _id: "http_requests|z3|2026-11-20T08:00|country|FR" } }]);
+    assert.deepEqual(
+      bulks[1]!
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as unknown),
+      [{ delete: { _index: "cf-http_requests-2026.11", _id: "http_requests|z3|2026-11-20T08:00|country|FR" } }],
+    );
     assert.match(bulks[2]!, /"total"/);
   });
 });

@@ -26,7 +26,10 @@ function capture(isTTY = false): Writable & { text: string; isTTY: boolean } {
 
 describe("fatal record", () => {
   it("names the service, kind and fix of an exporter error; exit 1", () => {
-    const error = new SinkError("Elasticsearch http://es:9200: bulk write failed: cannot connect", undefined, { kind: "unreachable", fix: "check ES_URL and the network" });
+    const error = new SinkError("Elasticsearch http://es:9200: bulk write failed: cannot connect", undefined, {
+      kind: "unreachable",
+      fix: "check ES_URL and the network",
+    });
     const record = fatalRecord(error, none, new Date("2026-11-20T10:00:00Z"));
     assert.deepEqual(record, {
       level: "error",

@@ -22,7 +22,14 @@ describe("field declarations", () => {
     assert.equal(props["@timestamp"]?.type, "date");
     assert.equal(props.cloudflare?.properties?.zone?.properties?.id?.type, "keyword");
     assert.equal(props.http?.properties?.response?.properties?.status_code?.type, "integer");
-    assert.throws(() => mappingProperties([{ name: "a", type: "long", description: "" }, { name: "a.b", type: "long", description: "" }]), /leaf and as an object/);
+    assert.throws(
+      () =>
+        mappingProperties([
+          { name: "a", type: "long", description: "" },
+          { name: "a.b", type: "long", description: "" },
+        ]),
+      /leaf and as an object/,
+    );
   });
 });
 

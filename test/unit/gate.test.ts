@@ -113,7 +113,10 @@ describe("concurrency gate", () => {
     server.received.length = 0;
     const decision = await askGate(gate());
     assert.equal(decision.allowed, true, decision.reason);
-    assert.deepEqual(server.received.map((r) => r.url), ["/allowed?cluster=prod-eu&namespace=monitoring", "/allowed/v2?cluster=prod-eu"]);
+    assert.deepEqual(
+      server.received.map((r) => r.url),
+      ["/allowed?cluster=prod-eu&namespace=monitoring", "/allowed/v2?cluster=prod-eu"],
+    );
   });
 
   it("does not follow a redirect to another origin: a gate error naming that origin", async () => {
@@ -153,7 +156,11 @@ describe("concurrency gate", () => {
 
     it("an unreadable GATE_CA_FILE: a gate error naming it, no request", async () => {
       tls.received.length = 0;
-      assertGateError(await askGate(gate({ uri: tls.url, caFile: join(fixturesDir, "tls", "missing-ca.crt") })), "tls", /GATE_CA_FILE .*missing-ca\.crt cannot be read/);
+      assertGateError(
+        await askGate(gate({ uri: tls.url, caFile: join(fixturesDir, "tls", "missing-ca.crt") })),
+        "tls",
+        /GATE_CA_FILE .*missing-ca\.crt cannot be read/,
+      );
       assert.equal(tls.received.length, 0);
     });
 

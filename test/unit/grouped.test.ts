@@ -23,7 +23,15 @@ const window = { from: T, to: T + 3 * 60_000 };
 
 function firewallRow(n: number, action: string, ruleId: string, count: number, interval = 10): Record<string, unknown> {
   return {
-    dimensions: { datetimeMinute: minute(n), action, source: "waf", ruleId, description: `rule ${ruleId}`, clientRequestHTTPHost: "www.example.com", clientCountryName: "DE" },
+    dimensions: {
+      datetimeMinute: minute(n),
+      action,
+      source: "waf",
+      ruleId,
+      description: `rule ${ruleId}`,
+      clientRequestHTTPHost: "www.example.com",
+      clientCountryName: "DE",
+    },
     count,
     avg: { sampleInterval: interval },
   };
@@ -42,13 +50,19 @@ describe("grouped datasets: totals and entries", () => {
 
   it("writes one entry per row and one total per minute, zero where Cloudflare had nothing", () => {
     assert.equal(entries.length, 3);
-    assert.deepEqual(totals.map((t) => t.fields["cloudflare.events"]), [50, 0, 10]);
+    assert.deepEqual(
+      totals.map((t) => t.fields["cloudflare.events"]),
+      [50, 0, 10],
+    );
     assert.ok(totals.every((t) => t.fields["cloudflare.breakdown"] === "total" && t.fields["cloudflare.key"] === undefined));
   });
 
   it("marks every document as sampled; the total carries the coarsest sample interval of its minute", () => {
     assert.ok([...entries, ...totals].every((d) => d.fields["cloudflare.sampled"] === true));
-    assert.deepEqual(entries.map((d) => d.fields["cloudflare.sample_interval"]), [10, 1, 10]);
+    assert.deepEqual(
+      entries.map((d) => d.fields["cloudflare.sample_interval"]),
+      [10, 1, 10],
+    );
     assert.equal(totals[0]!.fields["cloudflare.sample_interval"], 10);
     assert.equal(totals[1]!.fields["cloudflare.sample_interval"], undefined);
   });
@@ -77,7 +91,10 @@ describe("grouped datasets: the top-N cap", () => {
     const { entries, totals } = flatten(firewallEvents, rows, zone, 3);
     const minuteEntries = entries.filter((d) => d.timestamp === T + 60_000);
     assert.equal(minuteEntries.length, 4);
-    assert.deepEqual(minuteEntries.slice(0, 3).map((d) => d.fields["cloudflare.firewall.rule_id"]), ["rule-6", "rule-5", "rule-4"]);
+    assert.deepEqual(
+      minuteEntries.slice(0, 3).map((d) => d.fields["cloudflare.firewall.rule_id"]),
+      ["rule-6", "rule-5", "rule-4"],
+    );
     const other = minuteEntries[3]!.fields;
     assert.equal(other["cloudflare.key"], OTHER);
     assert.equal(other["cloudflare.other_entries"], 4);
@@ -159,7 +176,10 @@ describe("grouped datasets refuse malformed answers instead of storing zeros", (
     ["a row outside the window", [firewallRow(5, "block", "r1", 1)]],
     ["a count that is not a number", [{ ...firewallRow(0, "block", "r1", 1), count: "12" }]],
     ["a negative count", [firewallRow(0, "block", "r1", -3)]],
-    ["a timestamp that is not a minute", [{ ...firewallRow(0, "block", "r1", 1), dimensions: { ...firewallRow(0, "b", "r", 1).dimensions as object, datetimeMinute: "2026-11-20T08:00:30Z" } }]],
+    [
+      "a timestamp that is not a minute",
+      [{ ...firewallRow(0, "block", "r1", 1), dimensions: { ...(firewallRow(0, "b", "r", 1).dimensions as object), datetimeMinute: "2026-11-20T08:00:30Z" } }],
+    ],
   ];
   for (const [name, rows] of cases) {
     it(name, () => assert.throws(() => flatten(firewallEvents, rows, zone), MalformedResponseError));
@@ -169,11 +189,20 @@ describe("grouped datasets refuse malformed answers instead of storing zeros", (
 describe("R2 storage levels", () => {
   it("adds buckets up within a minute (the account's storage), keeps each bucket's level on its entry", () => {
     const rows = [
-      { dimensions: { datetimeMinute: minute(0), bucketName: "logs", storageClass: "Standard" }, max: { payloadSize: 1000, metadataSize: 10, objectCount: 5, uploadCount: 0 } },
-      { dimensions: { datetimeMinute: minute(0), bucketName: "media", storageClass: "Standard" }, max: { payloadSize: 500, metadataSize: 5, objectCount: 2, uploadCount: 1 } },
+      {
+        dimensions: { datetimeMinute: minute(0), bucketName: "logs", storageClass: "Standard" },
+        max: { payloadSize: 1000, metadataSize: 10, objectCount: 5, uploadCount: 0 },
+      },
+      {
+        dimensions: { datetimeMinute: minute(0), bucketName: "media", storageClass: "Standard" },
+        max: { payloadSize: 500, metadataSize: 5, objectCount: 2, uploadCount: 1 },
+      },
     ];
     const { entries, totals } = flatten(r2Storage, rows, account);
-    assert.deepEqual(entries.map((d) => d.fields["cloudflare.r2.payload_bytes"]), [1000, 500]);
+    assert.deepEqual(
+      entries.map((d) => d.fields["cloudflare.r2.payload_bytes"]),
+      [1000, 500],
+    );
     assert.equal(totals[0]!.fields["cloudflare.r2.payload_bytes"], 1500);
     assert.equal(entries[0]!.fields["cloudflare.sample_interval"], undefined, "R2 reports no sample interval");
   });

@@ -22,7 +22,9 @@ interface Fixture {
 const dir = join(fixturesDir, "http_requests");
 const options = { topN: 100 };
 const owner = (fixture: Fixture) => ({ scope: "zone" as const, ...fixture.zone });
-const cases = readdirSync(dir).filter((f) => f.endsWith(".response.json")).map((f) => f.replace(".response.json", ""));
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith(".response.json"))
+  .map((f) => f.replace(".response.json", ""));
 
 function flattenFixture(name: string): { fixture: Fixture; entries: ExportDocument[]; totals: ExportDocument[]; docs: ExportDocument[] } {
   const fixture = JSON.parse(readFileSync(join(dir, `${name}.response.json`), "utf8")) as Fixture;
@@ -56,16 +58,27 @@ describe("http_requests flattening", () => {
   });
 
   it("produces the documents anew on every iteration (nothing is held in memory)", () => {
-    const flat = httpRequests.flatten(httpRequests.rowsOf(fixture.zoneObject), owner(fixture), {
-      from: Date.parse(fixture.window.from),
-      to: Date.parse(fixture.window.to),
-    }, options);
-    assert.deepEqual([...flat.entries].map((d) => d.id), [...flat.entries].map((d) => d.id));
+    const flat = httpRequests.flatten(
+      httpRequests.rowsOf(fixture.zoneObject),
+      owner(fixture),
+      {
+        from: Date.parse(fixture.window.from),
+        to: Date.parse(fixture.window.to),
+      },
+      options,
+    );
+    assert.deepEqual(
+      [...flat.entries].map((d) => d.id),
+      [...flat.entries].map((d) => d.id),
+    );
     assert.equal([...flat.totals].length, 3);
   });
 
   it("writes a total for every minute of the window, zeros where Cloudflare returned no row", () => {
-    assert.deepEqual(totals.map((d) => d.fields["@timestamp"]), ["2026-11-20T08:00:00.000Z", "2026-11-20T08:01:00.000Z", "2026-11-20T08:02:00.000Z"]);
+    assert.deepEqual(
+      totals.map((d) => d.fields["@timestamp"]),
+      ["2026-11-20T08:00:00.000Z", "2026-11-20T08:01:00.000Z", "2026-11-20T08:02:00.000Z"],
+    );
     const empty = totals[1]!.fields;
     for (const metric of ["requests", "bytes", "cached_requests", "page_views", "uniques", "threats"]) assert.equal(empty[`cloudflare.${metric}`], 0);
   });
@@ -84,12 +97,22 @@ describe("http_requests flattening", () => {
 
   it("stores status codes as numbers for ranges, and the key as text", () => {
     const status = docs.filter((d) => d.fields["cloudflare.breakdown"] === "status");
-    assert.deepEqual(status.map((d) => [d.fields["cloudflare.key"], d.fields["http.response.status_code"]]), [["200", 200], ["503", 503], ["304", 304]]);
+    assert.deepEqual(
+      status.map((d) => [d.fields["cloudflare.key"], d.fields["http.response.status_code"]]),
+      [
+        ["200", 200],
+        ["503", 503],
+        ["304", 304],
+      ],
+    );
   });
 
   it("gives deterministic, distinct ids", () => {
     const again = flattenFixture("three-minutes").docs;
-    assert.deepEqual(again.map((d) => d.id), docs.map((d) => d.id));
+    assert.deepEqual(
+      again.map((d) => d.id),
+      docs.map((d) => d.id),
+    );
     assert.equal(new Set(docs.map((d) => d.id)).size, docs.length);
     assert.ok(docs.every((d) => d.id.includes(fixture.zone.id)));
   });
@@ -152,7 +175,11 @@ describe("http_requests on a recorded Cloudflare answer: repeated names and a pa
     assert.equal(rest.fields["cloudflare.requests"], 68493 - 65567);
     assert.equal(rest.fields["cloudflare.bytes"], 1743494242 - 1677228479);
     assert.equal(sum(countries, "cloudflare.requests"), totals[0]!.fields["cloudflare.requests"]);
-    assert.equal(of("status").some((d) => d.fields["cloudflare.key"] === UNATTRIBUTED), false, "exact maps get none");
+    assert.equal(
+      of("status").some((d) => d.fields["cloudflare.key"] === UNATTRIBUTED),
+      false,
+      "exact maps get none",
+    );
   });
 
   it("leaves out what the query did not ask for (threats, edge request bytes) instead of inventing zeros", () => {
@@ -170,11 +197,25 @@ describe("http_requests refuses a breakdown larger than its total", () => {
       dimensions: { datetime: "2026-11-20T08:00:00Z" },
       uniq: { uniques: 1 },
       sum: {
-        requests: 2, bytes: 10, cachedRequests: 0, cachedBytes: 0, encryptedRequests: 2, encryptedBytes: 10, pageViews: 0,
+        requests: 2,
+        bytes: 10,
+        cachedRequests: 0,
+        cachedBytes: 0,
+        encryptedRequests: 2,
+        encryptedBytes: 10,
+        pageViews: 0,
         countryMap: [{ clientCountryName: "DE", requests: 3, bytes: 10 }],
-        responseStatusMap: [], contentTypeMap: [], browserMap: [], clientSSLMap: [], clientHTTPVersionMap: [], ipClassMap: [],
+        responseStatusMap: [],
+        contentTypeMap: [],
+        browserMap: [],
+        clientSSLMap: [],
+        clientHTTPVersionMap: [],
+        ipClassMap: [],
       },
     };
-    assert.throws(() => httpRequests.flatten([row], zone, window, options), (e: Error) => e instanceof MalformedResponseError && /countryMap .* adds up to 3 requests, more than the minute's 2/.test(e.message));
+    assert.throws(
+      () => httpRequests.flatten([row], zone, window, options),
+      (e: Error) => e instanceof MalformedResponseError && /countryMap .* adds up to 3 requests, more than the minute's 2/.test(e.message),
+    );
   });
 });

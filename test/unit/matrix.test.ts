@@ -36,8 +36,14 @@ describe("decide", () => {
   });
 
   it("runs the Free stand-in only where the exact per-minute rollup is off, or when named", () => {
-    const free = new Map([["httpRequestsOverviewAdaptiveGroups", limits()], ["httpRequests1mGroups", limits({ enabled: false })]]);
-    const paid = new Map([["httpRequestsOverviewAdaptiveGroups", limits()], ["httpRequests1mGroups", limits()]]);
+    const free = new Map([
+      ["httpRequestsOverviewAdaptiveGroups", limits()],
+      ["httpRequests1mGroups", limits({ enabled: false })],
+    ]);
+    const paid = new Map([
+      ["httpRequestsOverviewAdaptiveGroups", limits()],
+      ["httpRequests1mGroups", limits()],
+    ]);
     assert.equal(decide(httpOverview, zone, free, false).on, true);
     const quiet = decide(httpOverview, zone, paid, false);
     assert.equal(quiet.on, false);
@@ -70,10 +76,16 @@ describe("decide", () => {
 describe("selectDatasets", () => {
   it("runs everything by default and only the named datasets when configured, in the registry's order", () => {
     assert.equal(selectDatasets(datasets, undefined).length, datasets.length);
-    assert.deepEqual(selectDatasets(datasets, ["dns", "http_requests"]).map((d) => d.name), ["http_requests", "dns"]);
+    assert.deepEqual(
+      selectDatasets(datasets, ["dns", "http_requests"]).map((d) => d.name),
+      ["http_requests", "dns"],
+    );
   });
 
   it("knows every dataset by the names configuration accepts", () => {
-    assert.deepEqual(datasets.map((d) => d.name), [...DATASET_NAMES]);
+    assert.deepEqual(
+      datasets.map((d) => d.name),
+      [...DATASET_NAMES],
+    );
   });
 });

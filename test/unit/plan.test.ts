@@ -63,11 +63,23 @@ describe("holes", () => {
     ["nothing stored", [], [[0, 10]]],
     ["all stored", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], []],
     ["tail missing", [0, 1, 2], [[3, 10]]],
-    ["head and middle missing", [2, 3, 6, 7, 8, 9], [[0, 2], [4, 6]]],
+    [
+      "head and middle missing",
+      [2, 3, 6, 7, 8, 9],
+      [
+        [0, 2],
+        [4, 6],
+      ],
+    ],
     ["minutes outside the range are ignored", [-5, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], []],
   ];
   for (const [name, present, expected] of table) {
-    it(name, () => assert.deepEqual(holes(w(0, 10), present.map(at)), expected.map(([a, b]) => w(a, b))));
+    it(name, () =>
+      assert.deepEqual(
+        holes(w(0, 10), present.map(at)),
+        expected.map(([a, b]) => w(a, b)),
+      ),
+    );
   }
 });
 
@@ -117,18 +129,24 @@ describe("batchByWindow", () => {
     const zones = Array.from({ length: 12 }, (_, i) => `z${i}`);
     const work = zones.map((zone, i) => ({ zone, windows: i === 11 ? [w(0, 5)] : [w(5, 20)] }));
     const batches = batchByWindow(work, 10);
-    assert.deepEqual(batches.map((b) => [b.window, b.zones.length]), [
-      [w(0, 5), 1],
-      [w(5, 20), 10],
-      [w(5, 20), 1],
-    ]);
+    assert.deepEqual(
+      batches.map((b) => [b.window, b.zones.length]),
+      [
+        [w(0, 5), 1],
+        [w(5, 20), 10],
+        [w(5, 20), 1],
+      ],
+    );
   });
   it("keeps a request's rows bounded: fewer zones per request for long windows", () => {
     const minutes = 3 * 1440;
     const work = Array.from({ length: 10 }, (_, i) => ({ zone: i, windows: [w(0, minutes)] }));
     const batches = batchByWindow(work, 10);
     for (const b of batches) assert.ok(b.zones.length * minutes <= ROWS_PER_REQUEST);
-    assert.equal(batches.reduce((n, b) => n + b.zones.length, 0), 10);
+    assert.equal(
+      batches.reduce((n, b) => n + b.zones.length, 0),
+      10,
+    );
   });
 });
 

@@ -30,7 +30,11 @@ describe("runExport", () => {
   const lines: string[] = [];
 
   before(async () => {
-    sim = await startSimulator({ now: () => NOW, statusCodes: "documented", settings: { httpRequests1mGroups: { notOlderThan: 6 * 3600, maxDuration: 3600 } } });
+    sim = await startSimulator({
+      now: () => NOW,
+      statusCodes: "documented",
+      settings: { httpRequests1mGroups: { notOlderThan: 6 * 3600, maxDuration: 3600 } },
+    });
     dir = await mkdtemp(join(tmpdir(), "run-test-"));
   });
   after(async () => {
@@ -39,12 +43,18 @@ describe("runExport", () => {
   });
 
   function deps(out: string, time?: RunClock): RunDeps {
-    const config = loadConfig({ flags: {}, env: { CF_API_URL: sim.url, CF_API_TOKEN: "test-token-0123456789", CF_ZONES: ZONES, MAX_BACKFILL_DAYS: "1", CF_MAX_RETRY_SECONDS: "1" } });
+    const config = loadConfig({
+      flags: {},
+      env: { CF_API_URL: sim.url, CF_API_TOKEN: "test-token-0123456789", CF_ZONES: ZONES, MAX_BACKFILL_DAYS: "1", CF_MAX_RETRY_SECONDS: "1" },
+    });
     const stream = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) });
     const redactor = redactorFor(config);
     const log = createLogger({ level: "info", format: "json", output: new RedactingStream(stream, redactor) });
     return {
-      config, log, datasets: [httpRequests], sink: ndjsonSink(join(dir, out), config.elasticsearch, redactor),
+      config,
+      log,
+      datasets: [httpRequests],
+      sink: ndjsonSink(join(dir, out), config.elasticsearch, redactor),
       cloudflare: createCloudflareClient(config.cloudflare, { minRetryDelayMs: 10, ...(time ? { time } : {}) }),
       ...(time ? { time } : {}),
     };
@@ -63,7 +73,10 @@ describe("runExport", () => {
       const result = await runExport(deps("auth"), { mode: "run", dryRun: false, now: NOW });
       assert.equal(result.outcome, "failed");
       assert.match(result.error ?? "", /Unauthorized/);
-      assert.ok(result.reports.every((r) => r.status !== "skipped"), "a refused token is no skip");
+      assert.ok(
+        result.reports.every((r) => r.status !== "skipped"),
+        "a refused token is no skip",
+      );
       assert.ok(result.reports.some((r) => r.status === "failed"));
       assert.equal(sim.stats.log.filter((e) => e.status === 401).length, 1);
       assert.equal(sim.stats.log.at(-1)!.status, 401, "nothing was sent after the refusal");
@@ -84,7 +97,9 @@ describe("runExport", () => {
       assert.equal(result.outcome, "deadline");
       const requests = sim.stats.requests;
       assert.ok(requests < 8, `stopped early (${requests} requests for 12 windows)`);
-      const files = (await readdir(join(dir, "deadline", "http_requests", "0a0000000000000000000000000000a1")).catch(() => [])).filter((f) => f.endsWith(".ndjson"));
+      const files = (await readdir(join(dir, "deadline", "http_requests", "0a0000000000000000000000000000a1")).catch(() => [])).filter((f) =>
+        f.endsWith(".ndjson"),
+      );
       assert.ok(files.length < 6, "later windows were left for the next run");
       assert.ok(lines.some((l) => l.includes("no further window is taken")));
     } finally {
@@ -113,7 +128,11 @@ describe("runExport", () => {
   it("a backfill that can fetch nothing is a usage error naming the range and the retention", async () => {
     const minute = Math.floor(NOW / MINUTE) * MINUTE;
     const future = { from: minute + 60 * MINUTE, to: minute + 120 * MINUTE };
-    await assert.rejects(runExport(deps("future"), { mode: "backfill", range: future, dryRun: false, now: NOW }), (e: Error) =>
-      e instanceof UsageError && /backfill \[2026-11-20T13:00:00Z, 2026-11-20T14:00:00Z\) holds no settled minute that Cloudflare still keeps \(http_requests 6 hours\)/.test(e.message));
+    await assert.rejects(
+      runExport(deps("future"), { mode: "backfill", range: future, dryRun: false, now: NOW }),
+      (e: Error) =>
+        e instanceof UsageError &&
+        /backfill \[2026-11-20T13:00:00Z, 2026-11-20T14:00:00Z\) holds no settled minute that Cloudflare still keeps \(http_requests 6 hours\)/.test(e.message),
+    );
   });
 });

@@ -19,7 +19,9 @@ describe("README: configuration table", () => {
 
   it("has a row for every setting, naming its variable, flag and key", () => {
     for (const s of SETTINGS as readonly Setting[]) {
-      const row = settingsTable().split("\n").find((line) => (s.env ? line.startsWith(`| \`${s.env}\``) : line.includes(`\`--${s.flag}\``)));
+      const row = settingsTable()
+        .split("\n")
+        .find((line) => (s.env ? line.startsWith(`| \`${s.env}\``) : line.includes(`\`--${s.flag}\``)));
       assert.ok(row, `a row for ${s.env ?? s.flag}`);
       if (s.flag) assert.ok(row.includes(`\`--${s.flag}\``), row);
       if (s.key) assert.ok(row.includes(`\`${s.key}\``), row);

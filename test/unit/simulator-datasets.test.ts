@@ -6,8 +6,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  ACCOUNT_DATASETS, DATASETS, PLAN_SETTINGS, ROLLUPS, ZONE_DATASETS, adaptiveEventList, adaptiveGroups, dayTotals, finalMinute,
-  hourTotals, startSimulator, type AdaptiveName, type Simulator, type TrafficData,
+  ACCOUNT_DATASETS,
+  DATASETS,
+  PLAN_SETTINGS,
+  ROLLUPS,
+  ZONE_DATASETS,
+  adaptiveEventList,
+  adaptiveGroups,
+  dayTotals,
+  finalMinute,
+  hourTotals,
+  startSimulator,
+  type AdaptiveName,
+  type Simulator,
+  type TrafficData,
 } from "../../simulator/index.js";
 import { isInteger, nodeModel, type NodeModel } from "../../simulator/model.js";
 import { simulatorSchema } from "../../simulator/schema.js";
@@ -40,7 +52,13 @@ async function post(sim: Simulator, query: string, variables: Record<string, unk
 /** A query of one node for one zone or account, in the exporter's style (declaring the variables `args` uses). */
 function nodeQuery(node: string, owner: string, selection: string, args = "filter: { datetime_geq: $from, datetime_lt: $to }, limit: $limit"): string {
   const scope = isAccount(node) ? `accounts(filter: { accountTag: "${owner}" }) { accountTag` : `zones(filter: { zoneTag_in: ["${owner}"] }) { zoneTag`;
-  const declared = [["$from", "Time!"], ["$to", "Time!"], ["$limit", "uint64!"]].filter(([v]) => args.includes(v!)).map(([v, t]) => `${v}: ${t}`);
+  const declared = [
+    ["$from", "Time!"],
+    ["$to", "Time!"],
+    ["$limit", "uint64!"],
+  ]
+    .filter(([v]) => args.includes(v!))
+    .map(([v, t]) => `${v}: ${t}`);
   return `query (${declared.join(", ")}) { viewer { ${scope} ${node}(${args}) { ${selection} } } } }`;
 }
 
@@ -50,8 +68,7 @@ function windowArgs(filter: Record<string, unknown>, limit = "$limit", extra = "
   return `filter: { ${[...conditions, "datetime_geq: $from", "datetime_lt: $to"].join(", ")} }, limit: ${limit}${extra}`;
 }
 
-async function rowsOf(sim: Simulator, node: string, owner: string, selection: string, from: number, to: number,
-  args?: string, limit = 10_000): Promise<any[]> {
+async function rowsOf(sim: Simulator, node: string, owner: string, selection: string, from: number, to: number, args?: string, limit = 10_000): Promise<any[]> {
   const a = await post(sim, nodeQuery(node, owner, selection, args), { from: iso(from), to: iso(to), limit });
   assert.equal(a.json.errors, null, JSON.stringify(a.json.errors));
   const scope = a.json.data.viewer[isAccount(node) ? "accounts" : "zones"];
@@ -92,7 +109,9 @@ const GROUPING: Record<AdaptiveName, { groupBy: string[]; filter: Record<string,
 function literal(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
   if (value !== null && typeof value === "object") {
-    return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${literal(v)}`).join(", ")} }`;
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${literal(v)}`)
+      .join(", ")} }`;
   }
   return JSON.stringify(value);
 }
@@ -162,18 +181,27 @@ describe("simulator datasets over HTTP", () => {
     sim.reset();
     const from = iso(NOW - 10 * MINUTE);
     const to = iso(NOW);
-    const zoneNodes = (ZONE_DATASETS.filter((n) => !(ROLLUPS as readonly string[]).includes(n)) as AdaptiveName[]).map((n) =>
-      `${n}(filter: { datetime_geq: $from, datetime_lt: $to }, limit: 100) { ${model(n).count ? "count" : "sum { requests }"} dimensions { datetimeMinute } }`);
-    const zones = await post(sim, `query ($zones: [string!], $from: Time!, $to: Time!) { viewer { zones(filter: { zoneTag_in: $zones }) { zoneTag
-      ${zoneNodes.join("\n")} } } }`, { zones: [tag(1), tag(2), tag(3)], from, to });
+    const zoneNodes = (ZONE_DATASETS.filter((n) => !(ROLLUPS as readonly string[]).includes(n)) as AdaptiveName[]).map(
+      (n) =>
+        `${n}(filter: { datetime_geq: $from, datetime_lt: $to }, limit: 100) { ${model(n).count ? "count" : "sum { requests }"} dimensions { datetimeMinute } }`,
+    );
+    const zones = await post(
+      sim,
+      `query ($zones: [string!], $from: Time!, $to: Time!) { viewer { zones(filter: { zoneTag_in: $zones }) { zoneTag
+      ${zoneNodes.join("\n")} } } }`,
+      { zones: [tag(1), tag(2), tag(3)], from, to },
+    );
     assert.equal(zones.json.errors, null, JSON.stringify(zones.json.errors));
     assert.equal(sim.stats.queries, 3 * zoneNodes.length);
-    const account = await post(sim, `query ($a: string!, $from: Time!, $to: Time!) { viewer { accounts(filter: { accountTag: $a }) { accountTag
+    const account = await post(
+      sim,
+      `query ($a: string!, $from: Time!, $to: Time!) { viewer { accounts(filter: { accountTag: $a }) { accountTag
       workersInvocationsAdaptive(filter: { datetime_geq: $from, datetime_lt: $to }, limit: 100) { sum { requests errors } dimensions { scriptName } }
       r2OperationsAdaptiveGroups(filter: { datetime_geq: $from, datetime_lt: $to }, limit: 100) { sum { requests } dimensions { actionType } }
       r2StorageAdaptiveGroups(filter: { datetime_geq: $from, datetime_lt: $to }, limit: 100, orderBy: [datetime_DESC]) { max { payloadSize } dimensions { bucketName datetime } }
       logpushHealthAdaptiveGroups(filter: { datetime_geq: $from, datetime_lt: $to }, limit: 100) { count dimensions { jobId } } } } }`,
-    { a: tag(8), from, to });
+      { a: tag(8), from, to },
+    );
     assert.equal(account.json.errors, null, JSON.stringify(account.json.errors));
     assert.equal(account.json.data.viewer.accounts[0].accountTag, tag(8));
     assert.ok(account.json.data.viewer.accounts[0].workersInvocationsAdaptive.length > 0);
@@ -192,16 +220,43 @@ describe("simulator datasets over HTTP", () => {
       assert.equal(rows[0]?.count ?? 0, expected, JSON.stringify(filter));
     };
     const host = all.map((r) => r.dimensions["clientRequestHTTPHost"] as string).sort()[0]!;
-    await check({ action: "block" }, where((d) => d["action"] === "block"));
-    await check({ action_neq: "block" }, where((d) => d["action"] !== "block"));
-    await check({ action_in: ["block", "log"] }, where((d) => ["block", "log"].includes(d["action"])));
-    await check({ action_notin: ["block", "log"] }, where((d) => !["block", "log"].includes(d["action"])));
-    await check({ clientRequestHTTPHost_like: "api.%" }, where((d) => d["clientRequestHTTPHost"].startsWith("api.")));
+    await check(
+      { action: "block" },
+      where((d) => d["action"] === "block"),
+    );
+    await check(
+      { action_neq: "block" },
+      where((d) => d["action"] !== "block"),
+    );
+    await check(
+      { action_in: ["block", "log"] },
+      where((d) => ["block", "log"].includes(d["action"])),
+    );
+    await check(
+      { action_notin: ["block", "log"] },
+      where((d) => !["block", "log"].includes(d["action"])),
+    );
+    await check(
+      { clientRequestHTTPHost_like: "api.%" },
+      where((d) => d["clientRequestHTTPHost"].startsWith("api.")),
+    );
     await check({ clientRequestHTTPHost_notlike: "%.example" }, 0);
-    await check({ clientRequestHTTPHost_gt: host }, where((d) => d["clientRequestHTTPHost"] > host));
-    await check({ edgeResponseStatus_geq: 400, edgeResponseStatus_lt: 500 }, where((d) => d["edgeResponseStatus"] >= 400 && d["edgeResponseStatus"] < 500));
-    await check({ OR: [{ action: "log" }, { edgeResponseStatus: 429 }] }, where((d) => d["action"] === "log" || d["edgeResponseStatus"] === 429));
-    await check({ AND: [{ action_neq: "log" }, { edgeResponseStatus_in: [403, 429] }] }, where((d) => d["action"] !== "log" && [403, 429].includes(d["edgeResponseStatus"])));
+    await check(
+      { clientRequestHTTPHost_gt: host },
+      where((d) => d["clientRequestHTTPHost"] > host),
+    );
+    await check(
+      { edgeResponseStatus_geq: 400, edgeResponseStatus_lt: 500 },
+      where((d) => d["edgeResponseStatus"] >= 400 && d["edgeResponseStatus"] < 500),
+    );
+    await check(
+      { OR: [{ action: "log" }, { edgeResponseStatus: 429 }] },
+      where((d) => d["action"] === "log" || d["edgeResponseStatus"] === 429),
+    );
+    await check(
+      { AND: [{ action_neq: "log" }, { edgeResponseStatus_in: [403, 429] }] },
+      where((d) => d["action"] !== "log" && [403, 429].includes(d["edgeResponseStatus"])),
+    );
     await check({ attackSignatureCategories_isempty: true }, count(all));
     await check({ attackSignatureCategories_has: "sqli" }, 0);
     // uint8 lists are Cloudflare's `bytes` scalar: base64 of the byte values ("AQ==" is [1]).
@@ -229,27 +284,63 @@ describe("simulator datasets over HTTP", () => {
     assert.deepEqual(overview.sum, { requests: total.count, bytes: total.sum.edgeResponseBytes }, "the two HTTP nodes sample the same requests");
     assert.deepEqual(total, { count: sum(minutes.map((r) => r.count)), sum: { edgeResponseBytes: sum(minutes.map((r) => r.sum.edgeResponseBytes)) } });
     // Default order: by the group-by fields; an explicit time order is the same; limit cuts that order.
-    assert.deepEqual(minutes.map((r) => r.dimensions.datetimeMinute), [...minutes.map((r) => r.dimensions.datetimeMinute)].sort());
-    const explicit = await rowsOf(sim, node, owner, "count sum { edgeResponseBytes } dimensions { datetimeMinute }", from, NOW,
-      "filter: { datetime_geq: $from, datetime_lt: $to }, limit: $limit, orderBy: [datetimeMinute_ASC]");
+    assert.deepEqual(
+      minutes.map((r) => r.dimensions.datetimeMinute),
+      [...minutes.map((r) => r.dimensions.datetimeMinute)].sort(),
+    );
+    const explicit = await rowsOf(
+      sim,
+      node,
+      owner,
+      "count sum { edgeResponseBytes } dimensions { datetimeMinute }",
+      from,
+      NOW,
+      "filter: { datetime_geq: $from, datetime_lt: $to }, limit: $limit, orderBy: [datetimeMinute_ASC]",
+    );
     assert.deepEqual(explicit, minutes);
     const page = await rowsOf(sim, node, owner, "count sum { edgeResponseBytes } dimensions { datetimeMinute }", from, NOW, undefined, 7);
     assert.deepEqual(page, minutes.slice(0, 7));
     // count_DESC, ties broken by the group-by fields (ascending).
-    const hosts = await rowsOf(sim, node, owner, "count dimensions { clientRequestHTTPHost }", from, NOW,
-      "filter: { datetime_geq: $from, datetime_lt: $to }, limit: $limit, orderBy: [count_DESC]");
+    const hosts = await rowsOf(
+      sim,
+      node,
+      owner,
+      "count dimensions { clientRequestHTTPHost }",
+      from,
+      NOW,
+      "filter: { datetime_geq: $from, datetime_lt: $to }, limit: $limit, orderBy: [count_DESC]",
+    );
     const sorted = [...hosts].sort((a, b) => b.count - a.count || (a.dimensions.clientRequestHTTPHost < b.dimensions.clientRequestHTTPHost ? -1 : 1));
     assert.deepEqual(hosts, sorted);
     const top = await rowsOf(sim, node, owner, "count dimensions { clientRequestHTTPHost }", from, NOW, windowArgs({}, "3", ", orderBy: [count_DESC]"));
     assert.deepEqual(top, hosts.slice(0, 3));
-    const bySize = await rowsOf(sim, node, owner, "sum { edgeResponseBytes } dimensions { datetimeMinute }", from, NOW,
-      windowArgs({}, "5", ", orderBy: [sum_edgeResponseBytes_DESC]"));
-    assert.deepEqual(bySize.map((r) => r.sum.edgeResponseBytes),
-      minutes.map((r) => r.sum.edgeResponseBytes).sort((a, b) => b - a).slice(0, 5));
+    const bySize = await rowsOf(
+      sim,
+      node,
+      owner,
+      "sum { edgeResponseBytes } dimensions { datetimeMinute }",
+      from,
+      NOW,
+      windowArgs({}, "5", ", orderBy: [sum_edgeResponseBytes_DESC]"),
+    );
+    assert.deepEqual(
+      bySize.map((r) => r.sum.edgeResponseBytes),
+      minutes
+        .map((r) => r.sum.edgeResponseBytes)
+        .sort((a, b) => b - a)
+        .slice(0, 5),
+    );
     // Aliases, a quantile order and confidence with its argument.
-    const [q] = await rowsOf(sim, node, owner, `n: count p95: quantiles { ttfb: edgeTimeToFirstByteMsP95 }
+    const [q] = await rowsOf(
+      sim,
+      node,
+      owner,
+      `n: count p95: quantiles { ttfb: edgeTimeToFirstByteMsP95 }
       c95: confidence(level: 0.95) { count { estimate lower upper sampleSize isValid } }
-      c99: confidence(level: 0.99) { level count { lower upper } }`, from, NOW);
+      c99: confidence(level: 0.99) { level count { lower upper } }`,
+      from,
+      NOW,
+    );
     assert.equal(q.c95.count.estimate, q.n);
     assert.ok(q.c95.count.lower <= q.n && q.c95.count.upper >= q.n && q.c95.count.isValid);
     assert.ok(q.c99.count.upper - q.c99.count.lower >= q.c95.count.upper - q.c95.count.lower, "a higher level is wider");
@@ -258,30 +349,45 @@ describe("simulator datasets over HTTP", () => {
   });
 
   it("is sampled like ABR: per minute the count is a multiple of the sample interval, 1, 10 or 100", async () => {
-    for (const node of ["httpRequestsAdaptiveGroups", "firewallEventsAdaptiveGroups", "loadBalancingRequestsAdaptiveGroups", "dnsAnalyticsAdaptiveGroups"] as const) {
+    for (const node of [
+      "httpRequestsAdaptiveGroups",
+      "firewallEventsAdaptiveGroups",
+      "loadBalancingRequestsAdaptiveGroups",
+      "dnsAnalyticsAdaptiveGroups",
+    ] as const) {
       const owner = ownerWithData(node);
       const rows = await rowsOf(sim, node, owner, "count avg { sampleInterval } dimensions { datetimeMinute }", NOW - HOUR, NOW);
       for (const r of rows) {
         assert.ok([1, 10, 100].includes(r.avg.sampleInterval), `${node}: ${r.avg.sampleInterval}`);
         assert.equal(r.count % r.avg.sampleInterval, 0);
       }
-      if (node === "loadBalancingRequestsAdaptiveGroups") assert.ok(rows.every((r) => r.count % 10 === 0), "load balancing counts come in tens");
+      if (node === "loadBalancingRequestsAdaptiveGroups")
+        assert.ok(
+          rows.every((r) => r.count % 10 === 0),
+          "load balancing counts come in tens",
+        );
     }
   });
 
   it("serves httpRequests1dGroups as the sum of each day's minutes", async () => {
     const day = Date.parse("2026-03-08T00:00:00Z");
-    const rows = await post(sim, `{ viewer { zones(filter: { zoneTag: "${tag(5)}" }) {
+    const rows = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${tag(5)}" }) {
       httpRequests1dGroups(filter: { date_geq: "2026-03-08", date_lt: "2026-03-10" }, limit: 10) {
         dimensions { date } uniq { uniques } avg { bytes edgeRequestBytes sampleInterval }
         sum { requests bytes cachedRequests cachedBytes encryptedRequests encryptedBytes edgeRequestBytes pageViews threats
           countryMap { clientCountryName requests bytes threats } responseStatusMap { edgeResponseStatus requests }
           contentTypeMap { edgeResponseContentTypeName requests bytes } browserMap { uaBrowserFamily pageViews }
           clientSSLMap { clientSSLProtocol requests } clientHTTPVersionMap { clientHTTPProtocol requests }
-          ipClassMap { ipType requests } threatPathingMap { threatPathingName requests } } } } } }`);
+          ipClassMap { ipType requests } threatPathingMap { threatPathingName requests } } } } } }`,
+    );
     assert.equal(rows.json.errors, null);
     const days = rows.json.data.viewer.zones[0].httpRequests1dGroups as (TrafficData & { dimensions: { date: string } })[];
-    assert.deepEqual(days.map((d) => d.dimensions.date), ["2026-03-08", "2026-03-09"]);
+    assert.deepEqual(
+      days.map((d) => d.dimensions.date),
+      ["2026-03-08", "2026-03-09"],
+    );
     for (const { dimensions, ...data } of days) assert.deepEqual(data, sim.groundTruth.day(tag(5), Date.parse(dimensions.date)));
     const total = dayTotals(tag(5), day)!;
     const hours = Array.from({ length: 24 }, (_, h) => hourTotals(tag(5), day + h * HOUR)).filter((h) => h !== null);
@@ -292,24 +398,36 @@ describe("simulator datasets over HTTP", () => {
     assert.equal(total.sum.requests, sum(minutes.map((m) => m.sum.requests)));
     assert.equal(sum(total.sum.countryMap.map((e) => e.requests)), total.sum.requests, "maps add up");
     // Today is still growing: served, and smaller than a whole day.
-    const today = await post(sim, `{ viewer { zones(filter: { zoneTag: "${tag(5)}" }) {
-      httpRequests1dGroups(filter: { date: "2026-03-10" }, limit: 1) { sum { requests } } } } }`);
+    const today = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${tag(5)}" }) {
+      httpRequests1dGroups(filter: { date: "2026-03-10" }, limit: 1) { sum { requests } } } } }`,
+    );
     const half = today.json.data.viewer.zones[0].httpRequests1dGroups[0].sum.requests;
     assert.ok(half > 0 && half < total.sum.requests * 0.75, `${half} so far today`);
-    const settings = await post(sim, `{ viewer { zones(filter: { zoneTag: "${tag(5)}" }) { settings { httpRequests1dGroups { notOlderThan maxDuration } } } } }`);
+    const settings = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${tag(5)}" }) { settings { httpRequests1dGroups { notOlderThan maxDuration } } } } }`,
+    );
     assert.deepEqual(settings.json.data.viewer.zones[0].settings.httpRequests1dGroups, { notOlderThan: 31_536_000, maxDuration: 31_536_000 });
   });
 
   it("allows exactly one account per query", async () => {
     sim.reset();
-    const two = await post(sim, `{ viewer { a: accounts(filter: { accountTag: "${tag(1)}" }) { accountTag }
-      b: accounts(filter: { accountTag: "${tag(2)}" }) { accountTag } } }`);
+    const two = await post(
+      sim,
+      `{ viewer { a: accounts(filter: { accountTag: "${tag(1)}" }) { accountTag }
+      b: accounts(filter: { accountTag: "${tag(2)}" }) { accountTag } } }`,
+    );
     assert.equal(two.json.data, null);
     assert.equal(two.json.errors[0].message, "too many accounts requested");
     const none = await post(sim, "{ viewer { accounts { accountTag } } }");
     assert.equal(none.json.errors[0].message, "empty account filters not allowed");
-    const same = await post(sim, `{ viewer { a: accounts(filter: { accountTag: "${tag(1)}" }) { accountTag }
-      b: accounts(filter: { accountTag: "${tag(1)}" }) { accountTag } } }`);
+    const same = await post(
+      sim,
+      `{ viewer { a: accounts(filter: { accountTag: "${tag(1)}" }) { accountTag }
+      b: accounts(filter: { accountTag: "${tag(1)}" }) { accountTag } } }`,
+    );
     assert.equal(same.json.errors, null, "the same account twice is one account");
     assert.equal(sim.stats.queries, 0, "refused requests cost nothing; settings-only ones count no node");
   });
@@ -353,8 +471,12 @@ describe("simulator plans, settings and refused fields", () => {
 
   const settingsOf = async (owner: string, nodes: readonly string[], account = false): Promise<Record<string, any>> => {
     const scope = account ? `accounts(filter: { accountTag: "${owner}" })` : `zones(filter: { zoneTag: "${owner}" })`;
-    const a = await post(sim, `{ viewer { ${scope} { settings { ${nodes.map((n) =>
-      `${n} { enabled maxDuration maxNumberOfFields maxPageSize notOlderThan availableFields }`).join(" ")} } } } }`);
+    const a = await post(
+      sim,
+      `{ viewer { ${scope} { settings { ${nodes
+        .map((n) => `${n} { enabled maxDuration maxNumberOfFields maxPageSize notOlderThan availableFields }`)
+        .join(" ")} } } } }`,
+    );
     assert.equal(a.json.errors, null, JSON.stringify(a.json.errors));
     return a.json.data.viewer[account ? "accounts" : "zones"][0].settings;
   };
@@ -384,7 +506,11 @@ describe("simulator plans, settings and refused fields", () => {
     const enterprise = await settingsOf(tag(0x24), ZONE_DATASETS);
     for (const node of ZONE_DATASETS) {
       const { availableFields, ...rest } = enterprise[node];
-      assert.deepEqual(rest, { ...PLAN_SETTINGS.enterprise[node], ...(node === "httpRequests1mGroups" ? { notOlderThan: 6 * 3600, maxDuration: 6 * 3600 } : {}) }, node);
+      assert.deepEqual(
+        rest,
+        { ...PLAN_SETTINGS.enterprise[node], ...(node === "httpRequests1mGroups" ? { notOlderThan: 6 * 3600, maxDuration: 6 * 3600 } : {}) },
+        node,
+      );
       assert.deepEqual(availableFields, model(node as AdaptiveName).leafPaths, `${node}: every field for Enterprise`);
     }
   });
@@ -392,12 +518,26 @@ describe("simulator plans, settings and refused fields", () => {
   it("leaves refused fields out of availableFields and fails a query that selects, filters or orders by one", async () => {
     const free = await settingsOf(FREE, ["httpRequestsAdaptiveGroups", "httpRequestsOverviewAdaptiveGroups"]);
     const fields: string[] = free["httpRequestsAdaptiveGroups"].availableFields;
-    for (const refused of ["quantiles_originResponseDurationMsP95", "sum_edgeTimeToFirstByteMs", "dimensions_clientAsn",
-      "dimensions_clientASNDescription", "dimensions_botScore", "dimensions_botManagementDecision", "sum_botDetectionIdArray",
-      "dimensions_fraudAttack", "avg_originResponseDurationMs"]) {
+    for (const refused of [
+      "quantiles_originResponseDurationMsP95",
+      "sum_edgeTimeToFirstByteMs",
+      "dimensions_clientAsn",
+      "dimensions_clientASNDescription",
+      "dimensions_botScore",
+      "dimensions_botManagementDecision",
+      "sum_botDetectionIdArray",
+      "dimensions_fraudAttack",
+      "avg_originResponseDurationMs",
+    ]) {
       assert.ok(!fields.includes(refused), refused);
     }
-    for (const allowed of ["count", "sum_edgeResponseBytes", "dimensions_clientCountryName", "quantiles_edgeResponseBytesP50", "dimensions_verifiedBotCategory"]) {
+    for (const allowed of [
+      "count",
+      "sum_edgeResponseBytes",
+      "dimensions_clientCountryName",
+      "quantiles_edgeResponseBytesP50",
+      "dimensions_verifiedBotCategory",
+    ]) {
       assert.ok(fields.includes(allowed), allowed);
     }
     const window = `datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}"`;
@@ -416,26 +556,38 @@ describe("simulator plans, settings and refused fields", () => {
         extensions: { code: "authz", timestamp: a.json.errors[0].extensions.timestamp },
       });
     }
-    const ok = await post(sim, `{ viewer { zones(filter: { zoneTag: "${FREE}" }) {
-      httpRequestsAdaptiveGroups(filter: { ${window} }, limit: 10) { count sum { edgeResponseBytes } dimensions { clientCountryName } } } } }`);
+    const ok = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${FREE}" }) {
+      httpRequestsAdaptiveGroups(filter: { ${window} }, limit: 10) { count sum { edgeResponseBytes } dimensions { clientCountryName } } } } }`,
+    );
     assert.equal(ok.json.errors, null, "the fields the plan allows are served");
-    const disabled = await post(sim, `{ viewer { zones(filter: { zoneTag: "${FREE}" }) {
-      firewallEventsAdaptiveGroups(filter: { ${window} }, limit: 10) { count } } } }`);
+    const disabled = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${FREE}" }) {
+      firewallEventsAdaptiveGroups(filter: { ${window} }, limit: 10) { count } } } }`,
+    );
     assert.equal(disabled.json.errors[0].message, `zone '${FREE}' does not have access to the path`);
     // refusedFields: a token that may not read rulesets gets no rule descriptions, whatever the plan.
     const pro = await settingsOf(PRO, ["firewallEventsAdaptiveGroups"]);
     assert.ok(!pro["firewallEventsAdaptiveGroups"].availableFields.includes("dimensions_description"));
     assert.ok(pro["firewallEventsAdaptiveGroups"].availableFields.includes("dimensions_ruleId"));
-    const description = await post(sim, `{ viewer { zones(filter: { zoneTag: "${PRO}" }) {
-      firewallEventsAdaptiveGroups(filter: { ${window} }, limit: 10) { count dimensions { ruleId description } } } } }`);
+    const description = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${PRO}" }) {
+      firewallEventsAdaptiveGroups(filter: { ${window} }, limit: 10) { count dimensions { ruleId description } } } } }`,
+    );
     assert.equal(description.json.errors[0].message, `zone '${PRO}' does not have access to the field 'description' from the path`);
   });
 
   it("denies nodes per tag for accounts as for zones", async () => {
     sim.options.denied = { [ACCOUNT]: ["r2OperationsAdaptiveGroups"] };
     try {
-      const a = await post(sim, `{ viewer { accounts(filter: { accountTag: "${ACCOUNT}" }) {
-        r2OperationsAdaptiveGroups(filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { sum { requests } } } } }`);
+      const a = await post(
+        sim,
+        `{ viewer { accounts(filter: { accountTag: "${ACCOUNT}" }) {
+        r2OperationsAdaptiveGroups(filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { sum { requests } } } } }`,
+      );
       assert.deepEqual(a.json.errors[0], {
         message: `account '${ACCOUNT}' does not have access to the path`,
         path: ["viewer", "accounts", "0", "r2OperationsAdaptiveGroups"],
@@ -450,11 +602,17 @@ describe("simulator plans, settings and refused fields", () => {
   });
 
   it("enforces each node's window and retention", async () => {
-    const free = await post(sim, `{ viewer { zones(filter: { zoneTag: "${FREE}" }) {
-      httpRequestsAdaptiveGroups(filter: { datetime_geq: "${iso(NOW - DAY - MINUTE)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { count } } } }`);
+    const free = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${FREE}" }) {
+      httpRequestsAdaptiveGroups(filter: { datetime_geq: "${iso(NOW - DAY - MINUTE)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { count } } } }`,
+    );
     assert.equal(free.json.errors[0].message, "query time range is too large. Time range can't be wider than 86400s");
-    const old = await post(sim, `{ viewer { accounts(filter: { accountTag: "${ACCOUNT}" }) {
-      workersInvocationsAdaptive(filter: { datetime_geq: "${iso(NOW - 91 * DAY)}", datetime_lt: "${iso(NOW - 90 * DAY)}" }, limit: 10) { sum { requests } } } } }`);
+    const old = await post(
+      sim,
+      `{ viewer { accounts(filter: { accountTag: "${ACCOUNT}" }) {
+      workersInvocationsAdaptive(filter: { datetime_geq: "${iso(NOW - 91 * DAY)}", datetime_lt: "${iso(NOW - 90 * DAY)}" }, limit: 10) { sum { requests } } } } }`,
+    );
     assert.equal(old.json.errors[0].message, "cannot request data older than 7776000s");
     assert.deepEqual(old.json.errors[0].path, ["viewer", "accounts", "0", "workersInvocationsAdaptive"]);
   });
@@ -471,25 +629,37 @@ describe("simulator adaptive ground truth", () => {
     } finally {
       await sim.close();
     }
-    assert.notDeepEqual(adaptiveGroups("firewallEventsAdaptiveGroups", tag(4), NOW - HOUR, NOW, ["datetimeMinute", "ruleId"]), a,
-      "another zone has other events");
+    assert.notDeepEqual(
+      adaptiveGroups("firewallEventsAdaptiveGroups", tag(4), NOW - HOUR, NOW, ["datetimeMinute", "ruleId"]),
+      a,
+      "another zone has other events",
+    );
   });
 
   it("has realistic, bounded cardinality: many hosts, rules and scripts over a week, few per minute, quiet minutes", () => {
     const week = NOW - 7 * DAY;
-    const distinct = (node: AdaptiveName, owner: string, field: string, from: number): number =>
-      adaptiveGroups(node, owner, from, NOW, [field]).length;
+    const distinct = (node: AdaptiveName, owner: string, field: string, from: number): number => adaptiveGroups(node, owner, from, NOW, [field]).length;
     const rules = [1, 2, 3].map((i) => adaptiveGroups("firewallEventsAdaptiveGroups", tag(i), week, NOW, ["ruleId", "description"]));
     const ruleCounts = rules.map((rows) => new Set(rows.map((r) => r.dimensions["ruleId"])).size);
-    assert.ok(ruleCounts.every((n) => n >= 20 && n <= 200), `rule ids per zone over a week: ${ruleCounts.join(", ")}`);
-    assert.deepEqual(rules.map((rows) => rows.length), ruleCounts, "a rule id has one description");
+    assert.ok(
+      ruleCounts.every((n) => n >= 20 && n <= 200),
+      `rule ids per zone over a week: ${ruleCounts.join(", ")}`,
+    );
+    assert.deepEqual(
+      rules.map((rows) => rows.length),
+      ruleCounts,
+      "a rule id has one description",
+    );
     const hosts = [1, 2, 3].map((i) => distinct("httpRequestsAdaptiveGroups", tag(i), "clientRequestHTTPHost", NOW - 6 * HOUR));
     assert.ok(sum(hosts) >= 20 && hosts.every((n) => n >= 4 && n <= 200), `hosts per zone over 6 hours: ${hosts.join(", ")}`);
     const scripts = [1, 2, 3, 4, 5].map((i) => distinct("workersInvocationsAdaptive", tag(i), "scriptName", NOW - 6 * HOUR));
     assert.ok(scripts.every((n) => n >= 3 && n <= 60) && Math.max(...scripts) >= 10, `scripts per account over 6 hours: ${scripts.join(", ")}`);
     const minutes = adaptiveGroups("firewallEventsAdaptiveGroups", tag(1), NOW - DAY, NOW, ["datetimeMinute"]);
     assert.ok(minutes.length < 1440, "some minutes have no firewall event");
-    assert.ok(minutes.every((r) => r.count! / (r.avg!["sampleInterval"] as number) <= 60), "at most 60 sampled events a minute");
+    assert.ok(
+      minutes.every((r) => r.count! / (r.avg!["sampleInterval"] as number) <= 60),
+      "at most 60 sampled events a minute",
+    );
     const sparse = Array.from({ length: 16 }, (_, i) => adaptiveEventList("healthCheckEventsAdaptiveGroups", tag(i), NOW - HOUR, NOW).length);
     assert.ok(sparse.includes(0) && sparse.some((n) => n > 0) && Math.max(...sparse) <= 60 * 12, `health check events an hour: ${sparse.join(", ")}`);
   });
@@ -511,11 +681,19 @@ describe("simulator adaptive ground truth", () => {
     const lastMinute = adaptiveGroups("r2StorageAdaptiveGroups", tag(3), NOW - MINUTE, NOW, ["bucketName", "storageClass"]);
     assert.ok(storage.length > 0 && lastMinute.length > 0);
     for (const row of lastMinute) {
-      const hour = storage.find((r) => r.dimensions["datetimeHour"] === iso(NOW - HOUR)
-        && r.dimensions["bucketName"] === row.dimensions["bucketName"] && r.dimensions["storageClass"] === row.dimensions["storageClass"])!;
+      const hour = storage.find(
+        (r) =>
+          r.dimensions["datetimeHour"] === iso(NOW - HOUR) &&
+          r.dimensions["bucketName"] === row.dimensions["bucketName"] &&
+          r.dimensions["storageClass"] === row.dimensions["storageClass"],
+      )!;
       assert.equal(hour.max!["payloadSize"], row.max!["payloadSize"], "a growing gauge's max is its latest value");
-      const earlier = storage.find((r) => r.dimensions["datetimeHour"] === iso(NOW - 2 * HOUR)
-        && r.dimensions["bucketName"] === row.dimensions["bucketName"] && r.dimensions["storageClass"] === row.dimensions["storageClass"])!;
+      const earlier = storage.find(
+        (r) =>
+          r.dimensions["datetimeHour"] === iso(NOW - 2 * HOUR) &&
+          r.dimensions["bucketName"] === row.dimensions["bucketName"] &&
+          r.dimensions["storageClass"] === row.dimensions["storageClass"],
+      )!;
       assert.ok((earlier.max!["payloadSize"] as number) <= (hour.max!["payloadSize"] as number));
     }
   });

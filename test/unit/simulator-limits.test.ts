@@ -79,8 +79,10 @@ describe("simulator documented errors: request size", () => {
       const refused = await post(sim, twoNodes, vars);
       assert.equal(refused.status, 200, "observed: HTTP 200 with errors");
       assert.equal(refused.json.data, null);
-      assert.deepEqual(refused.json.errors.map((e: any) => [e.message, e.path]),
-        [["in combination, your request queries too many nodes, zones and accounts", null]]);
+      assert.deepEqual(
+        refused.json.errors.map((e: any) => [e.message, e.path]),
+        [["in combination, your request queries too many nodes, zones and accounts", null]],
+      );
       assert.equal(sim.stats.queries, 6, "not charged to the budget");
       const budget = await post(sim, `{ viewer { budget } }`);
       assert.equal(budget.json.data.viewer.budget, 300 - 6);
@@ -106,26 +108,44 @@ describe("simulator documented errors: request size", () => {
       const refused = await post(sim, twoNodes, vars);
       assert.equal(refused.status, 200);
       assert.equal(refused.json.data, null);
-      assert.deepEqual(refused.json.errors.map((e: any) => [e.message, e.path]),
-        [["query consumed excessive resources, please try running smaller queries which consume fewer resources", null]]);
+      assert.deepEqual(
+        refused.json.errors.map((e: any) => [e.message, e.path]),
+        [["query consumed excessive resources, please try running smaller queries which consume fewer resources", null]],
+      );
       assert.equal(sim.stats.queries, 6, "the refused request is not charged");
       sim.options.statusCodes = "documented";
       assert.equal((await post(sim, twoNodes, vars)).status, 429);
-      assert.equal((await post(sim, twoNodes, { ...vars, from: iso(NOW - HOUR + MINUTE) })).json.errors, null,
-        "one minute less in the 1m node: 3 owner-minutes less");
+      assert.equal(
+        (await post(sim, twoNodes, { ...vars, from: iso(NOW - HOUR + MINUTE) })).json.errors,
+        null,
+        "one minute less in the 1m node: 3 owner-minutes less",
+      );
       // A day rollup counts its days' minutes; an account counts as one owner.
       sim.options.maxOwnerMinutesPerRequest = 2 * 1440 - 1;
       const day = iso(NOW - 3 * DAY).slice(0, 10);
-      const days = await post(sim, `{ viewer { zones(filter: { zoneTag: "${tag(1)}" }) {
-        httpRequests1dGroups(filter: { date_geq: "${day}", date_lt: "${iso(NOW - DAY).slice(0, 10)}" }, limit: 10) { sum { requests } } } } }`);
+      const days = await post(
+        sim,
+        `{ viewer { zones(filter: { zoneTag: "${tag(1)}" }) {
+        httpRequests1dGroups(filter: { date_geq: "${day}", date_lt: "${iso(NOW - DAY).slice(0, 10)}" }, limit: 10) { sum { requests } } } } }`,
+      );
       assert.equal(days.status, 429, "two days are 2,880 owner-minutes");
-      const account = await post(sim, `{ viewer { accounts(filter: { accountTag: "${tag(9)}" }) {
-        workersInvocationsAdaptive(filter: { datetime_geq: "${iso(NOW - 2 * DAY)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { sum { requests } } } } }`);
+      const account = await post(
+        sim,
+        `{ viewer { accounts(filter: { accountTag: "${tag(9)}" }) {
+        workersInvocationsAdaptive(filter: { datetime_geq: "${iso(NOW - 2 * DAY)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { sum { requests } } } } }`,
+      );
       assert.equal(account.status, 429, "one account over two days");
       sim.options.maxOwnerMinutesPerRequest = 2 * 1440;
-      assert.equal((await post(sim, `{ viewer { accounts(filter: { accountTag: "${tag(9)}" }) {
-        workersInvocationsAdaptive(filter: { datetime_geq: "${iso(NOW - 2 * DAY)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { sum { requests } } } } }`))
-        .json.errors, null);
+      assert.equal(
+        (
+          await post(
+            sim,
+            `{ viewer { accounts(filter: { accountTag: "${tag(9)}" }) {
+        workersInvocationsAdaptive(filter: { datetime_geq: "${iso(NOW - 2 * DAY)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { sum { requests } } } } }`,
+          )
+        ).json.errors,
+        null,
+      );
     } finally {
       sim.options.maxOwnerMinutesPerRequest = undefined;
       sim.options.statusCodes = "observed";
@@ -157,8 +177,10 @@ describe("simulator documented errors: fields", () => {
       const refused = await post(sim, EXPORTER_1M, exporterVars);
       assert.equal(refused.status, 200);
       assert.equal(refused.json.data, null);
-      assert.deepEqual(refused.json.errors.map((e: any) => [e.message, e.path]),
-        [["number of fields can't be more than 29", ["viewer", "zones", "0", "httpRequests1mGroups"]]]);
+      assert.deepEqual(
+        refused.json.errors.map((e: any) => [e.message, e.path]),
+        [["number of fields can't be more than 29", ["viewer", "zones", "0", "httpRequests1mGroups"]]],
+      );
       sim.options.statusCodes = "documented";
       assert.equal((await post(sim, EXPORTER_1M, exporterVars)).status, 400);
       setCap(30);
@@ -190,8 +212,10 @@ describe("simulator documented errors: fields", () => {
       assert.equal((await post(sim, q)).json.errors, null, "7 and 7 leaves pass caps of 7");
       sim.options.settings.httpRequestsAdaptiveGroups = { ...node, maxNumberOfFields: 6 };
       const refused = await post(sim, q);
-      assert.deepEqual(refused.json.errors.map((e: any) => [e.message, e.path]),
-        [["number of fields can't be more than 6", ["viewer", "zones", "0", "httpRequestsAdaptiveGroups"]]]);
+      assert.deepEqual(
+        refused.json.errors.map((e: any) => [e.message, e.path]),
+        [["number of fields can't be more than 6", ["viewer", "zones", "0", "httpRequestsAdaptiveGroups"]]],
+      );
       sim.options.settings.httpRequestsAdaptiveGroups = node;
       setCap(6);
       assert.equal((await post(sim, q)).json.errors[0].message, "number of fields can't be more than 6", "an alias is one more field");
@@ -226,10 +250,16 @@ describe("simulator documented errors: fields", () => {
         path: ["viewer", "zones", "0", "httpRequestsAdaptiveGroups"],
         extensions: { code: "authz", timestamp: refused.json.errors[0].extensions.timestamp },
       });
-      assert.deepEqual({ ...refused.json.errors[0], extensions: {} }, { ...refusedBefore.json.errors[0], extensions: {} },
-        "the same refusal as with the list shown");
-      const allowed = await post(sim, `{ viewer { zones(filter: { zoneTag: "${FREE}" }) { httpRequestsAdaptiveGroups(
-        filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { count } } } }`);
+      assert.deepEqual(
+        { ...refused.json.errors[0], extensions: {} },
+        { ...refusedBefore.json.errors[0], extensions: {} },
+        "the same refusal as with the list shown",
+      );
+      const allowed = await post(
+        sim,
+        `{ viewer { zones(filter: { zoneTag: "${FREE}" }) { httpRequestsAdaptiveGroups(
+        filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { count } } } }`,
+      );
       assert.equal(allowed.json.errors, null, "allowed fields are served");
     } finally {
       sim.options.hideAvailableFields = false;

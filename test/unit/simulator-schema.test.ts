@@ -9,8 +9,17 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import {
-  GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType, buildSchema, getNamedType, parse, validate,
-  type GraphQLNamedType, type GraphQLSchema, type GraphQLType,
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  buildSchema,
+  getNamedType,
+  parse,
+  validate,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type GraphQLType,
 } from "graphql";
 import { extractSimulatorSchema } from "../../scripts/extract-simulator-schema.js";
 import { DATASETS, rowTypeName } from "../../simulator/options.js";
@@ -56,8 +65,10 @@ describe("simulator schema", () => {
   const realSchema = (): GraphQLSchema => (real ??= buildSchema(realSdl()));
 
   it("is exactly what scripts/extract-simulator-schema.ts writes from Cloudflare's schema", { skip }, () => {
-    assert.ok(extractSimulatorSchema(realSdl()) === subsetText,
-      "simulator/schema.graphql is stale or edited by hand: run `node dist/scripts/extract-simulator-schema.js`");
+    assert.ok(
+      extractSimulatorSchema(realSdl()) === subsetText,
+      "simulator/schema.graphql is stale or edited by hand: run `node dist/scripts/extract-simulator-schema.js`",
+    );
   });
 
   it("declares only types, fields, arguments and values that Cloudflare's schema has, with identical types", { skip }, () => {
@@ -79,9 +90,14 @@ describe("simulator schema", () => {
         }
         if (isComplete(type.name) && values.size !== type.getValues().length) problems.push(`${type.name} is incomplete`);
       }
-      if ((type instanceof GraphQLObjectType || type instanceof GraphQLInputObjectType)
-        && (theirs instanceof GraphQLObjectType || theirs instanceof GraphQLInputObjectType)) {
-        const theirFields = theirs.getFields() as Record<string, { type: unknown; args?: readonly { name: string; type: unknown }[]; deprecationReason?: unknown }>;
+      if (
+        (type instanceof GraphQLObjectType || type instanceof GraphQLInputObjectType) &&
+        (theirs instanceof GraphQLObjectType || theirs instanceof GraphQLInputObjectType)
+      ) {
+        const theirFields = theirs.getFields() as Record<
+          string,
+          { type: unknown; args?: readonly { name: string; type: unknown }[]; deprecationReason?: unknown }
+        >;
         const ourFields = type.getFields() as typeof theirFields;
         for (const [name, field] of Object.entries(ourFields)) {
           const match = theirFields[name];
@@ -94,7 +110,8 @@ describe("simulator schema", () => {
           if ((match.deprecationReason ?? null) !== (field.deprecationReason ?? null)) problems.push(`${where}: deprecation differs`);
           const theirArgs = new Map((match.args ?? []).map((a) => [a.name, String(a.type)]));
           for (const arg of field.args ?? []) {
-            if (theirArgs.get(arg.name) !== String(arg.type)) problems.push(`${where}(${arg.name}: ${String(arg.type)}): Cloudflare has ${theirArgs.get(arg.name) ?? "no such argument"}`);
+            if (theirArgs.get(arg.name) !== String(arg.type))
+              problems.push(`${where}(${arg.name}: ${String(arg.type)}): Cloudflare has ${theirArgs.get(arg.name) ?? "no such argument"}`);
           }
           if ((field.args?.length ?? 0) !== theirArgs.size) problems.push(`${where} takes ${theirArgs.size} arguments at Cloudflare`);
         }
@@ -116,7 +133,8 @@ describe("simulator schema", () => {
       if (!(subset.getType(scope) as GraphQLObjectType).getFields()[node]) missing.push(`${scope}.${node}`);
     }
     const scalars = Object.values(realSchema().getTypeMap())
-      .filter((t) => t instanceof GraphQLScalarType && /^[a-z]|^Time$|^Date$/.test(t.name)).map((t) => t.name);
+      .filter((t) => t instanceof GraphQLScalarType && /^[a-z]|^Time$|^Date$/.test(t.name))
+      .map((t) => t.name);
     assert.ok(scalars.length > 10);
     for (const name of scalars) if (!subset.getType(name)) missing.push(name);
     assert.deepEqual(missing, []);
@@ -156,8 +174,14 @@ describe("simulator schema", () => {
     ];
     for (const text of documents) {
       const document = parse(text);
-      assert.deepEqual(validate(realSchema(), document).map((e) => e.message), []);
-      assert.deepEqual(validate(subset, document).map((e) => e.message), []);
+      assert.deepEqual(
+        validate(realSchema(), document).map((e) => e.message),
+        [],
+      );
+      assert.deepEqual(
+        validate(subset, document).map((e) => e.message),
+        [],
+      );
     }
   });
 });

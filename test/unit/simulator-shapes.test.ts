@@ -6,9 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  dayTotals, finalMinute, hourTotals, startSimulator, type AdaptiveName, type Simulator, type TrafficData,
-} from "../../simulator/index.js";
+import { dayTotals, finalMinute, hourTotals, startSimulator, type AdaptiveName, type Simulator, type TrafficData } from "../../simulator/index.js";
 import { nodeModel } from "../../simulator/model.js";
 import { simulatorSchema } from "../../simulator/schema.js";
 
@@ -68,14 +66,24 @@ function rollupQuery(node: string, selection: string, time: "datetime" | "date" 
 }
 
 /** Rows of a rollup, per zone in tag order, split into the unit start and the data (what ground truth returns). */
-async function rollupRows(sim: Simulator, node: string, zones: readonly string[], from: number, to: number,
-  time: "datetime" | "date" = "datetime"): Promise<{ zone: string; start: number; data: TrafficData }[]> {
+async function rollupRows(
+  sim: Simulator,
+  node: string,
+  zones: readonly string[],
+  from: number,
+  to: number,
+  time: "datetime" | "date" = "datetime",
+): Promise<{ zone: string; start: number; data: TrafficData }[]> {
   const dates = time === "date";
-  const a = await post(sim, rollupQuery(node, FULL(time), time),
-    { zones, from: dates ? iso(from).slice(0, 10) : iso(from), to: dates ? iso(to).slice(0, 10) : iso(to) });
+  const a = await post(sim, rollupQuery(node, FULL(time), time), {
+    zones,
+    from: dates ? iso(from).slice(0, 10) : iso(from),
+    to: dates ? iso(to).slice(0, 10) : iso(to),
+  });
   assert.equal(a.json.errors, null, JSON.stringify(a.json.errors));
-  return a.json.data.viewer.zones.flatMap((z: any) => z[node].map(({ dimensions, ...data }: any) =>
-    ({ zone: z.zoneTag, start: Date.parse(dimensions[time]), data: data as TrafficData })));
+  return a.json.data.viewer.zones.flatMap((z: any) =>
+    z[node].map(({ dimensions, ...data }: any) => ({ zone: z.zoneTag, start: Date.parse(dimensions[time]), data: data as TrafficData })),
+  );
 }
 
 /** Names listed more than once in a map. */
@@ -151,7 +159,10 @@ describe("simulator shapes: rollup maps", () => {
           for (const c of coverage(data, map)) assert.equal(c.entries, c.total, `${where}: ${map}.${c.figure} adds up`);
           assert.deepEqual(merged(data, map), merged(model, map), `${where}: ${map} merged by name is the model's`);
           const main = Object.keys(MAP_SPECS[map].figures)[0]!;
-          assert.ok(entriesOf(data, map).every((e) => (e[main] as number) > 0), `${where}: ${map} has no empty slice`);
+          assert.ok(
+            entriesOf(data, map).every((e) => (e[main] as number) > 0),
+            `${where}: ${map} has no empty slice`,
+          );
           if (repeatedNames(data, map).length > 0) repeats[map] = (repeats[map] ?? 0) + 1;
         }
         const pair = repeatedNames(data, "contentTypeMap")[0];
@@ -182,8 +193,11 @@ describe("simulator shapes: rollup maps", () => {
         assert.ok(repeatedNames(data, "contentTypeMap").length > 0, `hour ${iso(start)} repeats a content type`);
         for (const map of MAP_NAMES) assert.deepEqual(merged(data, map), merged(hourTotals(zone, start)!, map));
       }
-      const byHour = await post(sim, rollupQuery("httpRequests1mGroups", FULL("datetimeHour")),
-        { zones: [tag(1)], from: iso(NOW - 2 * HOUR), to: iso(NOW - HOUR) });
+      const byHour = await post(sim, rollupQuery("httpRequests1mGroups", FULL("datetimeHour")), {
+        zones: [tag(1)],
+        from: iso(NOW - 2 * HOUR),
+        to: iso(NOW - HOUR),
+      });
       const { dimensions, ...hourRow } = byHour.json.data.viewer.zones[0].httpRequests1mGroups[0];
       assert.equal(dimensions.datetimeHour, iso(NOW - 2 * HOUR));
       assert.deepEqual(hourRow, sim.groundTruth.hour(tag(1), NOW - 2 * HOUR));
@@ -230,8 +244,7 @@ describe("simulator shapes: rollup maps", () => {
       sim.options.partialMaps = { countryMap: 0, contentTypeMap: 1 };
       const [first] = await rollupRows(sim, "httpRequests1mGroups", [tag(1)], from, from + MINUTE);
       assert.deepEqual(entriesOf(first!.data, "countryMap"), [], "share 0: no entry");
-      assert.deepEqual(first!.data, { ...finalMinute(tag(1), from)!, sum: { ...finalMinute(tag(1), from)!.sum, countryMap: [] } },
-        "share 1: the map is whole");
+      assert.deepEqual(first!.data, { ...finalMinute(tag(1), from)!, sum: { ...finalMinute(tag(1), from)!.sum, countryMap: [] } }, "share 1: the map is whole");
       // Together with repeated names: still the share, still adding up per name.
       sim.options.partialMaps = { contentTypeMap: 0.9 };
       sim.options.repeatedMapNames = true;
@@ -275,15 +288,24 @@ describe("simulator shapes: integers above 2^53 and padded bodies", () => {
       const expected = structuredClone(plain.json);
       for (const z of expected.data.viewer.zones) z.httpRequests1mGroups[0].sum.bytes = 2 ** 53; // what JSON.parse makes of it
       assert.deepEqual(a.json, expected);
-      const hourly = await post(sim, rollupQuery("httpRequests1hGroups", "dimensions { datetime } sum { requests }"),
-        { zones: [tag(4)], from: iso(NOW - 3 * HOUR), to: iso(NOW) });
+      const hourly = await post(sim, rollupQuery("httpRequests1hGroups", "dimensions { datetime } sum { requests }"), {
+        zones: [tag(4)],
+        from: iso(NOW - 3 * HOUR),
+        to: iso(NOW),
+      });
       assert.deepEqual(unsafeIntegers(hourly.text), ["9007199254740993"], "without sum.bytes, another integer");
       assert.equal(hourly.json.data.viewer.zones[0].httpRequests1hGroups[0].sum.requests, 2 ** 53);
-      const daily = await post(sim, rollupQuery("httpRequests1dGroups", "dimensions { date } b: sum { x: bytes }", "date"),
-        { zones: [tag(4)], from: iso(NOW - 2 * DAY).slice(0, 10), to: iso(NOW).slice(0, 10) });
+      const daily = await post(sim, rollupQuery("httpRequests1dGroups", "dimensions { date } b: sum { x: bytes }", "date"), {
+        zones: [tag(4)],
+        from: iso(NOW - 2 * DAY).slice(0, 10),
+        to: iso(NOW).slice(0, 10),
+      });
       assert.match(daily.text, /"x":9007199254740993/, "under aliases too");
-      const adaptive = await post(sim, `{ viewer { zones(filter: { zoneTag: "${tag(4)}" }) { httpRequestsAdaptiveGroups(
-        filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 100) { count sum { edgeResponseBytes } } } } }`);
+      const adaptive = await post(
+        sim,
+        `{ viewer { zones(filter: { zoneTag: "${tag(4)}" }) { httpRequestsAdaptiveGroups(
+        filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 100) { count sum { edgeResponseBytes } } } } }`,
+      );
       assert.equal(adaptive.json.errors, null);
       assert.deepEqual(unsafeIntegers(adaptive.text), [], "Adaptive answers are not touched");
     } finally {
@@ -316,7 +338,8 @@ describe("simulator shapes: integers above 2^53 and padded bodies", () => {
     try {
       const abort = new AbortController();
       const res = await fetch(sim.url, {
-        method: "POST", signal: abort.signal,
+        method: "POST",
+        signal: abort.signal,
         headers: { "content-type": "application/json", authorization: "Bearer t" },
         body: JSON.stringify({ query: rollupQuery("httpRequests1mGroups", FULL("datetime")), variables }),
       });
@@ -357,10 +380,15 @@ describe("simulator shapes: repeated group rows", () => {
     return [...parts, `dimensions { ${groupBy.join(" ")} }`].join(" ");
   };
   const rowsOf = async (node: AdaptiveName, owner: string, groupBy: readonly string[], limit = 10_000): Promise<any[]> => {
-    const scope = node === "workersInvocationsAdaptive" || node === "r2StorageAdaptiveGroups"
-      ? `accounts(filter: { accountTag: "${owner}" })` : `zones(filter: { zoneTag: "${owner}" })`;
-    const a = await post(sim, `{ viewer { ${scope} { ${node}(filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" },
-      limit: ${limit}) { ${selection(node, groupBy)} } } } }`);
+    const scope =
+      node === "workersInvocationsAdaptive" || node === "r2StorageAdaptiveGroups"
+        ? `accounts(filter: { accountTag: "${owner}" })`
+        : `zones(filter: { zoneTag: "${owner}" })`;
+    const a = await post(
+      sim,
+      `{ viewer { ${scope} { ${node}(filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" },
+      limit: ${limit}) { ${selection(node, groupBy)} } } } }`,
+    );
     assert.equal(a.json.errors, null, JSON.stringify(a.json.errors));
     return a.json.data.viewer[node === "workersInvocationsAdaptive" || node === "r2StorageAdaptiveGroups" ? "accounts" : "zones"][0][node];
   };
@@ -409,7 +437,10 @@ describe("simulator shapes: repeated group rows", () => {
         assert.deepEqual(mergedRows, truth, "merged exactly (floats too)");
         assert.deepEqual(sim.groundTruth.groups(node, owner, NOW - HOUR, NOW, groupBy), truth, "ground truth stays merged");
         const additive = rows.filter((r) => r.count !== undefined || Object.values(r.sum ?? {}).some((v) => typeof v === "number"));
-        assert.ok(additive.every((r) => r.count === undefined || r.count >= 1), "no half has count 0");
+        assert.ok(
+          additive.every((r) => r.count === undefined || r.count >= 1),
+          "no half has count 0",
+        );
         assert.deepEqual(await rowsOf(node, owner, groupBy), rows, "the same answer every time");
         const page = await rowsOf(node, owner, groupBy, 5);
         assert.deepEqual(page, rows.slice(0, 5), "a limit cuts the split rows");

@@ -5,9 +5,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  finalMinute, hourTotals, observedMinute, startSimulator, type Simulator, type SimulatorOptions, type TrafficData,
-} from "../../simulator/index.js";
+import { finalMinute, hourTotals, observedMinute, startSimulator, type Simulator, type SimulatorOptions, type TrafficData } from "../../simulator/index.js";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -35,8 +33,7 @@ interface Answer {
   json: any;
 }
 
-async function post(sim: Simulator, body: unknown, headers: Record<string, string> = { authorization: "Bearer t" },
-  url = sim.url): Promise<Answer> {
+async function post(sim: Simulator, body: unknown, headers: Record<string, string> = { authorization: "Bearer t" }, url = sim.url): Promise<Answer> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
   let json: unknown;
@@ -75,14 +72,17 @@ function assertAddsUp(d: TrafficData, where: string): void {
   assert.ok(s.pageViews <= s.requests && s.encryptedBytes <= s.bytes, `${where}: page views, encrypted bytes`);
   assert.ok(d.uniq.uniques > 0 && d.uniq.uniques <= s.requests, `${where}: 0 < uniques <= requests`);
   for (const map of [s.countryMap, s.responseStatusMap, s.contentTypeMap, s.clientSSLMap, s.ipClassMap]) {
-    assert.ok(map.every((e) => "requests" in e && e.requests > 0), `${where}: no empty map entries`);
+    assert.ok(
+      map.every((e) => "requests" in e && e.requests > 0),
+      `${where}: no empty map entries`,
+    );
   }
 }
 
 /** A seeded PRNG, so a failure names a case that replays. */
 function prng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
+  return () => (s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296;
 }
 
 describe("ground truth (simulator/traffic.ts)", () => {
@@ -120,8 +120,10 @@ describe("ground truth (simulator/traffic.ts)", () => {
     const young = observedMinute(tag(1), minute, NOW, 5)!; // 1 minute old: 1/5 of the way
     assertAddsUp(young, "young minute");
     // A fifth of every cell, floored: at most a fifth of the final minute, and not much less.
-    assert.ok(young.sum.requests <= final.sum.requests / 5 && young.sum.requests > final.sum.requests / 6,
-      `young ${young.sum.requests} vs final ${final.sum.requests}`);
+    assert.ok(
+      young.sum.requests <= final.sum.requests / 5 && young.sum.requests > final.sum.requests / 6,
+      `young ${young.sum.requests} vs final ${final.sum.requests}`,
+    );
     const older = observedMinute(tag(1), minute, NOW + 2 * MINUTE, 5)!;
     assertAddsUp(older, "older minute");
     assert.ok(older.sum.requests > young.sum.requests && older.sum.requests < final.sum.requests);
@@ -133,8 +135,17 @@ describe("ground truth (simulator/traffic.ts)", () => {
     const hour = Date.parse("2026-03-09T17:00:00Z");
     const minutes = Array.from({ length: 60 }, (_, i) => finalMinute(tag(2), hour + i * MINUTE)).filter((d) => d !== null);
     const total = hourTotals(tag(2), hour)!;
-    for (const key of ["requests", "bytes", "cachedRequests", "cachedBytes", "encryptedRequests", "encryptedBytes",
-      "edgeRequestBytes", "pageViews", "threats"] as const) {
+    for (const key of [
+      "requests",
+      "bytes",
+      "cachedRequests",
+      "cachedBytes",
+      "encryptedRequests",
+      "encryptedBytes",
+      "edgeRequestBytes",
+      "pageViews",
+      "threats",
+    ] as const) {
       assert.equal(total.sum[key], sum(minutes.map((d) => d.sum[key])), key);
     }
     const us = (d: TrafficData): number => d.sum.countryMap.find((e) => e.clientCountryName === "US")?.requests ?? 0;
@@ -160,7 +171,10 @@ describe("simulator over HTTP", () => {
     assert.equal(a.json.errors, null);
     const rows = a.json.data.viewer.zones[0].httpRequests1mGroups as (TrafficData & { dimensions: { datetime: string } })[];
     const expected = Array.from({ length: 60 }, (_, i) => from + i * MINUTE).filter((m) => finalMinute(tag(5), m) !== null);
-    assert.deepEqual(rows.map((r) => r.dimensions.datetime), expected.map(iso));
+    assert.deepEqual(
+      rows.map((r) => r.dimensions.datetime),
+      expected.map(iso),
+    );
     for (const r of rows) {
       const { dimensions, ...data } = r;
       assertAddsUp(data, dimensions.datetime);
@@ -173,7 +187,10 @@ describe("simulator over HTTP", () => {
     const zones = Array.from({ length: 10 }, (_, i) => tag(9 - i));
     const a = await post(sim, window("httpRequests1mGroups", zones, NOW - 10 * MINUTE, NOW));
     assert.equal(a.status, 200);
-    assert.deepEqual(a.json.data.viewer.zones.map((z: { zoneTag: string }) => z.zoneTag), [...zones].sort());
+    assert.deepEqual(
+      a.json.data.viewer.zones.map((z: { zoneTag: string }) => z.zoneTag),
+      [...zones].sort(),
+    );
     assert.ok(a.json.data.viewer.zones.every((z: { httpRequests1mGroups: unknown[] }) => z.httpRequests1mGroups.length >= 8));
     assert.equal(sim.stats.queries, 10);
     assert.equal(sim.stats.requests, 1);
@@ -215,24 +232,30 @@ describe("simulator over HTTP", () => {
     const page = await post(sim, window("httpRequests1mGroups", [tag(4)], from, from + HOUR, 25));
     assert.equal(page.json.data.viewer.zones[0].httpRequests1mGroups.length, 25);
     assert.deepEqual(page.json.data.viewer.zones[0].httpRequests1mGroups, rows.slice(0, 25));
-    const top = await post(sim, window("httpRequests1mGroups", [tag(4)], from, from + HOUR, 3, undefined,
-      ", orderBy: [sum_requests_DESC]"));
+    const top = await post(sim, window("httpRequests1mGroups", [tag(4)], from, from + HOUR, 3, undefined, ", orderBy: [sum_requests_DESC]"));
     const largest = [...rows].sort((a, b) => b.sum.requests - a.sum.requests).slice(0, 3);
-    assert.deepEqual(top.json.data.viewer.zones[0].httpRequests1mGroups.map((r: { sum: { requests: number } }) => r.sum.requests),
-      largest.map((r: { sum: { requests: number } }) => r.sum.requests));
+    assert.deepEqual(
+      top.json.data.viewer.zones[0].httpRequests1mGroups.map((r: { sum: { requests: number } }) => r.sum.requests),
+      largest.map((r: { sum: { requests: number } }) => r.sum.requests),
+    );
   });
 
   it("groups by the selected dimensions: datetimeHour rows are hour totals, no dimension gives one total row", async () => {
     const from = NOW - 3 * HOUR;
     const byHour = await post(sim, window("httpRequests1mGroups", [tag(6)], from, NOW, 100, "dimensions { datetimeHour } sum { requests }"));
     const hours = byHour.json.data.viewer.zones[0].httpRequests1mGroups;
-    assert.deepEqual(hours.map((r: { dimensions: { datetimeHour: string } }) => r.dimensions.datetimeHour),
-      [from, from + HOUR, from + 2 * HOUR].map(iso));
-    assert.deepEqual(hours.map((r: { sum: { requests: number } }) => r.sum.requests),
-      [0, 1, 2].map((h) => hourTotals(tag(6), from + h * HOUR)!.sum.requests));
+    assert.deepEqual(
+      hours.map((r: { dimensions: { datetimeHour: string } }) => r.dimensions.datetimeHour),
+      [from, from + HOUR, from + 2 * HOUR].map(iso),
+    );
+    assert.deepEqual(
+      hours.map((r: { sum: { requests: number } }) => r.sum.requests),
+      [0, 1, 2].map((h) => hourTotals(tag(6), from + h * HOUR)!.sum.requests),
+    );
     const total = await post(sim, window("httpRequests1mGroups", [tag(6)], from, NOW, 100, "sum { requests }"));
-    assert.deepEqual(total.json.data.viewer.zones[0].httpRequests1mGroups,
-      [{ sum: { requests: sum(hours.map((r: { sum: { requests: number } }) => r.sum.requests)) } }]);
+    assert.deepEqual(total.json.data.viewer.zones[0].httpRequests1mGroups, [
+      { sum: { requests: sum(hours.map((r: { sum: { requests: number } }) => r.sum.requests)) } },
+    ]);
   });
 
   it("answers httpRequests1hGroups with the hour totals", async () => {
@@ -306,7 +329,9 @@ describe("simulator over HTTP", () => {
         path: ["viewer", "zones", "1", "httpRequests1mGroups"],
         extensions: { code: "authz", timestamp: a.json.errors[0].extensions.timestamp },
       });
-      const settings = await post(sim, { query: `{ viewer { zones(filter: { zoneTag: "${tag(2)}" }) { settings { httpRequests1mGroups { enabled availableFields } } } } }` });
+      const settings = await post(sim, {
+        query: `{ viewer { zones(filter: { zoneTag: "${tag(2)}" }) { settings { httpRequests1mGroups { enabled availableFields } } } } }`,
+      });
       assert.deepEqual(settings.json.data.viewer.zones[0].settings.httpRequests1mGroups, { enabled: false, availableFields: [] });
       const hourly = await post(sim, window("httpRequests1hGroups", [tag(2)], NOW - 2 * HOUR, NOW));
       assert.equal(hourly.json.errors, null, "the other dataset is still served");
@@ -319,7 +344,10 @@ describe("simulator over HTTP", () => {
     const body = window("httpRequests1mGroups", [tag(1)], NOW - HOUR, NOW);
     const none = await post(sim, body, {});
     assert.equal(none.status, 200);
-    assert.deepEqual(none.json.errors.map((e: { message: string }) => e.message), ["Unauthorized"]);
+    assert.deepEqual(
+      none.json.errors.map((e: { message: string }) => e.message),
+      ["Unauthorized"],
+    );
     assert.equal(none.json.data, null);
     sim.options.tokens = ["right"];
     sim.options.statusCodes = "documented";
@@ -342,10 +370,13 @@ describe("simulator over HTTP", () => {
     const body = window("httpRequests1mGroups", [tag(1)], NOW - HOUR, NOW);
     await post(sim, body);
     await post(sim, body, {});
-    assert.deepEqual(sim.stats.log.map((e) => [e.query, e.variables, e.status]), [
-      [body.query, body.variables, 200],
-      [body.query, body.variables, 200],
-    ]);
+    assert.deepEqual(
+      sim.stats.log.map((e) => [e.query, e.variables, e.status]),
+      [
+        [body.query, body.variables, 200],
+        [body.query, body.variables, 200],
+      ],
+    );
     assert.equal(sim.stats.requests, 2);
     assert.equal(sim.stats.queries, 1, "the refused request is not executed, so not counted");
   });
@@ -368,8 +399,10 @@ describe("simulator faults and budget", () => {
       const b200 = await post(sim, body);
       assert.equal(b200.status, 200);
       assert.equal(b200.json.data, null);
-      assert.deepEqual(b200.json.errors.map((e: { message: string; path: unknown; extensions: { code: string } }) =>
-        [e.message, e.path, e.extensions.code]), [["rate limiter budget depleted, try again after 5 minutes", null, "budget"]]);
+      assert.deepEqual(
+        b200.json.errors.map((e: { message: string; path: unknown; extensions: { code: string } }) => [e.message, e.path, e.extensions.code]),
+        [["rate limiter budget depleted, try again after 5 minutes", null, "budget"]],
+      );
       sim.options.failureKinds = ["http429"];
       const b429 = await post(sim, body);
       assert.equal(b429.status, 429);
@@ -386,7 +419,10 @@ describe("simulator faults and budget", () => {
       assert.ok(cut.text.startsWith('{"data":{"viewer"'), "a real answer, cut");
       assert.throws(() => JSON.parse(cut.text), SyntaxError);
       assert.deepEqual(sim.stats.faults, { budget200: 1, http429: 1, http503: 1, http500: 1, truncated: 1 });
-      assert.deepEqual(sim.stats.log.map((e) => [e.query, e.status]), [200, 429, 503, 500, 200].map((s) => [body.query, s]));
+      assert.deepEqual(
+        sim.stats.log.map((e) => [e.query, e.status]),
+        [200, 429, 503, 500, 200].map((s) => [body.query, s]),
+      );
     } finally {
       sim.options.failureRate = 0;
     }
@@ -427,7 +463,12 @@ describe("simulator faults and budget", () => {
     sim.reset();
     sim.options.budgetPerFiveMinutes = 25;
     try {
-      const ten = window("httpRequests1mGroups", Array.from({ length: 10 }, (_, i) => tag(i)), NOW - 5 * MINUTE, NOW);
+      const ten = window(
+        "httpRequests1mGroups",
+        Array.from({ length: 10 }, (_, i) => tag(i)),
+        NOW - 5 * MINUTE,
+        NOW,
+      );
       assert.equal((await post(sim, ten)).json.errors, null);
       const budget = await post(sim, { query: `{ cost viewer { budget zones(filter: { zoneTag: "${tag(1)}" }) { zoneTag } } }` });
       assert.deepEqual(budget.json.data, { cost: 0, viewer: { budget: 15, zones: [{ zoneTag: tag(1) }] } });

@@ -42,8 +42,18 @@ describe("Elasticsearch failures are SinkErrors with a fix", () => {
   });
 
   const cases: [string, { status: number; body: object }, string, RegExp][] = [
-    ["401", { status: 401, body: { error: { type: "security_exception", reason: "unable to authenticate user [elastic]" }, status: 401 } }, "auth", /ES_USER and ES_PASSWORD \(or ES_API_KEY\)/],
-    ["403", { status: 403, body: { error: { type: "security_exception", reason: "action [indices:admin/create] is unauthorized" }, status: 403 } }, "forbidden", /docs\/elasticsearch-role\.json/],
+    [
+      "401",
+      { status: 401, body: { error: { type: "security_exception", reason: "unable to authenticate user [elastic]" }, status: 401 } },
+      "auth",
+      /ES_USER and ES_PASSWORD \(or ES_API_KEY\)/,
+    ],
+    [
+      "403",
+      { status: 403, body: { error: { type: "security_exception", reason: "action [indices:admin/create] is unauthorized" }, status: 403 } },
+      "forbidden",
+      /docs\/elasticsearch-role\.json/,
+    ],
     ["503", { status: 503, body: { error: { type: "cluster_block_exception", reason: "blocked" }, status: 503 } }, "http-503", /cluster's health/],
   ];
   for (const [name, answer, kind, fix] of cases) {

@@ -9,7 +9,7 @@ import { type FieldDecl, mergeFields } from "../../datasets/fields.js";
 import { indexPattern } from "../index-names.js";
 import { mappingProperties } from "../mapping.js";
 
-export const policyName = (prefix: string): string => `${prefix}-retention`;
+const policyName = (prefix: string): string => `${prefix}-retention`;
 
 /** ILM is missing on some clusters (the integ-test distribution, Serverless): then we say so and carry on. */
 export async function ilmAvailable(client: Client, options: TransportRequestOptions = {}): Promise<boolean> {
@@ -29,46 +29,64 @@ export interface Indexed {
   readonly standalone?: boolean;
 }
 
-export async function bootstrap(client: Client, config: ElasticsearchConfig, datasets: readonly Indexed[], ilm: boolean, options: TransportRequestOptions = {}): Promise<void> {
+export async function bootstrap(
+  client: Client,
+  config: ElasticsearchConfig,
+  datasets: readonly Indexed[],
+  ilm: boolean,
+  options: TransportRequestOptions = {},
+): Promise<void> {
   const prefix = config.indexPrefix;
   if (ilm) {
-    await client.ilm.putLifecycle({
-      name: policyName(prefix),
-      policy: {
-        _meta: { managed_by: "cloudflare-es-exporter" },
-        // Ages count from index.lifecycle.origination_date, which we set to the end of the period an index covers.
-        phases: { hot: { min_age: "0ms", actions: {} }, delete: { min_age: `${config.retentionDays}d`, actions: { delete: {} } } },
+    await client.ilm.putLifecycle(
+      {
+        name: policyName(prefix),
+        policy: {
+          _meta: { managed_by: "cloudflare-es-exporter" },
+          // Ages count from index.lifecycle.origination_date, which we set to the end of the period an index covers.
+          phases: { hot: { min_age: "0ms", actions: {} }, delete: { min_age: `${config.retentionDays}d`, actions: { delete: {} } } },
+        },
       },
-    }, options);
+      options,
+    );
   }
   for (const dataset of datasets) {
     const properties = mappingProperties(dataset.standalone ? dataset.fields : mergeFields([dataset.fields]));
     const component = `${prefix}-${dataset.name}-mappings`;
-    await client.cluster.putComponentTemplate({
-      name: component,
-      template: { mappings: { dynamic: "strict", properties: properties as never } },
-      _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
-    }, options);
-    await client.indices.putIndexTemplate({
-      name: `${prefix}-${dataset.name}`,
-      index_patterns: [indexPattern(prefix, dataset.name)],
-      composed_of: [component],
-      priority: 200,
-      template: {
-        settings: {
-          number_of_shards: 1,
-          ...(ilm ? { "index.lifecycle.name": policyName(prefix) } : {}),
-        },
+    await client.cluster.putComponentTemplate(
+      {
+        name: component,
+        template: { mappings: { dynamic: "strict", properties: properties as never } },
+        _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
       },
-      _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
-    }, options);
+      options,
+    );
+    await client.indices.putIndexTemplate(
+      {
+        name: `${prefix}-${dataset.name}`,
+        index_patterns: [indexPattern(prefix, dataset.name)],
+        composed_of: [component],
+        priority: 200,
+        template: {
+          settings: {
+            number_of_shards: 1,
+            ...(ilm ? { "index.lifecycle.name": policyName(prefix) } : {}),
+          },
+        },
+        _meta: { managed_by: "cloudflare-es-exporter", dataset: dataset.name },
+      },
+      options,
+    );
     // Templates only shape new indices; existing ones get new fields added (never changed) here.
-    await client.indices.putMapping({
-      index: indexPattern(prefix, dataset.name),
-      allow_no_indices: true,
-      ignore_unavailable: true,
-      dynamic: "strict",
-      properties: properties as never,
-    }, options);
+    await client.indices.putMapping(
+      {
+        index: indexPattern(prefix, dataset.name),
+        allow_no_indices: true,
+        ignore_unavailable: true,
+        dynamic: "strict",
+        properties: properties as never,
+      },
+      options,
+    );
   }
 }

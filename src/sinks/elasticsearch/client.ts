@@ -7,7 +7,12 @@ export function createElasticsearchClient(
   config: ElasticsearchConfig & { url: string },
   bounds: { readonly requestTimeoutMs?: number; readonly maxRetries?: number } = {},
 ): Client {
-  const options: ClientOptions = { node: config.url, maxRetries: bounds.maxRetries ?? 3, requestTimeout: bounds.requestTimeoutMs ?? 120_000, compression: false };
+  const options: ClientOptions = {
+    node: config.url,
+    maxRetries: bounds.maxRetries ?? 3,
+    requestTimeout: bounds.requestTimeoutMs ?? 120_000,
+    compression: false,
+  };
   if (config.auth.kind === "apiKey") options.auth = { apiKey: config.auth.apiKey };
   if (config.auth.kind === "basic") options.auth = { username: config.auth.username, password: config.auth.password };
   if (config.url.startsWith("https:")) {

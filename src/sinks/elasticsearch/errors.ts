@@ -19,13 +19,19 @@ export function esFailure(error: unknown, doing: string, origin?: string): SinkE
   if (error instanceof SinkError) return error;
   const status = esStatus(error);
   const described = error instanceof errors.RequestAbortedError ? "no answer before the run's deadline or stop signal" : describeEsError(error);
-  return new SinkError(`Elasticsearch${origin ? ` ${origin}` : ""}: ${doing} failed: ${described}`, status, { ...classify(error, status, described), cause: error });
+  return new SinkError(`Elasticsearch${origin ? ` ${origin}` : ""}: ${doing} failed: ${described}`, status, {
+    ...classify(error, status, described),
+    cause: error,
+  });
 }
 
 function classify(error: unknown, status: number | undefined, described: string): { kind?: string; fix?: string } {
   if (status === 401) return { kind: "auth", fix: "check ES_USER and ES_PASSWORD (or ES_API_KEY): Elasticsearch refused them" };
   if (status === 403) {
-    return { kind: "forbidden", fix: "give the user or API key the role in docs/elasticsearch-role.json (with your ES_INDEX_PREFIX); `check` lists what is missing" };
+    return {
+      kind: "forbidden",
+      fix: "give the user or API key the role in docs/elasticsearch-role.json (with your ES_INDEX_PREFIX); `check` lists what is missing",
+    };
   }
   if (status === 429) return { fix: "Elasticsearch is overloaded; the next run tries again (give the cluster more capacity if it persists)" };
   if (status !== undefined && status >= 500) return { fix: "check the cluster's health (GET _cluster/health) and its logs" };

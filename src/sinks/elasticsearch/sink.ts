@@ -35,12 +35,15 @@ function remember(documents: Documents, ids: Set<string>): Documents {
   };
 }
 
-
 /** The longest a single request may take (retries aside) while a run goes on. */
 const REQUEST_TIMEOUT_MS = 60_000;
 const NO_LIMIT: TimeLimit = { remainingMs: () => Number.POSITIVE_INFINITY, signal: new AbortController().signal };
 
-export function elasticsearchSink(config: ElasticsearchConfig & { url: string }, client: Client = createElasticsearchClient(config), time: TimeLimit = NO_LIMIT): Sink {
+export function elasticsearchSink(
+  config: ElasticsearchConfig & { url: string },
+  client: Client = createElasticsearchClient(config),
+  time: TimeLimit = NO_LIMIT,
+): Sink {
   /**
    * Set while the run's own record is written: after the run stopped, so not bound to its deadline or stop signal,
    * but to a few seconds of its own for everything it takes (a cluster that hung the run must not hang its record).
@@ -126,18 +129,21 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     }
     const reasons: string[] = [];
     try {
-      const stats = await client.helpers.bulk<ExportDocument>({
-        datasource: withIndices(),
-        onDocument: (doc) => [{ index: { _index: nameOf(doc.dataset, doc.timestamp), _id: doc.id } }, toSource(doc.fields)],
-        onDrop: (drop) => {
-          if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${(drop.error?.reason ?? "").slice(0, 200)}`.trim());
+      const stats = await client.helpers.bulk<ExportDocument>(
+        {
+          datasource: withIndices(),
+          onDocument: (doc) => [{ index: { _index: nameOf(doc.dataset, doc.timestamp), _id: doc.id } }, toSource(doc.fields)],
+          onDrop: (drop) => {
+            if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${(drop.error?.reason ?? "").slice(0, 200)}`.trim());
+          },
+          flushBytes: 4_000_000,
+          concurrency,
+          retries: 5,
+          wait: 2_000,
+          flushInterval: 1_000,
         },
-        flushBytes: 4_000_000,
-        concurrency,
-        retries: 5,
-        wait: 2_000,
-        flushInterval: 1_000,
-      }, req());
+        req(),
+      );
       return { written: stats.successful, failed: stats.failed, reasons, retried: stats.retry };
     } catch (error) {
       throw esFailure(error, "bulk write", origin);
@@ -163,17 +169,20 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       const response = await searchOrSinkError(async () => {
         // `backfill` reads no coverage first, so this may be the first search of the dataset in this run.
         await refreshOnce(index);
-        return client.search({
-          index,
-          allow_no_indices: true,
-          ignore_unavailable: true,
-          size: 10_000,
-          _source: false,
-          track_total_hits: false,
-          sort: [{ "@timestamp": "asc" }, { "cloudflare.key": "asc" }, { "cloudflare.breakdown": "asc" }],
-          ...(after ? { search_after: after } : {}),
-          query,
-        }, req());
+        return client.search(
+          {
+            index,
+            allow_no_indices: true,
+            ignore_unavailable: true,
+            size: 10_000,
+            _source: false,
+            track_total_hits: false,
+            sort: [{ "@timestamp": "asc" }, { "cloudflare.key": "asc" }, { "cloudflare.breakdown": "asc" }],
+            ...(after ? { search_after: after } : {}),
+            query,
+          },
+          req(),
+        );
       });
       const hits = response.hits.hits;
       for (const hit of hits) found.set(hit._id!, hit._index);
@@ -189,33 +198,37 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
       const operations = documents.slice(i, i + 5_000).map(([id, index]) => ({ delete: { _index: index, _id: id } }));
       const response = await doing("deleting entries Cloudflare no longer returns", () => client.bulk({ operations }, req()));
       const failed = response.items.filter((item) => item.delete?.error);
-      if (failed.length > 0) throw new SinkError(`deleting ${failed.length} entries Cloudflare no longer returns failed: ${failed[0]!.delete!.error!.reason ?? ""}`);
+      if (failed.length > 0)
+        throw new SinkError(`deleting ${failed.length} entries Cloudflare no longer returns failed: ${failed[0]!.delete!.error!.reason ?? ""}`);
     }
   }
 
   /** Count of total documents per bucket (only non-empty buckets) and the newest stored minute in `range`. */
   async function totalsHistogram(index: string, dataset: string, owner: Owner, range: Window, interval: string) {
-    const response = await client.search({
-      index,
-      allow_no_indices: true,
-      ignore_unavailable: true,
-      size: 0,
-      track_total_hits: false,
-      query: {
-        bool: {
-          filter: [
-            { term: { "cloudflare.dataset": dataset } },
-            { term: { [owner.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: owner.id } },
-            { term: { "cloudflare.breakdown": "total" } },
-            { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
-          ],
+    const response = await client.search(
+      {
+        index,
+        allow_no_indices: true,
+        ignore_unavailable: true,
+        size: 0,
+        track_total_hits: false,
+        query: {
+          bool: {
+            filter: [
+              { term: { "cloudflare.dataset": dataset } },
+              { term: { [owner.scope === "zone" ? "cloudflare.zone.id" : "cloudflare.account.id"]: owner.id } },
+              { term: { "cloudflare.breakdown": "total" } },
+              { range: { "@timestamp": { gte: range.from, lt: range.to, format: "epoch_millis" } } },
+            ],
+          },
+        },
+        aggs: {
+          buckets: { date_histogram: { field: "@timestamp", fixed_interval: interval, min_doc_count: 1 } },
+          newest: { max: { field: "@timestamp" } },
         },
       },
-      aggs: {
-        buckets: { date_histogram: { field: "@timestamp", fixed_interval: interval, min_doc_count: 1 } },
-        newest: { max: { field: "@timestamp" } },
-      },
-    }, req());
+      req(),
+    );
     const aggs = response.aggregations as { buckets: { buckets: { key: number; doc_count: number }[] }; newest: { value: number | null } } | undefined;
     return {
       buckets: new Map((aggs?.buckets.buckets ?? []).map((b) => [b.key, b.doc_count])),
@@ -235,7 +248,14 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
     const coarse = unit === MINUTE ? HOUR : unit === HOUR ? DAY : undefined;
     if (coarse === undefined) {
       const fine = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(unit));
-      return { newest: fine.newest, missing: holes(range, [...fine.buckets.keys()].sort((a, b) => a - b), unit) };
+      return {
+        newest: fine.newest,
+        missing: holes(
+          range,
+          [...fine.buckets.keys()].sort((a, b) => a - b),
+          unit,
+        ),
+      };
     }
     const outer = await totalsHistogram(index, dataset.name, owner, range, fixedInterval(coarse));
     const unitsIn = (start: number): number => (Math.min(start + coarse, range.to) - Math.max(start, range.from)) / unit;
@@ -308,7 +328,8 @@ export function elasticsearchSink(config: ElasticsearchConfig & { url: string },
         bootstrapped = true;
       }
       const outcome = await bulk(documents);
-      if (outcome.failed > 0) throw new SinkError(`Elasticsearch ${origin}: run record rejected: ${outcome.reasons.join("; ")}`, undefined, { kind: "rejected" });
+      if (outcome.failed > 0)
+        throw new SinkError(`Elasticsearch ${origin}: run record rejected: ${outcome.reasons.join("; ")}`, undefined, { kind: "rejected" });
     },
 
     close: () => client.close(),
