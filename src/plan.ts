@@ -37,15 +37,18 @@ export function retentionRange(now: number, settleMinutes: number, maxBackfillDa
   return { from: Math.min(to, Math.max(byConfig, byCloudflare)), to };
 }
 
+/** Share of a page a window is sized to hold: a unit busier than expected still fits. */
+export const PAGE_SHARE = 0.8;
+
 /**
- * Minutes one window may span. A response with as many rows as `limit` might have been cut, so a window must hold
- * fewer expected rows than `maxPageSize` (`rowsPerUnit` per unit and owner); it also may not exceed `maxDuration`.
- * Always a whole number of units.
+ * Minutes one window may span: no more than `maxDuration`, and at `rowsPerUnit` (per unit and owner) no more than
+ * 80 % of `maxPageSize` rows, because a response with as many rows as `limit` may have been cut and is asked again in
+ * halves. Always a whole number of units, at least one.
  */
 export function maxWindowMinutes(limits: DatasetLimits, unit = MINUTE, rowsPerUnit = 1): number {
   const unitMinutes = unit / MINUTE;
   const byDuration = Math.floor(limits.maxDurationSeconds / 60 / unitMinutes);
-  const byPage = Math.floor((limits.maxPageSize - 1) / rowsPerUnit);
+  const byPage = Math.floor((PAGE_SHARE * limits.maxPageSize) / rowsPerUnit);
   return Math.max(1, Math.min(byDuration, byPage)) * unitMinutes;
 }
 
@@ -109,34 +112,87 @@ export function holes(range: Window, present: readonly number[], unit = MINUTE):
 
 const clip = (w: Window, range: Window): Window => ({ from: Math.max(w.from, range.from), to: Math.min(w.to, range.to) });
 
-/** One HTTP request's worth of work: the same window for up to 10 zones. */
-export interface Batch<Z> {
-  readonly window: Window;
-  readonly zones: readonly Z[];
-}
-
 /**
  * Rows one request may carry. Cloudflare counts zones x nodes against the budget however they are grouped, so
- * grouping only saves HTTP requests; this bound keeps one response (about 2.5 KB of JSON a row) small in memory.
+ * grouping only saves HTTP requests; this bound keeps one answer (spilled to disk as it streams) modest.
  */
 export const ROWS_PER_REQUEST = 5_000;
 
-/** Groups zones that need the same window into requests, oldest window first. */
-export function batchByWindow<Z>(work: readonly { zone: Z; windows: readonly Window[] }[], maxZones: number, unit = MINUTE, rowsPerUnit = 1): Batch<Z>[] {
-  const groups = new Map<string, { window: Window; zones: Z[] }>();
-  for (const { zone, windows } of work) {
-    for (const window of windows) {
-      const key = `${window.from}:${window.to}`;
-      const group = groups.get(key) ?? { window, zones: [] };
-      group.zones.push(zone);
-      groups.set(key, group);
+/** One owner x dataset's part of a run, as the planner sees it. */
+export interface Want<T> {
+  readonly item: T;
+  /** Owners of one group may share a request (same dataset, same fields left out); groups also break ties in order. */
+  readonly group: string;
+  /** What to fetch (merged ranges of whole units). */
+  readonly ranges: readonly Window[];
+  /** Newest stored unit; undefined when nothing is stored yet, the stalest of all. */
+  readonly newest: number | undefined;
+  /** End of the settled range: the range that ends here is the tail, the newest units. */
+  readonly settled: number;
+  readonly windowMinutes: number;
+  readonly unit: number;
+  readonly rowsPerUnit: number;
+  /** Owners one request may name: 10 zones, 1 account. */
+  readonly perRequest: number;
+}
+
+/** One request of a run: a window for one or more owners of one group. */
+export interface Request<T> {
+  readonly group: string;
+  readonly window: Window;
+  readonly items: readonly T[];
+  /** Holds an owner's newest units. */
+  readonly tail: boolean;
+}
+
+/**
+ * Every request of a run, in the order they are made. First the newest window of every owner and dataset, the
+ * stalest first: when the query budget runs out, the next run begins with those this one left, so no owner starves.
+ * Then everything else, oldest first, so holes and history fill from the back. Owners of one group that need the
+ * same window share a request (up to `perRequest`, and `ROWS_PER_REQUEST` rows).
+ */
+export function schedule<T>(wants: readonly Want<T>[]): Request<T>[] {
+  interface Slot {
+    readonly group: string;
+    readonly window: Window;
+    readonly tail: boolean;
+    readonly items: T[];
+    staleness: number;
+    readonly size: number;
+  }
+  const slots = new Map<string, Slot>();
+  const order = new Map<string, number>();
+  for (const want of wants) {
+    if (!order.has(want.group)) order.set(want.group, order.size);
+    const step = want.windowMinutes * MINUTE;
+    const add = (window: Window, tail: boolean): void => {
+      const key = `${want.group}|${window.from}|${window.to}|${tail}`;
+      let slot = slots.get(key);
+      if (!slot) {
+        const rows = ((window.to - window.from) / want.unit) * want.rowsPerUnit;
+        const size = Math.max(1, Math.min(want.perRequest, Math.floor(ROWS_PER_REQUEST / rows)));
+        slots.set(key, (slot = { group: want.group, window, tail, items: [], staleness: Number.POSITIVE_INFINITY, size }));
+      }
+      slot.items.push(want.item);
+      slot.staleness = Math.min(slot.staleness, want.newest ?? Number.NEGATIVE_INFINITY);
+    };
+    for (const range of mergeRanges(want.ranges)) {
+      if (range.to === want.settled) {
+        // The tail is cut from its end, so that its newest window is a whole one.
+        for (let to = range.to; to > range.from; to -= step) add({ from: Math.max(range.from, to - step), to }, to === range.to);
+      } else {
+        for (let from = range.from; from < range.to; from += step) add({ from, to: Math.min(from + step, range.to) }, false);
+      }
     }
   }
-  const batches: Batch<Z>[] = [];
-  for (const { window, zones } of [...groups.values()].sort((a, b) => a.window.from - b.window.from || a.window.to - b.window.to)) {
-    const rows = ((window.to - window.from) / unit) * rowsPerUnit;
-    const size = Math.max(1, Math.min(maxZones, Math.floor(ROWS_PER_REQUEST / rows)));
-    for (let i = 0; i < zones.length; i += size) batches.push({ window, zones: zones.slice(i, i + size) });
-  }
-  return batches;
+  const rank = (a: Slot, b: Slot): number => order.get(a.group)! - order.get(b.group)!;
+  const tails = [...slots.values()].filter((s) => s.tail).sort((a, b) => a.staleness - b.staleness || rank(a, b));
+  const rest = [...slots.values()].filter((s) => !s.tail).sort((a, b) => a.window.from - b.window.from || rank(a, b));
+  return [...tails, ...rest].flatMap((slot) => {
+    const requests: Request<T>[] = [];
+    for (let i = 0; i < slot.items.length; i += slot.size) {
+      requests.push({ group: slot.group, window: slot.window, items: slot.items.slice(i, i + slot.size), tail: slot.tail });
+    }
+    return requests;
+  });
 }

@@ -20,6 +20,22 @@ export class QueryBudget {
     return this.used;
   }
 
+  /** Queries that fit in the window now, without waiting. */
+  available(): number {
+    const now = this.clock();
+    return this.perWindow - this.spent.filter((s) => s.at > now - BUDGET_WINDOW_MS).reduce((sum, s) => sum + s.cost, 0);
+  }
+
+  /**
+   * Books queries someone else spent (an earlier run, another tool on the same token) as spent at `at`: they count
+   * against the budget until they leave the 5-minute window.
+   */
+  spentElsewhere(cost: number, at: number): void {
+    if (cost <= 0) return;
+    this.spent.push({ at, cost });
+    this.spent.sort((a, b) => a.at - b.at);
+  }
+
   /** Waits until `cost` more queries fit in the window, then books them. */
   async take(cost: number): Promise<void> {
     const need = Math.min(cost, this.perWindow);

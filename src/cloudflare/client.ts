@@ -32,6 +32,11 @@ export interface RetryNotice {
 export interface CloudflareClient {
   /** Resolves to `data.viewer`, or rejects with a `CloudflareError` once retrying cannot help or time is up. */
   viewer(request: QueryRequest): Promise<Record<string, unknown>>;
+  /**
+   * What is left of the user's query budget in the current 5 minutes, as `viewer { budget }` says (an undocumented
+   * field of Cloudflare's schema); undefined when it does not answer, or answers something that cannot be that.
+   */
+  budgetLeft(): Promise<number | undefined>;
   readonly budget: QueryBudget;
   /** HTTP requests sent, retries included. */
   readonly requests: () => number;
@@ -87,34 +92,49 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     }
   }
 
+  const viewer = async (request: QueryRequest): Promise<Record<string, unknown>> => {
+    if (time.signal.aborted || time.remainingMs() <= 0) throw stopped(request.context, time);
+    try {
+      return await pRetry(() => attempt(request), {
+        retries: 12,
+        factor: 2,
+        minTimeout: options.minRetryDelayMs ?? 1000,
+        maxTimeout: 60_000,
+        randomize: true,
+        maxRetryTime: Math.min(config.maxRetrySeconds * 1000, time.remainingMs()),
+        signal: time.signal,
+        shouldRetry: ({ error }) => error instanceof CloudflareError && error.transient,
+        onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
+          if (error instanceof CloudflareError && error.transient && retryDelay > 0) {
+            options.onRetry?.({ context: request.context, attempt: attemptNumber, delayMs: retryDelay, error });
+          }
+        },
+      });
+    } catch (error) {
+      if (time.signal.aborted && !(error instanceof CloudflareError && error.kind === "deadline")) throw stopped(request.context, time);
+      throw error;
+    }
+  };
+
   return {
     budget,
     requests: () => sent,
-    viewer: async (request) => {
-      if (time.signal.aborted || time.remainingMs() <= 0) throw stopped(request.context, time);
+    viewer,
+    budgetLeft: async () => {
       try {
-        return await pRetry(() => attempt(request), {
-          retries: 12,
-          factor: 2,
-          minTimeout: options.minRetryDelayMs ?? 1000,
-          maxTimeout: 60_000,
-          randomize: true,
-          maxRetryTime: Math.min(config.maxRetrySeconds * 1000, time.remainingMs()),
-          signal: time.signal,
-          shouldRetry: ({ error }) => error instanceof CloudflareError && error.transient,
-          onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
-            if (error instanceof CloudflareError && error.transient && retryDelay > 0) {
-              options.onRetry?.({ context: request.context, attempt: attemptNumber, delayMs: retryDelay, error });
-            }
-          },
-        });
+        const answer = await viewer({ context: "the query budget left", query: "query Budget { viewer { budget } }", variables: {}, cost: 0 });
+        const left = answer.budget;
+        return typeof left === "number" && Number.isSafeInteger(left) && left >= 0 && left <= CLOUDFLARE_BUDGET ? left : undefined;
       } catch (error) {
-        if (time.signal.aborted && !(error instanceof CloudflareError && error.kind === "deadline")) throw stopped(request.context, time);
-        throw error;
+        if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
+        return undefined;
       }
     },
   };
 }
+
+/** Cloudflare's whole budget: queries per user and 5 minutes (`CF_QUERY_BUDGET` is this exporter's share of it). */
+export const CLOUDFLARE_BUDGET = 300;
 
 function stopped(context: string, time: TimeLimit): CloudflareError {
   const reason = time.signal.reason instanceof Error ? time.signal.reason.message : "the run's deadline has passed";

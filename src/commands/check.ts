@@ -7,14 +7,18 @@ import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { maxWindowMinutes } from "../plan.js";
 import { RunClock } from "../deadline.js";
-import { decideAll } from "../run.js";
+import type { CloudflareClient } from "../cloudflare/client.js";
+import type { Dataset } from "../datasets/dataset.js";
+import type { Decision } from "../matrix.js";
+import { catchUp, decideAll, planRun, type RunPlan } from "../run-plan.js";
+import { knowBudget } from "../run.js";
 import { DAY, MINUTE } from "../time.js";
 import { EXIT } from "../errors.js";
 import { askGate } from "../gate.js";
 import { ilmAvailable } from "../sinks/elasticsearch/bootstrap.js";
 import { createElasticsearchClient, describeEsError } from "../sinks/elasticsearch/client.js";
 import { esFailure } from "../sinks/elasticsearch/errors.js";
-import { createCloudflare, createContext, type Io } from "./context.js";
+import { closeContext, createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
 
 type Line = { ok: boolean | "info"; text: string };
 
@@ -46,8 +50,11 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
     const chosen = selectDatasets(datasets, config.datasets);
     // Bounded like a run (RUN_DEADLINE_SECONDS, else two minutes): a Cloudflare that never answers is a finding.
     const clock = new RunClock(config.run.deadlineSeconds ?? 120);
-    const decisions = await decideAll({ config, cloudflare: createCloudflare(ctx, clock), datasets: chosen }).finally(() => clock.dispose());
+    const cloudflare = createCloudflare(ctx, clock);
+    const decisions = await decideAll({ config, cloudflare, datasets: chosen });
     add({ ok: true, text: "Cloudflare reachable and credentials accepted" });
+    // The plan a run would make now, as `run --dry-run` makes it (when what is stored can be read).
+    const plan = await planNow(ctx, cloudflare, chosen, decisions, clock).finally(() => clock.dispose());
     let steady = 0;
     for (const d of decisions) {
       const where = `${d.owner.scope} ${d.owner.name} ${d.dataset.name}`;
@@ -63,13 +70,20 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
       // Depth: minute datasets look back MAX_BACKFILL_DAYS at most, coarser ones as far as Cloudflare keeps them.
       const days = Math.min(l.notOlderThanSeconds / 86400, d.dataset.unit === MINUTE ? config.window.maxBackfillDays : Number.POSITIVE_INFINITY);
       const windowMinutes = maxWindowMinutes(l, d.dataset.unit, d.dataset.rowsPerUnit);
-      const firstRun = Math.ceil((days * DAY) / (windowMinutes * MINUTE));
       if (d.dataset.unit === MINUTE) steady++;
+      const planned = plan?.reports.find((r) => r.owner.id === d.owner.id && r.dataset === d.dataset.name)?.planned;
       add({
         ok: true,
         text:
           `${where}: on${d.reason ? ` (${d.reason})` : ""}, ${d.dataset.sampled ? "sampled" : "exact"}, depth ${days.toFixed(1)} d, windows of ${formatMinutes(windowMinutes)}, ` +
-          `first run about ${firstRun} queries, then ${d.dataset.unit === MINUTE ? "1 per run" : `about 4 per ${d.dataset.unit === DAY ? "day" : "hour"}`} (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
+          `${planned ? `${planned.queries} queries to catch up now` : "catch-up unknown (what is stored could not be read)"}, then ${d.dataset.unit === MINUTE ? "1 per run" : `about 4 per ${d.dataset.unit === DAY ? "day" : "hour"}`} (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
+      });
+    }
+    if (plan) {
+      const queries = plan.requests.reduce((n, r) => n + r.items.length, 0);
+      add({
+        ok: "info",
+        text: `catching up now: ${plan.requests.length} requests, ${queries} queries; ${catchUp(queries, cloudflare.budget.available(), config.cloudflare.queryBudget)}`,
       });
     }
     const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
@@ -100,7 +114,27 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
       await es.close();
     }
   }
+  await closeContext(ctx);
   return lines.some((l) => l.ok === false) ? EXIT.failed : EXIT.ok;
+}
+
+/** The run's plan at this instant, or undefined when the destination cannot be read. */
+async function planNow(
+  ctx: Context,
+  cloudflare: CloudflareClient,
+  chosen: readonly Dataset[],
+  decisions: readonly Decision[],
+  clock: RunClock,
+): Promise<RunPlan | undefined> {
+  const { config } = ctx;
+  if (!config.output && !config.elasticsearch.url) return undefined;
+  try {
+    const sink = createSink(ctx, undefined, clock);
+    await knowBudget({ config, sink, cloudflare }, { now: Date.now() });
+    return await planRun({ config, sink, cloudflare, datasets: chosen, log: ctx.log }, { mode: "run", dryRun: true, now: Date.now() }, decisions);
+  } catch {
+    return undefined; // said by the Elasticsearch lines below
+  }
 }
 
 async function privileges(es: ReturnType<typeof createElasticsearchClient>, prefix: string, ilm: boolean, origin: string): Promise<Line> {

@@ -6,6 +6,7 @@ import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
 import { RunClock } from "../deadline.js";
+import { catchUp } from "../run-plan.js";
 import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
@@ -144,17 +145,20 @@ async function withDemoSimulator(ctx: Context): Promise<Context> {
 function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: number): void {
   const { log, io, config } = ctx;
   if (result.plan) {
-    const share = ((100 * result.plan.queries) / config.cloudflare.queryBudget).toFixed(1);
+    const { plan } = result;
+    const share = ((100 * plan.queries) / config.cloudflare.queryBudget).toFixed(1);
     io.stdout.write(
       [
         "Plan (dry run: nothing was written):",
-        ...result.plan.lines.map((l) => `  ${l}`),
-        `  Cloudflare: ${result.plan.requests} requests costing ${result.plan.queries} queries ` +
+        ...plan.lines.map((l) => `  ${l}`),
+        `  Cloudflare: ${plan.requests} requests costing ${plan.queries} queries ` +
           `(${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; reading the zones' settings cost ${result.queries} more)`,
+        `  ${catchUp(plan.queries, plan.available, config.cloudflare.queryBudget)}`,
         "",
       ].join("\n"),
     );
   }
+
   for (const r of result.reports) {
     if (r.status === "off") continue; // said once when deciding; the plan lists them
     const line =

@@ -5,7 +5,7 @@
 import { datasets } from "../datasets/index.js";
 import type { Dataset } from "../datasets/dataset.js";
 import { EXIT, UsageError } from "../errors.js";
-import { ownersOf } from "../run.js";
+import { ownersOf } from "../run-plan.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
 import { esFailure, isEsClientError } from "../sinks/elasticsearch/errors.js";
 import { iso, parseInstant, unitName as unitOf } from "../time.js";

@@ -64,6 +64,8 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
     description: `NDJSON _bulk files in ${dir}`,
 
     ensure: (datasets) => doing("writing the index templates", () => writeTemplates(datasets)),
+    // NDJSON files serve air-gapped exports and the demo: no run of theirs shares a live budget worth tracking.
+    recentQueries: () => Promise.resolve([]),
     coverage: (dataset, owner, range) => doing(`reading which ${dataset.name} units are stored`, () => stored(dataset, owner, range)),
     write: (batch) => doing(`writing ${batch.dataset} of ${batch.ownerId}`, () => writeBatch(batch)),
 

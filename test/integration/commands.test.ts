@@ -117,6 +117,8 @@ describe("check", { skip: needsElasticsearch }, () => {
       /^ ok   zone shop\.example http_requests: on, exact, depth 0\.3 d, windows of 1 h, .*\(maxDuration 3600s, notOlderThan 21600s, maxPageSize 10000\)$/m,
     );
     assert.match(result.stdout, /^info  zone blog\.example http_requests: off, the zone's plan does not include httpRequests1mGroups$/m);
+    assert.match(result.stdout, /^ ok   zone shop\.example http_requests: on, .*, \d+ queries to catch up now, then 1 per run/m);
+    assert.match(result.stdout, /^info  catching up now: \d+ requests, \d+ queries; fits this run's share of the query budget \(\d+ left now\)$/m);
     assert.match(result.stdout, /^info  a run with nothing to catch up costs about 2 queries/m);
     assert.match(result.stdout, /^ ok   Elasticsearch reachable/m);
     assert.match(result.stdout, /^info  (ILM not available|index lifecycle management)/m);
@@ -252,7 +254,7 @@ describe("NDJSON output and the demo", () => {
       assert.equal(second.code, 0, second.stderr);
       const asked = sim.stats.log
         .slice(before)
-        .map((e) => e.variables as { from?: string; to?: string })
+        .map((e) => (e.variables ?? {}) as { from?: string; to?: string })
         .filter((v) => v.from);
       assert.deepEqual(
         asked.map((v) => [v.from, v.to]),

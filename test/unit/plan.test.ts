@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  batchByWindow,
   holes,
   maxWindowMinutes,
   mergeRanges,
@@ -9,8 +8,10 @@ import {
   NOT_OLDER_THAN_MARGIN,
   retentionRange,
   ROWS_PER_REQUEST,
+  schedule,
   splitWindows,
   type DatasetLimits,
+  type Want,
 } from "../../src/plan.js";
 
 const M = 60_000;
@@ -48,7 +49,7 @@ describe("retentionRange", () => {
 describe("maxWindowMinutes", () => {
   const table: [Partial<DatasetLimits>, number][] = [
     [{}, 4320], // 3 days by maxDuration
-    [{ maxPageSize: 1000 }, 999], // a full page is never trusted, so one row fewer than the page
+    [{ maxPageSize: 1000 }, 800], // a full page is never trusted: windows are sized for 80 % of one
     [{ maxDurationSeconds: 3600 }, 60],
     [{ maxDurationSeconds: 30 }, 1],
     [{ maxPageSize: 1 }, 1],
@@ -124,28 +125,80 @@ describe("splitWindows", () => {
   });
 });
 
-describe("batchByWindow", () => {
-  it("puts zones needing the same window into one request, at most 10, oldest window first", () => {
-    const zones = Array.from({ length: 12 }, (_, i) => `z${i}`);
-    const work = zones.map((zone, i) => ({ zone, windows: i === 11 ? [w(0, 5)] : [w(5, 20)] }));
-    const batches = batchByWindow(work, 10);
+describe("schedule", () => {
+  const want = (item: string, ranges: { from: number; to: number }[], newest: number | undefined, over: Partial<Want<string>> = {}): Want<string> => ({
+    item,
+    group: "http_requests|",
+    ranges,
+    newest,
+    settled: at(1000),
+    windowMinutes: 100,
+    unit: M,
+    rowsPerUnit: 1,
+    perRequest: 10,
+    ...over,
+  });
+  const order = (requests: readonly { window: { from: number; to: number }; items: readonly string[]; tail: boolean }[]) =>
+    requests.map((r) => `${(r.window.from - T0) / M}-${(r.window.to - T0) / M}:${r.items.join("+")}${r.tail ? "*" : ""}`);
+
+  it("makes every owner's newest window first, then the rest oldest first; owners needing one window share it", () => {
+    const requests = schedule([want("fresh", [w(900, 1000)], at(899)), want("stale", [w(600, 1000)], at(599)), want("new", [w(0, 1000)], undefined)]);
+    assert.deepEqual(order(requests), [
+      // The tails, cut from the end so the newest window is whole.
+      "900-1000:fresh+stale+new*",
+      // Then everything else, oldest first.
+      "0-100:new",
+      "100-200:new",
+      "200-300:new",
+      "300-400:new",
+      "400-500:new",
+      "500-600:new",
+      "600-700:stale+new",
+      "700-800:stale+new",
+      "800-900:stale+new",
+    ]);
+  });
+
+  it("orders the tails stalest first, across datasets: what a run had no budget for comes first in the next", () => {
+    const requests = schedule([
+      want("a", [w(990, 1000)], at(989), { group: "dns|" }),
+      want("b", [w(900, 1000)], at(899), { group: "workers|" }),
+      want("c", [w(0, 1000)], undefined, { group: "http_colo|" }),
+    ]);
     assert.deepEqual(
-      batches.map((b) => [b.window, b.zones.length]),
-      [
-        [w(0, 5), 1],
-        [w(5, 20), 10],
-        [w(5, 20), 1],
-      ],
+      requests.filter((r) => r.tail).map((r) => r.group),
+      ["http_colo|", "workers|", "dns|"],
     );
   });
-  it("keeps a request's rows bounded: fewer zones per request for long windows", () => {
-    const minutes = 3 * 1440;
-    const work = Array.from({ length: 10 }, (_, i) => ({ zone: i, windows: [w(0, minutes)] }));
-    const batches = batchByWindow(work, 10);
-    for (const b of batches) assert.ok(b.zones.length * minutes <= ROWS_PER_REQUEST);
+
+  it("treats a hole as history: after every owner's tail, oldest first", () => {
+    const requests = schedule([want("a", [w(100, 150), w(990, 1000)], at(989)), want("b", [w(990, 1000)], at(989))]);
+    assert.deepEqual(order(requests), ["990-1000:a+b*", "100-150:a"]);
+  });
+
+  it("shares a request among at most perRequest owners of one group, and keeps its rows bounded", () => {
+    const many = Array.from({ length: 12 }, (_, i) => want(`z${i}`, [w(990, 1000)], at(989)));
+    assert.deepEqual(
+      schedule(many).map((r) => r.items.length),
+      [10, 2],
+    );
+    const long = Array.from({ length: 10 }, (_, i) => want(`z${i}`, [w(0, 3 * 1440)], undefined, { settled: at(3 * 1440), windowMinutes: 3 * 1440 }));
+    const requests = schedule(long);
+    for (const r of requests) assert.ok(r.items.length * 3 * 1440 <= ROWS_PER_REQUEST);
     assert.equal(
-      batches.reduce((n, b) => n + b.zones.length, 0),
+      requests.reduce((n, r) => n + r.items.length, 0),
       10,
+    );
+  });
+
+  it("never mixes groups (datasets, or fields left out) in one request", () => {
+    const requests = schedule([want("a", [w(990, 1000)], at(989)), want("b", [w(990, 1000)], at(989), { group: "http_requests|sum_threats" })]);
+    assert.deepEqual(
+      requests.map((r) => [r.group, r.items]),
+      [
+        ["http_requests|", ["a"]],
+        ["http_requests|sum_threats", ["b"]],
+      ],
     );
   });
 });

@@ -15,6 +15,7 @@ import { bootstrap, ilmAvailable } from "./bootstrap.js";
 import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient, describeEsError } from "./client.js";
 import { esFailure } from "./errors.js";
+import { recentQueries } from "./history.js";
 
 /** Documents to write: a window's entries are read back as they are written; iterable again for a retry. */
 type Documents = Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
@@ -296,6 +297,13 @@ export function elasticsearchSink(
      * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
      * only where a coarse one is incomplete. Daily datasets need one search.
      */
+    recentQueries(since: number) {
+      return doing("reading the recent run records", async () => {
+        await client.indices.refresh({ index: indexPattern(config.indexPrefix, RUNS), allow_no_indices: true, ignore_unavailable: true }, req());
+        return recentQueries(client, config.indexPrefix, since, req());
+      });
+    },
+
     coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
       return doing(`reading which ${dataset.name} units are stored`, () => storedUnits(dataset, owner, range));
     },
