@@ -222,6 +222,13 @@ export interface SimulatorOptions {
   maxZonesPerQuery?: number;
   /** Queries (zones or accounts x dataset nodes) allowed per sliding 5 minutes of real time. @default 300 */
   budgetPerFiveMinutes?: number;
+  /**
+   * The clock the query budget's 5-minute window runs on: `real` time (default), or the simulator's own clock
+   * (`now`), so that consecutive runs replayed minutes apart with `--now` see the budget refill as Cloudflare's would.
+   */
+  budgetClock?: "real" | "simulated";
+  /** `viewer { budget }` is refused: what is left must be learned elsewhere (its meaning is undocumented). @default false */
+  hideBudget?: boolean;
   /** Share of requests, 0..1, answered with an injected fault. @default 0 */
   failureRate?: number;
   /** The faults to choose from. @default all of FAULT_KINDS */
@@ -322,6 +329,8 @@ export interface SimulatorConfig {
   refusedFields: Readonly<Record<string, readonly string[]>>;
   maxZonesPerQuery: number;
   budgetPerFiveMinutes: number;
+  budgetClock: "real" | "simulated";
+  hideBudget: boolean;
   failureRate: number;
   failureKinds: readonly FaultKind[];
   latencyMs: number;
@@ -361,6 +370,8 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
     refusedFields: options.refusedFields ?? {},
     maxZonesPerQuery: options.maxZonesPerQuery ?? 10,
     budgetPerFiveMinutes: options.budgetPerFiveMinutes ?? 300,
+    budgetClock: options.budgetClock ?? "real",
+    hideBudget: options.hideBudget ?? false,
     failureRate: options.failureRate ?? 0,
     failureKinds: options.failureKinds ?? FAULT_KINDS,
     latencyMs: options.latencyMs ?? 0,

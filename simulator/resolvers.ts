@@ -58,7 +58,13 @@ export function rootValue(cost: number, budgetLeft: number): { cost: number; vie
 }
 
 class Viewer {
-  constructor(readonly budget: number) {}
+  constructor(private readonly left: number) {}
+
+  /** What is left of the query budget; refused when `hideBudget` models a Cloudflare that does not say. */
+  budget(_args: Args, ctx: RequestContext): number {
+    if (ctx.config.hideBudget) throw new CloudflareError("unknown field budget", "parse");
+    return this.left;
+  }
 
   zones(args: Args, ctx: RequestContext): Zone[] {
     return selectZones(args, ctx.config.maxZonesPerQuery).map((tag) => new Zone(tag));

@@ -150,7 +150,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ) {
       return fail("rate", [wireError(MESSAGES.excessiveResources, undefined, now)]);
     }
-    const realNow = Date.now();
+    const realNow = config.budgetClock === "simulated" ? now : Date.now();
     if (!budget.charge(cost, config.budgetPerFiveMinutes, realNow)) {
       stats.budgetRejections++;
       return { status: statusFor("rate", config.statusCodes), body: budgetBody(now) };

@@ -38,7 +38,7 @@ export function retentionRange(now: number, settleMinutes: number, maxBackfillDa
 }
 
 /** Share of a page a window is sized to hold: a unit busier than expected still fits. */
-export const PAGE_SHARE = 0.8;
+const PAGE_SHARE = 0.8;
 
 /**
  * Minutes one window may span: no more than `maxDuration`, and at `rowsPerUnit` (per unit and owner) no more than
@@ -156,7 +156,8 @@ export function schedule<T>(wants: readonly Want<T>[]): Request<T>[] {
     readonly group: string;
     readonly window: Window;
     readonly tail: boolean;
-    readonly items: T[];
+    /** With each owner's newest stored unit: a request's owners go stalest first. */
+    readonly items: { item: T; newest: number }[];
     staleness: number;
     readonly size: number;
   }
@@ -173,8 +174,9 @@ export function schedule<T>(wants: readonly Want<T>[]): Request<T>[] {
         const size = Math.max(1, Math.min(want.perRequest, Math.floor(ROWS_PER_REQUEST / rows)));
         slots.set(key, (slot = { group: want.group, window, tail, items: [], staleness: Number.POSITIVE_INFINITY, size }));
       }
-      slot.items.push(want.item);
-      slot.staleness = Math.min(slot.staleness, want.newest ?? Number.NEGATIVE_INFINITY);
+      const newest = want.newest ?? Number.NEGATIVE_INFINITY;
+      slot.items.push({ item: want.item, newest });
+      slot.staleness = Math.min(slot.staleness, newest);
     };
     for (const range of mergeRanges(want.ranges)) {
       if (range.to === want.settled) {
@@ -190,8 +192,9 @@ export function schedule<T>(wants: readonly Want<T>[]): Request<T>[] {
   const rest = [...slots.values()].filter((s) => !s.tail).sort((a, b) => a.window.from - b.window.from || rank(a, b));
   return [...tails, ...rest].flatMap((slot) => {
     const requests: Request<T>[] = [];
-    for (let i = 0; i < slot.items.length; i += slot.size) {
-      requests.push({ group: slot.group, window: slot.window, items: slot.items.slice(i, i + slot.size), tail: slot.tail });
+    const items = slot.items.sort((a, b) => (a.newest === b.newest ? 0 : a.newest - b.newest)).map((i) => i.item);
+    for (let i = 0; i < items.length; i += slot.size) {
+      requests.push({ group: slot.group, window: slot.window, items: items.slice(i, i + slot.size), tail: slot.tail });
     }
     return requests;
   });

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CloudflareError } from "./cloudflare/errors.js";
+import { endsTheRun } from "./cloudflare/errors.js";
 import { fetchTask, type Fetched } from "./cloudflare/fetch.js";
 import type { Dataset, Window } from "./datasets/dataset.js";
 import { flattenWindow } from "./datasets/window.js";
@@ -41,7 +41,7 @@ export async function fetchAndWrite(deps: RunDeps, next: Pending, limit: number,
       { window, owners: owners.map((w) => w.decision.owner), omit: owners[0]!.omit },
       { limit, confidenceLevel: config.cloudflare.confidenceLevel, spillDir },
     ).catch((error: unknown) => {
-      if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
+      if (endsTheRun(error)) throw error;
       for (const w of owners) fail(w, log, `${contextOf(next)}: ${(error as Error).message}`);
       return undefined;
     });
@@ -121,7 +121,7 @@ async function writeAnswer(deps: RunDeps, next: Pending, fetched: Fetched, limit
   return retry;
 }
 
-export function skip(w: Work, log: Logger, why: string): void {
+function skip(w: Work, log: Logger, why: string): void {
   w.report.status = "skipped";
   w.report.error = why;
   log.warn(`skipping ${w.decision.owner.scope} ${w.decision.owner.name}: ${why}`);

@@ -107,6 +107,11 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
       log.warn(`${error.message}: no window was taken`);
       return { ...empty, outcome: deps.time.stoppedBy, durationMs: Date.now() - started };
     }
+    // Earlier runs (or other tools on the token) spent the share: this run leaves everything to the next.
+    if (error instanceof CloudflareError && error.kind === "share") {
+      log.warn(`${error.message}: this run takes no window; the next run goes on`);
+      return { ...empty, outcome: "completed", durationMs: Date.now() - started };
+    }
     throw error;
   }
   for (const d of decisions) {
@@ -228,6 +233,12 @@ async function work(
       }
       // A CronJob's run does not wait for the budget to refill: what does not fit is the next run's first work.
       if (request.mode === "run" && owners.length > cloudflare.budget.available()) {
+        const fits = cloudflare.budget.available();
+        if (fits > 0) {
+          // The stalest owners of this request now, the others later (or in the next run).
+          queue.unshift({ ...next, owners: owners.slice(0, fits) }, { ...next, owners: owners.slice(fits) });
+          continue;
+        }
         const left = queue.length + 1;
         log.warn(
           `this run's share of the query budget is spent (${config.cloudflare.queryBudget} per 5 minutes, CF_QUERY_BUDGET): ${left} requests are left for the next run, stalest first`,
@@ -251,6 +262,10 @@ async function work(
     }
   } catch (error) {
     if (error instanceof CloudflareError && error.kind === "deadline" && time?.stoppedBy) return { outcome: stopped(deps, time.stoppedBy, queue.length) };
+    if (error instanceof CloudflareError && error.kind === "share") {
+      log.warn(`${error.message}: ${queue.length + 1} requests are left for the next run, stalest first`);
+      return { deferred: queue.length + 1 };
+    }
     throw error;
   } finally {
     progress.done();

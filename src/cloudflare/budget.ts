@@ -1,7 +1,8 @@
 /**
  * Cloudflare allows 300 GraphQL queries per 5 minutes per token, and a request costs zones x nodes queries.
  * The pacer keeps a sliding window of what was spent and waits before a request that would exceed the budget,
- * so a long backfill slows down instead of running into "budget depleted".
+ * so a long backfill slows down instead of running into "budget depleted". A CronJob's run does not wait: when its
+ * share is spent it stops (`ShareSpentError`) and the next run, minutes later, goes on.
  */
 export const BUDGET_WINDOW_MS = 5 * 60_000;
 
@@ -13,6 +14,8 @@ export class QueryBudget {
     readonly perWindow: number,
     private readonly clock: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** Wait for the window to make room (a backfill); false: throw `ShareSpentError` instead (a CronJob's run). */
+    private readonly waits = true,
   ) {}
 
   /** Total queries spent since this process started (for the run summary). */
@@ -44,9 +47,21 @@ export class QueryBudget {
       while (this.spent.length > 0 && this.spent[0]!.at <= now - BUDGET_WINDOW_MS) this.spent.shift();
       const inWindow = this.spent.reduce((sum, s) => sum + s.cost, 0);
       if (inWindow + need <= this.perWindow) break;
+      if (!this.waits) throw new ShareSpentError(cost, this.perWindow - inWindow);
       await this.sleep(this.spent[0]!.at + BUDGET_WINDOW_MS - now + 10);
     }
     this.spent.push({ at: this.clock(), cost });
     this.used += cost;
+  }
+}
+
+/** A request that does not fit what is left of the run's share of the budget, in a run that does not wait. */
+export class ShareSpentError extends Error {
+  override readonly name = "ShareSpentError";
+  constructor(
+    readonly cost: number,
+    readonly left: number,
+  ) {
+    super(`the request costs ${cost} queries, ${Math.max(0, left)} are left of this run's share of the query budget`);
   }
 }

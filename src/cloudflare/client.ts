@@ -8,7 +8,7 @@ import pRetry from "p-retry";
 import type { CloudflareConfig } from "../config/types.js";
 import { asObject } from "../datasets/shape.js";
 import { QueryBudget } from "./budget.js";
-import { classify, CloudflareError } from "./errors.js";
+import { classify, CloudflareError, endsTheRun } from "./errors.js";
 import { boundedFetch, dispatcherFor, type SpillTarget } from "./wire.js";
 
 interface QueryRequest {
@@ -54,6 +54,8 @@ export interface ClientOptions {
   /** First backoff delay; later ones grow by 2x up to a minute, each with random jitter. @default 1000 */
   readonly minRetryDelayMs?: number;
   readonly time?: TimeLimit;
+  /** Wait for the budget window to make room (a backfill, the default); false: a request that does not fit fails. */
+  readonly waitForBudget?: boolean;
 }
 
 const NO_LIMIT: TimeLimit = { remainingMs: () => Number.POSITIVE_INFINITY, signal: new AbortController().signal };
@@ -71,11 +73,15 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
   const wire = { caFile: config.caFile, maxBytes: config.maxResponseBytes };
   const dispatcher = dispatcherFor(config.caFile);
   const client = graphql.defaults({ baseUrl: url.origin, url: `${url.pathname}${url.search}`, headers, request: { fetch: boundedFetch(wire, dispatcher) } });
-  const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"));
+  const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"), options.waitForBudget ?? true);
   let sent = 0;
 
   async function attempt(request: QueryRequest): Promise<Record<string, unknown>> {
-    await budget.take(request.cost);
+    try {
+      await budget.take(request.cost);
+    } catch (error) {
+      throw classify(error, request.context);
+    }
     sent++;
     try {
       const timeout = Math.min(config.timeoutSeconds * 1000, time.remainingMs());
@@ -126,7 +132,7 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
         const left = answer.budget;
         return typeof left === "number" && Number.isSafeInteger(left) && left >= 0 && left <= CLOUDFLARE_BUDGET ? left : undefined;
       } catch (error) {
-        if (error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline")) throw error;
+        if (endsTheRun(error)) throw error;
         return undefined;
       }
     },

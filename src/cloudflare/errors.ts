@@ -6,6 +6,7 @@
 import { GraphqlResponseError } from "@octokit/graphql";
 import { MalformedResponseError } from "../datasets/shape.js";
 import { ExporterError, type ExporterErrorOptions } from "../errors.js";
+import { ShareSpentError } from "./budget.js";
 import { ResponseTooLargeError } from "./wire.js";
 
 export type CloudflareErrorKind =
@@ -21,6 +22,7 @@ export type CloudflareErrorKind =
   | "too-large" // the request consumed too much (excessive resources, a too wide range, a too big answer): a smaller window
   | "auth" // the credentials were refused
   | "deadline" // the run's deadline or a stop signal ended the wait
+  | "share" // this run's share of the query budget is spent: the next run goes on
   | "query"; // the query or its arguments were refused: a bug or a limit we misread; retrying cannot help
 
 export class CloudflareError extends ExporterError {
@@ -55,6 +57,7 @@ const FIXES: Partial<Record<CloudflareErrorKind, string>> = {
   unreachable: "check CF_API_URL, DNS and any proxy between this host and Cloudflare; with a TLS-inspecting proxy set CF_CA_FILE",
   access: "give the token Analytics Read on this zone or account, or leave the dataset out (CF_DATASETS)",
   deadline: "the next run continues where this one stopped; raise RUN_DEADLINE_SECONDS if runs never finish",
+  share: "the next run continues where this one stopped; CF_QUERY_BUDGET is this exporter's share of Cloudflare's 300 queries per 5 minutes",
 };
 
 // Checked in this order; Cloudflare's documented wordings (its GraphQL "errors" page) and those seen in the wild.
@@ -74,6 +77,7 @@ const patterns: readonly [RegExp, CloudflareErrorKind][] = [
 /** Turns whatever the GraphQL client threw into a `CloudflareError` that says what to do; other errors (bugs) pass. */
 export function classify(error: unknown, context: string): unknown {
   if (error instanceof CloudflareError) return error;
+  if (error instanceof ShareSpentError) return new CloudflareError(`${context}: ${error.message}`, "share", [], { cause: error });
   if (error instanceof MalformedResponseError) return new CloudflareError(`${context}: malformed answer: ${error.message}`, "malformed", [], { cause: error });
   const tooLarge = causeOf(error, ResponseTooLargeError);
   if (tooLarge) return new CloudflareError(`${context}: ${tooLarge.message}`, "too-large", [], { cause: error });
@@ -174,4 +178,9 @@ function bodyText(data: unknown): string {
     return JSON.stringify(data).slice(0, 300);
   }
   return "";
+}
+
+/** Failures that end the run's work rather than one request's: refused credentials, the deadline, the spent share. */
+export function endsTheRun(error: unknown): error is CloudflareError {
+  return error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline" || error.kind === "share");
 }

@@ -9,7 +9,7 @@ import { ownerObjects, queryVariables, selectedLeaves } from "../datasets/query.
 import { fitFieldCap } from "../matrix.js";
 import { iso, unitName } from "../time.js";
 import type { CloudflareClient } from "./client.js";
-import { CloudflareError } from "./errors.js";
+import { CloudflareError, endsTheRun } from "./errors.js";
 import { readRows, SPILLED, type SpilledRows } from "./spill.js";
 
 /** A request to make: the same window and the same query text for each of its owners. */
@@ -65,7 +65,7 @@ export async function fetchTask(client: CloudflareClient, dataset: Dataset, task
     });
   } catch (error) {
     // A run-wide failure (credentials, the deadline) ends the run's work, not this request's.
-    if (!(error instanceof CloudflareError) || error.kind === "auth" || error.kind === "deadline") throw error;
+    if (!(error instanceof CloudflareError) || endsTheRun(error)) throw error;
     return answerTo(error, dataset, task, options);
   }
 

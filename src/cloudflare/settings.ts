@@ -78,7 +78,9 @@ export async function readLimits(
           context: `settings of ${batch.map((o) => o.name).join(", ")}`,
           query: settingsQuery(scope, nodes),
           variables: scope === "zone" ? { zoneTags: batch.map((o) => o.id) } : { accountTag: batch[0]!.id },
-          cost: batch.length,
+          // Cloudflare counts scopes x dataset nodes; `settings` is no dataset node (our reading, and the simulator's
+          // model). Were it counted per zone, 300 zones would spend a whole budget on settings alone every run.
+          cost: 0,
         });
       } catch (error) {
         // One owner the token does not cover fails the whole query; leave it out (it has no limits) and ask again.

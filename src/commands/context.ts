@@ -37,9 +37,10 @@ export function createContext(flags: Record<string, unknown>, io: Io, mode: { de
   return { config, log, io: out, cleanups: [] };
 }
 
-export function createCloudflare(ctx: Context, time?: TimeLimit): CloudflareClient {
+export function createCloudflare(ctx: Context, time?: TimeLimit, waitForBudget = true): CloudflareClient {
   return createCloudflareClient(ctx.config.cloudflare, {
     ...(time ? { time } : {}),
+    waitForBudget,
     onRetry: ({ context, attempt, delayMs, error }) =>
       ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind }),
   });

@@ -52,7 +52,7 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     let result: RunResult;
     try {
       result = await runExport(
-        { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock), datasets: chosen, log: ctx.log, time: clock },
+        { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, log: ctx.log, time: clock },
         { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
       );
     } catch (error) {
@@ -152,7 +152,7 @@ function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: numb
         "Plan (dry run: nothing was written):",
         ...plan.lines.map((l) => `  ${l}`),
         `  Cloudflare: ${plan.requests} requests costing ${plan.queries} queries ` +
-          `(${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; reading the zones' settings cost ${result.queries} more)`,
+          `(${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes)`,
         `  ${catchUp(plan.queries, plan.available, config.cloudflare.queryBudget)}`,
         "",
       ].join("\n"),

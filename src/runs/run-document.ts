@@ -25,7 +25,7 @@ export const runFields: readonly FieldDecl[] = [
   f("run.command", "keyword", "`run` or `backfill`."),
   f("run.documents", "long", "Documents written."),
   f("run.windows", "long", "Windows fetched from Cloudflare and written."),
-  f("run.queries", "long", "Cloudflare queries spent (zones x nodes, as Cloudflare's budget counts them); on `run` including the settings reads."),
+  f("run.queries", "long", "Cloudflare queries spent (zones x dataset nodes, as Cloudflare's budget counts them; reading `settings` is not counted)."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
   f(
     "run.note",

@@ -141,11 +141,11 @@ describe("schedule", () => {
   const order = (requests: readonly { window: { from: number; to: number }; items: readonly string[]; tail: boolean }[]) =>
     requests.map((r) => `${(r.window.from - T0) / M}-${(r.window.to - T0) / M}:${r.items.join("+")}${r.tail ? "*" : ""}`);
 
-  it("makes every owner's newest window first, then the rest oldest first; owners needing one window share it", () => {
+  it("makes every owner's newest window first, then the rest oldest first; owners needing one window share it, stalest first", () => {
     const requests = schedule([want("fresh", [w(900, 1000)], at(899)), want("stale", [w(600, 1000)], at(599)), want("new", [w(0, 1000)], undefined)]);
     assert.deepEqual(order(requests), [
       // The tails, cut from the end so the newest window is whole.
-      "900-1000:fresh+stale+new*",
+      "900-1000:new+stale+fresh*",
       // Then everything else, oldest first.
       "0-100:new",
       "100-200:new",
@@ -153,9 +153,9 @@ describe("schedule", () => {
       "300-400:new",
       "400-500:new",
       "500-600:new",
-      "600-700:stale+new",
-      "700-800:stale+new",
-      "800-900:stale+new",
+      "600-700:new+stale",
+      "700-800:new+stale",
+      "800-900:new+stale",
     ]);
   });
 

@@ -1,0 +1,116 @@
+/**
+ * Cloudflare's query budget is per user and does not reset when a run ends. Consecutive runs (a CronJob replayed here
+ * with `--now`, the simulator's budget on the same clock) must share it: each run learns what its predecessors spent
+ * (`viewer { budget }`, or their run records where Cloudflare does not say), does the stalest owners' newest minutes
+ * first, stops when its share is spent, and the next runs finish the catch-up: exact in the end, without one budget
+ * error from Cloudflare.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "@elastic/elasticsearch";
+import type { Simulator } from "../../simulator/index.js";
+import {
+  cli,
+  differences,
+  dropPrefix,
+  esClient,
+  expectedRange,
+  exporterEnv,
+  MINUTE,
+  needsElasticsearch,
+  simulator,
+  storedMinutes,
+  ZONES,
+} from "../support/harness.js";
+
+const START = Date.parse("2026-11-20T12:00:30Z");
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The JSON summary line of a run. */
+function summaryOf(stderr: string): { outcome: string; queries: number } {
+  const line = stderr.split("\n").find((l) => l.includes('"summary"'));
+  assert.ok(line, stderr.slice(-2000));
+  return (JSON.parse(line) as { summary: { outcome: string; queries: number } }).summary;
+}
+
+describe("the query budget across runs", { skip: needsElasticsearch }, () => {
+  let es: Client;
+  before(() => {
+    es = esClient();
+  });
+  after(() => es.close());
+
+  for (const known of ["viewer { budget }", "the run records"] as const) {
+    it(`runs a minute apart share Cloudflare's budget (${known}): no budget error, the catch-up completes, exact`, async () => {
+      const prefix = known === "viewer { budget }" ? "it-budget-viewer" : "it-budget-records";
+      await dropPrefix(es, prefix);
+      // Ten-minute windows: six hours of three zones are 108 requests, more than a run's share of 50.
+      const sim: Simulator = await simulator({
+        now: () => clock,
+        budgetClock: "simulated",
+        hideBudget: known === "the run records",
+        settings: { httpRequests1mGroups: { maxDuration: 600 } },
+      });
+      let clock = START;
+      try {
+        const env = exporterEnv(sim, prefix, { CF_QUERY_BUDGET: "50" });
+        // Queries as Cloudflare counts them (the simulator), per run.
+        const spent: number[] = [];
+        for (let run = 0; run < 16; run++) {
+          clock = START + run * MINUTE;
+          const before = sim.stats.queries;
+          const result = await cli(["run", "--now", iso(clock)], env);
+          assert.equal(result.code, 0, result.stderr.slice(-2000));
+          assert.equal(summaryOf(result.stderr).outcome, "completed");
+          spent.push(sim.stats.queries - before);
+          if (run === 0) assert.match(result.stderr, /this run's share of the query budget is spent .*requests are left for the next run/);
+        }
+        assert.equal(sim.stats.budgetRejections, 0, "Cloudflare never refused a request for its budget");
+        // Runs within five minutes of each other never spend more than one share together.
+        for (let i = 0; i + 5 <= spent.length; i++) {
+          const window = spent.slice(i, i + 5).reduce((n, q) => n + q, 0);
+          assert.ok(window <= 50, `runs ${i}..${i + 4} spent ${window} queries: ${spent.join(", ")}`);
+        }
+        assert.ok(spent[1] === 0 || spent[1]! < spent[0]!, `the second run knew what the first spent: ${spent.join(", ")}`);
+        // The catch-up took several runs and is complete and exact now (the last run's range).
+        assert.deepEqual((await differences(es, prefix, expectedRange(clock), (z, m) => sim.groundTruth.minute(z, m))).slice(0, 10), []);
+      } finally {
+        await sim.close();
+        await dropPrefix(es, prefix);
+      }
+    });
+  }
+
+  it("more work than a run's share, every run: every zone's newest minute stays a few runs old, no zone starves", async () => {
+    const prefix = "it-budget-fair";
+    await dropPrefix(es, prefix);
+    let clock = START;
+    // Runs five minutes apart, each with a share of 2 queries for 3 zones whose history is already stored.
+    const sim: Simulator = await simulator({ now: () => clock, budgetClock: "simulated" });
+    try {
+      const full = await cli(["run", "--now", iso(clock)], exporterEnv(sim, prefix));
+      assert.equal(full.code, 0, full.stderr.slice(-2000));
+      const env = exporterEnv(sim, prefix, { CF_QUERY_BUDGET: "2" });
+      const lag: number[][] = [];
+      for (let run = 1; run <= 6; run++) {
+        clock = START + run * 5 * MINUTE;
+        const result = await cli(["run", "--now", iso(clock)], env);
+        assert.equal(result.code, 0, result.stderr.slice(-2000));
+        const settled = expectedRange(clock).to;
+        const lags: number[] = [];
+        for (const zone of ZONES) {
+          const stored = await storedMinutes(es, prefix, zone.id, { from: settled - 120 * MINUTE, to: settled });
+          const newest = Math.max(...[...stored.keys()].filter((m) => stored.get(m)?.total));
+          lags.push(Math.round((settled - MINUTE - newest) / (5 * MINUTE)));
+        }
+        lag.push(lags);
+      }
+      assert.equal(sim.stats.budgetRejections, 0);
+      // Two of three zones fit a run: each zone's newest stored minute is at most two runs old, always.
+      for (const lags of lag) for (const l of lags) assert.ok(l <= 2, `lags in runs: ${JSON.stringify(lag)}`);
+    } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+    }
+  });
+});
