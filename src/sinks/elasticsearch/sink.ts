@@ -21,8 +21,13 @@ import { recentQueries } from "./history.js";
 type Documents = Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
 
 const MAX_REASONS = 5;
-/** Bulk requests in flight; halved after each whole-request 429. */
-const CONCURRENCY = 4;
+/**
+ * Bulk requests in flight (halved after each whole-request 429) and their size. The bulk helper holds every request in
+ * flight with its documents until Elasticsearch answers: two of 2 MB keep that well inside a small pod's heap (four of
+ * 4 MB took some 40 MB more at no gain in speed on a two-core cluster; BENCHMARKS.md).
+ */
+const CONCURRENCY = 2;
+const FLUSH_BYTES = 2_000_000;
 
 /** Passes documents through, noting their ids. */
 function remember(documents: Documents, ids: Set<string>): Documents {
@@ -137,7 +142,7 @@ export function elasticsearchSink(
           onDrop: (drop) => {
             if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${(drop.error?.reason ?? "").slice(0, 200)}`.trim());
           },
-          flushBytes: 4_000_000,
+          flushBytes: FLUSH_BYTES,
           concurrency,
           retries: 5,
           wait: 2_000,
