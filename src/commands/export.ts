@@ -202,6 +202,7 @@ function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: numb
         queries: result.queries,
         documents: result.documents,
         bulkRetries: result.bulkRetries,
+        deferredRequests: result.deferred ?? 0,
         durationMs: result.durationMs,
         // Peak resident memory of this process: the run holds one window at a time, so this stays flat.
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

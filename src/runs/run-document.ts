@@ -47,6 +47,7 @@ export const runFields: readonly FieldDecl[] = [
   f("run.duration_ms", "long", "`run` only: wall time of the run in milliseconds."),
   f("run.query_budget", "long", "`run` only: the configured Cloudflare query budget per 5 minutes (CF_QUERY_BUDGET)."),
   f("run.bulk_retries", "long", "`run` only: documents re-sent after Elasticsearch answered 429."),
+  f("run.deferred_requests", "long", "`run` only: requests left for the next run because this run's share of the query budget was spent (0: none)."),
   f("run.environment.cluster", "keyword", "`run` only: LOCAL_CLUSTER, as sent to the gate."),
   f("run.environment.namespace", "keyword", "`run` only: LOCAL_NAMESPACE, as sent to the gate."),
   f("cloudflare.dataset", "keyword", "`dataset` only: the dataset."),
@@ -108,6 +109,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
     "run.queries": result.queries,
     "run.query_budget": config.cloudflare.queryBudget,
     "run.bulk_retries": result.bulkRetries,
+    "run.deferred_requests": result.deferred ?? 0,
     "run.environment.cluster": config.gate.cluster,
     "run.environment.namespace": config.gate.namespace,
   };
