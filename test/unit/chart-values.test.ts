@@ -177,7 +177,7 @@ describe("chart: the config file", () => {
         maxResponseBytes: 33554432,
       },
       datasets: ["http_requests"],
-      elasticsearch: { url: "https://elasticsearch.example:9200", tlsVerify: true, indexPrefix: "cf", indexPeriod: "week", retentionDays: 90 },
+      elasticsearch: { url: "https://elasticsearch.example:9200", tlsVerify: true, indexPrefix: "cf", indexPeriod: "week", indexMode: "standard", retentionDays: 90 },
       window: { settleMinutes: 6, overlapMinutes: 20, maxBackfillDays: 3 },
       gate: { uri: "https://gate.internal/allowed", timeoutSeconds: 5 },
       log: { level: "debug", format: "text" },

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { renderFieldsDoc } from "../../src/datasets/fields-doc.js";
-import { mergeFields } from "../../src/datasets/fields.js";
+import { label, mergeFields, metric } from "../../src/datasets/fields.js";
 import { datasets } from "../../src/datasets/index.js";
 import { mappingProperties } from "../../src/sinks/mapping.js";
 import { indexName, periodEnd } from "../../src/sinks/index-names.js";
@@ -14,8 +14,12 @@ describe("field declarations", () => {
     assert.equal(readFileSync(join(repoRoot, "docs", "fields.md"), "utf8"), renderFieldsDoc(datasets));
   });
   it("one name has one type across datasets", () => {
-    const clash = [{ name: "cloudflare.requests", type: "keyword" as const, description: "" }];
+    const clash = [label("cloudflare.requests", "keyword", "")];
     assert.throws(() => mergeFields([datasets[0]!.fields, clash]), /declared as long and as keyword/);
+  });
+  it("a shared field is declared once: a second declaration with its own description is refused", () => {
+    const pasted = [metric("cloudflare.requests", "long", "sum", "Requests (pasted).")];
+    assert.throws(() => mergeFields([datasets[0]!.fields, pasted]), /declared twice .* declare it once/);
   });
   it("the mapping nests dotted names and refuses a leaf that is also an object", () => {
     const props = mappingProperties(mergeFields([datasets[0]!.fields]));
@@ -25,8 +29,8 @@ describe("field declarations", () => {
     assert.throws(
       () =>
         mappingProperties([
-          { name: "a", type: "long", description: "" },
-          { name: "a.b", type: "long", description: "" },
+          metric("a", "long", "sum", ""),
+          metric("a.b", "long", "sum", ""),
         ]),
       /leaf and as an object/,
     );
