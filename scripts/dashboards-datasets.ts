@@ -90,7 +90,7 @@ export function security(): Json {
       "cloudflare.events",
     ),
   );
-  l.add(byDimension("Events by host", "Events per bucket and requested host.", "firewall_events", "event", "zone", "cloudflare.host", "cloudflare.events"));
+  l.add(byDimension("Events by host", "Events per bucket and requested host.", "firewall_events", "event", "zone", "url.domain", "cloudflare.events"));
   {
     resetIds();
     const m = sum("cloudflare.events");
@@ -99,8 +99,8 @@ export function security(): Json {
       scoped("firewall_events", "event", "zone"),
       [m],
       [
-        terms("cloudflare.firewall.rule_id", 100, String(m.id), { missing: "other" }),
-        terms("cloudflare.firewall.rule_description", 1, "_count", { missing: "" }),
+        terms("rule.id", 100, String(m.id), { missing: "other" }),
+        terms("rule.description", 1, "_count", { missing: "" }),
       ],
     );
     l.add(
@@ -108,7 +108,7 @@ export function security(): Json {
         "Rules",
         `Events per rule over the selected range, the most frequent first (the description is empty when the token may not read the zone's rulesets). ${SAMPLED}`,
         [t],
-        { "cloudflare.firewall.rule_id": "Rule", "cloudflare.firewall.rule_description": "Description", Sum: "Events" },
+        { "rule.id": "Rule", "rule.description": "Description", Sum: "Events" },
         [],
         { w: 12 },
       ),
@@ -116,13 +116,13 @@ export function security(): Json {
   }
   {
     resetIds();
-    const t = target(DATA, scoped("firewall_events", "event", "zone"), [sum("cloudflare.events")], [terms("cloudflare.country", 500, "1", { missing: "XX" })]);
+    const t = target(DATA, scoped("firewall_events", "event", "zone"), [sum("cloudflare.events")], [terms("source.geo.country_iso_code", 500, "1", { missing: "other" })]);
     l.add(
       countryMap(
         "Events by country",
-        `Events per client country over the selected range (colour and size). ${SAMPLED}`,
+        `Events per client country over the selected range (colour and size); events Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N show as "other". ${SAMPLED}`,
         t,
-        "cloudflare.country",
+        "source.geo.country_iso_code",
         "Sum",
         "Sum",
         "dark-red",
@@ -315,7 +315,7 @@ export function dns(): Json {
       "dns",
       "query",
       "zone",
-      "cloudflare.dns.query_type",
+      "dns.question.type",
       "cloudflare.queries",
     ),
   );
@@ -326,7 +326,7 @@ export function dns(): Json {
       "dns",
       "query",
       "zone",
-      "cloudflare.dns.response_code",
+      "dns.response_code",
       "cloudflare.queries",
     ),
   );
@@ -337,7 +337,7 @@ export function dns(): Json {
       "dns",
       "query",
       "zone",
-      "cloudflare.dns.query_type",
+      "dns.question.type",
       "cloudflare.dns.processing_avg_us",
       "µs",
     ),
@@ -570,7 +570,7 @@ export function httpSampled(): Json {
     ),
   );
   l.add(
-    byDimension("Requests by host", "End-user requests per bucket and requested host.", eyeball, eyeballMap, "zone", "cloudflare.host", "cloudflare.requests"),
+    byDimension("Requests by host", "End-user requests per bucket and requested host.", eyeball, eyeballMap, "zone", "url.domain", "cloudflare.requests"),
   );
   l.add(
     byDimension(
@@ -579,7 +579,7 @@ export function httpSampled(): Json {
       eyeball,
       eyeballMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.requests",
       "short",
       FIVE_XX("http.response.status_code"),
@@ -593,7 +593,7 @@ export function httpSampled(): Json {
       eyeball,
       eyeballMap,
       "zone",
-      "cloudflare.country",
+      "source.geo.country_iso_code",
       "cloudflare.requests",
       "short",
       "",
@@ -608,7 +608,7 @@ export function httpSampled(): Json {
       eyeball,
       eyeballMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.bytes",
       "decbytes",
       "",
@@ -697,7 +697,7 @@ export function httpSampled(): Json {
       origin,
       originMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.origin.duration_p95_ms",
       "ms",
     ),
@@ -709,7 +709,7 @@ export function httpSampled(): Json {
       origin,
       originMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.requests",
       "short",
       FIVE_XX("cloudflare.origin.status_code"),
@@ -765,7 +765,7 @@ export function httpSampled(): Json {
       DATA,
       scoped(colo, coloMap, "zone"),
       [requests, sum("cloudflare.visits"), sum("cloudflare.bytes")],
-      [dimension("cloudflare.colo", 500, String(requests.id)), dimension("cloudflare.host", 500, String(requests.id))],
+      [dimension("cloudflare.colo", 500, String(requests.id)), dimension("url.domain", 500, String(requests.id))],
     );
     l.add(
       table(
@@ -774,7 +774,7 @@ export function httpSampled(): Json {
         [t],
         {
           "cloudflare.colo": "Data centre",
-          "cloudflare.host": "Host",
+          "url.domain": "Host",
           "Sum cloudflare.requests": "Requests",
           "Sum cloudflare.visits": "Visits",
           "Sum cloudflare.bytes": "Bytes",
@@ -877,13 +877,13 @@ export function httpOverview(): Json {
   {
     resetIds();
     const requests = sum("cloudflare.requests");
-    const t = target(DATA, scoped(ds, map, "zone"), [requests, sum("cloudflare.bytes")], [dimension("cloudflare.country", 500, String(requests.id))]);
+    const t = target(DATA, scoped(ds, map, "zone"), [requests, sum("cloudflare.bytes")], [dimension("source.geo.country_iso_code", 500, String(requests.id))]);
     l.add(
       countryMap(
         "Requests by country",
-        `Per client country over the selected range: colour is requests, size is bytes sent. Countries Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N ("other") are listed in the table only. ${SAMPLED}`,
+        `Per client country over the selected range: colour is requests, size is bytes sent. Requests Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N ("other") are listed in the table only. ${SAMPLED}`,
         t,
-        "cloudflare.country",
+        "source.geo.country_iso_code",
         "Sum cloudflare.requests",
         "Sum cloudflare.bytes",
         "dark-green",
@@ -900,15 +900,15 @@ export function httpOverview(): Json {
       DATA,
       scoped(ds, map, "zone"),
       [requests, sum("cloudflare.bytes"), sum("cloudflare.cached_requests"), sum("cloudflare.page_views")],
-      [dimension("cloudflare.country", 500, String(requests.id))],
+      [dimension("source.geo.country_iso_code", 500, String(requests.id))],
     );
     l.add(
       table(
         "Countries",
-        `Per client country (ISO 3166 code as Cloudflare gives it), summed over the selected range; the entries beyond the top N of a minute show as "other". ${SAMPLED}`,
+        `Per client country (ISO 3166 code, source.geo.country_iso_code), summed over the selected range; requests Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N of a minute show as "other". ${SAMPLED}`,
         [t],
         {
-          "cloudflare.country": "Country",
+          "source.geo.country_iso_code": "Country",
           "Sum cloudflare.requests": "Requests",
           "Sum cloudflare.bytes": "Bytes",
           "Sum cloudflare.cached_requests": "Cached requests",
