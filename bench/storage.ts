@@ -98,7 +98,8 @@ try {
     const a = measured.time_series!.get(dataset.name);
     const b = measured.standard!.get(dataset.name);
     if (!a || !b) continue;
-    if (a.mode !== "time_series" || b.mode !== "standard") throw new Error(`${dataset.name}: indices are ${a.mode} and ${b.mode}, not time_series and standard`);
+    if (a.mode !== "time_series" || b.mode !== "standard")
+      throw new Error(`${dataset.name}: indices are ${a.mode} and ${b.mode}, not time_series and standard`);
     const perOwnerDay = (bytes: number) => bytes / (dataset.scope === "zone" ? zones.length : 1) / DAYS;
     ts += a.bytes;
     std += b.bytes;

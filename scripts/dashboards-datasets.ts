@@ -98,10 +98,7 @@ export function security(): Json {
       DATA,
       scoped("firewall_events", "event", "zone"),
       [m],
-      [
-        terms("rule.id", 100, String(m.id), { missing: "other" }),
-        terms("rule.description", 1, "_count", { missing: "" }),
-      ],
+      [terms("rule.id", 100, String(m.id), { missing: "other" }), terms("rule.description", 1, "_count", { missing: "" })],
     );
     l.add(
       table(
@@ -116,7 +113,12 @@ export function security(): Json {
   }
   {
     resetIds();
-    const t = target(DATA, scoped("firewall_events", "event", "zone"), [sum("cloudflare.events")], [terms("source.geo.country_iso_code", 500, "1", { missing: "other" })]);
+    const t = target(
+      DATA,
+      scoped("firewall_events", "event", "zone"),
+      [sum("cloudflare.events")],
+      [terms("source.geo.country_iso_code", 500, "1", { missing: "other" })],
+    );
     l.add(
       countryMap(
         "Events by country",
@@ -309,15 +311,7 @@ export function dns(): Json {
     ),
   );
   l.add(
-    byDimension(
-      "Queries by record type",
-      "Queries per bucket and record type asked for.",
-      "dns",
-      "query",
-      "zone",
-      "dns.question.type",
-      "cloudflare.queries",
-    ),
+    byDimension("Queries by record type", "Queries per bucket and record type asked for.", "dns", "query", "zone", "dns.question.type", "cloudflare.queries"),
   );
   l.add(
     byDimension(
@@ -569,9 +563,7 @@ export function httpSampled(): Json {
       "1xx or no status",
     ),
   );
-  l.add(
-    byDimension("Requests by host", "End-user requests per bucket and requested host.", eyeball, eyeballMap, "zone", "url.domain", "cloudflare.requests"),
-  );
+  l.add(byDimension("Requests by host", "End-user requests per bucket and requested host.", eyeball, eyeballMap, "zone", "url.domain", "cloudflare.requests"));
   l.add(
     byDimension(
       "Server errors (5xx) by host",

@@ -12,14 +12,20 @@ export const dns = groupedDataset({
   description: "Authoritative DNS queries per zone and minute by query type, response code, cached or not and data centre; sampled.",
   breakdown: "query",
   dimensions: [
-    { field: "queryType", stored: asIs(dimension("dns.question.type", "keyword", "ECS: the record type asked for (`A`, `AAAA`, `CNAME`, `MX`, `TXT`, `HTTPS`, ...).")) },
+    {
+      field: "queryType",
+      stored: asIs(dimension("dns.question.type", "keyword", "ECS: the record type asked for (`A`, `AAAA`, `CNAME`, `MX`, `TXT`, `HTTPS`, ...).")),
+    },
     { field: "responseCode", stored: asIs(dimension("dns.response_code", "keyword", "ECS: the DNS response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, ...).")) },
     { field: "responseCached", stored: asIs(dimension("cloudflare.dns.cached", "integer", "1 if answered from cache, else 0.")) },
     { field: "coloName", stored: colo },
   ],
   metrics: [
     { path: "count", metric: queries },
-    { path: "avg.processingTimeUs", metric: metric("cloudflare.dns.processing_avg_us", "double", "none", "Mean processing time in microseconds; not additive.") },
+    {
+      path: "avg.processingTimeUs",
+      metric: metric("cloudflare.dns.processing_avg_us", "double", "none", "Mean processing time in microseconds; not additive."),
+    },
   ],
   rankBy: queries,
   capped: true,

@@ -9,15 +9,6 @@
 export type FieldType = "date" | "keyword" | "long" | "integer" | "double" | "boolean";
 
 /**
- * - `time`: `@timestamp`, the start of the unit the figures belong to;
- * - `dimension`: identifies what a document's figures are of (the owner, the breakdown, the entry and the values it
- *   stands for); a time-series index derives the document's `_id` from its dimensions and `@timestamp`;
- * - `metric`: a figure (stored as a gauge: every document holds the unit's absolute value, never a running count);
- * - `label`: describes a document without telling it from another (a configured name, a constant, a flag).
- */
-export type FieldRole = "time" | "dimension" | "metric" | "label";
-
-/**
  * How a metric adds up:
  * - `sum`: over the entries of a unit and over time (counts, sums): a range's total is the sum of its units;
  * - `level`: over the entries of one unit, not over time (storage held at that minute): chart the latest or the peak;
@@ -31,6 +22,14 @@ interface Common {
   readonly description: string;
 }
 
+/**
+ * A field and its role:
+ * - `time`: `@timestamp`, the start of the unit the figures belong to;
+ * - `dimension`: identifies what a document's figures are of (the owner, the breakdown, the entry and the values it
+ *   stands for); a time-series index derives the document's `_id` from its dimensions and `@timestamp`;
+ * - `metric`: a figure (stored as a gauge: every document holds the unit's absolute value, never a running count);
+ * - `label`: describes a document without telling it from another (a configured name, a constant, a flag).
+ */
 export type FieldDecl =
   | (Common & { readonly role: "time"; readonly type: "date" })
   | (Common & { readonly role: "dimension"; readonly type: "keyword" | "integer" | "long" })
@@ -39,7 +38,12 @@ export type FieldDecl =
 
 export type MetricDecl = Extract<FieldDecl, { role: "metric" }>;
 
-export const dimension = (name: string, type: "keyword" | "integer" | "long", description: string): FieldDecl => ({ name, role: "dimension", type, description });
+export const dimension = (name: string, type: "keyword" | "integer" | "long", description: string): FieldDecl => ({
+  name,
+  role: "dimension",
+  type,
+  description,
+});
 export const label = (name: string, type: "keyword" | "boolean" | "date" | "long" | "integer", description: string): FieldDecl => ({
   name,
   role: "label",
@@ -58,7 +62,7 @@ export const metric = (name: string, type: "long" | "integer" | "double", additi
 export const summable = (field: FieldDecl): boolean => field.role !== "metric" || field.additivity === "sum";
 
 /** The ECS version the documents' ECS fields follow (`ecs.version`). */
-export const ECS_VERSION = "9.0.0";
+const ECS_VERSION = "9.0.0";
 
 /** Fields every document of every dataset carries (or may carry, for `cloudflare.key`). */
 export const commonFields: readonly FieldDecl[] = [
@@ -68,11 +72,7 @@ export const commonFields: readonly FieldDecl[] = [
   label("cloudflare.zone.name", "keyword", "Zone name as configured (`CF_ZONES` or the config file)."),
   dimension("cloudflare.account.id", "keyword", "Cloudflare account tag (account-scoped datasets: Workers, R2, Logpush)."),
   label("cloudflare.account.name", "keyword", "Account name as configured (`CF_ACCOUNTS` or the config file)."),
-  dimension(
-    "cloudflare.breakdown",
-    "keyword",
-    "`total` for the minute's totals, otherwise the map the document is an entry of (`country`, `status`, ...).",
-  ),
+  dimension("cloudflare.breakdown", "keyword", "`total` for the minute's totals, otherwise the map the document is an entry of (`country`, `status`, ...)."),
   dimension(
     "cloudflare.key",
     "keyword",

@@ -328,14 +328,8 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     fields,
     breakdownChecks,
     rowsPerUnit: spec.rowsPerMinute,
-    optionalFields: [
-      ...spec.dimensions.filter((d) => d.optional).map(dimensionPath),
-      ...figures.filter((m) => m.optional).map((m) => availablePath(m.path)),
-    ],
-    requiredFields: [
-      ...spec.dimensions.filter((d) => !d.optional).map(dimensionPath),
-      ...figures.filter((m) => !m.optional).map((m) => availablePath(m.path)),
-    ],
+    optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...figures.filter((m) => m.optional).map((m) => availablePath(m.path))],
+    requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...figures.filter((m) => !m.optional).map((m) => availablePath(m.path))],
     ...(spec.standInFor ? { standInFor: spec.standInFor } : {}),
     timeType: "Time",
     query,

@@ -6,7 +6,19 @@
 import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, Rollup, Window } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
 import { ecsFields, type FieldDecl, metric, UNATTRIBUTED } from "./fields.js";
-import { browser, bytes, cachedBytes, cachedRequests, country, edgeStatus, httpVersion, pageViews, requests, sslProtocol, type StoredDimension } from "./shared-fields.js";
+import {
+  browser,
+  bytes,
+  cachedBytes,
+  cachedRequests,
+  country,
+  edgeStatus,
+  httpVersion,
+  pageViews,
+  requests,
+  sslProtocol,
+  type StoredDimension,
+} from "./shared-fields.js";
 import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { unitName } from "../time.js";

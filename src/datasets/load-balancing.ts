@@ -16,7 +16,9 @@ export const loadBalancing = groupedDataset({
     { field: "region", stored: region },
     {
       field: "steeringPolicy",
-      stored: asIs(dimension("cloudflare.lb.steering_policy", "keyword", "Steering policy that chose the pool (`off`, `geo`, `random`, `dynamic_latency`, ...).")),
+      stored: asIs(
+        dimension("cloudflare.lb.steering_policy", "keyword", "Steering policy that chose the pool (`off`, `geo`, `random`, `dynamic_latency`, ...)."),
+      ),
     },
     {
       field: "selectedPoolHealthy",

@@ -93,7 +93,11 @@ export const httpVersion: StoredDimension = {
   },
 };
 
-const agentName = dimension("user_agent.name", "keyword", "ECS: the browser family of the page views (`Chrome`, `Firefox`, ...); absent where Cloudflare says `Unknown`.");
+const agentName = dimension(
+  "user_agent.name",
+  "keyword",
+  "ECS: the browser family of the page views (`Chrome`, `Firefox`, ...); absent where Cloudflare says `Unknown`.",
+);
 
 /** `uaBrowserFamily` (`Chrome`, `Safari`, `Unknown`): ECS `user_agent.name`, which has no value for "unknown". */
 export const browser: StoredDimension = {
@@ -127,4 +131,3 @@ export const events = metric("cloudflare.events", "long", "sum", "Events (Cloudf
 export const pageViews = metric("cloudflare.page_views", "long", "sum", "Successful HTML responses.");
 export const cachedRequests = metric("cloudflare.cached_requests", "long", "sum", "Requests served from Cloudflare's cache.");
 export const cachedBytes = metric("cloudflare.cached_bytes", "long", "sum", "Bytes served from Cloudflare's cache.");
-

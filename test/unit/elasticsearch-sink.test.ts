@@ -144,7 +144,10 @@ describe("Elasticsearch with ILM", () => {
       // A time-series index covering exactly the month its name stands for.
       assert.equal(settings["index.mode"], "time_series");
       assert.equal(settings["index.time_series.end_time"], end.replace("Z", ".000Z"));
-      assert.equal(Date.parse(settings["index.time_series.start_time"] as string), Date.parse(name.endsWith("11") ? "2026-11-01T00:00:00Z" : "2026-12-01T00:00:00Z"));
+      assert.equal(
+        Date.parse(settings["index.time_series.start_time"] as string),
+        Date.parse(name.endsWith("11") ? "2026-11-01T00:00:00Z" : "2026-12-01T00:00:00Z"),
+      );
     }
   });
 
@@ -356,7 +359,10 @@ describe("index modes", () => {
       actionsFor("cf-http_requests-2026.10").map((a) => a._id),
       ["http_requests|z4|2026-10-31T23:59|total|"],
     );
-    assert.ok(actionsFor("cf-http_requests-2026.11").every((a) => a._id === undefined), "the new month is a time-series index");
+    assert.ok(
+      actionsFor("cf-http_requests-2026.11").every((a) => a._id === undefined),
+      "the new month is a time-series index",
+    );
     const update = seen.find((x) => x.method === "PUT" && x.path === "/cf-http_requests-2026.10/_mapping");
     assert.ok(update, "missing fields added");
     const properties = JSON.parse(update.body).properties as Record<string, { properties?: Record<string, unknown> }>;

@@ -26,14 +26,7 @@ describe("field declarations", () => {
     assert.equal(props["@timestamp"]?.type, "date");
     assert.equal(props.cloudflare?.properties?.zone?.properties?.id?.type, "keyword");
     assert.equal(props.http?.properties?.response?.properties?.status_code?.type, "integer");
-    assert.throws(
-      () =>
-        mappingProperties([
-          metric("a", "long", "sum", ""),
-          metric("a.b", "long", "sum", ""),
-        ]),
-      /leaf and as an object/,
-    );
+    assert.throws(() => mappingProperties([metric("a", "long", "sum", ""), metric("a.b", "long", "sum", "")]), /leaf and as an object/);
   });
 });
 
