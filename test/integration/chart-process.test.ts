@@ -385,7 +385,7 @@ describe("chart to process: every configuration value reaches the exporter", { s
         caFile: "/etc/cloudflare-es-exporter/cloudflare-ca/proxy.pem",
         maxResponseBytes: 8 * 1024 * 1024,
       },
-      elasticsearch: { url: ES_URL, auth: { kind: "none" }, caFile: null, tlsVerify: false, indexPrefix: prefix, indexPeriod: "week", retentionDays: 30 },
+      elasticsearch: { url: ES_URL, auth: { kind: "none" }, caFile: null, tlsVerify: false, indexPrefix: prefix, indexPeriod: "week", indexMode: "time_series", retentionDays: 30 },
       datasets: ["http_requests"],
       output: null,
       window: values.window,

@@ -691,7 +691,8 @@ function sampledHttpExpectations(
       "Requests by host": over(zones, HTTP_ADAPTIVE, "count", ["clientRequestHTTPHost"], EYEBALL),
       "Server errors (5xx) by host": (run) =>
         seriesMatch(run, perBucketWhereStatus(zones, HTTP_ADAPTIVE, "count", "edgeResponseStatus", "clientRequestHTTPHost", interval, EYEBALL, is5xx)),
-      "Requests by country": range(zones, HTTP_ADAPTIVE, "count", ["clientCountryName"], EYEBALL),
+      "Requests by country": (run) =>
+        nearMap(display(run), byIsoCountry(zones.byDimension(HTTP_ADAPTIVE, "count", ["clientCountryName"], EYEBALL)), run.panel.title),
       "Bandwidth by host": range(zones, HTTP_ADAPTIVE, "sum.edgeResponseBytes", ["clientRequestHTTPHost"], EYEBALL),
       "Requests to the origin": total(zones, HTTP_ADAPTIVE, "count", TO_ORIGIN),
       "Origin errors (5xx)": totalWhereStatus(HTTP_ADAPTIVE, "originResponseStatus", TO_ORIGIN, is5xx),
