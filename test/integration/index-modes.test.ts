@@ -78,7 +78,7 @@ describe("data index modes", { skip: needsElasticsearch }, () => {
   it("an entry a re-read no longer returns is deleted from a time-series index", async () => {
     const index = `it-tsds-http_requests-${MONTH}`;
     const minute = new Date(range.from + 30 * 60_000).toISOString();
-    const zone = ZONES[0]!;
+    const zone = ZONES[0];
     // An entry Cloudflare does not return (a country the simulator never serves), as an earlier read could have left.
     await es.bulk({
       refresh: true,
