@@ -355,7 +355,7 @@ function health(): Json {
   l.add(
     timeseries(
       "Lag reported by runs",
-      "Minutes between each run's end and the newest stored minute, per dataset and zone (or account), as the runs report it (the largest in each bucket). It stays at the settle delay plus a few minutes while the exporter keeps up. When runs stop this panel goes quiet: see Newest stored minute.",
+      "Minutes between each run's end and the newest stored minute, per dataset and zone (or account), as the runs report it (the largest in each bucket; a lag is a level and never summed). It stays at the settle delay plus a few minutes while the exporter keeps up. When runs stop this panel goes quiet: see Newest stored minute.",
       [target(RUNS, "run.kind:dataset", [max("run.lag_minutes")], [...ownerTerms(), histogram()], { alias: OWNER_ALIAS })],
       "m",
       ["lastNotNull", "max"],
@@ -451,7 +451,7 @@ function health(): Json {
   l.add(
     timeseries(
       "Cloudflare queries per 5 minutes and the budget",
-      "Cloudflare query cost of the runs started in each 5-minute bucket, against the configured budget (CF_QUERY_BUDGET, queries per 5 minutes; Cloudflare allows 300 per token).",
+      "Cloudflare query cost of the runs started in each 5-minute bucket, against the configured budget (CF_QUERY_BUDGET, queries per 5 minutes; Cloudflare allows 300 per token; a setting, never summed).",
       [target(RUNS, "run.kind:run", [sum("run.queries"), max("run.query_budget")], [histogram("5m")])],
       "short",
       ["max"],

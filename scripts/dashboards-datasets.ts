@@ -90,7 +90,7 @@ export function security(): Json {
       "cloudflare.events",
     ),
   );
-  l.add(byDimension("Events by host", "Events per bucket and requested host.", "firewall_events", "event", "zone", "cloudflare.host", "cloudflare.events"));
+  l.add(byDimension("Events by host", "Events per bucket and requested host.", "firewall_events", "event", "zone", "url.domain", "cloudflare.events"));
   {
     resetIds();
     const m = sum("cloudflare.events");
@@ -98,17 +98,14 @@ export function security(): Json {
       DATA,
       scoped("firewall_events", "event", "zone"),
       [m],
-      [
-        terms("cloudflare.firewall.rule_id", 100, String(m.id), { missing: "other" }),
-        terms("cloudflare.firewall.rule_description", 1, "_count", { missing: "" }),
-      ],
+      [terms("rule.id", 100, String(m.id), { missing: "other" }), terms("rule.description", 1, "_count", { missing: "" })],
     );
     l.add(
       table(
         "Rules",
         `Events per rule over the selected range, the most frequent first (the description is empty when the token may not read the zone's rulesets). ${SAMPLED}`,
         [t],
-        { "cloudflare.firewall.rule_id": "Rule", "cloudflare.firewall.rule_description": "Description", Sum: "Events" },
+        { "rule.id": "Rule", "rule.description": "Description", Sum: "Events" },
         [],
         { w: 12 },
       ),
@@ -116,13 +113,18 @@ export function security(): Json {
   }
   {
     resetIds();
-    const t = target(DATA, scoped("firewall_events", "event", "zone"), [sum("cloudflare.events")], [terms("cloudflare.country", 500, "1", { missing: "XX" })]);
+    const t = target(
+      DATA,
+      scoped("firewall_events", "event", "zone"),
+      [sum("cloudflare.events")],
+      [terms("source.geo.country_iso_code", 500, "1", { missing: "other" })],
+    );
     l.add(
       countryMap(
         "Events by country",
-        `Events per client country over the selected range (colour and size). ${SAMPLED}`,
+        `Events per client country over the selected range (colour and size); events Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N show as "other". ${SAMPLED}`,
         t,
-        "cloudflare.country",
+        "source.geo.country_iso_code",
         "Sum",
         "Sum",
         "dark-red",
@@ -309,15 +311,7 @@ export function dns(): Json {
     ),
   );
   l.add(
-    byDimension(
-      "Queries by record type",
-      "Queries per bucket and record type asked for.",
-      "dns",
-      "query",
-      "zone",
-      "cloudflare.dns.query_type",
-      "cloudflare.queries",
-    ),
+    byDimension("Queries by record type", "Queries per bucket and record type asked for.", "dns", "query", "zone", "dns.question.type", "cloudflare.queries"),
   );
   l.add(
     byDimension(
@@ -326,7 +320,7 @@ export function dns(): Json {
       "dns",
       "query",
       "zone",
-      "cloudflare.dns.response_code",
+      "dns.response_code",
       "cloudflare.queries",
     ),
   );
@@ -337,7 +331,7 @@ export function dns(): Json {
       "dns",
       "query",
       "zone",
-      "cloudflare.dns.query_type",
+      "dns.question.type",
       "cloudflare.dns.processing_avg_us",
       "µs",
     ),
@@ -569,9 +563,7 @@ export function httpSampled(): Json {
       "1xx or no status",
     ),
   );
-  l.add(
-    byDimension("Requests by host", "End-user requests per bucket and requested host.", eyeball, eyeballMap, "zone", "cloudflare.host", "cloudflare.requests"),
-  );
+  l.add(byDimension("Requests by host", "End-user requests per bucket and requested host.", eyeball, eyeballMap, "zone", "url.domain", "cloudflare.requests"));
   l.add(
     byDimension(
       "Server errors (5xx) by host",
@@ -579,7 +571,7 @@ export function httpSampled(): Json {
       eyeball,
       eyeballMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.requests",
       "short",
       FIVE_XX("http.response.status_code"),
@@ -593,7 +585,7 @@ export function httpSampled(): Json {
       eyeball,
       eyeballMap,
       "zone",
-      "cloudflare.country",
+      "source.geo.country_iso_code",
       "cloudflare.requests",
       "short",
       "",
@@ -608,7 +600,7 @@ export function httpSampled(): Json {
       eyeball,
       eyeballMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.bytes",
       "decbytes",
       "",
@@ -697,7 +689,7 @@ export function httpSampled(): Json {
       origin,
       originMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.origin.duration_p95_ms",
       "ms",
     ),
@@ -709,7 +701,7 @@ export function httpSampled(): Json {
       origin,
       originMap,
       "zone",
-      "cloudflare.host",
+      "url.domain",
       "cloudflare.requests",
       "short",
       FIVE_XX("cloudflare.origin.status_code"),
@@ -765,7 +757,7 @@ export function httpSampled(): Json {
       DATA,
       scoped(colo, coloMap, "zone"),
       [requests, sum("cloudflare.visits"), sum("cloudflare.bytes")],
-      [dimension("cloudflare.colo", 500, String(requests.id)), dimension("cloudflare.host", 500, String(requests.id))],
+      [dimension("cloudflare.colo", 500, String(requests.id)), dimension("url.domain", 500, String(requests.id))],
     );
     l.add(
       table(
@@ -774,7 +766,7 @@ export function httpSampled(): Json {
         [t],
         {
           "cloudflare.colo": "Data centre",
-          "cloudflare.host": "Host",
+          "url.domain": "Host",
           "Sum cloudflare.requests": "Requests",
           "Sum cloudflare.visits": "Visits",
           "Sum cloudflare.bytes": "Bytes",
@@ -877,13 +869,13 @@ export function httpOverview(): Json {
   {
     resetIds();
     const requests = sum("cloudflare.requests");
-    const t = target(DATA, scoped(ds, map, "zone"), [requests, sum("cloudflare.bytes")], [dimension("cloudflare.country", 500, String(requests.id))]);
+    const t = target(DATA, scoped(ds, map, "zone"), [requests, sum("cloudflare.bytes")], [dimension("source.geo.country_iso_code", 500, String(requests.id))]);
     l.add(
       countryMap(
         "Requests by country",
-        `Per client country over the selected range: colour is requests, size is bytes sent. Countries Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N ("other") are listed in the table only. ${SAMPLED}`,
+        `Per client country over the selected range: colour is requests, size is bytes sent. Requests Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N ("other") are listed in the table only. ${SAMPLED}`,
         t,
-        "cloudflare.country",
+        "source.geo.country_iso_code",
         "Sum cloudflare.requests",
         "Sum cloudflare.bytes",
         "dark-green",
@@ -900,15 +892,15 @@ export function httpOverview(): Json {
       DATA,
       scoped(ds, map, "zone"),
       [requests, sum("cloudflare.bytes"), sum("cloudflare.cached_requests"), sum("cloudflare.page_views")],
-      [dimension("cloudflare.country", 500, String(requests.id))],
+      [dimension("source.geo.country_iso_code", 500, String(requests.id))],
     );
     l.add(
       table(
         "Countries",
-        `Per client country (ISO 3166 code as Cloudflare gives it), summed over the selected range; the entries beyond the top N of a minute show as "other". ${SAMPLED}`,
+        `Per client country (ISO 3166 code, source.geo.country_iso_code), summed over the selected range; requests Cloudflare cannot place (XX, T1 for Tor) and the entries beyond the top N of a minute show as "other". ${SAMPLED}`,
         [t],
         {
-          "cloudflare.country": "Country",
+          "source.geo.country_iso_code": "Country",
           "Sum cloudflare.requests": "Requests",
           "Sum cloudflare.bytes": "Bytes",
           "Sum cloudflare.cached_requests": "Cached requests",

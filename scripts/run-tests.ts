@@ -44,6 +44,7 @@ async function main(): Promise<number> {
     runs = [
       [join(root, "dist", "bench", "backfill.js"), ...passThrough],
       [join(root, "dist", "bench", "datasets.js"), ...passThrough],
+      [join(root, "dist", "bench", "storage.js"), ...passThrough],
     ];
   } else {
     let files: string[] = [];

@@ -54,7 +54,7 @@ export async function decideAll(deps: Pick<PlanDeps, "config" | "cloudflare" | "
     const nodes = [...new Set(mine.flatMap((d) => (d.standInFor ? [d.node, d.standInFor] : [d.node])))];
     const limits = await readLimits(cloudflare, scope, owners, nodes, (warning) => deps.log?.warn(warning));
     for (const dataset of mine) {
-      const named = config.datasets?.includes(dataset.name as never) ?? false;
+      const named = config.datasets?.includes(dataset.name) ?? false;
       for (const owner of owners) decisions.push(decide(dataset, owner, limits.get(owner.id), named, { confidenceLevel: config.cloudflare.confidenceLevel }));
     }
   }

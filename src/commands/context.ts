@@ -60,7 +60,10 @@ export function createSink(ctx: Context, demoFallbackDir?: string, time?: TimeLi
     throw new UsageError("no destination: set ES_URL (or elasticsearch.url in the config file), or pass --output <dir> to write NDJSON files");
   }
   const es = { ...config.elasticsearch, url: config.elasticsearch.url };
-  const sink = time ? elasticsearchSink(es, createElasticsearchClient(es), time) : elasticsearchSink(es);
+  const warn = (message: string): void => {
+    ctx.log.warn(message);
+  };
+  const sink = elasticsearchSink(es, createElasticsearchClient(es), time, warn);
   ctx.cleanups.push(() => sink.close());
   return sink;
 }

@@ -173,6 +173,16 @@ export const SETTINGS = [
     commands: WRITING,
   },
   {
+    key: "elasticsearch.indexMode",
+    env: "ES_INDEX_MODE",
+    flag: "index-mode",
+    kind: "choice",
+    default: "time_series",
+    choices: ["time_series", "standard"],
+    help: "new data indices as time-series indices (about a third of the disk) or standard ones; existing indices keep theirs",
+    commands: WRITING,
+  },
+  {
     key: "elasticsearch.retentionDays",
     env: "ES_RETENTION_DAYS",
     flag: "retention-days",

@@ -4,7 +4,7 @@
  * documented: a setting's key is its path here and its kind its type; one without a default may be undefined.
  * Only the credentials, which several variables make up, are declared here.
  */
-import type { DatasetName } from "../datasets/names.js";
+import type { DatasetName } from "../datasets/index.js";
 import type { SETTINGS } from "./settings.js";
 
 /** A Cloudflare zone as the user names it: the zone tag (32 hex chars in real accounts) and a display name. */

@@ -3,7 +3,7 @@
  * booleans from YAML or yargs), reports a problem whose fix shows the corrected value in the user's own spelling,
  * and returns undefined when the value is unusable, so loading goes on and collects the remaining problems.
  */
-import { DATASET_NAMES } from "../datasets/names.js";
+import { DATASET_NAMES } from "../datasets/index.js";
 import { REDACTED } from "./errors.js";
 import { editDistance, type ReadFile, readError } from "./file.js";
 import { display, type Found, labelOf, type Problems, spelled } from "./origin.js";

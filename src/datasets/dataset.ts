@@ -1,5 +1,6 @@
 import type { ExportDocument } from "./document.js";
 import type { FieldDecl } from "./fields.js";
+import type { DatasetName } from "./index.js";
 
 /** A half-open time range `[from, to)` in epoch milliseconds, aligned to the dataset's unit. */
 export interface Window {
@@ -58,9 +59,9 @@ export interface QueryOptions {
  * One Cloudflare dataset: its GraphQL query, its pure flattening and its field declarations. It knows nothing of
  * HTTP or Elasticsearch; adding a dataset means one such module and one line in index.ts.
  */
-export interface Dataset {
-  /** Name in documents (`cloudflare.dataset`) and index names. */
-  readonly name: string;
+export interface Dataset<Name extends string = DatasetName> {
+  /** Name in documents (`cloudflare.dataset`), index names and `datasets:`; one of the registry's (index.ts). */
+  readonly name: Name;
   /** Cloudflare's node name, also the key of its limits in the `settings` node. */
   readonly node: string;
   readonly scope: Scope;

@@ -1,5 +1,9 @@
 /** `dnsAnalyticsAdaptiveGroups`: queries answered by Cloudflare's authoritative DNS for the zone. */
+import { dimension, metric } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, colo } from "./shared-fields.js";
+
+const queries = metric("cloudflare.queries", "long", "sum", "DNS queries (Cloudflare's estimate from the sample).");
 
 export const dns = groupedDataset({
   name: "dns",
@@ -10,25 +14,20 @@ export const dns = groupedDataset({
   dimensions: [
     {
       field: "queryType",
-      as: "cloudflare.dns.query_type",
-      type: "keyword",
-      description: "Record type asked for (`A`, `AAAA`, `CNAME`, `MX`, `TXT`, `HTTPS`, ...).",
+      stored: asIs(dimension("dns.question.type", "keyword", "ECS: the record type asked for (`A`, `AAAA`, `CNAME`, `MX`, `TXT`, `HTTPS`, ...).")),
     },
-    { field: "responseCode", as: "cloudflare.dns.response_code", type: "keyword", description: "DNS response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, ...)." },
-    { field: "responseCached", as: "cloudflare.dns.cached", type: "integer", description: "1 if answered from cache, else 0." },
-    { field: "coloName", as: "cloudflare.colo", type: "keyword", description: "Cloudflare data centre (IATA code, e.g. `FRA`)." },
+    { field: "responseCode", stored: asIs(dimension("dns.response_code", "keyword", "ECS: the DNS response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, ...).")) },
+    { field: "responseCached", stored: asIs(dimension("cloudflare.dns.cached", "integer", "1 if answered from cache, else 0.")) },
+    { field: "coloName", stored: colo },
   ],
   metrics: [
-    { path: "count", as: "cloudflare.queries", type: "long", description: "DNS queries (Cloudflare's estimate from the sample).", additive: true },
+    { path: "count", metric: queries },
     {
       path: "avg.processingTimeUs",
-      as: "cloudflare.dns.processing_avg_us",
-      type: "double",
-      description: "Mean processing time in microseconds; not additive.",
-      additive: false,
+      metric: metric("cloudflare.dns.processing_avg_us", "double", "none", "Mean processing time in microseconds; not additive."),
     },
   ],
-  rankBy: "cloudflare.queries",
+  rankBy: queries,
   capped: true,
   sampled: true,
   sampleInterval: true,

@@ -1,13 +1,19 @@
 /** docs/fields.md, generated from the declarations (`npm run fields`); a test fails when the file is stale. */
 import type { Dataset } from "./dataset.js";
-import { commonFields, mergeFields } from "./fields.js";
+import { commonFields, type FieldDecl, mergeFields } from "./fields.js";
 import { unitName as baseUnitName } from "../time.js";
 import { runFields } from "../runs/run-document.js";
 
 const unitName = (unit: number): string => baseUnitName(unit).replace(/^day$/, "UTC day");
 
+/** The role column: what the time-series index makes of the field, and for a figure how it adds up. */
+function roleOf(f: FieldDecl): string {
+  if (f.role !== "metric") return f.role;
+  return f.additivity === "sum" ? "metric, sums" : f.additivity === "level" ? "metric, level" : "metric, not additive";
+}
+
 export function renderFieldsDoc(datasets: readonly Dataset[]): string {
-  const row = (f: { name: string; type: string; description: string }) => `| \`${f.name}\` | ${f.type} | ${f.description} |`;
+  const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
   const lines = [
     "# Document fields",
     "",
@@ -15,7 +21,12 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "",
     "Every document is one zone's (or account's) figures for one minute, hour or day: either that unit's `total`, or",
     "one entry of one of its breakdowns. Each dataset has its own indices (`<prefix>-<dataset>-<period>`) and a",
-    "`dynamic: strict` mapping: a field not listed here is refused.",
+    "`dynamic: strict` mapping: a field not listed here is refused. New indices are time-series indices",
+    "(`index.mode: time_series`, see the README): `dimension` fields identify a document (Elasticsearch derives its",
+    "`_id` from them and `@timestamp`), `metric` fields are gauges, `label` fields describe without identifying.",
+    "Metrics that *sum* add up over entries and over time; a *level* adds up over the entries of one unit, not over",
+    "time; the rest do not add up at all. Names follow ECS where ECS has the field (`source.geo.country_iso_code`,",
+    "`url.domain`, `event.dataset`, ...); Cloudflare's own concepts are under `cloudflare.*`.",
     "Metrics are the absolute values Cloudflare reports for that unit, so a sum over any range is that range's total,",
     "except where a field says it is not additive (`uniques`, averages, quantiles, R2 storage levels).",
     "",
@@ -48,8 +59,8 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "",
     "## Fields on every document",
     "",
-    "| field | type | meaning |",
-    "|---|---|---|",
+    "| field | type | role | meaning |",
+    "|---|---|---|---|",
     ...commonFields.map(row),
   ];
   for (const dataset of datasets) {
@@ -61,8 +72,8 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
       `${dataset.description} One \`total\` per ${dataset.scope} and ${unitName(dataset.unit)}.` +
         (dataset.standInFor ? ` Runs only where \`${dataset.standInFor}\` is not available, unless named in \`datasets\`.` : ""),
       "",
-      "| field | type | meaning |",
-      "|---|---|---|",
+      "| field | type | role | meaning |",
+      "|---|---|---|---|",
       ...own.map(row),
       "",
       `Breakdowns (\`cloudflare.breakdown\`) and how their entries add up to the ${unitName(dataset.unit)}'s total:`,
@@ -79,8 +90,8 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "Every `run` and `backfill` (not `--dry-run`) writes one `run` document and one `dataset` document per zone (or",
     "account) and dataset, for the exporter-health dashboard and the alert rules (docs/alerting.md).",
     "",
-    "| field | type | meaning |",
-    "|---|---|---|",
+    "| field | type | role | meaning |",
+    "|---|---|---|---|",
     ...runFields.map(row),
   );
   return `${lines.join("\n")}\n`;

@@ -1,5 +1,7 @@
 /** `firewallEventsAdaptiveGroups`: WAF and other security events per minute, the view users miss most (Pro and up). */
+import { dimension } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, country, events, host } from "./shared-fields.js";
 
 export const firewallEvents = groupedDataset({
   name: "firewall_events",
@@ -10,29 +12,23 @@ export const firewallEvents = groupedDataset({
   dimensions: [
     {
       field: "action",
-      as: "cloudflare.firewall.action",
-      type: "keyword",
-      description: "What the rule did: `block`, `challenge`, `managed_challenge`, `log`, `skip`, ...",
+      stored: asIs(dimension("cloudflare.firewall.action", "keyword", "What the rule did: `block`, `challenge`, `managed_challenge`, `log`, `skip`, ...")),
     },
     {
       field: "source",
-      as: "cloudflare.firewall.source",
-      type: "keyword",
-      description: "The product that acted: `waf`, `firewallManaged`, `ratelimit`, `bic`, ...",
+      stored: asIs(dimension("cloudflare.firewall.source", "keyword", "The product that acted: `waf`, `firewallManaged`, `ratelimit`, `bic`, ...")),
     },
-    { field: "ruleId", as: "cloudflare.firewall.rule_id", type: "keyword", description: "Id of the rule that matched." },
+    { field: "ruleId", stored: asIs(dimension("rule.id", "keyword", "ECS: the id of the rule that matched.")) },
     {
       field: "description",
-      as: "cloudflare.firewall.rule_description",
-      type: "keyword",
-      description: "The rule's description; absent when the token may not read the zone's rulesets.",
+      stored: asIs(dimension("rule.description", "keyword", "ECS: the rule's description; absent when the token may not read the zone's rulesets.")),
       optional: true,
     },
-    { field: "clientRequestHTTPHost", as: "cloudflare.host", type: "keyword", description: "Host name the request asked for." },
-    { field: "clientCountryName", as: "cloudflare.country", type: "keyword", description: "Client country, ISO 3166 alpha-2 (`XX` unknown, `T1` Tor)." },
+    { field: "clientRequestHTTPHost", stored: host },
+    { field: "clientCountryName", stored: country },
   ],
-  metrics: [{ path: "count", as: "cloudflare.events", type: "long", description: "Events (Cloudflare's estimate from the sample).", additive: true }],
-  rankBy: "cloudflare.events",
+  metrics: [{ path: "count", metric: events }],
+  rankBy: events,
   capped: true,
   sampled: true,
   sampleInterval: true,

@@ -12,7 +12,8 @@
  */
 import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, QueryOptions, Scope, Window } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
-import { cappedFields, confidenceFields, type FieldDecl, samplingFields } from "./fields.js";
+import { cappedFields, confidenceFields, ecsFields, type FieldDecl, type MetricDecl, samplingFields } from "./fields.js";
+import type { StoredDimension } from "./shared-fields.js";
 import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { MINUTE } from "../time.js";
@@ -20,10 +21,8 @@ import { MINUTE } from "../time.js";
 interface DimensionSpec {
   /** Cloudflare's dimension field. */
   readonly field: string;
-  /** Our field name. */
-  readonly as: string;
-  readonly type: "keyword" | "integer";
-  readonly description: string;
+  /** The fields it is stored as (shared-fields.ts, or `asIs` of a dataset's own declaration). */
+  readonly stored: StoredDimension;
   /** Left out of the query (and the documents) when the plan or token does not offer it. */
   readonly optional?: boolean;
 }
@@ -31,23 +30,38 @@ interface DimensionSpec {
 interface MetricSpec {
   /** `count`, or `<group>.<field>` with group `sum`, `avg`, `max`, `quantiles`. */
   readonly path: string;
-  /** Our field name. */
-  readonly as: string;
-  readonly type: "long" | "double";
-  readonly description: string;
-  /** The entries of a minute add up to the total (counts, sums; not averages or quantiles). */
-  readonly additive: boolean;
-  /**
-   * How two slices of one entry (rows Cloudflare returned twice under one key) become one: `sum` (the default for
-   * additive figures), `max` (levels: the same bucket measured twice holds what it holds, once), `mean` (the default
-   * otherwise: weighted by the entry's main count).
-   */
-  readonly merge?: "sum" | "max" | "mean";
+  /** Our field, its type and how it adds up (which also decides how two slices of one entry merge, see `figure`). */
+  readonly metric: MetricDecl;
   readonly optional?: boolean;
 }
 
-export interface GroupedSpec {
-  readonly name: string;
+/** A metric as the flattening uses it. */
+interface Figure {
+  readonly path: string;
+  readonly as: string;
+  readonly type: "long" | "double";
+  /** The entries of a minute add up to the total (counts, sums, levels; not averages or quantiles). */
+  readonly additive: boolean;
+  /**
+   * How two slices of one entry (rows Cloudflare returned twice under one key) become one: `sum` (counts and sums),
+   * `max` (levels: the same bucket measured twice holds what it holds, once), `mean` (the rest: weighted by the
+   * entry's main count).
+   */
+  readonly merge: "sum" | "max" | "mean";
+  readonly optional: boolean;
+}
+
+const figure = (m: MetricSpec): Figure => ({
+  path: m.path,
+  as: m.metric.name,
+  type: m.metric.type === "double" ? "double" : "long",
+  additive: m.metric.additivity !== "none",
+  merge: m.metric.additivity === "sum" ? "sum" : m.metric.additivity === "level" ? "max" : "mean",
+  optional: m.optional ?? false,
+});
+
+export interface GroupedSpec<Name extends string> {
+  readonly name: Name;
   readonly node: string;
   readonly scope: Scope;
   readonly description: string;
@@ -57,8 +71,8 @@ export interface GroupedSpec {
   readonly filter?: string;
   readonly dimensions: readonly DimensionSpec[];
   readonly metrics: readonly MetricSpec[];
-  /** The additive metric (by our name) that ranks entries for the top-N cap. */
-  readonly rankBy: string;
+  /** The additive metric that ranks entries for the top-N cap. */
+  readonly rankBy: MetricDecl;
   /** Cap the entries per minute at `CF_TOP_N` (high-cardinality dimensions such as hosts, rules, colos, scripts). */
   readonly capped: boolean;
   /** Sampled nodes carry `avg.sampleInterval`; R2's do not, but are still estimates. */
@@ -88,14 +102,15 @@ interface ParsedRow {
   readonly confidence: { readonly lower: number; readonly upper: number } | undefined;
 }
 
-export function groupedDataset(spec: GroupedSpec): Dataset {
-  const rankIndex = spec.metrics.findIndex((m) => m.as === spec.rankBy);
-  if (rankIndex < 0 || !spec.metrics[rankIndex]!.additive) throw new Error(`${spec.name}: rankBy must name an additive metric`);
-  const additive = spec.metrics.filter((m) => m.additive);
+export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name>): Dataset<Name> {
+  const figures = spec.metrics.map(figure);
+  const rankIndex = figures.findIndex((m) => m.as === spec.rankBy.name);
+  if (rankIndex < 0 || !figures[rankIndex]!.additive) throw new Error(`${spec.name}: rankBy must name an additive metric`);
+  const additive = figures.filter((m) => m.additive);
 
   const fields: FieldDecl[] = [
-    ...spec.dimensions.map((d) => ({ name: d.as, type: d.type, description: d.description })),
-    ...spec.metrics.map((m) => ({ name: m.as, type: m.type, description: m.description })),
+    ...spec.dimensions.flatMap((d) => d.stored.fields),
+    ...spec.metrics.map((m) => m.metric),
     ...(spec.sampled ? samplingFields : []),
     ...(spec.capped ? cappedFields : []),
     ...(spec.countConfidence ? confidenceFields : []),
@@ -106,7 +121,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     const dims = spec.dimensions.filter((d) => !omit.has(dimensionPath(d))).map((d) => d.field);
     const groups = new Map<string, string[]>();
     const top: string[] = [];
-    for (const m of spec.metrics) {
+    for (const m of figures) {
       if (omit.has(availablePath(m.path))) continue;
       const [group, field] = m.path.split(".");
       if (field === undefined) top.push(group!);
@@ -142,9 +157,9 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       const value = dimensions[d.field];
       if (value === undefined && d.optional) return undefined;
       const what = `${spec.node}.dimensions.${d.field}`;
-      return d.type === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
+      return d.stored.reads === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
     });
-    const metrics = spec.metrics.map((m) => {
+    const metrics = figures.map((m) => {
       const [group, field] = m.path.split(".");
       const holder = field === undefined ? r : (r[group!] as Record<string, unknown> | undefined);
       const value = holder?.[field ?? group!];
@@ -182,11 +197,11 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     const wa = a.metrics[rankIndex] ?? 0;
     const wb = b.metrics[rankIndex] ?? 0;
     const mean = (x: number, y: number): number => (wa + wb > 0 ? (x * wa + y * wb) / (wa + wb) : (x + y) / 2);
-    const metrics = spec.metrics.map((m, i) => {
+    const metrics = figures.map((m, i) => {
       const x = a.metrics[i];
       const y = b.metrics[i];
       if (x === undefined || y === undefined) return x ?? y;
-      const rule = m.merge ?? (m.additive ? "sum" : "mean");
+      const rule = m.merge;
       if (rule === "max") return Math.max(x, y);
       if (rule === "sum") return m.type === "long" ? x + y : roundFloat(x + y);
       return roundFloat(mean(x, y));
@@ -206,6 +221,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
       "cloudflare.dataset": spec.name,
       ...ownerFields(owner),
       "cloudflare.breakdown": breakdown,
+      ...ecsFields(spec.name),
     };
     if (spec.sampled) fields["cloudflare.sampled"] = true;
     return fields;
@@ -223,9 +239,9 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     fields["cloudflare.key"] = row.key;
     spec.dimensions.forEach((d, i) => {
       const v = row.dims[i];
-      if (v !== undefined) fields[d.as] = v;
+      if (v !== undefined) Object.assign(fields, d.stored.store(v));
     });
-    spec.metrics.forEach((m, i) => {
+    figures.forEach((m, i) => {
       const v = row.metrics[i];
       if (v !== undefined) fields[m.as] = v;
     });
@@ -239,7 +255,7 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
 
   /** Sums the additive metrics of rows into `fields`; only metrics the rows carry (a refused one stays absent). */
   function addUp(fields: Record<string, FieldValue>, rows: readonly ParsedRow[], omit: ReadonlySet<string> = new Set()): void {
-    spec.metrics.forEach((m, i) => {
+    figures.forEach((m, i) => {
       if (!m.additive) return;
       let sum = 0;
       // A minute without rows is a true zero, of the figures the query asked for.
@@ -312,14 +328,8 @@ export function groupedDataset(spec: GroupedSpec): Dataset {
     fields,
     breakdownChecks,
     rowsPerUnit: spec.rowsPerMinute,
-    optionalFields: [
-      ...spec.dimensions.filter((d) => d.optional).map(dimensionPath),
-      ...spec.metrics.filter((m) => m.optional).map((m) => availablePath(m.path)),
-    ],
-    requiredFields: [
-      ...spec.dimensions.filter((d) => !d.optional).map(dimensionPath),
-      ...spec.metrics.filter((m) => !m.optional).map((m) => availablePath(m.path)),
-    ],
+    optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...figures.filter((m) => m.optional).map((m) => availablePath(m.path))],
+    requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...figures.filter((m) => !m.optional).map((m) => availablePath(m.path))],
     ...(spec.standInFor ? { standInFor: spec.standInFor } : {}),
     timeType: "Time",
     query,

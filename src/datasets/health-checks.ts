@@ -1,5 +1,7 @@
 /** `healthCheckEventsAdaptiveGroups`: standalone health check results per origin and region (Pro and up). */
+import { dimension, metric } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, events, region } from "./shared-fields.js";
 
 export const healthChecks = groupedDataset({
   name: "health_checks",
@@ -8,30 +10,21 @@ export const healthChecks = groupedDataset({
   description: "Health check events per zone and minute by health status, check, origin, region and FQDN, with RTT and TTFB averages; sampled.",
   breakdown: "check",
   dimensions: [
-    { field: "healthStatus", as: "cloudflare.health_check.status", type: "keyword", description: "`healthy` or `unhealthy`." },
-    { field: "healthCheckName", as: "cloudflare.health_check.name", type: "keyword", description: "Name of the health check." },
-    { field: "originIP", as: "cloudflare.health_check.origin_ip", type: "keyword", description: "Origin address that was checked." },
-    { field: "region", as: "cloudflare.region", type: "keyword", description: "Cloudflare region the check or request ran from (e.g. `WEU`, `ENAM`)." },
-    { field: "fqdn", as: "cloudflare.health_check.fqdn", type: "keyword", description: "Host name checked." },
+    { field: "healthStatus", stored: asIs(dimension("cloudflare.health_check.status", "keyword", "`healthy` or `unhealthy`.")) },
+    { field: "healthCheckName", stored: asIs(dimension("cloudflare.health_check.name", "keyword", "Name of the health check.")) },
+    { field: "originIP", stored: asIs(dimension("cloudflare.health_check.origin_ip", "keyword", "Origin address that was checked (as Cloudflare gives it).")) },
+    { field: "region", stored: region },
+    { field: "fqdn", stored: asIs(dimension("cloudflare.health_check.fqdn", "keyword", "Host name checked.")) },
   ],
   metrics: [
-    { path: "count", as: "cloudflare.events", type: "long", description: "Events (Cloudflare's estimate from the sample).", additive: true },
-    {
-      path: "avg.rttMs",
-      as: "cloudflare.health_check.rtt_avg_ms",
-      type: "double",
-      description: "Mean round-trip time to the origin in ms; not additive.",
-      additive: false,
-    },
+    { path: "count", metric: events },
+    { path: "avg.rttMs", metric: metric("cloudflare.health_check.rtt_avg_ms", "double", "none", "Mean round-trip time to the origin in ms; not additive.") },
     {
       path: "avg.timeToFirstByteMs",
-      as: "cloudflare.health_check.ttfb_avg_ms",
-      type: "double",
-      description: "Mean time to first byte in ms; not additive.",
-      additive: false,
+      metric: metric("cloudflare.health_check.ttfb_avg_ms", "double", "none", "Mean time to first byte in ms; not additive."),
     },
   ],
-  rankBy: "cloudflare.events",
+  rankBy: events,
   capped: false,
   sampled: true,
   sampleInterval: true,

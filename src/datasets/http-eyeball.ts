@@ -1,5 +1,6 @@
 /** `httpRequestsAdaptiveGroups` restricted to end users (`requestSource: eyeball`): no purges, health checks or Worker subrequests. */
 import { groupedDataset } from "./grouped.js";
+import { bytes, country, edgeStatus, host, requests, visits } from "./shared-fields.js";
 
 export const httpEyeball = groupedDataset({
   name: "http_eyeball",
@@ -9,21 +10,16 @@ export const httpEyeball = groupedDataset({
   breakdown: "status_country_host",
   filter: 'requestSource: "eyeball"',
   dimensions: [
-    {
-      field: "edgeResponseStatus",
-      as: "http.response.status_code",
-      type: "integer",
-      description: "Edge response status, numeric so that ranges such as 500-599 work.",
-    },
-    { field: "clientCountryName", as: "cloudflare.country", type: "keyword", description: "Client country, ISO 3166 alpha-2 (`XX` unknown, `T1` Tor)." },
-    { field: "clientRequestHTTPHost", as: "cloudflare.host", type: "keyword", description: "Host name the request asked for." },
+    { field: "edgeResponseStatus", stored: edgeStatus },
+    { field: "clientCountryName", stored: country },
+    { field: "clientRequestHTTPHost", stored: host },
   ],
   metrics: [
-    { path: "count", as: "cloudflare.requests", type: "long", description: "Requests (on sampled datasets Cloudflare's estimate).", additive: true },
-    { path: "sum.edgeResponseBytes", as: "cloudflare.bytes", type: "long", description: "Bytes sent to clients.", additive: true },
-    { path: "sum.visits", as: "cloudflare.visits", type: "long", description: "Visits: page views that came from another site or directly.", additive: true },
+    { path: "count", metric: requests },
+    { path: "sum.edgeResponseBytes", metric: bytes },
+    { path: "sum.visits", metric: visits },
   ],
-  rankBy: "cloudflare.requests",
+  rankBy: requests,
   capped: true,
   sampled: true,
   sampleInterval: true,

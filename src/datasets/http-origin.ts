@@ -2,7 +2,9 @@
  * `httpRequestsAdaptiveGroups` for requests Cloudflare had to send to the origin (cache status miss, expired,
  * bypass, dynamic or revalidated), with origin status and response time quantiles: the origin's health as users feel it.
  */
+import { dimension, metric } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, country, host, requests } from "./shared-fields.js";
 
 export const httpOrigin = groupedDataset({
   name: "http_origin",
@@ -12,30 +14,38 @@ export const httpOrigin = groupedDataset({
   breakdown: "origin_status_country_host",
   filter: 'cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"]',
   dimensions: [
-    { field: "originResponseStatus", as: "cloudflare.origin.status_code", type: "integer", description: "Status the origin answered with (0: no answer)." },
-    { field: "clientCountryName", as: "cloudflare.country", type: "keyword", description: "Client country, ISO 3166 alpha-2 (`XX` unknown, `T1` Tor)." },
-    { field: "clientRequestHTTPHost", as: "cloudflare.host", type: "keyword", description: "Host name the request asked for." },
+    // Not ECS `http.response.status_code`: that is the status the client got from the edge, this the origin's to Cloudflare.
+    {
+      field: "originResponseStatus",
+      stored: asIs(dimension("cloudflare.origin.status_code", "integer", "Status the origin answered with (0: no answer).")),
+    },
+    { field: "clientCountryName", stored: country },
+    { field: "clientRequestHTTPHost", stored: host },
   ],
   metrics: [
-    { path: "count", as: "cloudflare.requests", type: "long", description: "Requests (on sampled datasets Cloudflare's estimate).", additive: true },
+    { path: "count", metric: requests },
     ...(["P50", "P95", "P99"] as const).map((q) => ({
       path: `quantiles.originResponseDurationMs${q}`,
-      as: `cloudflare.origin.duration_${q.toLowerCase()}_ms`,
-      type: "double" as const,
-      description: `${q} of the origin's response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).`,
-      additive: false,
+      metric: metric(
+        `cloudflare.origin.duration_${q.toLowerCase()}_ms`,
+        "double",
+        "none",
+        `${q} of the origin's response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).`,
+      ),
       optional: true,
     })),
     {
       path: "avg.originResponseDurationMs",
-      as: "cloudflare.origin.duration_avg_ms",
-      type: "double",
-      description: "Mean origin response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).",
-      additive: false,
+      metric: metric(
+        "cloudflare.origin.duration_avg_ms",
+        "double",
+        "none",
+        "Mean origin response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).",
+      ),
       optional: true,
     },
   ],
-  rankBy: "cloudflare.requests",
+  rankBy: requests,
   capped: true,
   sampled: true,
   sampleInterval: true,

@@ -4,14 +4,7 @@
  * unless named in `datasets`.
  */
 import { groupedDataset } from "./grouped.js";
-
-const sum = (field: string, as: string, description: string) => ({
-  path: `sum.${field}`,
-  as: `cloudflare.${as}`,
-  type: "long" as const,
-  description,
-  additive: true,
-});
+import { bytes, cachedBytes, cachedRequests, country, edgeStatus, pageViews, requests, visits } from "./shared-fields.js";
 
 export const httpOverview = groupedDataset({
   name: "http_overview",
@@ -21,23 +14,18 @@ export const httpOverview = groupedDataset({
   breakdown: "status_country",
   standInFor: "httpRequests1mGroups",
   dimensions: [
-    {
-      field: "edgeResponseStatus",
-      as: "http.response.status_code",
-      type: "integer",
-      description: "Edge response status, numeric so that ranges such as 500-599 work.",
-    },
-    { field: "clientCountryName", as: "cloudflare.country", type: "keyword", description: "Client country, ISO 3166 alpha-2 (`XX` unknown, `T1` Tor)." },
+    { field: "edgeResponseStatus", stored: edgeStatus },
+    { field: "clientCountryName", stored: country },
   ],
   metrics: [
-    sum("requests", "requests", "Requests (on sampled datasets Cloudflare's estimate)."),
-    sum("bytes", "bytes", "Bytes sent to clients."),
-    sum("cachedRequests", "cached_requests", "Requests served from Cloudflare's cache."),
-    sum("cachedBytes", "cached_bytes", "Bytes served from Cloudflare's cache."),
-    sum("pageViews", "page_views", "Successful HTML responses."),
-    sum("visits", "visits", "Visits: page views that came from another site or directly."),
+    { path: "sum.requests", metric: requests },
+    { path: "sum.bytes", metric: bytes },
+    { path: "sum.cachedRequests", metric: cachedRequests },
+    { path: "sum.cachedBytes", metric: cachedBytes },
+    { path: "sum.pageViews", metric: pageViews },
+    { path: "sum.visits", metric: visits },
   ],
-  rankBy: "cloudflare.requests",
+  rankBy: requests,
   capped: true,
   sampled: true,
   sampleInterval: true,

@@ -5,7 +5,20 @@
  */
 import type { BreakdownCheck, Dataset, FlattenOptions, Flattened, Owner, Rollup, Window } from "./dataset.js";
 import { documentId, type ExportDocument, type FieldValue } from "./document.js";
-import { type FieldDecl, UNATTRIBUTED } from "./fields.js";
+import { ecsFields, type FieldDecl, metric, UNATTRIBUTED } from "./fields.js";
+import {
+  browser,
+  bytes,
+  cachedBytes,
+  cachedRequests,
+  country,
+  edgeStatus,
+  httpVersion,
+  pageViews,
+  requests,
+  sslProtocol,
+  type StoredDimension,
+} from "./shared-fields.js";
 import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { unitName } from "../time.js";
@@ -32,6 +45,8 @@ interface MapSpec {
   readonly key: string;
   /** Element metric -> [our metric name, the total metric it adds up to]. */
   readonly metrics: Readonly<Record<string, readonly [string, string]>>;
+  /** The ECS (or other) fields an entry's key is also stored as, beside `cloudflare.key`. */
+  readonly stored?: StoredDimension;
 }
 
 const maps: readonly MapSpec[] = [
@@ -39,6 +54,7 @@ const maps: readonly MapSpec[] = [
     map: "countryMap",
     breakdown: "country",
     key: "clientCountryName",
+    stored: country,
     metrics: { requests: ["requests", "requests"], bytes: ["bytes", "bytes"], threats: ["threats", "threats"] },
   },
   { map: "responseStatusMap", breakdown: "status", key: "edgeResponseStatus", metrics: { requests: ["requests", "requests"] } },
@@ -48,9 +64,15 @@ const maps: readonly MapSpec[] = [
     key: "edgeResponseContentTypeName",
     metrics: { requests: ["requests", "requests"], bytes: ["bytes", "bytes"] },
   },
-  { map: "browserMap", breakdown: "browser", key: "uaBrowserFamily", metrics: { pageViews: ["page_views", "page_views"] } },
-  { map: "clientSSLMap", breakdown: "ssl_protocol", key: "clientSSLProtocol", metrics: { requests: ["requests", "requests"] } },
-  { map: "clientHTTPVersionMap", breakdown: "http_protocol", key: "clientHTTPProtocol", metrics: { requests: ["requests", "requests"] } },
+  { map: "browserMap", breakdown: "browser", key: "uaBrowserFamily", metrics: { pageViews: ["page_views", "page_views"] }, stored: browser },
+  { map: "clientSSLMap", breakdown: "ssl_protocol", key: "clientSSLProtocol", metrics: { requests: ["requests", "requests"] }, stored: sslProtocol },
+  {
+    map: "clientHTTPVersionMap",
+    breakdown: "http_protocol",
+    key: "clientHTTPProtocol",
+    metrics: { requests: ["requests", "requests"] },
+    stored: httpVersion,
+  },
   { map: "ipClassMap", breakdown: "ip_class", key: "ipType", metrics: { requests: ["requests", "requests"] } },
   // Threat pathing entries count threatened requests, so they add up to the minute's `threats`.
   { map: "threatPathingMap", breakdown: "threat_pathing", key: "threatPathingName", metrics: { requests: ["requests", "threats"] } },
@@ -69,27 +91,25 @@ const DEPRECATED = ["sum_countryMap_threats", "sum_threats"];
  */
 const OPTIONAL = [...DEPRECATED, "sum_threatPathingMap_threatPathingName", "sum_threatPathingMap_requests", "sum_edgeRequestBytes"];
 
-const metric = (name: string, description: string): FieldDecl => ({ name: `cloudflare.${name}`, type: "long", description });
+const own = (name: string, additivity: "sum" | "none", description: string): FieldDecl => metric(`cloudflare.${name}`, "long", additivity, description);
 
 const fields: readonly FieldDecl[] = [
-  metric("requests", "Requests. On `total`: all requests of the minute; on a breakdown entry: that entry's requests."),
-  metric("bytes", "Bytes sent to clients (`total`, `country`, `content_type`)."),
-  metric("cached_requests", "Requests served from Cloudflare's cache (`total`)."),
-  metric("cached_bytes", "Bytes served from Cloudflare's cache (`total`)."),
-  metric("encrypted_requests", "Requests over TLS (`total`)."),
-  metric("encrypted_bytes", "Bytes sent over TLS (`total`)."),
-  metric("page_views", "Successful HTML responses (`total`, `browser`)."),
-  metric("uniques", "Unique client IPs in the minute, hour or day (`total`). Not additive: a sum over several units over-counts."),
-  metric(
+  requests,
+  bytes,
+  cachedRequests,
+  cachedBytes,
+  pageViews,
+  own("encrypted_requests", "sum", "Requests over TLS."),
+  own("encrypted_bytes", "sum", "Bytes sent over TLS."),
+  own("uniques", "none", "Unique client IPs in the minute, hour or day (`total`). Not additive: a sum over several units over-counts."),
+  own(
     "threats",
+    "sum",
     "Requests Cloudflare classed as threats (`total`, `country`). Deprecated by Cloudflare in favour of firewall events; absent when a field cap made the query leave it out.",
   ),
-  metric("edge_request_bytes", "Bytes received from clients (`total`); absent when a field cap made the query leave it out."),
-  {
-    name: "http.response.status_code",
-    type: "integer",
-    description: "Edge response status on `status` documents, numeric so that ranges such as 500-599 work.",
-  },
+  own("edge_request_bytes", "sum", "Bytes received from clients (`total`); absent when a field cap made the query leave it out."),
+  ...edgeStatus.fields,
+  ...maps.flatMap((m) => m.stored?.fields ?? []),
 ];
 
 const breakdownChecks: readonly BreakdownCheck[] = maps.map((m) => ({
@@ -97,8 +117,8 @@ const breakdownChecks: readonly BreakdownCheck[] = maps.map((m) => ({
   metrics: Object.values(m.metrics).map(([entry, total]) => ({ entry: `cloudflare.${entry}`, total: `cloudflare.${total}` })),
 }));
 
-export interface RollupSpec {
-  readonly name: string;
+export interface RollupSpec<Name extends string = string> {
+  readonly name: Name;
   readonly node: string;
   /** Minute, hour or day, in ms. */
   readonly unit: number;
@@ -159,7 +179,7 @@ interface UnitFigures {
   readonly breakdowns: readonly MapFigures[];
 }
 
-export function httpRollupDataset(spec: RollupSpec): Dataset {
+export function httpRollupDataset<const Name extends string>(spec: RollupSpec<Name>): Dataset<Name> {
   const { name, node, unit, timeField } = spec;
 
   function rowsOf(zoneObject: unknown): readonly unknown[] {
@@ -259,7 +279,13 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
   }
 
   function base(zone: Owner, start: number, breakdown: string): Record<string, FieldValue> {
-    return { "@timestamp": new Date(start).toISOString(), "cloudflare.dataset": name, ...ownerFields(zone), "cloudflare.breakdown": breakdown };
+    return {
+      "@timestamp": new Date(start).toISOString(),
+      "cloudflare.dataset": name,
+      ...ownerFields(zone),
+      "cloudflare.breakdown": breakdown,
+      ...ecsFields(name),
+    };
   }
 
   function doc(zone: Owner, start: number, breakdown: string, key: string, fields: Record<string, FieldValue>): ExportDocument {
@@ -286,7 +312,8 @@ export function httpRollupDataset(spec: RollupSpec): Dataset {
       for (const [key, entry] of entries) {
         const fields = base(zone, start, m.breakdown);
         fields["cloudflare.key"] = key;
-        if (entry.status !== undefined) fields["http.response.status_code"] = entry.status;
+        if (entry.status !== undefined) Object.assign(fields, edgeStatus.store(entry.status));
+        if (m.stored) Object.assign(fields, m.stored.store(key));
         for (const [metric, value] of Object.entries(entry.metrics)) fields[`cloudflare.${metric}`] = value;
         yield doc(zone, start, m.breakdown, key, fields);
       }

@@ -1,4 +1,7 @@
-/** The explicit list of datasets the exporter knows, in the order runs process them. Adding one: its module, its fixtures, one line here. */
+/**
+ * The one registry of datasets, in the order runs process them: adding one is its module, its fixtures and one line
+ * here. Names (`DatasetName`, `DATASET_NAMES`, which configuration checks `datasets:` against) follow from it.
+ */
 import type { Dataset } from "./dataset.js";
 import { dns } from "./dns.js";
 import { firewallEvents } from "./firewall-events.js";
@@ -16,7 +19,7 @@ import { r2Operations } from "./r2-operations.js";
 import { r2Storage } from "./r2-storage.js";
 import { workers } from "./workers.js";
 
-export const datasets: readonly Dataset[] = [
+const registry = [
   httpRequests,
   httpRequestsHourly,
   httpRequestsDaily,
@@ -32,6 +35,13 @@ export const datasets: readonly Dataset[] = [
   r2Operations,
   r2Storage,
   logpushHealth,
-];
+] as const;
+
+/** The name of a dataset the exporter knows, e.g. `http_requests`. */
+export type DatasetName = (typeof registry)[number]["name"];
+
+export const datasets: readonly Dataset[] = registry;
+
+export const DATASET_NAMES: readonly DatasetName[] = registry.map((d) => d.name);
 
 export type { Dataset } from "./dataset.js";

@@ -1,5 +1,7 @@
 /** `loadBalancingRequestsAdaptiveGroups`: how Cloudflare's load balancers steered requests (Pro and up, with Load Balancing). */
+import { dimension } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, region, requests } from "./shared-fields.js";
 
 export const loadBalancing = groupedDataset({
   name: "load_balancing",
@@ -8,25 +10,23 @@ export const loadBalancing = groupedDataset({
   description: "Load-balanced requests per zone and minute by load balancer, pool, origin, region, steering policy and pool health; sampled.",
   breakdown: "steering",
   dimensions: [
-    { field: "lbName", as: "cloudflare.lb.name", type: "keyword", description: "Load balancer (its host name)." },
-    { field: "selectedPoolName", as: "cloudflare.lb.pool", type: "keyword", description: "Pool the request was sent to." },
-    { field: "selectedOriginName", as: "cloudflare.lb.origin", type: "keyword", description: "Origin the request was sent to." },
-    { field: "region", as: "cloudflare.region", type: "keyword", description: "Cloudflare region the check or request ran from (e.g. `WEU`, `ENAM`)." },
+    { field: "lbName", stored: asIs(dimension("cloudflare.lb.name", "keyword", "Load balancer (its host name).")) },
+    { field: "selectedPoolName", stored: asIs(dimension("cloudflare.lb.pool", "keyword", "Pool the request was sent to.")) },
+    { field: "selectedOriginName", stored: asIs(dimension("cloudflare.lb.origin", "keyword", "Origin the request was sent to.")) },
+    { field: "region", stored: region },
     {
       field: "steeringPolicy",
-      as: "cloudflare.lb.steering_policy",
-      type: "keyword",
-      description: "Steering policy that chose the pool (`off`, `geo`, `random`, `dynamic_latency`, ...).",
+      stored: asIs(
+        dimension("cloudflare.lb.steering_policy", "keyword", "Steering policy that chose the pool (`off`, `geo`, `random`, `dynamic_latency`, ...)."),
+      ),
     },
     {
       field: "selectedPoolHealthy",
-      as: "cloudflare.lb.pool_healthy",
-      type: "integer",
-      description: "1 if the selected pool was healthy, 0 if not (failover).",
+      stored: asIs(dimension("cloudflare.lb.pool_healthy", "integer", "1 if the selected pool was healthy, 0 if not (failover).")),
     },
   ],
-  metrics: [{ path: "count", as: "cloudflare.requests", type: "long", description: "Requests (on sampled datasets Cloudflare's estimate).", additive: true }],
-  rankBy: "cloudflare.requests",
+  metrics: [{ path: "count", metric: requests }],
+  rankBy: requests,
   capped: true,
   sampled: true,
   sampleInterval: true,

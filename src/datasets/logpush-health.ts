@@ -1,5 +1,7 @@
 /** `logpushHealthAdaptiveGroups` (account scope): Logpush uploads per job, so failing jobs are seen before logs are missed. */
+import { dimension, metric } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, bytes, events } from "./shared-fields.js";
 
 export const logpushHealth = groupedDataset({
   name: "logpush_health",
@@ -8,17 +10,17 @@ export const logpushHealth = groupedDataset({
   description: "Logpush upload attempts per account and minute by job, destination and success; failed uploads are the entries with success 0; sampled.",
   breakdown: "job",
   dimensions: [
-    { field: "jobId", as: "cloudflare.logpush.job_id", type: "keyword", description: "Logpush job id." },
-    { field: "destinationType", as: "cloudflare.logpush.destination", type: "keyword", description: "Destination kind (`s3`, `gcs`, `http`, `r2`, ...)." },
-    { field: "success", as: "cloudflare.logpush.success", type: "integer", description: "1 for successful uploads, 0 for failed ones." },
+    { field: "jobId", stored: asIs(dimension("cloudflare.logpush.job_id", "keyword", "Logpush job id.")) },
+    { field: "destinationType", stored: asIs(dimension("cloudflare.logpush.destination", "keyword", "Destination kind (`s3`, `gcs`, `http`, `r2`, ...).")) },
+    { field: "success", stored: asIs(dimension("cloudflare.logpush.success", "integer", "1 for successful uploads, 0 for failed ones.")) },
   ],
   metrics: [
-    { path: "count", as: "cloudflare.events", type: "long", description: "Events (Cloudflare's estimate from the sample).", additive: true },
-    { path: "sum.uploads", as: "cloudflare.logpush.uploads", type: "long", description: "Upload attempts.", additive: true },
-    { path: "sum.records", as: "cloudflare.logpush.records", type: "long", description: "Log records in the uploads.", additive: true },
-    { path: "sum.bytes", as: "cloudflare.bytes", type: "long", description: "Bytes uploaded (uncompressed).", additive: true },
+    { path: "count", metric: events },
+    { path: "sum.uploads", metric: metric("cloudflare.logpush.uploads", "long", "sum", "Upload attempts.") },
+    { path: "sum.records", metric: metric("cloudflare.logpush.records", "long", "sum", "Log records in the uploads.") },
+    { path: "sum.bytes", metric: bytes },
   ],
-  rankBy: "cloudflare.events",
+  rankBy: events,
   capped: false,
   sampled: true,
   sampleInterval: true,

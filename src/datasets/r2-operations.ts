@@ -1,5 +1,7 @@
 /** `r2OperationsAdaptiveGroups` (account scope): R2 requests per bucket and operation. */
+import { dimension } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
+import { asIs, bucket, bytes, requests } from "./shared-fields.js";
 
 export const r2Operations = groupedDataset({
   name: "r2_operations",
@@ -8,14 +10,14 @@ export const r2Operations = groupedDataset({
   description: "R2 operations per account and minute by bucket and action (GetObject, PutObject, ...): requests and response bytes; sampled.",
   breakdown: "bucket_action",
   dimensions: [
-    { field: "bucketName", as: "cloudflare.r2.bucket", type: "keyword", description: "R2 bucket (jurisdictional buckets are named `eu_<name>`)." },
-    { field: "actionType", as: "cloudflare.r2.action", type: "keyword", description: "Operation (`GetObject`, `PutObject`, `ListObjects`, ...)." },
+    { field: "bucketName", stored: bucket },
+    { field: "actionType", stored: asIs(dimension("cloudflare.r2.action", "keyword", "Operation (`GetObject`, `PutObject`, `ListObjects`, ...).")) },
   ],
   metrics: [
-    { path: "sum.requests", as: "cloudflare.requests", type: "long", description: "Requests (on sampled datasets Cloudflare's estimate).", additive: true },
-    { path: "sum.responseBytes", as: "cloudflare.bytes", type: "long", description: "Bytes sent to clients.", additive: true },
+    { path: "sum.requests", metric: requests },
+    { path: "sum.responseBytes", metric: bytes },
   ],
-  rankBy: "cloudflare.requests",
+  rankBy: requests,
   capped: true,
   sampled: true,
   // R2's nodes carry no avg.sampleInterval: documents are marked sampled without an interval.

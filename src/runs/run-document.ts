@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/types.js";
 import { documentId, type ExportDocument, type FieldValue } from "../datasets/document.js";
-import type { FieldDecl } from "../datasets/fields.js";
+import { label, metric, type FieldDecl } from "../datasets/fields.js";
 import { ownerFields } from "../datasets/query.js";
 import type { RunResult } from "../run.js";
 import { redactorFor } from "../redact.js";
@@ -16,16 +16,18 @@ import { MINUTE } from "../time.js";
 /** The "dataset" name of run documents in index names: `<prefix>-runs-<period>`. */
 export const RUNS = "runs";
 
-const f = (name: string, type: FieldDecl["type"], description: string): FieldDecl => ({ name, type, description });
+// Run records are events in a standard index: their roles matter only to the dashboards' checks (which figures add up).
+const f = (name: string, type: "keyword" | "boolean" | "date" | "long" | "integer", description: string): FieldDecl => label(name, type, description);
+const count = (name: string, description: string): FieldDecl => metric(name, "long", "sum", description);
 
 export const runFields: readonly FieldDecl[] = [
-  f("@timestamp", "date", "When the run started."),
+  { name: "@timestamp", role: "time", type: "date", description: "When the run started." },
   f("run.id", "keyword", "Unique id of the run; shared by its `run` and `dataset` documents."),
   f("run.kind", "keyword", "`run`: the one summary document of a run; `dataset`: one zone (or account) and dataset of that run."),
   f("run.command", "keyword", "`run` or `backfill`."),
-  f("run.documents", "long", "Documents written."),
-  f("run.windows", "long", "Windows fetched from Cloudflare and written."),
-  f("run.queries", "long", "Cloudflare queries spent (zones x dataset nodes, as Cloudflare's budget counts them; reading `settings` is not counted)."),
+  count("run.documents", "Documents written."),
+  count("run.windows", "Windows fetched from Cloudflare and written."),
+  count("run.queries", "Cloudflare queries spent (zones x dataset nodes, as Cloudflare's budget counts them; reading `settings` is not counted)."),
   f("run.error", "keyword", "What went wrong (first 1,000 characters; never a credential). Absent when nothing did."),
   f(
     "run.note",
@@ -44,10 +46,10 @@ export const runFields: readonly FieldDecl[] = [
   f("run.gate.allowed", "boolean", "`run` only: the gate's answer (true when no gate is configured; false on a gate error too)."),
   f("run.gate.reason", "keyword", "`run` only: the gate's answer in words, or what went wrong asking it."),
   f("run.ended", "date", "`run` only: when the run ended."),
-  f("run.duration_ms", "long", "`run` only: wall time of the run in milliseconds."),
-  f("run.query_budget", "long", "`run` only: the configured Cloudflare query budget per 5 minutes (CF_QUERY_BUDGET)."),
-  f("run.bulk_retries", "long", "`run` only: documents re-sent after Elasticsearch answered 429."),
-  f("run.deferred_requests", "long", "`run` only: requests left for the next run because this run's share of the query budget was spent (0: none)."),
+  count("run.duration_ms", "`run` only: wall time of the run in milliseconds."),
+  metric("run.query_budget", "long", "none", "`run` only: the configured Cloudflare query budget per 5 minutes (CF_QUERY_BUDGET); a setting, never summed."),
+  count("run.bulk_retries", "`run` only: documents re-sent after Elasticsearch answered 429."),
+  count("run.deferred_requests", "`run` only: requests left for the next run because this run's share of the query budget was spent (0: none)."),
   f("run.environment.cluster", "keyword", "`run` only: LOCAL_CLUSTER, as sent to the gate."),
   f("run.environment.namespace", "keyword", "`run` only: LOCAL_NAMESPACE, as sent to the gate."),
   f("cloudflare.dataset", "keyword", "`dataset` only: the dataset."),
@@ -57,7 +59,7 @@ export const runFields: readonly FieldDecl[] = [
   f("cloudflare.account.name", "keyword", "`dataset` only: the account's configured name."),
   f("run.status", "keyword", "`dataset` only: `ok`, `off` (not run here: plan or stand-in), `skipped` (access lost) or `failed`."),
   f("run.newest_minute", "date", "`dataset` only: start of the newest stored minute (hour, day) after the run."),
-  f("run.lag_minutes", "long", "`dataset` only: minutes from the newest stored unit's start to the end of the run."),
+  metric("run.lag_minutes", "long", "none", "`dataset` only: minutes from the newest stored unit's start to the end of the run; a level, never summed."),
 ];
 
 /** The run records as bootstrap sees them: their own indices and mapping. */

@@ -32,6 +32,12 @@ function periodSuffix(period: IndexPeriod, timestamp: number): string {
   return t.toFormat("yyyy.MM");
 }
 
+/** Start of the period that contains `timestamp` (epoch ms): where a time-series index's range begins. */
+export function periodStart(period: IndexPeriod, timestamp: number): number {
+  // Luxon's weeks are ISO weeks (Monday), as the `kkkk-'w'WW` names are.
+  return DateTime.fromMillis(timestamp, { zone: "utc" }).startOf(period).toMillis();
+}
+
 /** End of the period that contains `timestamp` (epoch ms): the age of an index's data is counted from here. */
 export function periodEnd(period: IndexPeriod, timestamp: number): number {
   const start = DateTime.fromMillis(timestamp, { zone: "utc" }).startOf(period);

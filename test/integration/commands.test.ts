@@ -69,7 +69,9 @@ describe("verify", { skip: needsElasticsearch }, () => {
     const total = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "total")!;
     const status = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "status")!;
     const other = found.hits.hits.find((h) => (h._source as { cloudflare: { breakdown: string } }).cloudflare.breakdown === "country")!;
-    await es.update({ index: total._index, id: total._id!, doc: { cloudflare: { requests: 1 } }, refresh: true });
+    // Rewritten whole under its own id: a time-series index takes no partial update (and `_doc` without an id creates).
+    const changed = total._source as { cloudflare: Record<string, unknown> };
+    await es.index({ index: total._index, id: total._id!, document: { ...changed, cloudflare: { ...changed.cloudflare, requests: 1 } }, refresh: true });
     await es.delete({ index: status._index, id: status._id!, refresh: true });
     const missing = await es.search({
       index: dataIndices(prefix),

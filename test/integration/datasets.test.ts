@@ -373,7 +373,7 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
       const stored = await storedDocuments(es, name, e.owner);
       const problems = compareGrouped(sim, name, e, stored, minuteRange);
       assert.deepEqual(problems.slice(0, 10), [], `${problems.length} problems`);
-      if (name === "firewall_events") assert.ok(stored.every((d) => field(d, "cloudflare.firewall.rule_description") === undefined));
+      if (name === "firewall_events") assert.ok(stored.every((d) => field(d, "rule.description") === undefined));
     });
   }
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { mergeFields, type FieldDecl, type FieldType } from "../../src/datasets/fields.js";
+import { mergeFields, summable, type FieldDecl, type FieldType } from "../../src/datasets/fields.js";
 import * as registry from "../../src/datasets/index.js";
 import { runFields } from "../../src/runs/run-document.js";
 import type { AlertRule } from "./grafana-alerting.js";
@@ -32,10 +32,10 @@ export function dataFields(): FieldSet {
   return new Map(mergeFields(declaredDatasets().map((d) => d.fields)).map((f) => [f.name, f.type]));
 }
 
-/** Fields whose values do not add up over time (per-unit uniques, means, percentiles, levels), from their descriptions. */
+/** Metrics whose values do not add up over time (per-unit uniques, means, percentiles, levels), as declared. */
 export function nonAdditiveFields(): ReadonlySet<string> {
   const decls = [...mergeFields(declaredDatasets().map((d) => d.fields)), ...runFields];
-  return new Set(decls.filter((f) => /not additive|do not add up|a level|not counts/i.test(f.description)).map((f) => f.name));
+  return new Set(decls.filter((f) => !summable(f)).map((f) => f.name));
 }
 
 export function runsFields(): FieldSet {

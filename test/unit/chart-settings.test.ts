@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DATASET_NAMES } from "../../src/datasets/names.js";
+import { DATASET_NAMES } from "../../src/datasets/index.js";
 import { MIN_SECRET_LENGTH, SETTINGS, type Setting, settingAt } from "../../src/config/settings.js";
 import { INDEX_PREFIX_PATTERN } from "../../src/config/validate.js";
 import { OWNER_ID_PATTERN } from "../../src/config/zones.js";

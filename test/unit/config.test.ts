@@ -62,6 +62,7 @@ describe("defaults", () => {
         tlsVerify: true,
         indexPrefix: "cloudflare",
         indexPeriod: "month",
+        indexMode: "time_series",
         retentionDays: 400,
       },
       output: undefined,

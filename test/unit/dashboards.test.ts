@@ -142,6 +142,10 @@ describe("dashboards/*.json", () => {
       if (dataFields().has(f)) assert.ok(nonAdditive.has(f), `${f} is declared as not additive`);
     }
     assert.ok(!nonAdditive.has("cloudflare.requests"));
+    // From the declarations' additivity, not their wording: none of these descriptions says "not additive".
+    for (const f of ["cloudflare.sample_interval", "cloudflare.confidence.upper", "cloudflare.other_entries", "run.lag_minutes", "run.query_budget"]) {
+      assert.ok(nonAdditive.has(f), `${f} is declared with additivity other than sum`);
+    }
     const problems = files.flatMap((d) => panelsOf(d).flatMap((p) => checkSemantics(p, `${d.file} / ${p.title}`, nonAdditive)));
     assert.deepEqual(problems, []);
   });

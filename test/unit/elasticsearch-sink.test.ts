@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { toSource } from "../../src/datasets/document.js";
 import { httpRequests } from "../../src/datasets/http-requests.js";
 import { elasticsearchSink } from "../../src/sinks/elasticsearch/sink.js";
 
@@ -23,6 +24,14 @@ let url = "";
 const seen: Seen[] = [];
 /** When set, bulk items of breakdown entries fail (a mapping error, say). */
 let failEntries = false;
+/** When set, creating an index with `index.mode: time_series` is refused, as a cluster without the mode would. */
+let refuseTimeSeries = false;
+/** Indices that exist before the run: their settings and mapping as `GET /<index>` answers them. */
+let existing: Record<string, { settings: Record<string, unknown>; mappings: Record<string, unknown> }> = {};
+
+/** The fake's stand-in for the `_id` a time-series index derives from the dimensions and the time. */
+const derivedId = (source: { "@timestamp": string; cloudflare: { breakdown: string; key?: string } }) =>
+  `tsid:${source.cloudflare.breakdown}|${source.cloudflare.key ?? ""}|${source["@timestamp"]}`;
 
 before(async () => {
   server = createServer((req, res) => {
@@ -35,6 +44,19 @@ before(async () => {
       res.setHeader("x-elastic-product", "Elasticsearch");
       res.setHeader("content-type", "application/json");
       if (path === "/_ilm/status") return res.end(JSON.stringify({ operation_mode: "RUNNING" }));
+      const index = /^\/(cf-[^/]+)$/.exec(path)?.[1];
+      if (index && req.method === "PUT") {
+        if (existing[index]) {
+          res.statusCode = 400;
+          return res.end(JSON.stringify({ error: { type: "resource_already_exists_exception", reason: `index [${index}] already exists` }, status: 400 }));
+        }
+        if (refuseTimeSeries && body.includes("time_series")) {
+          res.statusCode = 400;
+          return res.end(JSON.stringify({ error: { type: "illegal_argument_exception", reason: "unknown setting [index.mode]" }, status: 400 }));
+        }
+        return res.end(JSON.stringify({ acknowledged: true, index }));
+      }
+      if (index && req.method === "GET") return res.end(JSON.stringify({ [index]: { aliases: {}, ...existing[index] } }));
       if (path.endsWith("/_search"))
         return res.end(JSON.stringify({ took: 1, hits: { hits: storedEntries.map(([id, index]) => ({ _id: id, _index: index, sort: [0] })) } }));
       if (path.endsWith("/_bulk")) {
@@ -45,16 +67,20 @@ before(async () => {
             .map(() => ({ delete: { status: 200, result: "deleted" } }));
           return res.end(JSON.stringify({ took: 1, errors: false, items }));
         }
-        const sources = body
+        const lines = body
           .trim()
           .split("\n")
-          .filter((_, i) => i % 2 === 1)
-          .map((l) => JSON.parse(l) as { cloudflare: { breakdown: string } });
-        const items = sources.map((s) =>
-          failEntries && s.cloudflare.breakdown !== "total"
-            ? { index: { status: 400, error: { type: "mapper_parsing_exception", reason: "injected" } } }
-            : { index: { status: 201, result: "created" } },
-        );
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const items = [];
+        for (let i = 0; i < lines.length; i += 2) {
+          const action = (lines[i] as { index: { _id?: string } }).index;
+          const source = lines[i + 1] as Parameters<typeof derivedId>[0];
+          items.push(
+            failEntries && source.cloudflare.breakdown !== "total"
+              ? { index: { status: 400, error: { type: "mapper_parsing_exception", reason: "injected" } } }
+              : { index: { status: 201, result: "created", _id: action._id ?? derivedId(source) } },
+          );
+        }
         return res.end(JSON.stringify({ took: 1, errors: failEntries, items }));
       }
       res.end(JSON.stringify({ acknowledged: true }));
@@ -73,6 +99,7 @@ describe("Elasticsearch with ILM", () => {
     tlsVerify: true,
     indexPrefix: "cf",
     indexPeriod: "month" as const,
+    indexMode: "time_series" as const,
     retentionDays: 90,
   };
 
@@ -112,7 +139,15 @@ describe("Elasticsearch with ILM", () => {
     ] as const) {
       const created = creations(name);
       assert.equal(created.length, 1, `${name} created once`);
-      assert.equal(JSON.parse(created[0]!.body).settings["index.lifecycle.origination_date"], Date.parse(end));
+      const settings = JSON.parse(created[0]!.body).settings as Record<string, unknown>;
+      assert.equal(settings["index.lifecycle.origination_date"], Date.parse(end));
+      // A time-series index covering exactly the month its name stands for.
+      assert.equal(settings["index.mode"], "time_series");
+      assert.equal(settings["index.time_series.end_time"], end.replace("Z", ".000Z"));
+      assert.equal(
+        Date.parse(settings["index.time_series.start_time"] as string),
+        Date.parse(name.endsWith("11") ? "2026-11-01T00:00:00Z" : "2026-12-01T00:00:00Z"),
+      );
     }
   });
 
@@ -231,10 +266,12 @@ describe("Elasticsearch with ILM", () => {
       },
     ];
     const flat = httpRequests.flatten(rows, zone, window, { topN: 100 });
-    const kept = [...flat.entries][0]!.id;
+    // The ids a time-series index gave the entries when they were first written: the one still returned, and one not.
+    const kept = derivedId(toSource([...flat.entries][0]!.fields) as Parameters<typeof derivedId>[0]);
+    const gone = "tsid:country|FR|2026-11-20T08:00:00.000Z";
     storedEntries = [
       [kept, "cf-http_requests-2026.11"],
-      ["http_requests|z3|2026-11-20T08:00|country|FR", "cf-http_requests-2026.11"],
+      [gone, "cf-http_requests-2026.11"],
     ];
     seen.length = 0;
     try {
@@ -254,8 +291,99 @@ describe("Elasticsearch with ILM", () => {
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l) as unknown),
-      [{ delete: { _index: "cf-http_requests-2026.11", _id: "http_requests|z3|2026-11-20T08:00|country|FR" } }],
+      [{ delete: { _index: "cf-http_requests-2026.11", _id: gone } }],
     );
     assert.match(bulks[2]!, /"total"/);
+  });
+});
+
+describe("index modes", () => {
+  const config = {
+    url: "",
+    auth: { kind: "none" as const },
+    caFile: undefined,
+    tlsVerify: true,
+    indexPrefix: "cf",
+    indexPeriod: "month" as const,
+    indexMode: "time_series" as const,
+    retentionDays: 90,
+  };
+  const zone = { scope: "zone" as const, id: "z4", name: "z4.example" };
+  const window = { from: Date.parse("2026-10-31T23:59:00Z"), to: Date.parse("2026-11-01T00:01:00Z") };
+  /** The `_bulk` actions sent to one index. */
+  const actionsFor = (index: string) =>
+    seen
+      .filter((x) => x.path.endsWith("/_bulk"))
+      .flatMap((x) =>
+        x.body
+          .trim()
+          .split("\n")
+          .filter((_, i) => i % 2 === 0)
+          .map((l) => (JSON.parse(l) as { index: { _index: string; _id?: string } }).index),
+      )
+      .filter((a) => a._index === index);
+
+  async function writeTwoMonths(indexMode: "time_series" | "standard", warnings: string[] = []): Promise<void> {
+    seen.length = 0;
+    const sink = elasticsearchSink({ ...config, indexMode, url }, undefined, undefined, (m) => warnings.push(m));
+    await sink.ensure([httpRequests]);
+    await sink.write({ dataset: "http_requests", ownerId: zone.id, scope: zone.scope, window, ...httpRequests.flatten([], zone, window, { topN: 100 }) });
+    await sink.close();
+  }
+
+  it("time-series indices get no _id from the exporter (Elasticsearch derives it); standard ones get the exporter's", async () => {
+    await writeTwoMonths("time_series");
+    assert.ok(actionsFor("cf-http_requests-2026.11").every((a) => a._id === undefined));
+    await writeTwoMonths("standard");
+    const created = seen.find((x) => x.method === "PUT" && x.path === "/cf-http_requests-2026.11")!;
+    assert.equal((JSON.parse(created.body).settings as Record<string, unknown>)["index.mode"], undefined);
+    assert.deepEqual(
+      actionsFor("cf-http_requests-2026.11").map((a) => a._id),
+      ["http_requests|z4|2026-11-01T00:00|total|"],
+    );
+  });
+
+  it("an index made before (standard) keeps the exporter's ids and gets only the fields it lacks", async () => {
+    existing = {
+      "cf-http_requests-2026.10": {
+        settings: { index: { number_of_shards: "1" } },
+        mappings: { dynamic: "strict", properties: { "@timestamp": { type: "date" }, cloudflare: { properties: { requests: { type: "long" } } } } },
+      },
+    };
+    try {
+      await writeTwoMonths("time_series");
+    } finally {
+      existing = {};
+    }
+    assert.deepEqual(
+      actionsFor("cf-http_requests-2026.10").map((a) => a._id),
+      ["http_requests|z4|2026-10-31T23:59|total|"],
+    );
+    assert.ok(
+      actionsFor("cf-http_requests-2026.11").every((a) => a._id === undefined),
+      "the new month is a time-series index",
+    );
+    const update = seen.find((x) => x.method === "PUT" && x.path === "/cf-http_requests-2026.10/_mapping");
+    assert.ok(update, "missing fields added");
+    const properties = JSON.parse(update.body).properties as Record<string, { properties?: Record<string, unknown> }>;
+    assert.equal("@timestamp" in properties, false, "a field the index has is left alone");
+    assert.equal("requests" in properties.cloudflare!.properties!, false);
+    assert.ok("key" in properties.cloudflare!.properties!, "a field it lacks is added");
+    assert.equal(seen.filter((x) => x.method === "GET" && x.path === "/cf-http_requests-2026.10").length, 1, "read once");
+  });
+
+  it("a cluster that refuses time-series indices gets standard ones, with one warning", async () => {
+    refuseTimeSeries = true;
+    const warnings: string[] = [];
+    try {
+      await writeTwoMonths("time_series", warnings);
+    } finally {
+      refuseTimeSeries = false;
+    }
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /refused a time-series index .*unknown setting \[index.mode\].*standard indices instead.*ES_INDEX_MODE=standard/);
+    for (const index of ["cf-http_requests-2026.10", "cf-http_requests-2026.11"]) {
+      assert.ok(actionsFor(index).length > 0 && actionsFor(index).every((a) => a._id?.startsWith("http_requests|z4|")), `${index} gets our ids`);
+    }
   });
 });

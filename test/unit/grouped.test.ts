@@ -70,8 +70,8 @@ describe("grouped datasets: totals and entries", () => {
   it("stores each dimension in its own field and a key that tells entries apart", () => {
     const first = entries[0]!.fields;
     assert.equal(first["cloudflare.firewall.action"], "block");
-    assert.equal(first["cloudflare.firewall.rule_description"], "rule r1");
-    assert.equal(first["cloudflare.country"], "DE");
+    assert.equal(first["rule.description"], "rule r1");
+    assert.equal(first["source.geo.country_iso_code"], "DE");
     assert.notEqual(entries[0]!.id, entries[1]!.id);
     assert.equal(new Set([...entries, ...totals].map((d) => d.id)).size, 6);
   });
@@ -92,14 +92,14 @@ describe("grouped datasets: the top-N cap", () => {
     const minuteEntries = entries.filter((d) => d.timestamp === T + 60_000);
     assert.equal(minuteEntries.length, 4);
     assert.deepEqual(
-      minuteEntries.slice(0, 3).map((d) => d.fields["cloudflare.firewall.rule_id"]),
+      minuteEntries.slice(0, 3).map((d) => d.fields["rule.id"]),
       ["rule-6", "rule-5", "rule-4"],
     );
     const other = minuteEntries[3]!.fields;
     assert.equal(other["cloudflare.key"], OTHER);
     assert.equal(other["cloudflare.other_entries"], 4);
     assert.equal(other["cloudflare.events"], 10 + 20 + 30 + 40);
-    assert.equal(other["cloudflare.firewall.rule_id"], undefined, "the remainder has no single rule");
+    assert.equal(other["rule.id"], undefined, "the remainder has no single rule");
     assert.equal(sumOf(minuteEntries, "cloudflare.events"), totals[1]!.fields["cloudflare.events"]);
   });
 
@@ -130,7 +130,7 @@ describe("grouped datasets: repeated keys", () => {
     const { entries, totals } = flatten(firewallEvents, rows, zone);
     assert.equal(entries.length, 2, "one document per key");
     assert.equal(new Set(entries.map((e) => e.id)).size, 2);
-    const r1 = entries.find((e) => e.fields["cloudflare.firewall.rule_id"] === "r1")!;
+    const r1 = entries.find((e) => e.fields["rule.id"] === "r1")!;
     assert.equal(r1.fields["cloudflare.events"], 40);
     // The sample interval is merged count-weighted: (30 x 10 + 10 x 2) / 40.
     assert.equal(r1.fields["cloudflare.sample_interval"], 8);
@@ -161,7 +161,7 @@ describe("grouped datasets: fields a plan refuses", () => {
     const row = firewallRow(0, "block", "r1", 5);
     delete (row.dimensions as Record<string, unknown>).description;
     const { entries } = flatten(firewallEvents, [row], zone);
-    assert.equal(entries[0]!.fields["cloudflare.firewall.rule_description"], undefined);
+    assert.equal(entries[0]!.fields["rule.description"], undefined);
   });
 
   it("still refuses an answer that lacks a required field", () => {

@@ -7,7 +7,7 @@ import { httpOrigin } from "../../src/datasets/http-origin.js";
 import { httpOverview } from "../../src/datasets/http-overview.js";
 import { httpRequests } from "../../src/datasets/http-requests.js";
 import { datasets } from "../../src/datasets/index.js";
-import { DATASET_NAMES } from "../../src/datasets/names.js";
+import { DATASET_NAMES } from "../../src/datasets/index.js";
 import { decide, selectDatasets } from "../../src/matrix.js";
 import type { DatasetLimits } from "../../src/plan.js";
 

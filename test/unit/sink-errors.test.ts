@@ -15,7 +15,15 @@ import { ndjsonSink } from "../../src/sinks/ndjson.js";
 import { SinkError, type Sink } from "../../src/sinks/sink.js";
 import { startScriptedServer, type ScriptedServer } from "../support/scripted-server.js";
 
-const es = { auth: { kind: "none" as const }, caFile: undefined, tlsVerify: true, indexPrefix: "cf", indexPeriod: "month" as const, retentionDays: 90 };
+const es = {
+  auth: { kind: "none" as const },
+  caFile: undefined,
+  tlsVerify: true,
+  indexPrefix: "cf",
+  indexPeriod: "month" as const,
+  indexMode: "time_series" as const,
+  retentionDays: 90,
+};
 const owner = { scope: "zone" as const, id: "z1", name: "example.com" };
 const window = { from: Date.parse("2026-11-20T10:00:00Z"), to: Date.parse("2026-11-20T11:00:00Z") };
 

@@ -112,7 +112,7 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- if not (kindIs "invalid" $v.cloudflare.topN) }}{{ $_ := set $cf "topN" $v.cloudflare.topN }}{{ end -}}
 {{- if not (kindIs "invalid" $v.cloudflare.confidenceLevel) }}{{ $_ := set $cf "confidenceLevel" $v.cloudflare.confidenceLevel }}{{ end -}}
 {{- if not (kindIs "invalid" $v.cloudflare.maxResponseBytes) }}{{ $_ := set $cf "maxResponseBytes" $v.cloudflare.maxResponseBytes }}{{ end -}}
-{{- $es := dict "url" (required "elasticsearch.url is required, e.g. https://elasticsearch.example:9200" $v.elasticsearch.url) "tlsVerify" $v.elasticsearch.tlsVerify "indexPrefix" $v.elasticsearch.indexPrefix "indexPeriod" $v.elasticsearch.indexPeriod "retentionDays" $v.elasticsearch.retentionDays -}}
+{{- $es := dict "url" (required "elasticsearch.url is required, e.g. https://elasticsearch.example:9200" $v.elasticsearch.url) "tlsVerify" $v.elasticsearch.tlsVerify "indexPrefix" $v.elasticsearch.indexPrefix "indexPeriod" $v.elasticsearch.indexPeriod "indexMode" $v.elasticsearch.indexMode "retentionDays" $v.elasticsearch.retentionDays -}}
 {{- $gate := dict "timeoutSeconds" $v.gate.timeoutSeconds -}}
 {{- with $v.gate.uri }}{{ $_ := set $gate "uri" . }}{{ end -}}
 {{- $config := dict "cloudflare" $cf "elasticsearch" $es "window" $v.window "gate" $gate "log" $v.log -}}

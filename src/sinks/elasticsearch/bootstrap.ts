@@ -1,7 +1,12 @@
 /**
  * Creates or updates the Elasticsearch side: lifecycle policy (where ILM exists), one component template with the
- * generated mappings and one index template per dataset, and the new mappings on indices that already exist.
+ * generated mappings and one index template per dataset, and for the run records the new mappings on their indices.
  * Idempotent and a handful of requests, so every run does it: a skipped Helm hook cannot leave the cluster behind.
+ *
+ * The templates say nothing of the index mode: the sink creates each data index itself, as a time-series index
+ * bounded by its period (or standard, by ES_INDEX_MODE or when the cluster refuses), and adds missing fields to an
+ * existing data index when it first writes there (the dimension and metric parameters cannot be added to a field an
+ * older index already has, so a pattern-wide mapping update would fail on indices made before they existed).
  */
 import type { Client, TransportRequestOptions } from "@elastic/elasticsearch";
 import type { ElasticsearchConfig } from "../../config/types.js";
@@ -51,7 +56,7 @@ export async function bootstrap(
     );
   }
   for (const dataset of datasets) {
-    const properties = mappingProperties(dataset.standalone ? dataset.fields : mergeFields([dataset.fields]));
+    const properties = dataset.standalone ? mappingProperties(dataset.fields, false) : mappingProperties(mergeFields([dataset.fields]));
     const component = `${prefix}-${dataset.name}-mappings`;
     await client.cluster.putComponentTemplate(
       {
@@ -77,6 +82,7 @@ export async function bootstrap(
       },
       options,
     );
+    if (!dataset.standalone) continue;
     // Templates only shape new indices; existing ones get new fields added (never changed) here.
     await client.indices.putMapping(
       {

@@ -9,11 +9,14 @@ import type { estypes } from "@elastic/elasticsearch";
 type FieldValue = estypes.FieldValue;
 import { holes } from "../../plan.js";
 import { DAY, fixedInterval, HOUR, MINUTE } from "../../time.js";
-import { indexNamer, indexPattern, periodEnd } from "../index-names.js";
+import { mergeFields } from "../../datasets/fields.js";
+import { indexPattern } from "../index-names.js";
+import { mappingProperties } from "../mapping.js";
 import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
 import { RUNS, runsIndexed } from "../../runs/run-document.js";
-import { createElasticsearchClient, describeEsError } from "./client.js";
+import { createElasticsearchClient } from "./client.js";
+import { dataIndices, type IndexMode } from "./indices.js";
 import { esFailure } from "./errors.js";
 import { recentQueries } from "./history.js";
 
@@ -29,18 +32,6 @@ const MAX_REASONS = 5;
 const CONCURRENCY = 2;
 const FLUSH_BYTES = 2_000_000;
 
-/** Passes documents through, noting their ids. */
-function remember(documents: Documents, ids: Set<string>): Documents {
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const doc of documents) {
-        ids.add(doc.id);
-        yield doc;
-      }
-    },
-  };
-}
-
 /** The longest a single request may take (retries aside) while a run goes on. */
 const REQUEST_TIMEOUT_MS = 60_000;
 const NO_LIMIT: TimeLimit = { remainingMs: () => Number.POSITIVE_INFINITY, signal: new AbortController().signal };
@@ -49,6 +40,8 @@ export function elasticsearchSink(
   config: ElasticsearchConfig & { url: string },
   client: Client = createElasticsearchClient(config),
   time: TimeLimit = NO_LIMIT,
+  /** Where warnings go (a cluster that refuses time-series indices); the command's logger. */
+  warn: (message: string) => void = () => {},
 ): Sink {
   /**
    * Set while the run's own record is written: after the run stopped, so not bound to its deadline or stop signal,
@@ -66,12 +59,11 @@ export function elasticsearchSink(
   let ilm = false;
   /** Whether this process has installed the templates (ensure, or record on a run that skipped ensure). */
   let bootstrapped = false;
-  /** Indices this process has made sure of, so each is created at most once per run. */
-  const ensuredIndices = new Set<string>();
-  const nameOf = indexNamer(config.indexPrefix, config.indexPeriod);
   /** Index patterns refreshed before the first search of this run. */
   const refreshed = new Set<string>();
   const origin = new URL(config.url).origin;
+  /** Each index this process writes to: created (time-series or standard) or read once per run. */
+  const indices = dataIndices({ client, config, req, origin, warn });
 
   /** Runs `step`; a client error becomes a `SinkError` naming the cluster, the step and the fix. */
   async function doing<T>(what: string, step: () => Promise<T>): Promise<T> {
@@ -90,29 +82,15 @@ export function elasticsearchSink(
   }
 
   /**
-   * Creates an index explicitly before its first write, so that under ILM its lifecycle clock is pinned to the
-   * period it covers (not to the day a backfill happened to create it). The template supplies everything else.
-   */
-  async function ensureIndex(index: string, timestamp: number): Promise<void> {
-    if (ensuredIndices.has(index)) return;
-    const settings = ilm ? { "index.lifecycle.origination_date": periodEnd(config.indexPeriod, timestamp) } : {};
-    try {
-      await client.indices.create({ index, settings }, req());
-    } catch (error) {
-      if (!describeEsError(error).includes("resource_already_exists_exception")) throw esFailure(error, `creating index ${index}`, origin);
-    }
-    ensuredIndices.add(index);
-  }
-
-  /**
    * One pass of the bulk helper over `documents`, retried as a whole when Elasticsearch rejects a whole request with
    * 429 (the helper itself only re-sends items answered with 429), each time with half the requests in flight, so
-   * that a cluster under pressure gets less. Re-sending is safe: ids are deterministic, and `documents` yields the
-   * same documents again on every iteration.
+   * that a cluster under pressure gets less. Re-sending is safe: ids are deterministic (ours in a standard index,
+   * derived from the dimensions and time in a time-series one), and `documents` yields the same documents again on
+   * every iteration. `written` collects the ids Elasticsearch answered with, when given.
    */
-  async function bulk(documents: Documents): Promise<WriteOutcome> {
+  async function bulk(documents: Documents, written?: Set<string>): Promise<WriteOutcome> {
     let rejectedRequests = 0;
-    const outcome = await pRetry(() => bulkOnce(documents, Math.max(1, CONCURRENCY >> rejectedRequests)), {
+    const outcome = await pRetry(() => bulkOnce(documents, Math.max(1, CONCURRENCY >> rejectedRequests), written), {
       retries: 6,
       factor: 2,
       minTimeout: 1_000,
@@ -126,19 +104,28 @@ export function elasticsearchSink(
     return { ...outcome, retried: outcome.retried + rejectedRequests * outcome.written };
   }
 
-  async function bulkOnce(documents: Documents, concurrency: number): Promise<WriteOutcome> {
-    async function* withIndices(): AsyncGenerator<ExportDocument> {
-      for await (const doc of documents) {
-        await ensureIndex(nameOf(doc.dataset, doc.timestamp), doc.timestamp);
-        yield doc;
-      }
+  async function bulkOnce(documents: Documents, concurrency: number, written: Set<string> | undefined): Promise<WriteOutcome> {
+    /** Each document with the index it goes to, made sure of first (the action needs its mode). */
+    async function* withIndices(): AsyncGenerator<ExportDocument & { index: string; mode: IndexMode }> {
+      for await (const doc of documents) yield { ...doc, ...(await indices.prepare(doc.dataset, doc.timestamp)) };
     }
     const reasons: string[] = [];
     try {
-      const stats = await client.helpers.bulk<ExportDocument>(
+      const stats = await client.helpers.bulk(
         {
           datasource: withIndices(),
-          onDocument: (doc) => [{ index: { _index: nameOf(doc.dataset, doc.timestamp), _id: doc.id } }, toSource(doc.fields)],
+          // A time-series index derives `_id` from the dimensions and `@timestamp` and refuses any other; writing
+          // the same ones again overwrites. A standard index takes ours, which is made of the same parts.
+          onDocument: (doc) => [{ index: doc.mode === "time_series" ? { _index: doc.index } : { _index: doc.index, _id: doc.id } }, toSource(doc.fields)],
+          ...(written
+            ? {
+                // Deserializes each written document again (the helper's cost), so only where stale entries are sought.
+                onSuccess: ({ result }: { result: Partial<Record<string, { _id?: string | null }>> }) => {
+                  const id = result.index?._id;
+                  if (id) written.add(id);
+                },
+              }
+            : {}),
           onDrop: (drop) => {
             if (reasons.length < MAX_REASONS) reasons.push(`${drop.status} ${drop.error?.type ?? ""}: ${(drop.error?.reason ?? "").slice(0, 200)}`.trim());
           },
@@ -290,8 +277,10 @@ export function elasticsearchSink(
       });
       bootstrapped = true;
       // The current period's index exists from the start, so dashboards and index patterns resolve at once.
+      for (const dataset of datasets) indices.declare(dataset.name, mappingProperties(mergeFields([dataset.fields])));
+      indices.useLifecycle(ilm);
       const now = Date.now();
-      for (const name of [...datasets.map((d) => d.name), RUNS]) await ensureIndex(nameOf(name, now), now);
+      for (const name of [...datasets.map((d) => d.name), RUNS]) await indices.prepare(name, now);
       return ilm
         ? [`lifecycle policy ${config.indexPrefix}-retention deletes indices ${config.retentionDays} days after the period they cover`]
         : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
@@ -321,8 +310,9 @@ export function elasticsearchSink(
      */
     async write(batch: WriteBatch): Promise<WriteOutcome> {
       const before = await storedEntryIds(batch);
+      // The ids Elasticsearch gives the written entries: in a time-series index only it knows them.
       const written = new Set<string>();
-      const entries = await bulk(before.size === 0 ? batch.entries : remember(batch.entries, written));
+      const entries = await bulk(batch.entries, before.size === 0 ? undefined : written);
       if (entries.failed > 0) return entries;
       const stale = [...before.entries()].filter(([id]) => !written.has(id));
       if (stale.length > 0) await deleteDocuments(stale);
@@ -338,6 +328,7 @@ export function elasticsearchSink(
           ilm = await ilmAvailable(client, req());
           await bootstrap(client, config, [runsIndexed], ilm, req());
         });
+        indices.useLifecycle(ilm);
         bootstrapped = true;
       }
       const outcome = await bulk(documents);
