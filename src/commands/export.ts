@@ -4,13 +4,14 @@ import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator
 import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
-import { EXIT, UsageError } from "../errors.js";
+import { describeDiscovery } from "../cloudflare/discovery.js";
+import { EXIT, ExporterError, UsageError } from "../errors.js";
 import { RunClock } from "../deadline.js";
 import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
 import { parseInstant } from "../time.js";
-import { closeContext, createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
+import { closeContext, createCloudflare, createContext, createSink, resolveOwners, type Context, type Io } from "./context.js";
 
 export interface ExportArgs {
   readonly flags: Record<string, unknown>;
@@ -40,9 +41,6 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
     const chosen = selectDatasets(datasets, ctx.config.datasets);
-    ctx.log.info(
-      `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
-    );
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
     const clockOffsetMs = now - Date.now();
     const record = (result: RunResult, exitCode: number) =>
@@ -50,14 +48,21 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     const started = Date.now();
     let result: RunResult;
     try {
+      const owners = await resolveOwners(ctx, args.flags, clock);
+      ctx = owners.ctx;
+      if (owners.discovery) ctx.log.info(describeDiscovery(owners.discovery));
+      ctx.log.info(
+        `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
+      );
       result = await runExport(
         { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock), datasets: chosen, log: ctx.log, time: clock },
         { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
       );
     } catch (error) {
-      // A run that could not even start its work (Cloudflare or Elasticsearch unreachable) is the failure the
-      // "runs failing" alert exists for: it gets a record too, when the sink can still take one.
-      if (!(error instanceof UsageError)) await record(failedBeforeWork(error, started), EXIT.failed);
+      // A run that could not even start its work (Cloudflare or Elasticsearch unreachable, zones that could not be
+      // listed) is the failure the "runs failing" alert exists for: it gets a record too, when the sink can still take
+      // one. A configuration error (exit 2) writes nothing.
+      if (!(error instanceof ExporterError && error.service === "configuration")) await record(failedBeforeWork(error, started), EXIT.failed);
       throw error;
     }
     // A gate that gives no answer fails closed like False, but it is a failure (see gate.ts); so is a run stopped at
@@ -103,7 +108,7 @@ async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promi
 }
 
 /** The demo account, so the account datasets show too. */
-const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
+export const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
 
 /**
  * The demo's own indices. Not `cloudflare-...`: the default prefix's patterns (dashboards' data sources, alert
