@@ -199,6 +199,7 @@ const REST_ACCESS = new Set([9109, 10000, 1001]);
 /** What a token needs to list what it can read (README: Discovery). */
 const LISTING_FIX =
   "give the token Zone > Zone > Read (to list zones) and Account > Account Settings > Read (to list accounts), or list zones and accounts in CF_ZONES and CF_ACCOUNTS";
+const NOT_CLOUDFLARE = "check CF_REST_URL: it must be Cloudflare's REST API (https://api.cloudflare.com/client/v4) or a proxy that passes it on";
 /** "More than 1200 requests per 300 seconds reached" (lablabs/cloudflare-exporter#74). */
 const REST_RATE_LIMITED = 10100;
 
@@ -207,7 +208,11 @@ export function restError(context: string, failure: RestFailure): CloudflareErro
   const said = failure.errors.map((e) => (e.code === undefined ? e.message : `${e.code} ${e.message}`)).join("; ") || failure.text || "no error message";
   const message = `${context}: HTTP ${failure.status}: ${said}`;
   const has = (set: ReadonlySet<number>) => codes.some((c) => c !== undefined && set.has(c));
-  if (failure.status === 429 || codes.includes(REST_RATE_LIMITED)) return new CloudflareError(message, "budget");
+  if (failure.status === 429 || codes.includes(REST_RATE_LIMITED)) {
+    const fix =
+      "Cloudflare's REST limit (1,200 requests per 5 minutes per user) is shared with every tool of that user: lower CF_REST_BUDGET, or list zones in CF_ZONES";
+    return new CloudflareError(message, "budget", [], { fix });
+  }
   if (has(REST_AUTH) || failure.status === 401) {
     const fix = codes.includes(6103)
       ? "CF_API_KEY does not look like a global API key: put an API token into CF_API_TOKEN instead (and unset CF_API_EMAIL and CF_API_KEY)"
@@ -217,8 +222,8 @@ export function restError(context: string, failure: RestFailure): CloudflareErro
     return new CloudflareError(message, "auth", [], { fix });
   }
   if (has(REST_ACCESS) || codes.includes(0) || failure.status === 403) return new CloudflareError(message, "access", [], { fix: LISTING_FIX });
-  if (failure.status >= 500) return new CloudflareError(message, "unavailable");
-  if (failure.status >= 200 && failure.status < 300) return new CloudflareError(message, "malformed");
+  if (failure.status >= 500) return new CloudflareError(message, "unavailable", [], { fix: "Cloudflare's API was unavailable; the next run lists again" });
+  if (failure.status >= 200 && failure.status < 300) return new CloudflareError(message, "malformed", [], { fix: NOT_CLOUDFLARE });
   return new CloudflareError(message, "query", [], {
     fix: "check CF_REST_URL: it must be Cloudflare's REST API (https://api.cloudflare.com/client/v4) or a proxy of it",
   });

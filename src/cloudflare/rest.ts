@@ -11,7 +11,7 @@ import { CloudflareError, restError, transportError } from "./errors.js";
 import { boundedFetch, dispatcherFor } from "./wire.js";
 
 /** One page of a list endpoint: its items as sent and Cloudflare's `result_info`, where it gave one. */
-export interface RestPage {
+interface RestPage {
   readonly items: readonly unknown[];
   readonly page: number | undefined;
   readonly perPage: number | undefined;
@@ -122,7 +122,7 @@ interface Envelope {
 function envelope(text: string): Envelope | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Envelope) : undefined;
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -58,8 +58,14 @@ export const SETTINGS = [
   { env: "CF_API_TOKEN", kind: "secret", secret: true, help: "API token with Zone > Analytics > Read (preferred)", commands: CLOUDFLARE },
   { env: "CF_API_EMAIL", kind: "text", help: "with CF_API_KEY: the legacy global API key's account e-mail", commands: CLOUDFLARE },
   { env: "CF_API_KEY", kind: "secret", secret: true, help: "with CF_API_EMAIL: the legacy global API key", commands: CLOUDFLARE },
-  { key: "cloudflare.zones", env: "CF_ZONES", kind: "owners", help: "zones: `id=name,id=name` (file: `[{id, name}]`)", commands: CLOUDFLARE },
-  { flag: "zone", kind: "ids", help: "only these configured zone ids (repeatable or a comma list); never adds a zone", commands: ["backfill"] },
+  {
+    key: "cloudflare.zones",
+    env: "CF_ZONES",
+    kind: "owners",
+    help: "zones: `id=name,id=name` (file: `[{id, name}]`); without zones and accounts both are discovered (see [Discovery](#discovery))",
+    commands: CLOUDFLARE,
+  },
+  { flag: "zone", kind: "ids", help: "only these zone ids, configured or discovered (repeatable or a comma list); never adds a zone", commands: ["backfill"] },
   {
     key: "cloudflare.accounts",
     env: "CF_ACCOUNTS",
