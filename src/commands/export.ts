@@ -4,9 +4,11 @@ import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator
 import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
-import { describeDiscovery } from "../cloudflare/discovery.js";
+import { describeDiscovery, type Discovery } from "../cloudflare/discovery.js";
+import { CloudflareError } from "../cloudflare/errors.js";
 import { EXIT, ExporterError, UsageError } from "../errors.js";
-import { RunClock } from "../deadline.js";
+import { RunClock, type StopReason } from "../deadline.js";
+import { askGate } from "../gate.js";
 import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
@@ -48,16 +50,22 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     const started = Date.now();
     let result: RunResult;
     try {
-      const owners = await resolveOwners(ctx, args.flags, clock);
+      const owners = await ownersOfRun(ctx, args.flags, clock);
       ctx = owners.ctx;
       if (owners.discovery) ctx.log.info(describeDiscovery(owners.discovery));
       ctx.log.info(
         `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
       );
-      result = await runExport(
-        { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock), datasets: chosen, log: ctx.log, time: clock },
-        { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
-      );
+      result = owners.stopped
+        ? {
+            ...failedBeforeWork(owners.stopped.message, started),
+            outcome: owners.stopped.reason,
+            gate: { allowed: true, reason: "not asked: stopped while listing zones and accounts" },
+          }
+        : await runExport(
+            { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock), datasets: chosen, log: ctx.log, time: clock },
+            { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
+          );
     } catch (error) {
       // A run that could not even start its work (Cloudflare or Elasticsearch unreachable, zones that could not be
       // listed) is the failure the "runs failing" alert exists for: it gets a record too, when the sink can still take
@@ -76,6 +84,27 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     process.off("SIGINT", onSignal);
     clock.dispose();
     await closeContext(ctx);
+  }
+}
+
+/**
+ * The run's zones and accounts (commands/context.ts `resolveOwners`), with what a run adds around discovery: a passive
+ * environment calls Cloudflare not at all, so with a gate the gate is asked first (and again by the run, which records
+ * its answer); a run stopped by its deadline or a signal while listing ends as stopped, like one stopped later.
+ */
+async function ownersOfRun(
+  ctx: Context,
+  flags: Record<string, unknown>,
+  clock: RunClock,
+): Promise<{ ctx: Context; discovery?: Discovery; stopped?: { reason: StopReason; message: string } }> {
+  const discovering = ctx.config.cloudflare.zones.length === 0 && ctx.config.cloudflare.accounts.length === 0;
+  if (discovering && ctx.config.gate.uri && !(await askGate(ctx.config.gate)).allowed) return { ctx };
+  try {
+    return await resolveOwners(ctx, flags, clock);
+  } catch (error) {
+    if (!(error instanceof CloudflareError && error.kind === "deadline" && clock.stoppedBy)) throw error;
+    ctx.log.warn(`${error.message}: no window was taken`);
+    return { ctx, stopped: { reason: clock.stoppedBy, message: error.message } };
   }
 }
 

@@ -58,7 +58,10 @@ export function loadConfig(input: LoadConfigInput): Config {
   const zones = runZones(config.cloudflare.zones, demo);
   setAt(values, "cloudflare.zones", narrowZones(zones, sources.flag("zone"), problems));
   setAt(values, "cloudflare.accounts", config.cloudflare.accounts ?? []);
-  const listed = ["cloudflare.zones", "cloudflare.accounts"].map((key) => sources.lookup(settingAt(key))).find((found) => found !== undefined);
+  // An empty list in the file (`zones: []`) lists nothing, like an unset variable.
+  const listed = ["cloudflare.zones", "cloudflare.accounts"]
+    .map((key) => sources.lookup(settingAt(key)))
+    .find((found) => found !== undefined && !(Array.isArray(found.value) && found.value.length === 0));
   setAt(values, "cloudflare.restUrl", config.cloudflare.restUrl ?? restUrlOf(config.cloudflare.apiUrl));
   if (!demo) checkDiscovery(sources, listed, config, problems, needsCloudflare);
 

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import type { RestZone, Simulator } from "../../simulator/index.js";
+import { startScriptedServer, type ScriptedServer } from "../support/scripted-server.js";
 import {
   cli,
   countDocuments,
@@ -195,6 +196,56 @@ describe("discovery: a listing that keeps failing", { skip: needsElasticsearch }
       ["failed"],
     );
     assert.match(records[0]!.error!, /listing zones, page 2/);
+    assert.doesNotMatch(result.stderr, /test-token-0123456789/, "no credential in any output");
+  });
+});
+
+describe("discovery: the run's gate and deadline", { skip: needsElasticsearch }, () => {
+  let es: Client;
+  let sim: Simulator;
+  let gate: ScriptedServer;
+  const prefix = "it-discovery-gate";
+  before(async () => {
+    es = esClient();
+    await dropPrefix(es, prefix);
+    sim = await simulator({ now: () => NOW, accounts: [ACCOUNT], zones: LISTED });
+    gate = await startScriptedServer("/may-i-run");
+  });
+  after(async () => {
+    await Promise.all([sim.close(), gate.close()]);
+    await dropPrefix(es, prefix);
+    await es.close();
+  });
+
+  it("a passive environment (the gate answers False) lists nothing from Cloudflare: exit 0, outcome not-active", async () => {
+    gate.script = [{ body: "False" }];
+    sim.reset();
+    const result = await cli(["run", ...at(NOW)], discoveryEnv(sim, prefix, { NO_CONCURRENCY_URI: gate.url }));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(sim.stats.rest.requests, 0, "no REST request");
+    assert.equal(sim.stats.requests, 0, "no GraphQL request");
+    assert.deepEqual(
+      (await runRecords(es, prefix)).map((r) => r.outcome),
+      ["not-active"],
+    );
+  });
+
+  it("a run whose deadline passes while it lists zones stops there: exit 1, outcome deadline, nothing fetched", async () => {
+    await dropPrefix(es, prefix);
+    sim.reset();
+    sim.options.latencyMs = 15_000;
+    const result = await cli(["run", ...at(NOW)], discoveryEnv(sim, prefix, { RUN_DEADLINE_SECONDS: "10" }));
+    sim.options.latencyMs = 0;
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /listing accounts, page 1: not sent or not awaited: the run's deadline of 10s \(RUN_DEADLINE_SECONDS\) has passed: no window was taken/,
+    );
+    assert.equal(sim.stats.requests, 0);
+    assert.deepEqual(
+      (await runRecords(es, prefix)).map((r) => r.outcome),
+      ["deadline"],
+    );
   });
 });
 

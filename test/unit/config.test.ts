@@ -330,6 +330,12 @@ describe("discovery settings", () => {
     assert.deepEqual(load({ flags: { config: "c.yaml" }, env: { CF_API_TOKEN: TOKEN }, readFile }).cloudflare.accountsInclude, ["Acme, Inc.", "prod-*"]);
   });
 
+  test("an empty zones list in the file lists nothing: discovery, with its filters", () => {
+    const readFile = files({ "c.yaml": "cloudflare:\n  zones: []\n  zonesExclude: ['*.test']\n" });
+    const config = load({ flags: { config: "c.yaml" }, env: { CF_API_TOKEN: TOKEN }, readFile });
+    assert.deepEqual([config.cloudflare.zones, config.cloudflare.zonesExclude], [[], ["*.test"]]);
+  });
+
   test("an empty filter entry is refused", () => {
     assertMentions(
       loadError({ env: { CF_API_TOKEN: TOKEN, CF_ZONES_EXCLUDE: "a.example,,b.example" } }),
