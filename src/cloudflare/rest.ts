@@ -62,7 +62,7 @@ export function createRestClient(config: CloudflareConfig, options: RestClientOp
     signal: AbortSignal | undefined,
   ): Promise<{ page: RestPage } | { error: CloudflareError; waitMs: number }> {
     const wait = notBefore - Date.now();
-    if (wait > 0) await sleepWithin(wait, time, `${context}: waiting as Cloudflare's rate limit asks`);
+    if (wait > 0) await sleepWithin(wait, time, `${context}: waiting as Cloudflare's rate limit asks`, signal);
     await budget.take(1);
     sent++;
     const timeout = Math.max(1, Math.min(config.timeoutSeconds * 1000, time.remainingMs()));
@@ -106,7 +106,7 @@ export function createRestClient(config: CloudflareConfig, options: RestClientOp
         // Within CF_MAX_RETRY_SECONDS and the run's deadline, or not at all: the last error is the answer.
         if (Date.now() - started + delayMs > maxRetryMs || delayMs > time.remainingMs()) throw error;
         options.onRetry?.({ context, attempt: n, delayMs, error });
-        await sleepWithin(delayMs, time, context);
+        await sleepWithin(delayMs, time, context, signal);
       }
     },
   };
@@ -202,18 +202,32 @@ function stopped(context: string, time: TimeLimit): CloudflareError {
   return new CloudflareError(`${context}: not sent or not awaited: ${reason}`, "deadline");
 }
 
-/** Sleeps `ms`, unless that outlasts the time left or the stop signal comes first: then rejects at once. */
-function sleepWithin(ms: number, time: TimeLimit, what: string): Promise<void> {
+/**
+ * Sleeps `ms`, unless that outlasts the time left or the stop signal comes first: then rejects at once. `page`: the
+ * listing's own signal, which ends the wait when another page of the same listing has failed.
+ */
+function sleepWithin(ms: number, time: TimeLimit, what: string, page?: AbortSignal): Promise<void> {
   if (ms > time.remainingMs()) return Promise.reject(new CloudflareError(`${what} (${Math.ceil(ms / 1000)}s) would outlast the run's deadline`, "deadline"));
+  if (page?.aborted) return Promise.reject(abandoned(what, page));
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const done = () => {
       clearTimeout(timer);
+      time.signal.removeEventListener("abort", onStop);
+      page?.removeEventListener("abort", onAbandon);
+    };
+    const onStop = () => {
+      done();
       reject(stopped(what, time));
     };
+    const onAbandon = () => {
+      done();
+      reject(abandoned(what, page!));
+    };
     const timer = setTimeout(() => {
-      time.signal.removeEventListener("abort", onAbort);
+      done();
       resolve();
     }, ms);
-    time.signal.addEventListener("abort", onAbort, { once: true });
+    time.signal.addEventListener("abort", onStop, { once: true });
+    page?.addEventListener("abort", onAbandon, { once: true });
   });
 }

@@ -238,6 +238,17 @@ describe("discovery against the simulator's REST API", () => {
     assert.ok(Date.now() - started < 5000);
   });
 
+  it("a page that fails for good ends the listing at once, also for pages waiting to be retried", async () => {
+    const zones = zoneList(150);
+    zones[120] = { id: "not an id", name: "x.example", account: PROD };
+    serve({ zones, restFaults: [{ path: "/zones", page: 2, kind: "http429", retryAfter: 10 }] });
+    const started = Date.now();
+    const error = await discoverOwners(configFor(sim)).catch((e: unknown) => e);
+    assert.ok(error instanceof CloudflareError && error.kind === "malformed", String(error));
+    assert.match(error.message, /listing zones, page 3, item 21: id/);
+    assert.ok(Date.now() - started < 5000, `page 2's wait of 10 s was abandoned (${Date.now() - started} ms)`);
+  });
+
   it("a body cut short is malformed and retried", async () => {
     serve({ zones: zoneList(3), restFaults: [{ path: "/zones", kind: "truncated", times: 1 }] });
     const retries: RetryNotice[] = [];
