@@ -274,7 +274,7 @@ export function applyFilters(
         reason:
           owners.length === 0
             ? `matches nothing: the credentials can read no ${noun}`
-            : `matches none of the ${owners.length} ${noun}s the credentials can read: ${abridged(owners)}`,
+            : `matches none of the ${count(owners.length, noun)} the credentials can read: ${abridged(owners)}`,
         fix:
           owners.length === 0
             ? `give the token read access to the ${noun}s to export (README: Discovery), or remove ${FILTER_ENV[key]}`
@@ -300,7 +300,7 @@ export function applyFilters(
       {
         key: set.map((s) => s.slice(0, s.indexOf("="))).join(", "),
         value: set.join(" "),
-        reason: `leave nothing to export of the ${zones.length} zones (${abridged(zones)}) and ${accounts.length} accounts (${abridged(accounts)}) the credentials can read`,
+        reason: `leave nothing to export of the ${count(zones.length, "zone")} (${abridged(zones)}) and ${count(accounts.length, "account")} (${abridged(accounts)}) the credentials can read`,
         fix: "loosen the include patterns or drop an exclude pattern; `check` shows what the filters keep",
       },
     ]);

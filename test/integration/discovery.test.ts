@@ -115,6 +115,16 @@ describe("discovery: run, check, verify with zones listed from Cloudflare", { sk
     assert.match(verify.stdout, /verified: 6\/6 hours/);
   });
 
+  it("check with filters that match nothing: a FAIL line naming them, the other checks still run, exit 2", async () => {
+    const check = await cli(["check"], discoveryEnv(sim, prefix, { CF_ACCOUNTS_INCLUDE: "nobody" }));
+    assert.equal(check.code, 2, check.stdout + check.stderr);
+    assert.match(
+      check.stdout,
+      /^FAIL {2}discovery: Invalid configuration: CF_ACCOUNTS_INCLUDE = nobody: matches none of the 1 account the credentials can read: Harness Corp; fix: /m,
+    );
+    assert.match(check.stdout, /^ ok   Elasticsearch reachable/m);
+  });
+
   it("backfill --zone narrows the discovered zones, and refuses one that is not among them (exit 2)", async () => {
     const range = ["--from", "2026-11-18T18:00:00Z", "--to", "2026-11-18T18:30:00Z", "--dry-run"];
     const one = await cli(["backfill", ...range, "--zone", ZONES[1].id, ...at(NOW)], discoveryEnv(sim, prefix));
