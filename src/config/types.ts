@@ -32,9 +32,11 @@ type ValueOf<E> = E extends { kind: "whole" | "share" }
       ? C
       : E extends { kind: "owners" }
         ? readonly Zone[]
-        : E extends { kind: "datasets" }
-          ? readonly DatasetName[]
-          : string;
+        : E extends { kind: "globs" }
+          ? readonly string[]
+          : E extends { kind: "datasets" }
+            ? readonly DatasetName[]
+            : string;
 /** Zones and accounts are empty lists when unset; other settings without a default are undefined. */
 type FieldOf<E> = E extends { default: unknown } | { kind: "owners" } ? ValueOf<E> : ValueOf<E> | undefined;
 type Fields<Section extends string> = { readonly [E in Entry as E["key"] extends `${Section}.${infer F}` ? F : never]: FieldOf<E> };
