@@ -4,6 +4,7 @@
  */
 import { datasets } from "../datasets/index.js";
 import type { Dataset } from "../datasets/dataset.js";
+import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
 import { ownersOf } from "../run-plan.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
@@ -18,7 +19,7 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
   const ctx = createContext(flags, rawIo);
   const { io } = ctx;
   if (!ctx.config.elasticsearch.url) throw new UsageError("verify reads Elasticsearch: set ES_URL");
-  const chosen = datasets.filter((d) => (ctx.config.datasets ?? ["http_requests"]).includes(d.name as never));
+  const chosen = selectDatasets(datasets, ctx.config.datasets ?? ["http_requests"]);
   const es = createElasticsearchClient({ ...ctx.config.elasticsearch, url: ctx.config.elasticsearch.url });
   const origin = new URL(ctx.config.elasticsearch.url).origin;
   const out = (line: string): boolean => io.stdout.write(`${line}\n`);

@@ -18,13 +18,19 @@ import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { MINUTE } from "../time.js";
 
-interface DimensionSpec {
+export interface DimensionSpec {
   /** Cloudflare's dimension field. */
   readonly field: string;
   /** The fields it is stored as (shared-fields.ts, or `asIs` of a dataset's own declaration). */
   readonly stored: StoredDimension;
   /** Left out of the query (and the documents) when the plan or token does not offer it. */
   readonly optional?: boolean;
+  /**
+   * Cloudflare's value -> the value the entry is keyed and stored by (a request path -> its pattern, see paths.ts).
+   * Applied before the key is built, so rows that become one value are slices of one entry: merged like repeated
+   * rows, then ranked for the top N, and the remainder summed, all after the transform.
+   */
+  readonly transform?: (value: FieldValue) => FieldValue;
 }
 
 interface MetricSpec {
@@ -82,6 +88,10 @@ export interface GroupedSpec<Name extends string> {
   readonly standInFor?: string;
   /** The node offers `confidence(level) { count { lower upper } }` for its sampled count. */
   readonly countConfidence?: boolean;
+  /** Runs only when named in `datasets` (costly or plan-restricted breakdowns). */
+  readonly optIn?: boolean;
+  /** Entries kept per minute, instead of `CF_TOP_N` (a user-declared dataset's own `topN`). */
+  readonly topN?: number;
 }
 
 export const OTHER = "__other__";
@@ -157,7 +167,8 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
       const value = dimensions[d.field];
       if (value === undefined && d.optional) return undefined;
       const what = `${spec.node}.dimensions.${d.field}`;
-      return d.stored.reads === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
+      const read = d.stored.reads === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
+      return d.transform ? d.transform(read) : read;
     });
     const metrics = figures.map((m) => {
       const [group, field] = m.path.split(".");
@@ -294,13 +305,14 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     }
     const rank = (a: ParsedRow, b: ParsedRow): number =>
       (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const topN = spec.topN ?? options.topN;
     return {
       entries: {
         *[Symbol.iterator]() {
           for (const [minute, keyed] of byMinute) {
             const list = [...keyed.values()];
-            const sorted = spec.capped && list.length > options.topN ? [...list].sort(rank) : list;
-            const kept = spec.capped ? sorted.slice(0, options.topN) : sorted;
+            const sorted = spec.capped && list.length > topN ? [...list].sort(rank) : list;
+            const kept = spec.capped ? sorted.slice(0, topN) : sorted;
             for (const row of kept) yield entry(owner, row);
             if (kept.length < sorted.length) yield other(owner, minute, sorted.slice(kept.length));
           }
@@ -331,6 +343,7 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...figures.filter((m) => m.optional).map((m) => availablePath(m.path))],
     requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...figures.filter((m) => !m.optional).map((m) => availablePath(m.path))],
     ...(spec.standInFor ? { standInFor: spec.standInFor } : {}),
+    ...(spec.optIn ? { optIn: true } : {}),
     timeType: "Time",
     query,
     rowsOf,
