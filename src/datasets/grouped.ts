@@ -39,6 +39,12 @@ interface MetricSpec {
   /** Our field, its type and how it adds up (which also decides how two slices of one entry merge, see `figure`). */
   readonly metric: MetricDecl;
   readonly optional?: boolean;
+  /**
+   * The figure of `path` where the entry's dimension `field` (after its transform) is one of `in`, and 0 elsewhere:
+   * a count of one kind of entry (cached requests among the cache statuses), exact because every entry is one of
+   * Cloudflare's groups. The path must be another metric's; it is not asked for twice.
+   */
+  readonly when?: { readonly field: string; readonly in: readonly string[] };
 }
 
 /** A metric as the flattening uses it. */
@@ -55,16 +61,25 @@ interface Figure {
    */
   readonly merge: "sum" | "max" | "mean";
   readonly optional: boolean;
+  /** See `MetricSpec.when`: the dimension's index in the spec and the values the figure counts for. */
+  readonly when: { readonly index: number; readonly values: ReadonlySet<string> } | undefined;
 }
 
-const figure = (m: MetricSpec): Figure => ({
-  path: m.path,
-  as: m.metric.name,
-  type: m.metric.type === "double" ? "double" : "long",
-  additive: m.metric.additivity !== "none",
-  merge: m.metric.additivity === "sum" ? "sum" : m.metric.additivity === "level" ? "max" : "mean",
-  optional: m.optional ?? false,
-});
+function figure(m: MetricSpec, spec: GroupedSpec<string>): Figure {
+  const index = m.when ? spec.dimensions.findIndex((d) => d.field === m.when!.field) : -1;
+  if (m.when && (index < 0 || !spec.metrics.some((o) => o.path === m.path && !o.when))) {
+    throw new Error(`${spec.name}: ${m.metric.name} counts where ${m.when.field} is ...: that must be a dimension, and ${m.path} another metric`);
+  }
+  return {
+    path: m.path,
+    as: m.metric.name,
+    type: m.metric.type === "double" ? "double" : "long",
+    additive: m.metric.additivity !== "none",
+    merge: m.metric.additivity === "sum" ? "sum" : m.metric.additivity === "level" ? "max" : "mean",
+    optional: m.optional ?? false,
+    when: m.when ? { index, values: new Set(m.when.in) } : undefined,
+  };
+}
 
 export interface GroupedSpec<Name extends string> {
   readonly name: Name;
@@ -113,7 +128,9 @@ interface ParsedRow {
 }
 
 export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name>): Dataset<Name> {
-  const figures = spec.metrics.map(figure);
+  const figures = spec.metrics.map((m) => figure(m, spec));
+  /** The figures the query asks for; a `when` figure reads another's. */
+  const asked = figures.filter((m) => !m.when);
   const rankIndex = figures.findIndex((m) => m.as === spec.rankBy.name);
   if (rankIndex < 0 || !figures[rankIndex]!.additive) throw new Error(`${spec.name}: rankBy must name an additive metric`);
   const additive = figures.filter((m) => m.additive);
@@ -131,7 +148,7 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     const dims = spec.dimensions.filter((d) => !omit.has(dimensionPath(d))).map((d) => d.field);
     const groups = new Map<string, string[]>();
     const top: string[] = [];
-    for (const m of figures) {
+    for (const m of asked) {
       if (omit.has(availablePath(m.path))) continue;
       const [group, field] = m.path.split(".");
       if (field === undefined) top.push(group!);
@@ -171,6 +188,8 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
       return d.transform ? d.transform(read) : read;
     });
     const metrics = figures.map((m) => {
+      if (m.when && dims[m.when.index] === undefined) return undefined;
+      if (m.when && !m.when.values.has(String(dims[m.when.index]))) return 0;
       const [group, field] = m.path.split(".");
       const holder = field === undefined ? r : (r[group!] as Record<string, unknown> | undefined);
       const value = holder?.[field ?? group!];
@@ -340,8 +359,8 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     fields,
     breakdownChecks,
     rowsPerUnit: spec.rowsPerMinute,
-    optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...figures.filter((m) => m.optional).map((m) => availablePath(m.path))],
-    requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...figures.filter((m) => !m.optional).map((m) => availablePath(m.path))],
+    optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...asked.filter((m) => m.optional).map((m) => availablePath(m.path))],
+    requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...asked.filter((m) => !m.optional).map((m) => availablePath(m.path))],
     ...(spec.standInFor ? { standInFor: spec.standInFor } : {}),
     ...(spec.optIn ? { optIn: true } : {}),
     timeType: "Time",

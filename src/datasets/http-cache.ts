@@ -1,10 +1,18 @@
 /**
- * `httpRequestsAdaptiveGroups` of end users by cache status, host and content type: what the cache serves where. The
- * hit ratio is computed when read (cached statuses over all), never stored: ratios do not add up over minutes.
+ * `httpRequestsAdaptiveGroups` of end users by cache status, host and content type: what the cache serves where.
+ * Each entry also carries its requests and bytes again as `cached_requests` / `cached_bytes` when its status is one
+ * served from the cache (0 otherwise), so a hit ratio is a ratio of two sums over any range and any hosts, computed
+ * when read. The ratio itself is never stored: ratios do not add up over minutes or hosts.
  */
 import { groupedDataset } from "./grouped.js";
 import { EYEBALL } from "./http-eyeball.js";
-import { bytes, cacheStatus, contentType, host, requests } from "./shared-fields.js";
+import { bytes, cachedBytes, cachedRequests, cacheStatus, contentType, host, requests } from "./shared-fields.js";
+
+/**
+ * Cache statuses of responses served from Cloudflare's cache: the ones lablabs' exporter counts as cached
+ * (../shared/reference/cloudflare-graphql-api.md §6); the simulator serves the first four.
+ */
+export const CACHED_STATUSES = ["hit", "stale", "updating", "revalidated", "deferred_hit", "revalidated_hit"];
 
 export const httpCache = groupedDataset({
   name: "http_cache",
@@ -21,6 +29,8 @@ export const httpCache = groupedDataset({
   metrics: [
     { path: "count", metric: requests },
     { path: "sum.edgeResponseBytes", metric: bytes },
+    { path: "count", metric: cachedRequests, when: { field: "cacheStatus", in: CACHED_STATUSES } },
+    { path: "sum.edgeResponseBytes", metric: cachedBytes, when: { field: "cacheStatus", in: CACHED_STATUSES } },
   ],
   rankBy: requests,
   capped: true,

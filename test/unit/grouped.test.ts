@@ -9,6 +9,7 @@ import { leafPaths, toSource, type ExportDocument } from "../../src/datasets/doc
 import { mergeFields } from "../../src/datasets/fields.js";
 import { firewallEvents } from "../../src/datasets/firewall-events.js";
 import { groupedDataset, OTHER } from "../../src/datasets/grouped.js";
+import { httpCache } from "../../src/datasets/http-cache.js";
 import { httpOrigin } from "../../src/datasets/http-origin.js";
 import { httpPaths } from "../../src/datasets/http-paths.js";
 import { collapsePath } from "../../src/datasets/paths.js";
@@ -243,6 +244,38 @@ describe("grouped datasets: a dimension transformed before the key (request path
       entries.map((e) => e.fields["cloudflare.key"]),
       ["www.example.com|/orders/{num}", OTHER],
     );
+  });
+});
+
+describe("grouped datasets: a figure counted where a dimension has some values (cached requests)", () => {
+  const cacheRow = (status: string, count: number, host = "www.example.com") => ({
+    dimensions: { datetimeMinute: minute(0), cacheStatus: status, clientRequestHTTPHost: host, edgeResponseContentTypeName: "html" },
+    count,
+    sum: { edgeResponseBytes: 10 * count },
+    avg: { sampleInterval: 1 },
+  });
+  const rows = [cacheRow("hit", 50), cacheRow("miss", 30), cacheRow("revalidated", 5), cacheRow("dynamic", 4), cacheRow("stale", 1, "api.example.com")];
+
+  it("carries an entry's requests and bytes as cached where its status is served from cache, 0 elsewhere", () => {
+    const { entries } = flatten(httpCache, rows, zone);
+    const by = new Map(entries.map((e) => [e.fields["cloudflare.cache.status"], e.fields]));
+    assert.deepEqual([by.get("hit")!["cloudflare.cached_requests"], by.get("hit")!["cloudflare.cached_bytes"]], [50, 500]);
+    assert.deepEqual([by.get("miss")!["cloudflare.cached_requests"], by.get("miss")!["cloudflare.cached_bytes"]], [0, 0]);
+    assert.equal(by.get("revalidated")!["cloudflare.cached_requests"], 5);
+    assert.equal(by.get("dynamic")!["cloudflare.cached_requests"], 0);
+  });
+
+  it("sums them into the remainder and the total like any count, and asks Cloudflare for each path once", () => {
+    const { entries, totals } = flatten(httpCache, rows, zone, 2);
+    const other = entries.find((e) => e.fields["cloudflare.key"] === OTHER)!;
+    assert.equal(other.fields["cloudflare.cached_requests"], 5 + 1);
+    assert.equal(totals[0]!.fields["cloudflare.cached_requests"], 56);
+    assert.equal(totals[0]!.fields["cloudflare.cached_bytes"], 560);
+    assert.equal(sumOf(entries, "cloudflare.cached_requests"), 56);
+    const query = httpCache.query(new Set());
+    assert.equal(query.match(/\bcount\b/g)?.length, 1);
+    assert.equal(query.match(/edgeResponseBytes/g)?.length, 1);
+    assert.deepEqual([...httpCache.requiredFields].sort(), ["count", "dimensions_cacheStatus", "dimensions_clientRequestHTTPHost", "dimensions_edgeResponseContentTypeName", "sum_edgeResponseBytes"]);
   });
 });
 
