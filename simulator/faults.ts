@@ -74,6 +74,11 @@ export class QueryBudget {
     return true;
   }
 
+  /** When the oldest charge still in the window was made; undefined when the window is empty. */
+  oldest(): number | undefined {
+    return this.charges[0]?.at;
+  }
+
   reset(): void {
     this.charges = [];
   }

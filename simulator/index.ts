@@ -31,7 +31,12 @@ export type {
   SimulatorOptions,
   StatusCodes,
   ZoneDatasetName,
+  ListingMode,
+  RestAccount,
+  RestFault,
+  RestZone,
 } from "./options.js";
+export type { RestLogEntry, RestStats } from "./rest.js";
 export { dayTotals, finalMinute, growthFactor, hourTotals, observedMinute } from "./traffic.js";
 export type {
   BrowserMapEntry,

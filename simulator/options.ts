@@ -301,6 +301,63 @@ export interface SimulatorOptions {
    * merged rows. @default false
    */
   repeatedGroupRows?: boolean;
+
+  // ---- Cloudflare's REST API, for discovery: GET /client/v4/accounts and /client/v4/zones (see rest.ts) ----
+
+  /** Accounts `GET /accounts` lists. @default [] */
+  accounts?: readonly RestAccount[];
+  /** Zones `GET /zones` lists, in this order, whatever their status (`?status=` filters them). @default [] */
+  zones?: readonly RestZone[];
+  /** How `GET /accounts` answers the credentials; see `ListingMode`. @default "ok" */
+  accountsListing?: ListingMode;
+  /** How `GET /zones` answers the credentials; see `ListingMode`. @default "ok" */
+  zonesListing?: ListingMode;
+  /**
+   * REST requests allowed per sliding 5 minutes of real time; beyond it HTTP 429, code 10100 and `retry-after`.
+   * Source: Cloudflare's API limits page (1,200 per 5 minutes per user) and the 429 body in lablabs/cloudflare-exporter#74.
+   * @default 1200
+   */
+  restBudgetPerFiveMinutes?: number;
+  /** Injected REST failures, each for the requests it matches; see `RestFault`. @default [] */
+  restFaults?: readonly RestFault[];
+}
+
+/** A zone as the REST simulator lists it; `plan` follows the `plans` option of its id. */
+export interface RestZone {
+  readonly id: string;
+  readonly name: string;
+  /** Cloudflare's zone statuses (OpenAPI `zones-get`). @default "active" */
+  readonly status?: "initializing" | "pending" | "active" | "moved";
+  readonly account: RestAccount;
+}
+
+export interface RestAccount {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * How a list endpoint answers valid credentials:
+ * - `ok`: the list;
+ * - `forbidden`: HTTP 403, code 9109 "Unauthorized to access requested resource" (a token without the permission;
+ *   the code is the one client threads report, e.g. octodns/octodns-cloudflare#60);
+ * - `account-token` (accounts only): HTTP 400, code 1001 "List accounts endpoint does not support account owned
+ *   tokens" (seen in edgefirst-dev/starter#3).
+ */
+export type ListingMode = "ok" | "forbidden" | "account-token";
+
+/**
+ * A REST failure injected instead of the answer: for requests to `path` (and `page`, when set), `times` times (every
+ * time when unset). `http500`/`http503`: Cloudflare's envelope with code 10000-range errors; `http429`: the rate
+ * limit's body and `retry-after: retryAfter` (default 1); `html502`: a proxy's HTML page; `truncated`: HTTP 200 whose
+ * body stops halfway. Source: our model of what any HTTP peer can do.
+ */
+export interface RestFault {
+  readonly path: "/accounts" | "/zones";
+  readonly page?: number;
+  readonly kind: "http500" | "http503" | "http429" | "html502" | "truncated";
+  readonly times?: number;
+  readonly retryAfter?: number;
 }
 
 /** The rollup maps under `sum`. */
@@ -346,6 +403,12 @@ export interface SimulatorConfig {
   /** 0: no padding. */
   padBodyToBytes: number;
   repeatedGroupRows: boolean;
+  accounts: readonly RestAccount[];
+  zones: readonly RestZone[];
+  accountsListing: ListingMode;
+  zonesListing: ListingMode;
+  restBudgetPerFiveMinutes: number;
+  restFaults: readonly RestFault[];
 }
 
 export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
@@ -384,6 +447,12 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
     hugeNumbers: options.hugeNumbers ?? false,
     padBodyToBytes: options.padBodyToBytes ?? 0,
     repeatedGroupRows: options.repeatedGroupRows ?? false,
+    accounts: options.accounts ?? [],
+    zones: options.zones ?? [],
+    accountsListing: options.accountsListing ?? "ok",
+    zonesListing: options.zonesListing ?? "ok",
+    restBudgetPerFiveMinutes: options.restBudgetPerFiveMinutes ?? 1200,
+    restFaults: options.restFaults ?? [],
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * A fake of Cloudflare's GraphQL Analytics endpoint on 127.0.0.1, for the integration tests, `--demo` and
  * `cloudflare-es-exporter simulate`. It answers a request in this order: injected fault, authentication, parsing and
- * validation, query budget, execution. Errors come in Cloudflare's format, and any error makes `data` null.
+ * validation, query budget, execution. Errors come in Cloudflare's format, and any error makes `data` null. The REST
+ * endpoints discovery lists zones and accounts from are served beside it, on the same origin (rest.ts).
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -10,6 +11,7 @@ import { execute, type GraphQLError } from "graphql";
 import { CloudflareError, MESSAGES, errorBody, statusFor, wireError, type ErrorClass, type WireError } from "./errors.js";
 import { FaultInjector, QueryBudget, budgetBody, faultResponse, truncate } from "./faults.js";
 import { resolveOptions, type FaultKind, type SimulatorConfig, type SimulatorOptions } from "./options.js";
+import { emptyRestStats, REST_ROUTE, RestSimulator, type RestStats } from "./rest.js";
 import { countQueries, fillRows, ownerMinutes, rootValue, type RequestContext } from "./resolvers.js";
 import { parseAndValidate, simulatorSchema } from "./schema.js";
 import { shapeTraffic, spliceHuge } from "./shapes.js";
@@ -38,11 +40,15 @@ export interface SimulatorStats {
   budgetRejections: number;
   /** Every request, oldest first (the oldest are dropped beyond 10,000 so a long `simulate` stays small). */
   log: RequestLogEntry[];
+  /** The REST endpoints' requests (`GET /accounts`, `GET /zones`), counted apart: they have their own limit. */
+  rest: RestStats;
 }
 
 export interface Simulator {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:40123/client/v4/graphql */
   readonly url: string;
+  /** The REST API's base, e.g. http://127.0.0.1:40123/client/v4 (what the exporter derives from `url`). */
+  readonly restUrl: string;
   /** Resolved options; change them at any time, the next request uses them. */
   readonly options: SimulatorConfig;
   readonly stats: SimulatorStats;
@@ -99,8 +105,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(options.seed ?? 1);
   const budget = new QueryBudget();
   const stats: SimulatorStats = emptyStats();
+  const rest = new RestSimulator(config, stats.rest);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (REST_ROUTE.test(req.url ?? "")) {
+      await readBody(req);
+      if (config.latencyMs > 0) await new Promise((r) => setTimeout(r, config.latencyMs));
+      const answer = rest.answer(req);
+      return send(res, answer.status, answer.body, answer.headers);
+    }
     if (!ENDPOINT.test(req.url ?? "")) return send(res, 404, JSON.stringify({ success: false, errors: [{ code: 7000, message: "No route for that URI" }] }));
     if (req.method !== "POST") return send(res, 405, JSON.stringify({ success: false, errors: [{ message: "Method not allowed" }] }));
     const request = parseRequest(await readBody(req));
@@ -195,6 +208,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   return {
     url: `http://127.0.0.1:${port}/client/v4/graphql`,
+    restUrl: `http://127.0.0.1:${port}/client/v4`,
     options: config,
     stats,
     groundTruth: {
@@ -207,8 +221,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       events: (node, tag, startMs, endMs) => adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
     },
     reset() {
-      Object.assign(stats, emptyStats());
+      const { rest: restStats, ...fresh } = emptyStats();
+      Object.assign(stats, fresh);
+      // The REST simulator keeps its stats object: emptied in place.
+      Object.assign(stats.rest, restStats);
       budget.reset();
+      rest.reset();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -226,6 +244,7 @@ function emptyStats(): SimulatorStats {
     faults: { budget200: 0, http429: 0, http503: 0, truncated: 0, http500: 0 },
     budgetRejections: 0,
     log: [],
+    rest: emptyRestStats(),
   };
 }
 
@@ -287,8 +306,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+function send(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  const type = body.startsWith("<") ? "text/html" : "application/json";
+  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 

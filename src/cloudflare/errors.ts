@@ -184,3 +184,69 @@ function bodyText(data: unknown): string {
 export function endsTheRun(error: unknown): error is CloudflareError {
   return error instanceof CloudflareError && (error.kind === "auth" || error.kind === "deadline" || error.kind === "share");
 }
+
+// ---- Cloudflare's REST API (discovery of zones and accounts: cloudflare/rest.ts) ----
+// REST answers `{success, errors: [{code, message, error_chain?}], messages, result}`; codes, not wordings, decide.
+
+/** A REST answer that did not succeed: its status and Cloudflare's `errors[]` (empty when the body is not the envelope). */
+export interface RestFailure {
+  readonly status: number;
+  readonly errors: readonly { readonly code: number | undefined; readonly message: string }[];
+  /** The body's text (cut) when it is not Cloudflare's envelope, e.g. a proxy's HTML page. */
+  readonly text: string;
+}
+
+/**
+ * Codes of refused credentials: 6003 "Invalid request headers" with its chain (6103 X-Auth-Key, 6111 Authorization),
+ * 9103 unknown key or e-mail, 9106 missing headers, 1000 invalid token. Seen in lablabs/cloudflare-exporter#5 and
+ * other clients' threads; Cloudflare publishes no complete list.
+ */
+const REST_AUTH = new Set([6003, 6100, 6101, 6102, 6103, 6111, 9103, 9106, 1000]);
+/** 9109 "Unauthorized to access requested resource", 10000 "Authentication error" as 403, 1001 "List accounts endpoint
+ *  does not support account owned tokens", 0 "Actor ... requires permission ...": valid credentials without the permission. */
+const REST_ACCESS = new Set([9109, 10000, 1001]);
+/** What a token needs to list what it can read (README: Discovery). */
+const LISTING_FIX =
+  "give the token Zone > Zone > Read (to list zones) and Account > Account Settings > Read (to list accounts), or list zones and accounts in CF_ZONES and CF_ACCOUNTS";
+const NOT_CLOUDFLARE = "check CF_REST_URL: it must be Cloudflare's REST API (https://api.cloudflare.com/client/v4) or a proxy that passes it on";
+/** "More than 1200 requests per 300 seconds reached" (lablabs/cloudflare-exporter#74). */
+const REST_RATE_LIMITED = 10100;
+
+export function restError(context: string, failure: RestFailure): CloudflareError {
+  const codes = failure.errors.map((e) => e.code);
+  const said = failure.errors.map((e) => (e.code === undefined ? e.message : `${e.code} ${e.message}`)).join("; ") || failure.text || "no error message";
+  const message = `${context}: HTTP ${failure.status}: ${said}`;
+  const has = (set: ReadonlySet<number>) => codes.some((c) => c !== undefined && set.has(c));
+  if (failure.status === 429 || codes.includes(REST_RATE_LIMITED)) {
+    const fix =
+      "Cloudflare's REST limit (1,200 requests per 5 minutes per user) is shared with every tool of that user: lower CF_REST_BUDGET, or list zones in CF_ZONES";
+    return new CloudflareError(message, "budget", [], { fix });
+  }
+  if (has(REST_AUTH) || failure.status === 401) {
+    const fix = codes.includes(6103)
+      ? "CF_API_KEY does not look like a global API key: put an API token into CF_API_TOKEN instead (and unset CF_API_EMAIL and CF_API_KEY)"
+      : codes.includes(6111)
+        ? "CF_API_TOKEN is not in the form of an API token: set the token itself, without `Bearer `"
+        : "check CF_API_TOKEN (or CF_API_EMAIL with CF_API_KEY): Cloudflare refused the credentials";
+    return new CloudflareError(message, "auth", [], { fix });
+  }
+  if (has(REST_ACCESS) || codes.includes(0) || failure.status === 403) return new CloudflareError(message, "access", [], { fix: LISTING_FIX });
+  if (failure.status >= 500) return new CloudflareError(message, "unavailable", [], { fix: "Cloudflare's API was unavailable; the next run lists again" });
+  if (failure.status >= 200 && failure.status < 300) return new CloudflareError(message, "malformed", [], { fix: NOT_CLOUDFLARE });
+  return new CloudflareError(message, "query", [], {
+    fix: "check CF_REST_URL: it must be Cloudflare's REST API (https://api.cloudflare.com/client/v4) or a proxy of it",
+  });
+}
+
+/** Whatever fetch itself threw (no answer at all) as a `CloudflareError`; other errors (bugs) pass unchanged. */
+export function transportError(error: unknown, context: string): unknown {
+  if (error instanceof CloudflareError) return error;
+  const tooLarge = causeOf(error, ResponseTooLargeError);
+  if (tooLarge) return new CloudflareError(`${context}: ${tooLarge.message}`, "too-large", [], { cause: error, fix: "raise CF_MAX_RESPONSE_BYTES" });
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return new CloudflareError(`${context}: no answer in time (${error.message})`, "network", [], { cause: error });
+  }
+  // undici's fetch rejects with TypeError("fetch failed") whose cause carries the system error's code.
+  if (error instanceof TypeError && /fetch failed|bad port/i.test(error.message)) return connectionError(error, context);
+  return error;
+}

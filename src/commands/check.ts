@@ -2,7 +2,9 @@
  * `check`: one line per prerequisite (config, Cloudflare, the zone x dataset matrix with each one's limits,
  * Elasticsearch, ILM, privileges).
  */
+import { describeDiscovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
+import { ConfigError } from "../config/errors.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { maxWindowMinutes } from "../plan.js";
@@ -13,24 +15,25 @@ import type { Decision } from "../matrix.js";
 import { catchUp, decideAll, planRun, type RunPlan } from "../run-plan.js";
 import { knowBudget } from "../run.js";
 import { DAY, MINUTE } from "../time.js";
-import { EXIT } from "../errors.js";
+import { EXIT, ExporterError } from "../errors.js";
 import { askGate } from "../gate.js";
 import { ilmAvailable } from "../sinks/elasticsearch/bootstrap.js";
 import { createElasticsearchClient, describeEsError } from "../sinks/elasticsearch/client.js";
 import { esFailure } from "../sinks/elasticsearch/errors.js";
-import { closeContext, createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
+import { closeContext, createCloudflare, createContext, createSink, resolveOwners, type Context, type Io } from "./context.js";
 
 type Line = { ok: boolean | "info"; text: string };
 
 export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): Promise<number> {
-  const ctx = createContext(flags, rawIo);
-  const { config, io } = ctx;
-  const lines: Line[] = [
-    {
-      ok: true,
-      text: `configuration valid: ${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts, Cloudflare ${config.cloudflare.apiUrl}`,
-    },
-  ];
+  let ctx = createContext(flags, rawIo);
+  const { io } = ctx;
+  let config = ctx.config;
+  const discovering = config.cloudflare.zones.length === 0 && config.cloudflare.accounts.length === 0;
+  const owners = discovering
+    ? `zones and accounts discovered through ${config.cloudflare.restUrl ?? "CF_REST_URL"}`
+    : `${config.cloudflare.zones.length} zones, ${config.cloudflare.accounts.length} accounts`;
+  const lines: Line[] = [{ ok: true, text: `configuration valid: ${owners}, Cloudflare ${config.cloudflare.apiUrl}` }];
+  let misconfigured = false;
   const print = (line: Line): void => {
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
   };
@@ -50,6 +53,10 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
     const chosen = selectDatasets(datasets, config.datasets);
     // Bounded like a run (RUN_DEADLINE_SECONDS, else two minutes): a Cloudflare that never answers is a finding.
     const clock = new RunClock(config.run.deadlineSeconds ?? 120);
+    const resolved = await resolveOwners(ctx, flags, clock);
+    if (resolved.discovery) add({ ok: true, text: describeDiscovery(resolved.discovery) });
+    ctx = resolved.ctx;
+    config = ctx.config;
     const cloudflare = createCloudflare(ctx, clock);
     const decisions = await decideAll({ config, cloudflare, datasets: chosen });
     add({ ok: true, text: "Cloudflare reachable and credentials accepted" });
@@ -92,7 +99,15 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
       text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; hourly and daily datasets add a few when an hour or day is due)`,
     });
   } catch (error) {
-    add({ ok: false, text: error instanceof CloudflareError ? `Cloudflare: ${error.message}` : `Cloudflare: ${String(error)}` });
+    // Filters that match nothing, credentials that can list nothing: a configuration error, exit 2 once all is checked.
+    misconfigured = error instanceof ConfigError;
+    const text =
+      error instanceof ConfigError
+        ? `discovery: ${error.message}`
+        : error instanceof CloudflareError
+          ? `Cloudflare: ${error.message}`
+          : `Cloudflare: ${String(error)}`;
+    add({ ok: false, text: error instanceof ExporterError && error.fix && !text.includes(error.fix) ? `${text}; fix: ${error.fix}` : text });
   }
 
   if (config.output) add({ ok: "info", text: `output: NDJSON files in ${config.output} (Elasticsearch not used)` });
@@ -115,6 +130,7 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
     }
   }
   await closeContext(ctx);
+  if (misconfigured) return EXIT.usage;
   return lines.some((l) => l.ok === false) ? EXIT.failed : EXIT.ok;
 }
 

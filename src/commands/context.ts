@@ -2,7 +2,12 @@
 import { readFileSync } from "node:fs";
 import { describeConfig, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
-import { createCloudflareClient, type CloudflareClient, type TimeLimit } from "../cloudflare/client.js";
+import { createCloudflareClient, type CloudflareClient, type RetryNotice, type TimeLimit } from "../cloudflare/client.js";
+import { discoverOwners, type Discovery } from "../cloudflare/discovery.js";
+import { ConfigError } from "../config/errors.js";
+import { Problems } from "../config/origin.js";
+import { Sources } from "../config/sources.js";
+import { narrowZones } from "../config/zones.js";
 import { createLogger, type Logger } from "../log.js";
 import { redactIo, type RedactedIo } from "../redact.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
@@ -38,12 +43,32 @@ export function createContext(flags: Record<string, unknown>, io: Io, mode: { de
 }
 
 export function createCloudflare(ctx: Context, time?: TimeLimit, waitForBudget = true): CloudflareClient {
-  return createCloudflareClient(ctx.config.cloudflare, {
-    ...(time ? { time } : {}),
-    waitForBudget,
-    onRetry: ({ context, attempt, delayMs, error }) =>
-      ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind }),
-  });
+  return createCloudflareClient(ctx.config.cloudflare, { ...(time ? { time } : {}), waitForBudget, onRetry: retryLogger(ctx) });
+}
+
+function retryLogger(ctx: Context): (notice: RetryNotice) => void {
+  return ({ context, attempt, delayMs, error }) =>
+    ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind });
+}
+
+/**
+ * The zones and accounts the command works on, as the same `Zone[]` lists everything downstream reads: the configured
+ * ones, or, with neither configured, the ones the credentials can read, discovered once here (cloudflare/discovery.ts)
+ * and narrowed by `--zone` like configured ones. `discovery` is set when they were discovered.
+ */
+export async function resolveOwners(ctx: Context, flags: Record<string, unknown>, time?: TimeLimit): Promise<{ ctx: Context; discovery?: Discovery }> {
+  const { cloudflare } = ctx.config;
+  if (cloudflare.zones.length > 0 || cloudflare.accounts.length > 0) return { ctx };
+  const discovery = await discoverOwners(cloudflare, { time, onRetry: retryLogger(ctx) });
+  for (const warning of discovery.warnings) ctx.log.warn(warning);
+  if (discovery.accountsNote) ctx.log.info(discovery.accountsNote);
+  const problems = new Problems();
+  const zones = narrowZones(discovery.zones, new Sources(flags, {}).flag("zone"), problems, "discovered");
+  if (problems.list.length > 0) throw new ConfigError(problems.list);
+  const frozen = (list: readonly { id: string; name: string }[]) => Object.freeze(list.map((o) => Object.freeze({ id: o.id, name: o.name })));
+  const owners = { zones: frozen(zones), accounts: frozen(discovery.accounts) };
+  const config = Object.freeze({ ...ctx.config, cloudflare: Object.freeze({ ...cloudflare, ...owners }) });
+  return { ctx: { ...ctx, config }, discovery };
 }
 
 /** Closes what the command opened (Elasticsearch client, demo simulator), newest first. */

@@ -4,14 +4,17 @@ import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator
 import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
-import { EXIT, UsageError } from "../errors.js";
-import { RunClock } from "../deadline.js";
+import { describeDiscovery, type Discovery } from "../cloudflare/discovery.js";
+import { CloudflareError } from "../cloudflare/errors.js";
+import { EXIT, ExporterError, UsageError } from "../errors.js";
+import { RunClock, type StopReason } from "../deadline.js";
+import { askGate } from "../gate.js";
 import { catchUp } from "../run-plan.js";
 import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
 import { parseInstant } from "../time.js";
-import { closeContext, createCloudflare, createContext, createSink, type Context, type Io } from "./context.js";
+import { closeContext, createCloudflare, createContext, createSink, resolveOwners, type Context, type Io } from "./context.js";
 
 export interface ExportArgs {
   readonly flags: Record<string, unknown>;
@@ -41,9 +44,6 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
     const chosen = selectDatasets(datasets, ctx.config.datasets);
-    ctx.log.info(
-      `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
-    );
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
     const clockOffsetMs = now - Date.now();
     const record = (result: RunResult, exitCode: number) =>
@@ -51,14 +51,27 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     const started = Date.now();
     let result: RunResult;
     try {
-      result = await runExport(
-        { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, log: ctx.log, time: clock },
-        { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
+      const owners = await ownersOfRun(ctx, args.flags, clock);
+      ctx = owners.ctx;
+      if (owners.discovery) ctx.log.info(describeDiscovery(owners.discovery));
+      ctx.log.info(
+        `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
       );
+      result = owners.stopped
+        ? {
+            ...failedBeforeWork(owners.stopped.message, started),
+            outcome: owners.stopped.reason,
+            gate: { allowed: true, reason: "not asked: stopped while listing zones and accounts" },
+          }
+        : await runExport(
+            { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, log: ctx.log, time: clock },
+            { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
+          );
     } catch (error) {
-      // A run that could not even start its work (Cloudflare or Elasticsearch unreachable) is the failure the
-      // "runs failing" alert exists for: it gets a record too, when the sink can still take one.
-      if (!(error instanceof UsageError)) await record(failedBeforeWork(error, started), EXIT.failed);
+      // A run that could not even start its work (Cloudflare or Elasticsearch unreachable, zones that could not be
+      // listed) is the failure the "runs failing" alert exists for: it gets a record too, when the sink can still take
+      // one. A configuration error (exit 2) writes nothing.
+      if (!(error instanceof ExporterError && error.service === "configuration")) await record(failedBeforeWork(error, started), EXIT.failed);
       throw error;
     }
     // A gate that gives no answer fails closed like False, but it is a failure (see gate.ts); so is a run stopped at
@@ -72,6 +85,27 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     process.off("SIGINT", onSignal);
     clock.dispose();
     await closeContext(ctx);
+  }
+}
+
+/**
+ * The run's zones and accounts (commands/context.ts `resolveOwners`), with what a run adds around discovery: a passive
+ * environment calls Cloudflare not at all, so with a gate the gate is asked first (and again by the run, which records
+ * its answer); a run stopped by its deadline or a signal while listing ends as stopped, like one stopped later.
+ */
+async function ownersOfRun(
+  ctx: Context,
+  flags: Record<string, unknown>,
+  clock: RunClock,
+): Promise<{ ctx: Context; discovery?: Discovery; stopped?: { reason: StopReason; message: string } }> {
+  const discovering = ctx.config.cloudflare.zones.length === 0 && ctx.config.cloudflare.accounts.length === 0;
+  if (discovering && ctx.config.gate.uri && !(await askGate(ctx.config.gate)).allowed) return { ctx };
+  try {
+    return await resolveOwners(ctx, flags, clock);
+  } catch (error) {
+    if (!(error instanceof CloudflareError && error.kind === "deadline" && clock.stoppedBy)) throw error;
+    ctx.log.warn(`${error.message}: no window was taken`);
+    return { ctx, stopped: { reason: clock.stoppedBy, message: error.message } };
   }
 }
 
@@ -104,7 +138,7 @@ async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promi
 }
 
 /** The demo account, so the account datasets show too. */
-const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
+export const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
 
 /**
  * The demo's own indices. Not `cloudflare-...`: the default prefix's patterns (dashboards' data sources, alert

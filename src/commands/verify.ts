@@ -2,6 +2,7 @@
  * `verify --from --to`: per dataset, print the comparison with Cloudflare's coarser rollup (hours for minutes, days
  * for hours) and the breakdown checks; exit 1 on any mismatch. Verifies `http_requests` unless `--dataset` names others.
  */
+import { describeDiscovery } from "../cloudflare/discovery.js";
 import { datasets } from "../datasets/index.js";
 import type { Dataset } from "../datasets/dataset.js";
 import { selectDatasets } from "../matrix.js";
@@ -11,17 +12,20 @@ import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
 import { esFailure, isEsClientError } from "../sinks/elasticsearch/errors.js";
 import { iso, parseInstant, unitName as unitOf } from "../time.js";
 import { verify, wholeHours } from "../verify.js";
-import { createCloudflare, createContext, type Io } from "./context.js";
+import { createCloudflare, createContext, resolveOwners, type Io } from "./context.js";
 
 export async function verifyCommand(flags: Record<string, unknown>, from: string, to: string, rawIo: Io): Promise<number> {
   const range = { from: parseInstant(from) ?? Number.NaN, to: parseInstant(to) ?? Number.NaN };
   if (!Number.isFinite(range.from) || !Number.isFinite(range.to)) throw new UsageError("--from and --to must be ISO-8601 times, e.g. 2026-11-01T00:00Z");
-  const ctx = createContext(flags, rawIo);
+  const loaded = createContext(flags, rawIo);
+  if (!loaded.config.elasticsearch.url) throw new UsageError("verify reads Elasticsearch: set ES_URL");
+  const { ctx, discovery } = await resolveOwners(loaded, flags);
+  if (discovery) ctx.log.info(describeDiscovery(discovery));
   const { io } = ctx;
-  if (!ctx.config.elasticsearch.url) throw new UsageError("verify reads Elasticsearch: set ES_URL");
   const chosen = selectDatasets(datasets, ctx.config.datasets ?? ["http_requests"]);
-  const es = createElasticsearchClient({ ...ctx.config.elasticsearch, url: ctx.config.elasticsearch.url });
-  const origin = new URL(ctx.config.elasticsearch.url).origin;
+  const esUrl = loaded.config.elasticsearch.url;
+  const es = createElasticsearchClient({ ...ctx.config.elasticsearch, url: esUrl });
+  const origin = new URL(esUrl).origin;
   const out = (line: string): boolean => io.stdout.write(`${line}\n`);
   try {
     let good = true;

@@ -6,6 +6,7 @@ import { type Command, SETTINGS, type Setting } from "./settings.js";
 
 const all = SETTINGS as readonly Setting[];
 const plain = (text: string): string => text.replace(/`/g, "").replace(/\[([^\]]+)\]\([^)]+\)/g, "$1");
+const owners = (s: Setting): boolean => s.kind === "owners" || s.kind === "globs";
 const shownDefault = (s: Setting): string | undefined => s.shown ?? (s.default === undefined ? undefined : String(s.default));
 
 /** What yargs needs for one flag. Values reach the loader as typed ("5m" stays a string and gets a pointed message). */
@@ -40,12 +41,12 @@ export function environmentHelp(command: Command): string {
       used.filter((s) => !s.key),
     ),
     ...section(
-      "Zones and accounts are never flags either: set them in the environment or the config file (--config).",
-      used.filter((s) => s.kind === "owners"),
+      "Zones and accounts are never flags either: set them in the environment or the config file (--config). Without both, the ones the credentials can read are discovered from Cloudflare, narrowed by the filters:",
+      used.filter(owners),
     ),
     ...section(
       "Also read, from the environment or the config file:",
-      used.filter((s) => s.key && s.kind !== "owners"),
+      used.filter((s) => s.key && !owners(s)),
     ),
     "Every flag above shows its environment variable and config-file key. Precedence: flags > environment > config file > defaults.",
   ].join("\n");

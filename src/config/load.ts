@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { cloudflareAuth, elasticsearchAuth } from "./auth.js";
 import { ConfigError } from "./errors.js";
 import { editDistance, loadConfigFile, type ReadFile } from "./file.js";
-import { Problems } from "./origin.js";
+import { display, type Found, labelOf, Problems } from "./origin.js";
 import { SETTINGS, type Setting, settingAt, settingOf } from "./settings.js";
 import { setAt, Sources } from "./sources.js";
 import type { Config } from "./types.js";
@@ -53,11 +53,17 @@ export function loadConfig(input: LoadConfigInput): Config {
   }
   const config = values as unknown as Config;
 
-  // Zones may be absent when accounts stand in for them, or when the file that holds them failed to load.
-  const required = needsCloudflare && (config.cloudflare.accounts ?? []).length === 0 && !(configPath && !file);
-  const zones = runZones(sources.lookup(settingAt("cloudflare.zones")), config.cloudflare.zones, problems, { demo, required });
+  // Neither zones nor accounts given: both are discovered from Cloudflare when the command runs (commands/context.ts
+  // `resolveOwners`), and `--zone` narrows the discovered zones then.
+  const zones = runZones(config.cloudflare.zones, demo);
   setAt(values, "cloudflare.zones", narrowZones(zones, sources.flag("zone"), problems));
   setAt(values, "cloudflare.accounts", config.cloudflare.accounts ?? []);
+  // An empty list in the file (`zones: []`) lists nothing, like an unset variable.
+  const listed = ["cloudflare.zones", "cloudflare.accounts"]
+    .map((key) => sources.lookup(settingAt(key)))
+    .find((found) => found !== undefined && !(Array.isArray(found.value) && found.value.length === 0));
+  setAt(values, "cloudflare.restUrl", config.cloudflare.restUrl ?? restUrlOf(config.cloudflare.apiUrl));
+  if (!demo) checkDiscovery(sources, listed, config, problems, needsCloudflare);
 
   const es = config.elasticsearch;
   if (es.url?.startsWith("http:") && es.auth.kind !== "none") warn(`Elasticsearch is reached over plain http (${es.url}): its credentials travel unencrypted`);
@@ -65,6 +71,41 @@ export function loadConfig(input: LoadConfigInput): Config {
 
   if (problems.list.length > 0) throw new ConfigError(problems.list);
   return deepFreeze(config);
+}
+
+const FILTERS = ["cloudflare.zonesInclude", "cloudflare.zonesExclude", "cloudflare.accountsInclude", "cloudflare.accountsExclude"];
+
+/**
+ * Filters narrow discovery and nothing else: beside an explicit list they would be silently ignored, so they are
+ * refused there. Discovery needs a REST endpoint, which is derived from the GraphQL one when that ends in /graphql.
+ */
+function checkDiscovery(sources: Sources, listed: Found | undefined, config: Config, problems: Problems, needsCloudflare: boolean): void {
+  const filters = FILTERS.flatMap((key) => sources.lookup(settingAt(key)) ?? []);
+  if (listed) {
+    for (const filter of filters) {
+      problems.bad(
+        filter,
+        `narrows discovered zones and accounts, but ${labelOf(listed.origin)} lists them explicitly (then nothing is discovered)`,
+        `remove ${labelOf(filter.origin)}, or remove ${labelOf(listed.origin)} to discover zones and accounts from Cloudflare`,
+      );
+    }
+    return;
+  }
+  if (needsCloudflare && config.cloudflare.restUrl === undefined) {
+    const apiUrl = sources.lookup(settingAt("cloudflare.apiUrl"));
+    problems.add(
+      "CF_REST_URL",
+      undefined,
+      `is not set, and cannot be derived from ${apiUrl ? `${labelOf(apiUrl.origin)} = ${display(config.cloudflare.apiUrl)}` : "CF_API_URL"} (it does not end in /graphql); discovery of zones and accounts needs Cloudflare's REST API`,
+      "set CF_REST_URL (e.g. https://api.cloudflare.com/client/v4, or your proxy's equivalent), or list the zones in CF_ZONES",
+    );
+  }
+}
+
+/** `https://api.cloudflare.com/client/v4/graphql` -> `https://api.cloudflare.com/client/v4`; undefined without /graphql. */
+function restUrlOf(apiUrl: string): string | undefined {
+  const match = /^(.*)\/graphql\/?$/.exec(apiUrl.split(/[?#]/)[0] ?? "");
+  return match?.[1];
 }
 
 /**

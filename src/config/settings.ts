@@ -5,8 +5,11 @@
  */
 export type Command = "run" | "backfill" | "bootstrap" | "check" | "verify";
 export type Unit = "seconds" | "minutes" | "days";
-/** How a raw value is parsed (see validate.ts); `secret` and `owners` have loaders of their own (auth.ts, zones.ts). */
-type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "datasets" | "ids" | "secret";
+/**
+ * How a raw value is parsed (see validate.ts); `secret` and `owners` have loaders of their own (auth.ts, zones.ts).
+ * `globs`: a list of ids, names or `*`/`?` patterns that narrows discovered zones or accounts (cloudflare/discovery.ts).
+ */
+type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "globs" | "datasets" | "ids" | "secret";
 
 export interface Setting {
   /** The config-file key, which is also its path in `Config` (types.ts); absent when it never comes from the file. */
@@ -55,13 +58,70 @@ export const SETTINGS = [
   { env: "CF_API_TOKEN", kind: "secret", secret: true, help: "API token with Zone > Analytics > Read (preferred)", commands: CLOUDFLARE },
   { env: "CF_API_EMAIL", kind: "text", help: "with CF_API_KEY: the legacy global API key's account e-mail", commands: CLOUDFLARE },
   { env: "CF_API_KEY", kind: "secret", secret: true, help: "with CF_API_EMAIL: the legacy global API key", commands: CLOUDFLARE },
-  { key: "cloudflare.zones", env: "CF_ZONES", kind: "owners", help: "zones: `id=name,id=name` (file: `[{id, name}]`)", commands: CLOUDFLARE },
-  { flag: "zone", kind: "ids", help: "only these configured zone ids (repeatable or a comma list); never adds a zone", commands: ["backfill"] },
+  {
+    key: "cloudflare.zones",
+    env: "CF_ZONES",
+    kind: "owners",
+    help: "zones: `id=name,id=name` (file: `[{id, name}]`); without zones and accounts both are discovered (see [Discovery](#discovery))",
+    commands: CLOUDFLARE,
+  },
+  { flag: "zone", kind: "ids", help: "only these zone ids, configured or discovered (repeatable or a comma list); never adds a zone", commands: ["backfill"] },
   {
     key: "cloudflare.accounts",
     env: "CF_ACCOUNTS",
     kind: "owners",
     help: "accounts for Workers, R2 and Logpush: `id=name,...` (file: `[{id, name}]`)",
+    commands: CLOUDFLARE,
+  },
+  // Discovery: with neither zones nor accounts configured, both are listed from Cloudflare's REST API at the start of
+  // each run (cloudflare/discovery.ts). One include/exclude pair per kind: zone names are domains, account names free
+  // text, and "only these accounts" is the narrowing people with many accounts ask for (it narrows their zones too).
+  {
+    key: "cloudflare.zonesInclude",
+    env: "CF_ZONES_INCLUDE",
+    kind: "globs",
+    help: "with discovery (no `CF_ZONES`/`CF_ACCOUNTS`): only zones whose id or name matches one of these (comma list; `*` and `?` wildcards)",
+    commands: CLOUDFLARE,
+  },
+  {
+    key: "cloudflare.zonesExclude",
+    env: "CF_ZONES_EXCLUDE",
+    kind: "globs",
+    help: "with discovery: leave out zones whose id or name matches one of these; wins over the include list",
+    commands: CLOUDFLARE,
+  },
+  {
+    key: "cloudflare.accountsInclude",
+    env: "CF_ACCOUNTS_INCLUDE",
+    kind: "globs",
+    help: "with discovery: only accounts whose id or name matches one of these, and only their zones",
+    commands: CLOUDFLARE,
+  },
+  {
+    key: "cloudflare.accountsExclude",
+    env: "CF_ACCOUNTS_EXCLUDE",
+    kind: "globs",
+    help: "with discovery: leave out accounts whose id or name matches one of these, and their zones",
+    commands: CLOUDFLARE,
+  },
+  {
+    key: "cloudflare.restUrl",
+    env: "CF_REST_URL",
+    flag: "cf-rest-url",
+    kind: "url",
+    shown: "CF_API_URL without /graphql",
+    help: "Cloudflare's REST API, for discovery (`https://api.cloudflare.com/client/v4`)",
+    commands: CLOUDFLARE,
+  },
+  {
+    key: "cloudflare.restBudget",
+    env: "CF_REST_BUDGET",
+    kind: "whole",
+    default: 600,
+    min: 1,
+    max: 1200,
+    why: "Cloudflare allows 1200 per 5 minutes per user, shared with the dashboard and every other tool",
+    help: "REST requests per 5 minutes that discovery allows itself (Cloudflare allows 1200 per user)",
     commands: CLOUDFLARE,
   },
   {

@@ -31,9 +31,11 @@ type ValueOf<E> = E extends { kind: "whole" | "share" }
       ? C
       : E extends { kind: "owners" }
         ? readonly Zone[]
-        : E extends { kind: "datasets" }
+        : E extends { kind: "globs" }
           ? readonly string[]
-          : string;
+          : E extends { kind: "datasets" }
+            ? readonly string[]
+            : string;
 /** Zones and accounts are empty lists when unset; other settings without a default are undefined. */
 type FieldOf<E> = E extends { default: unknown } | { kind: "owners" } ? ValueOf<E> : ValueOf<E> | undefined;
 type Fields<Section extends string> = { readonly [E in Entry as E["key"] extends `${Section}.${infer F}` ? F : never]: FieldOf<E> };

@@ -30,6 +30,8 @@ export function parseValue(setting: Setting, found: Found, problems: Problems, r
       return indexPrefix(found, max, problems);
     case "owners":
       return owners(found, problems, setting.key === "cloudflare.accounts" ? ACCOUNTS : ZONES);
+    case "globs":
+      return globList(found, problems);
     case "datasets":
       return nameList(found, [...DATASET_NAMES, DEFAULT_SET, EVERY_DATASET], "datasets", problems);
     default:
@@ -217,6 +219,28 @@ function nameList<T extends string>(found: Found, allowed: readonly T[], what: s
     ok = false;
   }
   return ok ? picked : undefined;
+}
+
+/**
+ * Ids, names or wildcard patterns, from a comma list (environment) or a YAML list (file, where an account name may
+ * hold a comma). Each is matched whole against an id or a name, ignoring case (see cloudflare/discovery.ts). An empty
+ * entry is refused: it would match nothing and hide the typo that made it.
+ */
+function globList(found: Found, problems: Problems): string[] | undefined {
+  const raw: unknown[] = Array.isArray(found.value) ? (found.value as unknown[]) : String(found.value).split(",");
+  const patterns: string[] = [];
+  for (const [index, item] of raw.entries()) {
+    const which = `entry ${index + 1}`;
+    if (typeof item !== "string" && typeof item !== "number") {
+      return problems.bad(found, `${which} is not a text`, "write ids, names or patterns such as *.example.com, as a comma list or a YAML list of texts");
+    }
+    const pattern = String(item).trim();
+    if (pattern === "") return problems.bad(found, `${which} is empty`, "remove the extra comma; e.g. *.example.com,shop.example.org");
+    if ([...pattern].some((c) => c.charCodeAt(0) < 0x20))
+      return problems.bad(found, `${which} contains a control character`, "write ids, names or * and ? patterns only");
+    if (!patterns.includes(pattern)) patterns.push(pattern);
+  }
+  return patterns.length > 0 ? patterns : problems.bad(found, "names nothing", "list ids, names or patterns, or remove the setting");
 }
 
 /** A share strictly between 0 and 1, e.g. a confidence level of 0.95. */

@@ -47,27 +47,10 @@ export function owners(found: Found, problems: Problems, kind: OwnerKind): Zone[
   return found.origin.kind === "file" ? zonesFromFile(found, problems, kind) : zonesFromEnv(found, problems, kind);
 }
 
-/**
- * The zones of the run: the configured ones, else the demo zones in demo mode. "None at all" is a problem when they
- * are `required` (no accounts instead, no config file that failed to load) and not already reported as invalid.
- */
-export function runZones(
-  found: Found | undefined,
-  parsed: readonly Zone[] | undefined,
-  problems: Problems,
-  options: { demo: boolean; required: boolean },
-): readonly Zone[] {
+/** The zones of the run: the configured ones, else the demo zones in demo mode, else none (then they are discovered). */
+export function runZones(parsed: readonly Zone[] | undefined, demo: boolean): readonly Zone[] {
   if (parsed && parsed.length > 0) return parsed;
-  if (options.demo) return demoZones;
-  if (options.required && !(found && !parsed)) {
-    problems.add(
-      found ? labelOf(found.origin) : "CF_ZONES",
-      undefined,
-      "no zones (and no accounts) are configured",
-      "set CF_ZONES=<zone id>=<name>,<zone id>=<name> (or cloudflare.zones in the config file); zone ids are on each zone's Overview page. Account-scoped datasets need CF_ACCOUNTS instead",
-    );
-  }
-  return [];
+  return demo ? demoZones : [];
 }
 
 function zonesFromEnv(found: Found, problems: Problems, kind: OwnerKind): Zone[] | undefined {
@@ -152,9 +135,17 @@ function noDuplicates(zones: readonly Zone[], found: Found, problems: Problems, 
   return twice.size === 0;
 }
 
-/** `--zone` narrows the configured zones (for `backfill`); it never adds one, because its name would be unknown. */
-export function narrowZones(zones: readonly Zone[], flag: Found | undefined, problems: Problems): readonly Zone[] {
-  if (!flag || zones.length === 0) return zones; // no zones at all is reported on its own
+/**
+ * `--zone` narrows the zones (for `backfill`); it never adds one, because its name would be unknown. `source` says
+ * whether they were configured (checked while loading) or discovered from Cloudflare (checked after discovery).
+ */
+export function narrowZones(
+  zones: readonly Zone[],
+  flag: Found | undefined,
+  problems: Problems,
+  source: "configured" | "discovered" = "configured",
+): readonly Zone[] {
+  if (!flag || (zones.length === 0 && source === "configured")) return zones; // configured: no zones at all means discovery
   const values = Array.isArray(flag.value) ? flag.value : [flag.value];
   const wanted = values
     .flatMap((v) => String(v).split(","))
@@ -167,13 +158,17 @@ export function narrowZones(zones: readonly Zone[], flag: Found | undefined, pro
       .slice(0, 10)
       .map((z) => z.id)
       .join(", ") + (zones.length > 10 ? `, … (${zones.length} in all)` : "");
+  const elsewhere =
+    source === "configured"
+      ? "or add it to CF_ZONES / cloudflare.zones"
+      : "(Cloudflare lists the zones the token can read, narrowed by CF_ZONES_INCLUDE/EXCLUDE)";
   for (const id of wanted) {
     if (known.has(id)) continue;
     const byName = zones.find((z) => z.name === id);
     const fix = byName
       ? `that is the name of zone ${byName.id}; pass its id: --zone ${byName.id}`
-      : `use one of the configured zones (${list}) or add it to CF_ZONES / cloudflare.zones`;
-    problems.bad({ value: id, origin: flag.origin }, "is not one of the configured zones", fix);
+      : `use one of the ${source} zones (${list || "none"}) ${elsewhere}`;
+    problems.bad({ value: id, origin: flag.origin }, `is not one of the ${source} zones`, fix);
   }
   return zones.filter((z) => wanted.includes(z.id));
 }

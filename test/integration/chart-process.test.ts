@@ -320,6 +320,44 @@ describe("chart to process: a CronJob run that cannot finish in time", { skip: n
   });
 });
 
+describe("chart to process: no zones in values, so the CronJob discovers them", { skip: needsElasticsearch }, () => {
+  const prefix = "it-chart-discovery";
+  let es: Client;
+  let sim: Simulator;
+  const account = { id: "acc00000000000000000000000000c01", name: "Chart Corp" };
+  before(async () => {
+    es = esClient();
+    await dropPrefix(es, prefix);
+    sim = await simulator({ tokens: [TOKEN], accounts: [account], zones: zones.map((z) => ({ ...z, account })) });
+  });
+  after(async () => {
+    await sim.close();
+    await dropPrefix(es, prefix);
+    await es.close();
+  });
+
+  it("lists them with the values' filter and exports the rest", async () => {
+    const values = {
+      cloudflare: { apiUrl: sim.url, zonesExclude: [zones[2]!.name], auth: { apiToken: TOKEN } },
+      elasticsearch: { url: ES_URL!, indexPrefix: prefix, auth: { type: "none" } },
+      datasets: DATASETS,
+      window,
+    };
+    const manifests = render({ values, namespace: NAMESPACE }).manifests;
+    const cron = cronJob(manifests);
+    const result = await runWorkload(cron, visibleTo(cron, manifests, []));
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    assert.match(
+      result.stderr,
+      /discovered 2 zones and 1 account \(of 3 active zones and 1 account the credentials can read, through CF_ZONES_EXCLUDE=api\.example\)/,
+    );
+    await es.indices.refresh({ index: `${prefix}-*` });
+    const count = async (id: string) => (await es.count({ index: `${prefix}-http_requests-*`, query: { term: { "cloudflare.zone.id": id } } })).count;
+    assert.ok((await count(zones[0]!.id)) > 0 && (await count(zones[1]!.id)) > 0);
+    assert.equal(await count(zones[2]!.id), 0);
+  });
+});
+
 describe("chart to process: every configuration value reaches the exporter", { skip: needsElasticsearch }, () => {
   const prefix = "it-chart-settings";
   let es: Client;
@@ -343,6 +381,8 @@ describe("chart to process: every configuration value reaches the exporter", { s
         timeoutSeconds: 30,
         maxRetrySeconds: 90,
         maxResponseBytes: 8 * 1024 * 1024,
+        restUrl: "http://127.0.0.1:9/rest/v4",
+        restBudget: 450,
         ca: { configMapName: "proxy-ca", key: "proxy.pem" },
         auth: { apiToken: TOKEN },
       },
@@ -384,6 +424,13 @@ describe("chart to process: every configuration value reaches the exporter", { s
         maxRetrySeconds: 90,
         caFile: "/etc/cloudflare-es-exporter/cloudflare-ca/proxy.pem",
         maxResponseBytes: 8 * 1024 * 1024,
+        // Discovery's: its filters unset (zones are listed), its REST API and budget from values.
+        zonesInclude: null,
+        zonesExclude: null,
+        accountsInclude: null,
+        accountsExclude: null,
+        restUrl: "http://127.0.0.1:9/rest/v4",
+        restBudget: 450,
       },
       elasticsearch: {
         url: ES_URL,

@@ -64,6 +64,9 @@ describe("chart: the schema holds the settings table's bounds and allowed values
         case "owners":
           assert.equal(node.items.properties.id.pattern, OWNER_ID_PATTERN.source);
           break;
+        case "globs":
+          assert.deepEqual([types, node.items.type, node.items.pattern], [["array"], "string", "\\S"], `${key} is a list of non-blank texts`);
+          break;
         case "bool":
           assert.deepEqual(types, ["boolean"]);
           break;

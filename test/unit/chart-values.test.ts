@@ -175,6 +175,8 @@ describe("chart: the config file", () => {
         timeoutSeconds: 30,
         maxRetrySeconds: 300,
         maxResponseBytes: 33554432,
+        restUrl: "https://api.cloudflare.com/client/v4",
+        restBudget: 400,
       },
       datasets: ["http_requests"],
       elasticsearch: {
@@ -198,6 +200,21 @@ describe("chart: the config file", () => {
     for (const key of ["apiUrl", "accounts", "topN", "confidenceLevel", "maxResponseBytes"]) assert.equal(key in cf, false, `cloudflare.${key} is absent`);
     assert.equal("datasets" in config, false);
     assert.equal("uri" in (config.gate as Record<string, unknown>), false);
+    for (const path of leafPaths(config)) assert.ok(filePaths.includes(path), path);
+  });
+
+  it("without zones and accounts: none rendered (the exporter discovers them), the discovery filters are", () => {
+    const config = configOf(one(render({ valuesFiles: [ciValues("discovery")] }).manifests, "ConfigMap", (m) => !isHook(m)));
+    const cf = config.cloudflare as Record<string, unknown>;
+    assert.equal(
+      "zones" in cf || "accounts" in cf || "zonesInclude" in cf || "accountsExclude" in cf,
+      false,
+      "empty lists are left out: the exporter refuses them",
+    );
+    assert.deepEqual(
+      [cf.zonesExclude, cf.accountsInclude, cf.restBudget],
+      [["*.staging.example.com", "0123456789abcdef0123456789abcdef"], ["Production", "prod-*"], 300],
+    );
     for (const path of leafPaths(config)) assert.ok(filePaths.includes(path), path);
   });
 
@@ -383,7 +400,18 @@ describe("chart: values the schema or the templates refuse, with a message namin
     ["an image digest without its algorithm", { image: { digest: "0123abcd" } }, /\/image\/digest/],
     ["a string where a number belongs", { window: { settleMinutes: "5m" } }, /\/window\/settleMinutes/],
     ["no Elasticsearch URL", { elasticsearch: { url: "" } }, /elasticsearch\.url is required/],
-    ["no zones", { cloudflare: { zones: [] } }, /cloudflare\.zones is empty/],
+    [
+      "a discovery filter beside explicit zones",
+      { cloudflare: { zonesExclude: ["*.test"] } },
+      /cloudflare\.zonesExclude narrows discovered zones and accounts, but cloudflare\.zones or cloudflare\.accounts lists them explicitly/,
+    ],
+    [
+      "discovery through an apiUrl without /graphql and no restUrl",
+      { cloudflare: { zones: [], apiUrl: "https://proxy.example/cloudflare" } },
+      /cloudflare\.restUrl is needed: cloudflare\.apiUrl does not end in \/graphql/,
+    ],
+    ["an empty discovery pattern", { cloudflare: { zones: [], zonesInclude: [" "] } }, /\/cloudflare\/zonesInclude\/0/],
+    ["a REST budget above Cloudflare's limit", { cloudflare: { restBudget: 1201 } }, /\/cloudflare\/restBudget/],
     ["no token and no existing Secret", { cloudflare: { auth: { apiToken: "" } } }, /cloudflare\.auth\.apiToken is required/],
     ["basic auth without a password", { elasticsearch: { auth: { type: "basic", username: "u" } } }, /elasticsearch\.auth\.password is required/],
   ];
@@ -394,6 +422,26 @@ describe("chart: values the schema or the templates refuse, with a message namin
       assert.match(result.ok ? "" : result.message, message);
     });
   }
+});
+
+describe("chart: discovery", () => {
+  it("a backfill may name a zone that is not in cloudflare.zones: the exporter checks it against the discovered ones", () => {
+    const job = one(render({ valuesFiles: [ciValues("discovery")] }).manifests, "Job", (m) => !isHook(m));
+    assert.deepEqual(container(job).args.slice(-2), ["--zone", "023e105f4ecef8ad9ca31a8372d0c353"]);
+  });
+
+  it("NOTES say that zones and accounts are discovered, through which filters, and which permissions that needs", () => {
+    const notes = renderNotes({ valuesFiles: [ciValues("discovery")], namespace: NS });
+    assert.match(
+      notes,
+      /Zones and accounts: discovered from Cloudflare at every run, all the token can read, zonesExclude \*\.staging\.example\.com,0123456789abcdef0123456789abcdef, accountsInclude Production,prod-\*\./,
+    );
+    assert.match(notes, /Zone > Zone > Read and Zone > Analytics > Read .*\n.*Account > Account Analytics > Read/);
+    assert.match(
+      renderNotes({ valuesFiles: [ciValues("everything")], namespace: NS }),
+      /Zones and accounts: the 1 zones and 1 accounts of cloudflare\.zones and cloudflare\.accounts\./,
+    );
+  });
 });
 
 describe("chart: NOTES.txt", () => {

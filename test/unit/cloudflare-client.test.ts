@@ -26,6 +26,12 @@ function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [
     maxRetrySeconds: 20,
     caFile: undefined,
     maxResponseBytes: 1 << 20,
+    zonesInclude: undefined,
+    zonesExclude: undefined,
+    accountsInclude: undefined,
+    accountsExclude: undefined,
+    restUrl: undefined,
+    restBudget: 600,
     ...over,
   };
   return createCloudflareClient(config, { minRetryDelayMs: 10, onRetry: (n) => retries.push(n) });
@@ -133,6 +139,12 @@ describe("Cloudflare client", () => {
         maxRetrySeconds: 0,
         caFile: undefined,
         maxResponseBytes: 1 << 20,
+        zonesInclude: undefined,
+        zonesExclude: undefined,
+        accountsInclude: undefined,
+        accountsExclude: undefined,
+        restUrl: undefined,
+        restBudget: 600,
       },
       { minRetryDelayMs: 10 },
     )

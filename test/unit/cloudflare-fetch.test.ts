@@ -41,6 +41,12 @@ function config(url: string, over: Partial<CloudflareConfig> = {}): CloudflareCo
     maxRetrySeconds: 5,
     caFile: undefined,
     maxResponseBytes: 64 << 20,
+    zonesInclude: undefined,
+    zonesExclude: undefined,
+    accountsInclude: undefined,
+    accountsExclude: undefined,
+    restUrl: undefined,
+    restBudget: 600,
     ...over,
   };
 }

@@ -46,6 +46,12 @@ describe("defaults", () => {
         auth: { kind: "token", token: TOKEN },
         zones: [{ id: ZONE, name: "example.com" }],
         accounts: [],
+        zonesInclude: undefined,
+        zonesExclude: undefined,
+        accountsInclude: undefined,
+        accountsExclude: undefined,
+        restUrl: "https://api.cloudflare.com/client/v4",
+        restBudget: 600,
         topN: 100,
         confidenceLevel: undefined,
         queryBudget: 250,
@@ -308,8 +314,64 @@ describe("CF_ZONES", () => {
     });
   }
 
-  test("no zones at all is an error naming CF_ZONES", () => {
-    assertMentions(loadError({ env: { CF_API_TOKEN: TOKEN } }), "CF_ZONES: no zones (and no accounts) are configured", "fix: set CF_ZONES=");
+  test("no zones and no accounts: both are left to discovery, which happens when a command runs", () => {
+    const config = load({ env: { CF_API_TOKEN: TOKEN } });
+    assert.deepEqual([config.cloudflare.zones, config.cloudflare.accounts], [[], []]);
+  });
+});
+
+describe("discovery settings", () => {
+  test("filters are comma lists (environment) or YAML lists (file), trimmed, de-duplicated; names may hold spaces", () => {
+    const config = load({
+      env: { CF_API_TOKEN: TOKEN, CF_ZONES_INCLUDE: " *.example.com , shop.example.org,*.example.com", CF_ACCOUNTS_EXCLUDE: "Sandbox Corp" },
+    });
+    assert.deepEqual(config.cloudflare.zonesInclude, ["*.example.com", "shop.example.org"]);
+    assert.deepEqual(config.cloudflare.accountsExclude, ["Sandbox Corp"]);
+    const readFile = files({ "c.yaml": "cloudflare:\n  accountsInclude: ['Acme, Inc.', prod-*]\n" });
+    assert.deepEqual(load({ flags: { config: "c.yaml" }, env: { CF_API_TOKEN: TOKEN }, readFile }).cloudflare.accountsInclude, ["Acme, Inc.", "prod-*"]);
+  });
+
+  test("an empty zones list in the file lists nothing: discovery, with its filters", () => {
+    const readFile = files({ "c.yaml": "cloudflare:\n  zones: []\n  zonesExclude: ['*.test']\n" });
+    const config = load({ flags: { config: "c.yaml" }, env: { CF_API_TOKEN: TOKEN }, readFile });
+    assert.deepEqual([config.cloudflare.zones, config.cloudflare.zonesExclude], [[], ["*.test"]]);
+  });
+
+  test("an empty filter entry is refused", () => {
+    assertMentions(
+      loadError({ env: { CF_API_TOKEN: TOKEN, CF_ZONES_EXCLUDE: "a.example,,b.example" } }),
+      'CF_ZONES_EXCLUDE = "a.example,,b.example": entry 2 is empty',
+    );
+  });
+
+  test("a filter beside an explicit list is refused: it would be ignored", () => {
+    const error = loadError({ env: { ...minimalEnv, CF_ZONES_INCLUDE: "*.example.com", CF_ACCOUNTS_EXCLUDE: "x" } });
+    assertMentions(
+      error,
+      'CF_ZONES_INCLUDE = "*.example.com": narrows discovered zones and accounts, but CF_ZONES lists them explicitly',
+      "fix: remove CF_ZONES_INCLUDE, or remove CF_ZONES to discover",
+      "CF_ACCOUNTS_EXCLUDE",
+    );
+    assertMentions(loadError({ env: { CF_API_TOKEN: TOKEN, CF_ACCOUNTS: `${ZONE}=prod`, CF_ZONES_EXCLUDE: "x" } }), "but CF_ACCOUNTS lists them explicitly");
+  });
+
+  test("the REST URL is derived from CF_API_URL ending in /graphql; CF_REST_URL wins", () => {
+    const rest = (env: Record<string, string>) => load({ env: { CF_API_TOKEN: TOKEN, ...env } }).cloudflare.restUrl;
+    assert.equal(rest({ CF_API_URL: "http://127.0.0.1:8787/client/v4/graphql/" }), "http://127.0.0.1:8787/client/v4");
+    assert.equal(rest({ CF_API_URL: "https://proxy.example/cf/graphql", CF_REST_URL: "https://rest.example/v4" }), "https://rest.example/v4");
+  });
+
+  test("discovery with a CF_API_URL not ending in /graphql needs CF_REST_URL; an explicit list does not", () => {
+    assertMentions(
+      loadError({ env: { CF_API_TOKEN: TOKEN, CF_API_URL: "https://proxy.example/cloudflare-analytics" } }),
+      'CF_REST_URL: is not set, and cannot be derived from CF_API_URL = "https://proxy.example/cloudflare-analytics"',
+      "fix: set CF_REST_URL",
+    );
+    assert.equal(load({ env: { ...minimalEnv, CF_API_URL: "https://proxy.example/cloudflare-analytics" } }).cloudflare.restUrl, undefined);
+  });
+
+  test("CF_REST_BUDGET is bounded by Cloudflare's 1200 per 5 minutes", () => {
+    assertMentions(loadError({ env: { ...minimalEnv, CF_REST_BUDGET: "1201" } }), "allowed are 1 to 1200", "shared with the dashboard");
   });
 });
 

@@ -94,10 +94,13 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 */}}
 {{- define "cfe.configFile" -}}
 {{- $v := .Values -}}
-{{- if and (empty $v.cloudflare.zones) (empty $v.cloudflare.accounts) -}}
-{{- fail "cloudflare.zones is empty: list at least one zone as {id: <zone id>, name: <name>} (or cloudflare.accounts for account-scoped datasets)" -}}
-{{- end -}}
 {{- /* What values.schema.json cannot express, refused here as the exporter would refuse it (exit 2). */ -}}
+{{- $filters := list "zonesInclude" "zonesExclude" "accountsInclude" "accountsExclude" -}}
+{{- if or $v.cloudflare.zones $v.cloudflare.accounts -}}
+{{- range $filters }}{{ if index $v.cloudflare . }}{{ fail (printf "cloudflare.%s narrows discovered zones and accounts, but cloudflare.zones or cloudflare.accounts lists them explicitly (then nothing is discovered): remove one of them" .) }}{{ end }}{{ end -}}
+{{- else if and $v.cloudflare.apiUrl (not $v.cloudflare.restUrl) (not (regexMatch "/graphql/?$" $v.cloudflare.apiUrl)) -}}
+{{- fail "cloudflare.restUrl is needed: cloudflare.apiUrl does not end in /graphql, and discovering zones and accounts (cloudflare.zones and cloudflare.accounts are empty) needs Cloudflare's REST API" -}}
+{{- end -}}
 {{- range $owners := list (list "cloudflare.zones" "zone" $v.cloudflare.zones) (list "cloudflare.accounts" "account" $v.cloudflare.accounts) -}}
 {{- $seen := dict -}}
 {{- range index $owners 2 -}}
@@ -109,6 +112,9 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- with $v.cloudflare.apiUrl }}{{ $_ := set $cf "apiUrl" . }}{{ end -}}
 {{- with $v.cloudflare.zones }}{{ $_ := set $cf "zones" . }}{{ end -}}
 {{- with $v.cloudflare.accounts }}{{ $_ := set $cf "accounts" . }}{{ end -}}
+{{- range $key := $filters }}{{ with index $v.cloudflare $key }}{{ $_ := set $cf $key . }}{{ end }}{{ end -}}
+{{- with $v.cloudflare.restUrl }}{{ $_ := set $cf "restUrl" . }}{{ end -}}
+{{- $_ := set $cf "restBudget" $v.cloudflare.restBudget -}}
 {{- if not (kindIs "invalid" $v.cloudflare.topN) }}{{ $_ := set $cf "topN" $v.cloudflare.topN }}{{ end -}}
 {{- if not (kindIs "invalid" $v.cloudflare.confidenceLevel) }}{{ $_ := set $cf "confidenceLevel" $v.cloudflare.confidenceLevel }}{{ end -}}
 {{- if not (kindIs "invalid" $v.cloudflare.maxResponseBytes) }}{{ $_ := set $cf "maxResponseBytes" $v.cloudflare.maxResponseBytes }}{{ end -}}
