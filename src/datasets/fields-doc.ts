@@ -15,7 +15,7 @@ function roleOf(f: FieldDecl): string {
 const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
 
 /** One dataset's section: what it holds, its own fields (beyond those on every document), how its entries add up. */
-export function datasetSection(dataset: Dataset): string[] {
+function datasetSection(dataset: Dataset): string[] {
   const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
   return [
     `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
