@@ -121,7 +121,11 @@ export function httpBreakdowns(): Json {
         "Per host, the 95th percentile of the edge's time to first byte as Cloudflare gives it for each minute: the worst minute of the selected range, and the mean of the minutes' values. A percentile does not add up and cannot be combined into the range's own P95: these are statistics of per-minute P95s, never summed. Slowest first. " +
           `${OTHER_ROW} ${SAMPLED}`,
         [t],
-        { "url.domain": "Host", "Max cloudflare.edge.ttfb_p95_ms": "Worst minute's P95", "Average cloudflare.edge.ttfb_p95_ms": "Mean of the minutes' P95" },
+        {
+          "url.domain": "Host", // One max and one average: Grafana names such columns by the metric type alone.
+          Max: "Worst minute's P95",
+          Average: "Mean of the minutes' P95",
+        },
         [
           { matcher: { id: "byName", options: "Worst minute's P95" }, properties: [{ id: "unit", value: "ms" }] },
           { matcher: { id: "byName", options: "Mean of the minutes' P95" }, properties: [{ id: "unit", value: "ms" }] },
