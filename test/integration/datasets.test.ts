@@ -512,6 +512,49 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     });
   }
 
+  it("http_cache: cached_requests and cached_bytes equal the simulator's requests and bytes of cached statuses, per minute and entry", async () => {
+    // Served from the cache: the statuses lablabs' exporter counts as cached (reference §6), stated here on their own.
+    const cachedStatuses = ["hit", "stale", "updating", "revalidated", "deferred_hit", "revalidated_hit"];
+    const stored = await storedDocuments(es, "http_cache", "enterprise");
+    const problems: string[] = [];
+    let [cachedSum, allSum] = [0, 0];
+    for (let minute = minuteRange.from; minute < minuteRange.to; minute += MINUTE) {
+      const at = new Date(minute).toISOString();
+      const rows = sim.groundTruth.groups("httpRequestsAdaptiveGroups", ENTERPRISE.id, minute, minute + MINUTE, ["cacheStatus"], {
+        ...EYEBALL,
+        cacheStatus_in: cachedStatuses,
+      }) as unknown as Row[];
+      const want = {
+        requests: rows.reduce((n, r) => n + (pick(r, "count") ?? 0), 0),
+        bytes: rows.reduce((n, r) => n + (pick(r, "sum.edgeResponseBytes") ?? 0), 0),
+      };
+      const docs = stored.filter((d) => Date.parse(String(d["@timestamp"])) === minute);
+      const total = docs.find((d) => field(d, "cloudflare.breakdown") === "total");
+      if (!total) {
+        problems.push(`${at}: no total`);
+        continue;
+      }
+      if (field(total, "cloudflare.cached_requests") !== want.requests)
+        problems.push(`${at}: total cached_requests ${String(field(total, "cloudflare.cached_requests"))} != ${want.requests}`);
+      if (field(total, "cloudflare.cached_bytes") !== want.bytes)
+        problems.push(`${at}: total cached_bytes ${String(field(total, "cloudflare.cached_bytes"))} != ${want.bytes}`);
+      cachedSum += want.requests;
+      allSum += Number(field(total, "cloudflare.requests"));
+      const entries = docs.filter((d) => field(d, "cloudflare.breakdown") !== "total");
+      const entrySum = entries.reduce((n, d) => n + Number(field(d, "cloudflare.cached_requests")), 0);
+      if (entrySum !== want.requests) problems.push(`${at}: entries add up to ${entrySum} cached requests, not ${want.requests}`);
+      for (const d of entries.filter((x) => field(x, "cloudflare.key") !== "__other__")) {
+        const status = String(field(d, "cloudflare.cache.status"));
+        const expected = cachedStatuses.includes(status) ? [field(d, "cloudflare.requests"), field(d, "cloudflare.bytes")] : [0, 0];
+        const got = [field(d, "cloudflare.cached_requests"), field(d, "cloudflare.cached_bytes")];
+        if (got[0] !== expected[0] || got[1] !== expected[1])
+          problems.push(`${at} ${String(field(d, "cloudflare.key"))}: cached ${got.join("/")} != ${expected.join("/")}`);
+      }
+    }
+    assert.deepEqual(problems.slice(0, 10), [], `${problems.length} problems`);
+    assert.ok(cachedSum > 0 && cachedSum < allSum, `some requests cached, some not: ${cachedSum} of ${allSum}`);
+  });
+
   it("http_origin on the Free zone: stored without the quantiles the plan refuses", async () => {
     const stored = await storedDocuments(es, "http_origin", "free");
     const problems = compareGrouped(sim, "http_origin (free)", { ...grouped.http_origin!, owner: "free" }, stored, minuteRange, Object.keys(quantiles));
