@@ -18,7 +18,7 @@ export const httpCache = groupedDataset({
   name: "http_cache",
   node: "httpRequestsAdaptiveGroups",
   scope: "zone",
-  description: "End-user requests and bytes per zone and minute by cache status, host and content type; sampled.",
+  description: "End-user requests and bytes per zone and minute by cache status, host and content type, with the part served from cache; sampled.",
   breakdown: "cache_host_content_type",
   filter: EYEBALL,
   dimensions: [
