@@ -12,8 +12,31 @@ function roleOf(f: FieldDecl): string {
   return f.additivity === "sum" ? "metric, sums" : f.additivity === "level" ? "metric, level" : "metric, not additive";
 }
 
+const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
+
+/** One dataset's section: what it holds, its own fields (beyond those on every document), how its entries add up. */
+function datasetSection(dataset: Dataset): string[] {
+  const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
+  return [
+    `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
+    "",
+    `${dataset.description} One \`total\` per ${dataset.scope} and ${unitName(dataset.unit)}.` +
+      (dataset.standInFor ? ` Runs only where \`${dataset.standInFor}\` is not available, unless named in \`datasets\`.` : "") +
+      (dataset.optIn ? " Runs only when named in `datasets` (`CF_DATASETS`), or with `all`." : ""),
+    "",
+    "| field | type | role | meaning |",
+    "|---|---|---|---|",
+    ...own.map(row),
+    "",
+    `Breakdowns (\`cloudflare.breakdown\`) and how their entries add up to the ${unitName(dataset.unit)}'s total:`,
+    "",
+    "| breakdown | adds up to |",
+    "|---|---|",
+    ...dataset.breakdownChecks.map((c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`${m.entry}\` = total's \`${m.total}\``).join("; ")} |`),
+  ];
+}
+
 export function renderFieldsDoc(datasets: readonly Dataset[]): string {
-  const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
   const lines = [
     "# Document fields",
     "",
@@ -48,14 +71,21 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "  approximation: Cloudflare returns the slices' quantiles, not their distributions;",
     "- `cloudflare.sample_interval` is merged the same count-weighted way, confidence bounds are summed.",
     "",
+    "The same merge makes one entry of rows whose keys become one: request paths are keyed by their pattern, ids",
+    "collapsed (`/orders/48213` and `/orders/48214` are `/orders/{num}`, see the README), before the top N is ranked",
+    "and the remainder summed, so the entries of a unit still add up exactly to its total.",
+    "",
     "A breakdown can also cover less than its total (seen for `countryMap`). The difference is stored as one entry",
     "with `cloudflare.key: __unattributed__`, so every breakdown adds up to its total and no chart silently misses",
     'traffic; `verify` reports such units as "breakdown partial at Cloudflare", not as a mismatch. A breakdown adding',
     "up to **more** than its total is not a real answer: nothing of that window is written, and the run fails it.",
     "",
-    "| dataset | Cloudflare node | scope | unit | figures |",
-    "|---|---|---|---|---|",
-    ...datasets.map((d) => `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} |`),
+    "| dataset | Cloudflare node | scope | unit | figures | runs |",
+    "|---|---|---|---|---|---|",
+    ...datasets.map(
+      (d) =>
+        `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} | ${d.optIn ? "when named" : "by default"} |`,
+    ),
     "",
     "## Fields on every document",
     "",
@@ -63,26 +93,7 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "|---|---|---|---|",
     ...commonFields.map(row),
   ];
-  for (const dataset of datasets) {
-    const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
-    lines.push(
-      "",
-      `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
-      "",
-      `${dataset.description} One \`total\` per ${dataset.scope} and ${unitName(dataset.unit)}.` +
-        (dataset.standInFor ? ` Runs only where \`${dataset.standInFor}\` is not available, unless named in \`datasets\`.` : ""),
-      "",
-      "| field | type | role | meaning |",
-      "|---|---|---|---|",
-      ...own.map(row),
-      "",
-      `Breakdowns (\`cloudflare.breakdown\`) and how their entries add up to the ${unitName(dataset.unit)}'s total:`,
-      "",
-      "| breakdown | adds up to |",
-      "|---|---|",
-      ...dataset.breakdownChecks.map((c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`${m.entry}\` = total's \`${m.total}\``).join("; ")} |`),
-    );
-  }
+  for (const dataset of datasets) lines.push("", ...datasetSection(dataset));
   lines.push(
     "",
     "## Run records (`<prefix>-runs-<period>`)",

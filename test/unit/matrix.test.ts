@@ -74,12 +74,34 @@ describe("decide", () => {
 });
 
 describe("selectDatasets", () => {
-  it("runs everything by default and only the named datasets when configured, in the registry's order", () => {
-    assert.equal(selectDatasets(datasets, undefined).length, datasets.length);
+  const OPT_IN = ["http_paths", "http_origin_colo", "http_asn", "http_bots"];
+
+  it("runs every dataset but the opt-in ones by default, and only the named datasets when configured, in the registry's order", () => {
+    assert.deepEqual(
+      selectDatasets(datasets, undefined).map((d) => d.name),
+      DATASET_NAMES.filter((n) => !OPT_IN.includes(n)),
+    );
     assert.deepEqual(
       selectDatasets(datasets, ["dns", "http_requests"]).map((d) => d.name),
       ["http_requests", "dns"],
     );
+  });
+
+  it("runs an opt-in dataset when named; `default` adds the default set, `all` takes every dataset", () => {
+    assert.deepEqual(
+      datasets.filter((d) => d.optIn).map((d) => d.name),
+      OPT_IN,
+    );
+    assert.deepEqual(
+      selectDatasets(datasets, ["http_paths"]).map((d) => d.name),
+      ["http_paths"],
+    );
+    const withPaths = selectDatasets(datasets, ["default", "http_paths"]).map((d) => d.name);
+    assert.deepEqual(
+      withPaths,
+      DATASET_NAMES.filter((n) => !OPT_IN.includes(n) || n === "http_paths"),
+    );
+    assert.equal(selectDatasets(datasets, ["all"]).length, datasets.length);
   });
 
   it("knows every dataset by the names configuration accepts", () => {
