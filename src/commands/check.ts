@@ -5,7 +5,7 @@
 import { describeDiscovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
 import { ConfigError } from "../config/errors.js";
-import { datasets } from "../datasets/index.js";
+import { datasetsOf } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { maxWindowMinutes } from "../plan.js";
 import { RunClock } from "../deadline.js";
@@ -50,7 +50,7 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
   }
 
   try {
-    const chosen = selectDatasets(datasets, config.datasets);
+    const chosen = selectDatasets(datasetsOf(config), config.datasets);
     // Bounded like a run (RUN_DEADLINE_SECONDS, else two minutes): a Cloudflare that never answers is a finding.
     const clock = new RunClock(config.run.deadlineSeconds ?? 120);
     const resolved = await resolveOwners(ctx, flags, clock);
