@@ -17,7 +17,7 @@ import { buildSchema, getNamedType, GraphQLInputObjectType, GraphQLList, GraphQL
 /** A field's type as the digest writes it: the scalar's name, in brackets for a list (`[string]`). */
 function typeName(type: GraphQLType): string {
   const inner = type instanceof GraphQLNonNull ? type.ofType : type;
-  if (inner instanceof GraphQLList) return `[${typeName(inner.ofType as GraphQLType)}]`;
+  if (inner instanceof GraphQLList) return `[${typeName(inner.ofType)}]`;
   return getNamedType(type).name;
 }
 
@@ -36,6 +36,8 @@ export function extractAdaptiveDigest(cloudflareSdl: string): string {
   for (const scope of ["zone", "account"]) {
     const nodes: Record<string, unknown> = {};
     const scopeType = schema.getType(scope) as GraphQLObjectType;
+    // A node the exporter reads its limits of (`settings { <node> { ... } }`) before asking for its rows.
+    const settings = (schema.getType(scope === "zone" ? "ZoneSettings" : "AccountSettings") as GraphQLObjectType).getFields();
     for (const field of Object.values(scopeType.getFields()).sort((a, b) => a.name.localeCompare(b.name))) {
       const row = getNamedType(field.type);
       if (!field.name.includes("Adaptive") || !(row instanceof GraphQLObjectType)) continue;
@@ -45,7 +47,7 @@ export function extractAdaptiveDigest(cloudflareSdl: string): string {
       const filterType = filter && getNamedType(filter.type);
       // Per-minute groups only: the exporter stores minutes, keyed by `datetimeMinute`, and pages with `limit`.
       if (!dimensions?.datetimeMinute || !field.args.some((a) => a.name === "limit") || !(filterType instanceof GraphQLInputObjectType)) continue;
-      if (!filterType.getFields().datetimeMinute_geq || !filterType.getFields().datetimeMinute_lt) continue;
+      if (!filterType.getFields().datetimeMinute_geq || !filterType.getFields().datetimeMinute_lt || !settings[field.name]) continue;
       const node: Record<string, unknown> = { dimensions };
       if (rowFields.count) node.count = typeName(rowFields.count.type);
       for (const group of GROUPS) {

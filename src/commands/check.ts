@@ -6,6 +6,8 @@ import { describeDiscovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
 import { ConfigError } from "../config/errors.js";
 import { datasetsOf } from "../datasets/index.js";
+import { declaredDataset } from "../datasets/declared/dataset.js";
+import { fieldList } from "../datasets/fields-doc.js";
 import { selectDatasets } from "../matrix.js";
 import { maxWindowMinutes } from "../plan.js";
 import { RunClock } from "../deadline.js";
@@ -38,6 +40,11 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
   };
   print(lines[0]!);
+  // What a declared dataset stores, derived from its declaration (docs/fields.md cannot list it).
+  for (const declared of config.customDatasets.map(declaredDataset)) {
+    lines.push({ ok: "info", text: `declared dataset ${declared.name} (${declared.scope} ${declared.node}): ${fieldList(declared)}` });
+    print(lines.at(-1)!);
+  }
   const add = (line: Line): void => {
     lines.push(line);
     print(line);

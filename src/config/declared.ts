@@ -31,7 +31,7 @@ const NAME = /^[a-z][a-z0-9_]{0,47}$/;
 const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The (up to) three names closest to `typed`, case ignored: what a message offers instead. */
-export function nearest(typed: string, names: readonly string[], count = 3): string[] {
+function nearest(typed: string, names: readonly string[], count = 3): string[] {
   const t = typed.toLowerCase();
   return names
     .map((name) => ({ name, distance: editDistance(t, name.toLowerCase()) }))
@@ -47,7 +47,8 @@ const offer = (typed: string, names: readonly string[]): string =>
 function figuresOf(node: NodeDigest): string[] {
   const paths = node.count === undefined ? [] : ["count"];
   for (const group of GROUPS) {
-    for (const [field, type] of Object.entries(node[group] ?? {})) if (isNumber(type) && !(group === "avg" && field === "sampleInterval")) paths.push(`${group}.${field}`);
+    for (const [field, type] of Object.entries(node[group] ?? {}))
+      if (isNumber(type) && !(group === "avg" && field === "sampleInterval")) paths.push(`${group}.${field}`);
   }
   return paths;
 }
@@ -57,7 +58,11 @@ const keyable = (node: NodeDigest): string[] => Object.entries(node.dimensions).
 
 export function declarations(found: Found, problems: Problems): Declaration[] | undefined {
   if (!Array.isArray(found.value)) {
-    return problems.bad(found, "is not a list", "write a list of declarations, each with name, node, dimensions and metrics (see the README's Custom datasets)");
+    return problems.bad(
+      found,
+      "is not a list",
+      "write a list of declarations, each with name, node, dimensions and metrics (see the README's Custom datasets)",
+    );
   }
   const before = problems.list.length;
   const result: Declaration[] = [];
@@ -66,7 +71,8 @@ export function declarations(found: Found, problems: Problems): Declaration[] | 
     const at = (key: string): Found => ({ value: isMapping(raw) ? raw[key] : undefined, origin: child(found.origin, `[${i}]${key ? `.${key}` : ""}`) });
     if (!isMapping(raw)) return problems.bad(at(""), "is not a mapping", "give name, node, dimensions and metrics");
     for (const key of Object.keys(raw)) {
-      if (!KEYS.includes(key)) problems.bad(at(key), "is not a key of a declaration", `use ${nearest(key, KEYS, 1).join("")}, or remove it (keys: ${KEYS.join(", ")})`);
+      if (!KEYS.includes(key))
+        problems.bad(at(key), "is not a key of a declaration", `use ${nearest(key, KEYS, 1).join("")}, or remove it (keys: ${KEYS.join(", ")})`);
     }
     const declared = declaration(at, problems);
     if (!declared) return;
@@ -124,7 +130,8 @@ function scopeOf(found: Found, problems: Problems): Scope | undefined {
 
 function adaptiveNodeOf(found: Found, scope: Scope, problems: Problems): NodeDigest | undefined {
   const { value } = found;
-  if (typeof value !== "string" || value === "") return problems.bad(found, "is missing", `name a ${scope} node of Cloudflare's schema, e.g. httpRequestsAdaptiveGroups`);
+  if (typeof value !== "string" || value === "")
+    return problems.bad(found, "is missing", `name a ${scope} node of Cloudflare's schema, e.g. httpRequestsAdaptiveGroups`);
   const node = adaptiveNode(scope, value);
   if (node) return node;
   const other: Scope = scope === "zone" ? "account" : "zone";
@@ -140,7 +147,8 @@ function adaptiveNodeOf(found: Found, scope: Scope, problems: Problems): NodeDig
 
 function dimensionsOf(found: Found, node: NodeDigest, problems: Problems): DeclaredDimension[] | undefined {
   const list = found.value;
-  if (!Array.isArray(list) || list.length === 0) return problems.bad(found, "is not a list of dimensions", `list at least one, e.g. [${keyable(node).slice(0, 2).join(", ")}]`);
+  if (!Array.isArray(list) || list.length === 0)
+    return problems.bad(found, "is not a list of dimensions", `list at least one, e.g. [${keyable(node).slice(0, 2).join(", ")}]`);
   const result: DeclaredDimension[] = [];
   const before = problems.list.length;
   list.forEach((item: unknown, i) => {
@@ -148,7 +156,8 @@ function dimensionsOf(found: Found, node: NodeDigest, problems: Problems): Decla
     const field = isMapping(item) ? item.field : item;
     if (typeof field !== "string") return problems.bad(here, "is not a dimension", "write the dimension's name, or { field: <name>, pathPrefix: <segments> }");
     if (isMapping(item)) {
-      for (const key of Object.keys(item)) if (key !== "field" && key !== "pathPrefix") problems.bad(here, `has the key ${key}`, "give only field and pathPrefix");
+      for (const key of Object.keys(item))
+        if (key !== "field" && key !== "pathPrefix") problems.bad(here, `has the key ${key}`, "give only field and pathPrefix");
     }
     const type = node.dimensions[field];
     if (type === undefined) return problems.bad(here, `is no dimension of this node`, offer(field, keyable(node)));
@@ -172,7 +181,8 @@ function dimensionsOf(found: Found, node: NodeDigest, problems: Problems): Decla
 function metricsOf(found: Found, node: NodeDigest, problems: Problems): DeclaredMetric[] | undefined {
   const list = found.value;
   const figures = figuresOf(node);
-  if (!Array.isArray(list) || list.length === 0) return problems.bad(found, "is not a list of metrics", `list at least one of: ${figures.slice(0, 5).join(", ")}, ...`);
+  if (!Array.isArray(list) || list.length === 0)
+    return problems.bad(found, "is not a list of metrics", `list at least one of: ${figures.slice(0, 5).join(", ")}, ...`);
   const result: DeclaredMetric[] = [];
   const before = problems.list.length;
   list.forEach((item: unknown, i) => {
@@ -224,7 +234,10 @@ function graphqlValue(value: Literal | readonly Literal[]): string {
 /** Whether a YAML value fits a filter field of Cloudflare's type. */
 function fits(value: unknown, type: string): boolean {
   if (type.startsWith("[")) return Array.isArray(value) && value.length > 0 && value.every((v) => fits(v, type.slice(1, -1)));
-  if (isNumber(type)) return typeof value === "number" && Number.isFinite(value) && (!type.startsWith("u") || value >= 0) && (type.startsWith("float") || Number.isInteger(value));
+  if (isNumber(type))
+    return (
+      typeof value === "number" && Number.isFinite(value) && (!type.startsWith("u") || value >= 0) && (type.startsWith("float") || Number.isInteger(value))
+    );
   if (type === "bool") return typeof value === "boolean";
   return typeof value === "string";
 }

@@ -12,7 +12,7 @@ import { bytes, cachedBytes, cachedRequests, cacheStatus, contentType, host, req
  * Cache statuses of responses served from Cloudflare's cache: the ones lablabs' exporter counts as cached
  * (../shared/reference/cloudflare-graphql-api.md §6); the simulator serves the first four.
  */
-export const CACHED_STATUSES = ["hit", "stale", "updating", "revalidated", "deferred_hit", "revalidated_hit"];
+const CACHED_STATUSES = ["hit", "stale", "updating", "revalidated", "deferred_hit", "revalidated_hit"];
 
 export const httpCache = groupedDataset({
   name: "http_cache",

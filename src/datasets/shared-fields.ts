@@ -136,7 +136,11 @@ const asNumber = dimension(
   "long",
   "ECS: the client's autonomous system number (Cloudflare's `clientAsn`, a text there). Absent where Cloudflare gives no number.",
 );
-const asName = dimension("source.as.organization.name", "keyword", "ECS: the organisation of the client's autonomous system (Cloudflare's `clientASNDescription`).");
+const asName = dimension(
+  "source.as.organization.name",
+  "keyword",
+  "ECS: the organisation of the client's autonomous system (Cloudflare's `clientASNDescription`).",
+);
 
 /** `clientAsn`: Cloudflare types it as text; ECS wants the number. Anything but an AS number (0 to 2^32 - 1) stays in the key. */
 export const clientAsn: StoredDimension = {
@@ -160,10 +164,18 @@ export const clientAsName: StoredDimension = {
 export const colo = asIs(dimension("cloudflare.colo", "keyword", "Cloudflare data centre (IATA code, e.g. `FRA`)."));
 export const region = asIs(dimension("cloudflare.region", "keyword", "Cloudflare region the check or request ran from (e.g. `WEU`, `ENAM`)."));
 export const cacheStatus = asIs(
-  dimension("cloudflare.cache.status", "keyword", "Cloudflare's cache status of the request: `hit`, `miss`, `expired`, `stale`, `updating`, `revalidated`, `bypass`, `dynamic`, ..."),
+  dimension(
+    "cloudflare.cache.status",
+    "keyword",
+    "Cloudflare's cache status of the request: `hit`, `miss`, `expired`, `stale`, `updating`, `revalidated`, `bypass`, `dynamic`, ...",
+  ),
 );
 export const contentType = asIs(
-  dimension("cloudflare.content_type", "keyword", "Cloudflare's short name of the response's content type (`html`, `javascript`, `png`, `json`, `empty`, ...), not a MIME type."),
+  dimension(
+    "cloudflare.content_type",
+    "keyword",
+    "Cloudflare's short name of the response's content type (`html`, `javascript`, `png`, `json`, `empty`, ...), not a MIME type.",
+  ),
 );
 
 /** A text dimension whose empty value means "none": stored only when there is one (the key keeps the empty value). */
@@ -225,4 +237,9 @@ export const originDurationAvg = metric(
 
 /** Time to first byte at Cloudflare's edge (`edgeTimeToFirstByteMs`): what clients wait for, cached or not (Pro and up). */
 export const edgeTtfb = msQuantiles("cloudflare.edge.ttfb", "the time to first byte at the edge", "Pro plans and up.");
-export const edgeTtfbAvg = metric("cloudflare.edge.ttfb_avg_ms", "double", "none", "Mean time to first byte at the edge in ms for the entry; not additive. Pro plans and up.");
+export const edgeTtfbAvg = metric(
+  "cloudflare.edge.ttfb_avg_ms",
+  "double",
+  "none",
+  "Mean time to first byte at the edge in ms for the entry; not additive. Pro plans and up.",
+);

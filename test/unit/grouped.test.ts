@@ -217,7 +217,10 @@ describe("grouped datasets: a dimension transformed before the key (request path
     assert.equal(about.fields["url.path"], "/about");
     const orders = entries.find((e) => e.fields["cloudflare.url.path_pattern"] === "/orders/{num}")!;
     assert.equal(orders.fields["url.path"], undefined);
-    assert.ok(entries.every((e) => !String(e.fields["cloudflare.key"]).match(/orders\/\d/)), "no raw id in any key");
+    assert.ok(
+      entries.every((e) => !String(e.fields["cloudflare.key"]).match(/orders\/\d/)),
+      "no raw id in any key",
+    );
   });
 
   it("ranks the top N and sums the remainder after collapsing, so the entries still add up exactly", () => {
@@ -275,7 +278,13 @@ describe("grouped datasets: a figure counted where a dimension has some values (
     const query = httpCache.query(new Set());
     assert.equal(query.match(/\bcount\b/g)?.length, 1);
     assert.equal(query.match(/edgeResponseBytes/g)?.length, 1);
-    assert.deepEqual([...httpCache.requiredFields].sort(), ["count", "dimensions_cacheStatus", "dimensions_clientRequestHTTPHost", "dimensions_edgeResponseContentTypeName", "sum_edgeResponseBytes"]);
+    assert.deepEqual([...httpCache.requiredFields].sort(), [
+      "count",
+      "dimensions_cacheStatus",
+      "dimensions_clientRequestHTTPHost",
+      "dimensions_edgeResponseContentTypeName",
+      "sum_edgeResponseBytes",
+    ]);
   });
 });
 

@@ -97,7 +97,10 @@ describe("selectDatasets", () => {
       ["http_paths"],
     );
     const withPaths = selectDatasets(datasets, ["default", "http_paths"]).map((d) => d.name);
-    assert.deepEqual(withPaths, DATASET_NAMES.filter((n) => !OPT_IN.includes(n) || n === "http_paths"));
+    assert.deepEqual(
+      withPaths,
+      DATASET_NAMES.filter((n) => !OPT_IN.includes(n) || n === "http_paths"),
+    );
     assert.equal(selectDatasets(datasets, ["all"]).length, datasets.length);
   });
 

@@ -54,8 +54,8 @@ export interface Declaration {
 /** Whether a declared figure adds up over entries and time. */
 export const additive = (path: string): boolean => path === "count" || path.startsWith("sum.");
 
-export const dimensionField = (field: string): string => `cloudflare.dimensions.${field}`;
-export const metricField = (path: string): string => `cloudflare.metrics.${path}`;
+const dimensionField = (field: string): string => `cloudflare.dimensions.${field}`;
+const metricField = (path: string): string => `cloudflare.metrics.${path}`;
 
 function storedDimension(d: DeclaredDimension): DimensionSpec {
   // Unsigned integers (status codes, ASNs) as numbers, so ranges work; anything else as Cloudflare's text.
