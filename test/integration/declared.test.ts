@@ -135,7 +135,8 @@ describe("user-declared datasets against Elasticsearch and the simulator", { ski
         }
         for (const p of d.additive) {
           const sum = rows.reduce((n, r) => n + figure(r, p), 0);
-          if (field(total, `cloudflare.metrics.${p}`) !== sum) problems.push(`${d.name} ${at} total ${p}: ${String(field(total, `cloudflare.metrics.${p}`))} != ${sum}`);
+          if (field(total, `cloudflare.metrics.${p}`) !== sum)
+            problems.push(`${d.name} ${at} total ${p}: ${String(field(total, `cloudflare.metrics.${p}`))} != ${sum}`);
         }
       }
       assert.deepEqual(problems.slice(0, 10), []);
@@ -148,10 +149,18 @@ describe("user-declared datasets against Elasticsearch and the simulator", { ski
         "every document is marked sampled",
       );
     }
-    const prefixes = await es.search({ index: `${PREFIX}-cache_by_prefix-*`, size: 0, aggs: { p: { terms: { field: "cloudflare.dimensions.clientRequestPath", size: 100 } } } });
+    const prefixes = await es.search({
+      index: `${PREFIX}-cache_by_prefix-*`,
+      size: 0,
+      aggs: { p: { terms: { field: "cloudflare.dimensions.clientRequestPath", size: 100 } } },
+    });
     const values = (prefixes.aggregations!.p as { buckets: { key: string }[] }).buckets.map((b) => b.key);
     assert.ok(values.length > 0 && values.every((v) => v === "/" || /^\/[^/]*(\/\*)?$/.test(v)), `path prefixes only: ${values.join(", ")}`);
-    const p95 = await es.search({ index: `${PREFIX}-cache_by_prefix-*`, size: 1, query: { exists: { field: "cloudflare.metrics.quantiles.edgeTimeToFirstByteMsP95" } } });
+    const p95 = await es.search({
+      index: `${PREFIX}-cache_by_prefix-*`,
+      size: 1,
+      query: { exists: { field: "cloudflare.metrics.quantiles.edgeTimeToFirstByteMsP95" } },
+    });
     assert.notEqual(field(p95.hits.hits[0]!._source as Source, "cloudflare.breakdown"), "total", "a quantile is on entries, never on totals");
   });
 
@@ -174,7 +183,10 @@ describe("user-declared datasets against Elasticsearch and the simulator", { ski
 
   it("check lists each declared dataset's fields and decisions; --dry-run plans them", async () => {
     const check = await cli(["check"], env);
-    assert.match(check.stdout, /info {2}declared dataset cache_by_prefix \(zone httpRequestsAdaptiveGroups\): .*cloudflare\.metrics\.count \(long, metric, sums\)/);
+    assert.match(
+      check.stdout,
+      /info {2}declared dataset cache_by_prefix \(zone httpRequestsAdaptiveGroups\): .*cloudflare\.metrics\.count \(long, metric, sums\)/,
+    );
     assert.match(check.stdout, /cloudflare\.metrics\.quantiles\.edgeTimeToFirstByteMsP95 \(double, metric, not additive\)/);
     assert.doesNotMatch(check.stdout, /FAIL.*(cache_by_prefix|firewall_actions)/);
     const dry = await cli(["run", "--dry-run", ...now], env);
@@ -187,7 +199,10 @@ describe("user-declared datasets against Elasticsearch and the simulator", { ski
     writeFileSync(join(dir, "bad.yaml"), CONFIG.replace("sum.edgeResponseBytes", "sum.edgeResponseByte"));
     const run = await cli(["run", ...now], { ...env, CONFIG_FILE: join(dir, "bad.yaml") });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /customDatasets\[0\]\.metrics\[1\] in .*bad\.yaml = \\?"sum\.edgeResponseByte\\?": is no figure of this node; fix: the nearest valid names: sum\.edgeResponseBytes/);
+    assert.match(
+      run.stderr,
+      /customDatasets\[0\]\.metrics\[1\] in .*bad\.yaml = \\?"sum\.edgeResponseByte\\?": is no figure of this node; fix: the nearest valid names: sum\.edgeResponseBytes/,
+    );
   });
 
   it("queries reached the simulator, which validates each against Cloudflare's schema", () => {
