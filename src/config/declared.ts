@@ -27,6 +27,8 @@ const MAX_TOP_N = 10_000;
 const MAX_PATH_SEGMENTS = 16;
 /** Index names are `<prefix>-<dataset>-<period>`: lowercase, and short enough for Elasticsearch's 255 bytes. */
 const NAME = /^[a-z][a-z0-9_]{0,47}$/;
+/** The run records' indices take the place of a dataset's name (runs/run-document.ts). */
+const RUN_RECORDS = "runs";
 
 const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -115,6 +117,9 @@ function datasetName(found: Found, problems: Problems): string | undefined {
   const { value } = found;
   if (typeof value !== "string" || !NAME.test(value)) {
     return problems.bad(found, "is not a dataset name", "use lowercase letters, digits and _ (starting with a letter, at most 48): it names the indices");
+  }
+  if (value === RUN_RECORDS) {
+    return problems.bad(found, "is the name of the exporter's run records (`<prefix>-runs-<period>`)", "choose another name");
   }
   if ((DATASET_NAMES as readonly string[]).includes(value) || value === DEFAULT_SET || value === EVERY_DATASET) {
     return problems.bad(found, "is the name of a built-in dataset (or of a set in `datasets`)", `choose another name, e.g. my_${value}`);

@@ -141,13 +141,15 @@ describe("user-declared datasets against Elasticsearch and the simulator", { ski
   it("a run stores exactly the simulator's ground truth: totals, the top N and the remainder", async () => {
     const run = await cli(["run", ...now], env);
     assert.equal(run.code, 0, run.stderr);
+    // Written documents are searchable once refreshed.
+    await es.indices.refresh({ index: `${PREFIX}-*` });
     for (const d of DECLARED) {
       const tag = d.owner === "zone" ? ZONE.id : ACCOUNT.id;
       const response = await es.search({ index: `${PREFIX}-${d.name}-*`, size: 10_000, query: { term: { [`cloudflare.${d.owner}.id`]: tag } } });
       const docs = response.hits.hits.map((h) => h._source as Source);
       assert.ok(docs.length < 10_000);
       const totals = docs.filter((x) => field(x, "cloudflare.breakdown") === "total");
-      assert.ok(totals.length >= 60, `${d.name}: ${totals.length} minutes stored`);
+      assert.ok(totals.length >= 60, `${d.name}: ${totals.length} minutes stored\n${run.stderr}`);
       const problems: string[] = [];
       for (const total of totals) {
         const minute = Date.parse(String(total["@timestamp"]));
@@ -224,6 +226,13 @@ describe("user-declared datasets against Elasticsearch and the simulator", { ski
     const run = await cli(["run", ...now], env);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await snapshot(es, PREFIX), wanted);
+  });
+
+  it("verify checks that every declared dataset's entries add up to their totals", async () => {
+    const names = DECLARED.map((d) => d.name).join(",");
+    const result = await cli(["verify", "--from", "2026-11-20T11:00:00Z", "--to", "2026-11-20T12:00:00Z", "--dataset", names], env);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    for (const d of DECLARED) assert.match(result.stdout, new RegExp(`dataset ${d.name}\\nbreakdowns: [1-9]\\d* minutes checked, 0 mismatches`));
   });
 
   it("check lists each declared dataset's fields and decisions; --dry-run plans them", async () => {

@@ -168,8 +168,9 @@ describe("customDatasets in the config file", () => {
     });
   }
 
-  it("refuses a built-in's name and a name given twice", () => {
+  it("refuses a built-in's name, the run records' and a name given twice", () => {
     const one = "node: httpRequestsAdaptiveGroups\n    dimensions: [cacheStatus]\n    metrics: [count]";
+    assert.match(refusal(`customDatasets:\n  - name: runs\n    ${one}\n`).message, /name in c\.yaml = "runs": is the name of the exporter's run records/);
     assert.match(refusal(`customDatasets:\n  - name: http_cache\n    ${one}\n`).message, /name in c\.yaml = "http_cache": is the name of a built-in dataset/);
     assert.match(refusal(`customDatasets:\n  - name: a\n    ${one}\n  - name: a\n    ${one}\n`).message, /customDatasets\[1\]\.name .*names two declarations/);
   });

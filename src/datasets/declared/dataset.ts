@@ -80,7 +80,9 @@ function metricDecl(m: DeclaredMetric): MetricDecl {
 export function declaredDataset(d: Declaration): Dataset {
   const metrics = d.metrics.map((m) => ({ path: m.path, metric: metricDecl(m) }));
   const rankBy = metrics.find((m) => m.path === d.rankBy)!.metric;
-  const dims = d.dimensions.map((x) => (x.pathPrefix === undefined ? x.field : `${x.field} (its first ${x.pathPrefix === 1 ? "segment" : `${x.pathPrefix} segments`})`));
+  const dims = d.dimensions.map((x) =>
+    x.pathPrefix === undefined ? x.field : `${x.field} (its first ${x.pathPrefix === 1 ? "segment" : `${x.pathPrefix} segments`})`,
+  );
   return groupedDataset({
     name: d.name,
     node: d.node,
