@@ -16,19 +16,10 @@ export const ZONE_DATASETS = [
   "healthCheckEventsAdaptiveGroups",
   "loadBalancingRequestsAdaptiveGroups",
   "dnsAnalyticsAdaptiveGroups",
-  // No built-in dataset reads it: served for user-declared datasets (customDatasets), filled from its schema types.
-  "cacheReserveRequestsAdaptiveGroups",
 ] as const;
 
 /** Account-scoped dataset nodes (`viewer.accounts[].<node>`). */
-export const ACCOUNT_DATASETS = [
-  "workersInvocationsAdaptive",
-  "r2OperationsAdaptiveGroups",
-  "r2StorageAdaptiveGroups",
-  "logpushHealthAdaptiveGroups",
-  // As cacheReserveRequestsAdaptiveGroups: for user-declared datasets.
-  "kvOperationsAdaptiveGroups",
-] as const;
+export const ACCOUNT_DATASETS = ["workersInvocationsAdaptive", "r2OperationsAdaptiveGroups", "r2StorageAdaptiveGroups", "logpushHealthAdaptiveGroups"] as const;
 
 const specified = (name: string): boolean => (ZONE_DATASETS as readonly string[]).includes(name) || (ACCOUNT_DATASETS as readonly string[]).includes(name);
 
@@ -136,8 +127,8 @@ const off = (notOlderThan: number, maxDuration: number): DatasetSettings => ({ .
  * health checks, load balancing 3 d; DNS 7 d; Workers and R2 31 d; logpush 3 d), the adaptive retention of paid plans
  * (adaptive HTTP 8 d on Pro, 31 d on Business/Enterprise; overview 32 d on every plan; DNS 8 d on Pro, 31 d above),
  * and logpushHealthAdaptiveGroups (31 d back on every plan); the nodes served only for user-declared datasets
- * (cacheReserveRequestsAdaptiveGroups, kvOperationsAdaptiveGroups: 31 d back, 3 d windows on every plan). maxPageSize is
- * 10,000 and maxNumberOfFields 30 everywhere.
+ * (`DECLARABLE_SETTINGS`: 31 d back, 3 d windows on every plan). maxPageSize is 10,000 and maxNumberOfFields 30
+ * everywhere.
  */
 export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, Readonly<DatasetSettings>>>>> = {
   free: {
@@ -154,8 +145,6 @@ export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, R
     r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
     r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
     logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    cacheReserveRequestsAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    kvOperationsAdaptiveGroups: on(31 * DAY, 3 * DAY),
   },
   pro: {
     httpRequests1mGroups: on(DAY, DAY),
@@ -171,8 +160,6 @@ export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, R
     r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
     r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
     logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    cacheReserveRequestsAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    kvOperationsAdaptiveGroups: on(31 * DAY, 3 * DAY),
   },
   business: {
     httpRequests1mGroups: on(3 * DAY, 3 * DAY),
@@ -188,8 +175,6 @@ export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, R
     r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
     r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
     logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    cacheReserveRequestsAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    kvOperationsAdaptiveGroups: on(31 * DAY, 3 * DAY),
   },
   enterprise: {
     httpRequests1mGroups: on(7 * DAY, 3 * DAY),
@@ -205,8 +190,6 @@ export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, R
     r2OperationsAdaptiveGroups: on(90 * DAY, 31 * DAY),
     r2StorageAdaptiveGroups: on(90 * DAY, 31 * DAY),
     logpushHealthAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    cacheReserveRequestsAdaptiveGroups: on(31 * DAY, 3 * DAY),
-    kvOperationsAdaptiveGroups: on(31 * DAY, 3 * DAY),
   },
 };
 

@@ -103,9 +103,6 @@ const GROUPING: Record<AdaptiveName, { groupBy: string[]; filter: Record<string,
   r2OperationsAdaptiveGroups: { groupBy: ["datetimeMinute", "bucketName", "actionType"], filter: { actionType_like: "%Object" } },
   r2StorageAdaptiveGroups: { groupBy: ["datetimeHour", "bucketName", "storageClass"], filter: {} },
   logpushHealthAdaptiveGroups: { groupBy: ["datetimeMinute", "jobId", "destinationType", "success"], filter: {} },
-  // Served for user-declared datasets only: values from the schema's types, no spec of their own.
-  cacheReserveRequestsAdaptiveGroups: { groupBy: ["datetimeMinute", "cacheStatus", "edgeResponseStatus"], filter: {} },
-  kvOperationsAdaptiveGroups: { groupBy: ["datetimeMinute", "namespaceId", "actionType"], filter: {} },
 };
 
 /** The filter in GraphQL literal syntax. */
