@@ -26,16 +26,25 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from "graphql";
-import { ACCOUNT_DATASETS, DATASETS, ZONE_DATASETS, rowTypeName } from "../simulator/options.js";
+import {
+  ACCOUNT_DATASETS,
+  DECLARABLE_ACCOUNT_NODES,
+  DECLARABLE_ZONE_NODES,
+  SERVED_ACCOUNT_NODES,
+  SERVED_NODES,
+  SERVED_ZONE_NODES,
+  ZONE_DATASETS,
+  rowTypeName,
+} from "../simulator/options.js";
 
 /** Types of which only these fields are kept; every other type reached is kept whole. */
 const PARTIAL: Readonly<Record<string, readonly string[]>> = {
   Query: ["cost", "viewer"],
   viewer: ["accounts", "budget", "zones"],
-  zone: ["settings", "zoneTag", ...ZONE_DATASETS],
-  account: ["accountTag", "settings", ...ACCOUNT_DATASETS],
-  ZoneSettings: ZONE_DATASETS,
-  AccountSettings: ACCOUNT_DATASETS,
+  zone: ["settings", "zoneTag", ...SERVED_ZONE_NODES],
+  account: ["accountTag", "settings", ...SERVED_ACCOUNT_NODES],
+  ZoneSettings: SERVED_ZONE_NODES,
+  AccountSettings: SERVED_ACCOUNT_NODES,
 };
 
 const HEADER = `# The part of Cloudflare's GraphQL Analytics schema that the simulator serves. GENERATED: do not edit by hand.
@@ -50,6 +59,8 @@ const HEADER = `# The part of Cloudflare's GraphQL Analytics schema that the sim
 #
 # Zone nodes:    ${ZONE_DATASETS.join(", ")}
 # Account nodes: ${ACCOUNT_DATASETS.join(", ")}
+# and, for user-declared datasets, every other per-minute Adaptive group node: ${DECLARABLE_ZONE_NODES.length} of the zone scope,
+# ${DECLARABLE_ACCOUNT_NODES.length} of the account scope (simulator/options.ts DECLARABLE_ZONE_NODES, DECLARABLE_ACCOUNT_NODES).
 `;
 
 function fieldsKept(type: GraphQLObjectType | GraphQLInputObjectType): (GraphQLField<unknown, unknown> | GraphQLInputField)[] {
@@ -130,14 +141,14 @@ export function extractSimulatorSchema(cloudflareSdl: string): string {
   section("Root and scopes", ["Query", "viewer", "ZoneFilter_InputObject", "zone", "AccountFilter_InputObject", "account"]);
   section("Settings nodes", ["ZoneSettings", "AccountSettings", "Settings"]);
   const nodeTypes = [...wanted].filter((n) => !placed.has(n));
-  for (const node of DATASETS) {
+  for (const node of SERVED_NODES) {
     const row = rowTypeName(node);
     // A node's own types share its row type's name as prefix (ZoneFirewallEventsAdaptiveGroupsDimensions, ...).
     const own = nodeTypes.filter(
       (n) =>
         n === row ||
         (n.startsWith(row) &&
-          !DATASETS.some((d) => {
+          !SERVED_NODES.some((d) => {
             const other = rowTypeName(d);
             return other !== row && other.startsWith(row) && n.startsWith(other);
           })),

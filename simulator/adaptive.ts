@@ -19,7 +19,6 @@ import { growthFactor } from "./traffic.js";
 import { Ev, MINUTE_MS, minuteEvents, placeEvent, profileOf } from "./events.js";
 import { matches, rowBounds, type CompiledFilter, type DimValue } from "./filters.js";
 import { isInteger, type Leaf, type NodeModel, type Section } from "./model.js";
-import type { AdaptiveName } from "./options.js";
 import { AVG_EXCLUDES_ZERO, ratioDenominator, specOf } from "./specs.js";
 
 /** Which aggregates a query reads: `count`, section fields, `confidence`. */
@@ -209,7 +208,7 @@ const floorTo = (t: number, unit: number): number => Math.floor(t / unit) * unit
  */
 function collect(q: AdaptiveQuery, plan: AggPlan, flushMs = Number.POSITIVE_INFINITY, batch?: (groups: Group[]) => boolean): Group[] {
   const { model } = q;
-  const spec = specOf(model.node as AdaptiveName);
+  const spec = specOf(model.node);
   const profile: unknown = profileOf(spec, q.tag);
   const ev = new Ev(spec, model.fallbacks);
   ev.tag = q.tag;
@@ -538,7 +537,7 @@ export interface AdaptiveEvent {
 
 /** Every sampled event of [from, to) as seen at `now`, fully materialized. */
 export function adaptiveEvents(model: NodeModel, tag: string, from: number, to: number, now: number, lateMinutes: number): AdaptiveEvent[] {
-  const spec = specOf(model.node as AdaptiveName);
+  const spec = specOf(model.node);
   const profile: unknown = profileOf(spec, tag);
   const ev = new Ev(spec, model.fallbacks);
   ev.tag = tag;

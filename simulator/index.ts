@@ -5,6 +5,8 @@ export type { RequestLogEntry, Simulator, SimulatorStats } from "./server.js";
 export {
   ACCOUNT_DATASETS,
   DATASETS,
+  DECLARABLE_ACCOUNT_NODES,
+  DECLARABLE_ZONE_NODES,
   ENTERPRISE_SETTINGS,
   FAULT_KINDS,
   MAP_NAMES,

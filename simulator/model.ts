@@ -6,7 +6,7 @@
 
 import { GraphQLList, GraphQLNonNull, GraphQLObjectType, getNamedType, type GraphQLSchema, type GraphQLType } from "graphql";
 import type { DimValue, FieldUnits } from "./filters.js";
-import { rowTypeName, scopeOf, type DatasetName, type Scope } from "./options.js";
+import { rowTypeName, scopeOf, type Scope } from "./options.js";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -40,7 +40,7 @@ export const SECTIONS = ["sum", "avg", "max", "min", "quantiles", "ratio", "uniq
 export type Section = (typeof SECTIONS)[number];
 
 export interface NodeModel {
-  readonly node: DatasetName;
+  readonly node: string;
   readonly scope: Scope;
   readonly typeName: string;
   /** Time dimensions and their granularity. */
@@ -92,11 +92,11 @@ function leafPaths(type: GraphQLType): string[] {
   return out;
 }
 
-const cache = new WeakMap<GraphQLSchema, Map<DatasetName, NodeModel>>();
+const cache = new WeakMap<GraphQLSchema, Map<string, NodeModel>>();
 
-export function nodeModel(schema: GraphQLSchema, node: DatasetName): NodeModel {
+export function nodeModel(schema: GraphQLSchema, node: string): NodeModel {
   let models = cache.get(schema);
-  if (!models) cache.set(schema, (models = new Map<DatasetName, NodeModel>()));
+  if (!models) cache.set(schema, (models = new Map<string, NodeModel>()));
   let model = models.get(node);
   if (model) return model;
 

@@ -3,7 +3,9 @@
  * resolved, run-time mutable configuration.
  */
 
-/** Zone-scoped dataset nodes (`viewer.zones[].<node>`). */
+import digest from "../src/datasets/declared/adaptive-nodes.json" with { type: "json" };
+
+/** Zone-scoped dataset nodes (`viewer.zones[].<node>`) with plan settings of their own; see `SERVED_ZONE_NODES`. */
 export const ZONE_DATASETS = [
   "httpRequests1mGroups",
   "httpRequests1hGroups",
@@ -19,6 +21,25 @@ export const ZONE_DATASETS = [
 /** Account-scoped dataset nodes (`viewer.accounts[].<node>`). */
 export const ACCOUNT_DATASETS = ["workersInvocationsAdaptive", "r2OperationsAdaptiveGroups", "r2StorageAdaptiveGroups", "logpushHealthAdaptiveGroups"] as const;
 
+const specified = (name: string): boolean => (ZONE_DATASETS as readonly string[]).includes(name) || (ACCOUNT_DATASETS as readonly string[]).includes(name);
+
+/**
+ * Every other per-minute Adaptive group node of Cloudflare's schema (the digest user-declared datasets are checked
+ * against, src/datasets/declared/adaptive-nodes.json), served for user-declared datasets: its events come from its
+ * schema types alone (specs.ts' generic spec) and its settings are `DECLARABLE_SETTINGS` on every plan. A name both
+ * scopes have is served in one (the nodes are keyed by name): the zone's.
+ */
+export const DECLARABLE_ZONE_NODES: readonly string[] = Object.keys(digest.zone).filter((n) => !specified(n));
+export const DECLARABLE_ACCOUNT_NODES: readonly string[] = Object.keys(digest.account).filter((n) => !specified(n) && !Object.hasOwn(digest.zone, n));
+/** Every node the simulator answers, by scope. */
+export const SERVED_ZONE_NODES: readonly string[] = [...ZONE_DATASETS, ...DECLARABLE_ZONE_NODES];
+export const SERVED_ACCOUNT_NODES: readonly string[] = [...ACCOUNT_DATASETS, ...DECLARABLE_ACCOUNT_NODES];
+export const SERVED_NODES: readonly string[] = [...SERVED_ZONE_NODES, ...SERVED_ACCOUNT_NODES];
+
+export function isServed(name: string): boolean {
+  return SERVED_NODES.includes(name);
+}
+
 export type ZoneDatasetName = (typeof ZONE_DATASETS)[number];
 export type AccountDatasetName = (typeof ACCOUNT_DATASETS)[number];
 export type DatasetName = ZoneDatasetName | AccountDatasetName;
@@ -31,20 +52,16 @@ export type AdaptiveName = Exclude<DatasetName, RollupName>;
 
 export type Scope = "zone" | "account";
 
-export function isDataset(name: string): name is DatasetName {
-  return (DATASETS as readonly string[]).includes(name);
-}
-
-export function isRollup(name: DatasetName): name is RollupName {
+export function isRollup(name: string): name is RollupName {
   return (ROLLUPS as readonly string[]).includes(name);
 }
 
-export function scopeOf(node: DatasetName): Scope {
-  return (ZONE_DATASETS as readonly string[]).includes(node) ? "zone" : "account";
+export function scopeOf(node: string): Scope {
+  return SERVED_ZONE_NODES.includes(node) ? "zone" : "account";
 }
 
 /** The GraphQL type of a node's rows, e.g. `ZoneFirewallEventsAdaptiveGroups`, `AccountR2StorageAdaptiveGroups`. */
-export function rowTypeName(node: DatasetName): string {
+export function rowTypeName(node: string): string {
   return `${scopeOf(node) === "zone" ? "Zone" : "Account"}${node[0]!.toUpperCase()}${node.slice(1)}`;
 }
 
@@ -109,7 +126,9 @@ const off = (notOlderThan: number, maxDuration: number): DatasetSettings => ({ .
  * Pro, 3 d on Business/Enterprise; 1h 7 d on Pro, 30 d above; 1d 365 d; adaptive HTTP 1 d on Pro, 3 d above; firewall,
  * health checks, load balancing 3 d; DNS 7 d; Workers and R2 31 d; logpush 3 d), the adaptive retention of paid plans
  * (adaptive HTTP 8 d on Pro, 31 d on Business/Enterprise; overview 32 d on every plan; DNS 8 d on Pro, 31 d above),
- * and logpushHealthAdaptiveGroups (31 d back on every plan). maxPageSize is 10,000 and maxNumberOfFields 30 everywhere.
+ * and logpushHealthAdaptiveGroups (31 d back on every plan); the nodes served only for user-declared datasets
+ * (`DECLARABLE_SETTINGS`: 31 d back, 3 d windows on every plan). maxPageSize is 10,000 and maxNumberOfFields 30
+ * everywhere.
  */
 export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, Readonly<DatasetSettings>>>>> = {
   free: {
@@ -174,6 +193,14 @@ export const PLAN_SETTINGS: Readonly<Record<Plan, Readonly<Record<DatasetName, R
   },
 };
 
+/** The settings of the nodes served for user-declared datasets only, on every plan (our model: nothing is published). */
+const DECLARABLE_SETTINGS: Readonly<DatasetSettings> = on(31 * DAY, 3 * DAY);
+
+/** A node's settings on a plan: its own, or `DECLARABLE_SETTINGS`. */
+function planSettings(plan: Plan, node: string): Readonly<DatasetSettings> {
+  return (PLAN_SETTINGS[plan] as Readonly<Record<string, Readonly<DatasetSettings>>>)[node] ?? DECLARABLE_SETTINGS;
+}
+
 /** Enterprise limits: the defaults of every zone and account without a `plans` entry. */
 export const ENTERPRISE_SETTINGS: Readonly<Record<DatasetName, Readonly<DatasetSettings>>> = PLAN_SETTINGS.enterprise;
 
@@ -208,9 +235,9 @@ export interface SimulatorOptions {
    * Per-dataset overrides, for every zone and account. An Enterprise tag gets Enterprise settings with these applied;
    * a tag with another plan gets its plan's settings with those fields applied that differ from Enterprise's.
    */
-  settings?: { [D in DatasetName]?: Partial<DatasetSettings> };
+  settings?: { [D in DatasetName]?: Partial<DatasetSettings> } & { readonly [node: string]: Partial<DatasetSettings> | undefined };
   /** Datasets refused per zone or account tag (e.g. `{ tag: ["httpRequests1mGroups"] }`), whatever the plan. */
-  denied?: Readonly<Record<string, readonly DatasetName[]>>;
+  denied?: Readonly<Record<string, readonly string[]>>;
   /** Plan per zone or account tag. @default "enterprise" for every tag */
   plans?: Readonly<Record<string, Plan>>;
   /**
@@ -380,8 +407,9 @@ export interface SimulatorConfig {
   now: () => number;
   lateMinutes: number;
   /** Enterprise settings with the `settings` option applied. */
-  settings: Record<DatasetName, DatasetSettings>;
-  denied: Readonly<Record<string, readonly DatasetName[]>>;
+  /** Every served node's (the specified ones by name, those served for declared datasets by any string). */
+  settings: Record<DatasetName, DatasetSettings> & Record<string, DatasetSettings | undefined>;
+  denied: Readonly<Record<string, readonly string[]>>;
   plans: Readonly<Record<string, Plan>>;
   refusedFields: Readonly<Record<string, readonly string[]>>;
   maxZonesPerQuery: number;
@@ -412,15 +440,14 @@ export interface SimulatorConfig {
 }
 
 export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
-  const settings = {} as Record<DatasetName, DatasetSettings>;
-  for (const node of DATASETS) {
+  const settings = {} as SimulatorConfig["settings"];
+  for (const node of SERVED_NODES) {
     const given = options.settings?.[node];
-    settings[node] = { ...ENTERPRISE_SETTINGS[node], ...given };
+    const s = { ...planSettings("enterprise", node), ...given };
     // Cloudflare's windows never reach further back than its history: a shorter history given alone shortens them too
     // (a test can still give both, to model a hostile answer).
-    if (given?.notOlderThan !== undefined && given.maxDuration === undefined) {
-      settings[node].maxDuration = Math.min(settings[node].maxDuration, given.notOlderThan);
-    }
+    if (given?.notOlderThan !== undefined && given.maxDuration === undefined) s.maxDuration = Math.min(s.maxDuration, given.notOlderThan);
+    settings[node] = s;
   }
   return {
     tokens: options.tokens,
@@ -460,16 +487,16 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
  * A tag's settings for a node: its plan's (Enterprise: the configured `settings`), then the `settings` overrides that
  * differ from Enterprise's defaults, then `denied`.
  */
-export function effectiveSettings(tag: string, node: DatasetName, config: SimulatorConfig): DatasetSettings {
+export function effectiveSettings(tag: string, node: string, config: SimulatorConfig): DatasetSettings {
   const plan = config.plans[tag] ?? "enterprise";
-  let s: DatasetSettings = config.settings[node];
+  let s: DatasetSettings = config.settings[node] ?? planSettings(plan, node);
   if (plan !== "enterprise") {
     const overrides: Partial<DatasetSettings> = {};
-    const enterprise = ENTERPRISE_SETTINGS[node];
+    const enterprise = planSettings("enterprise", node);
     for (const key of Object.keys(s) as (keyof DatasetSettings)[]) {
       if (s[key] !== enterprise[key]) (overrides as Record<string, unknown>)[key] = s[key];
     }
-    s = { ...PLAN_SETTINGS[plan][node], ...overrides };
+    s = { ...planSettings(plan, node), ...overrides };
   }
   const denied = config.denied[tag]?.includes(node) ?? false;
   return denied ? { ...s, enabled: false } : s;

@@ -1197,8 +1197,8 @@ type SomeSpec = NodeSpec<any>;
 const generic = new Map<string, SomeSpec>();
 
 /** A node's spec: its own, or the generic one. */
-export function specOf(node: AdaptiveName): SomeSpec {
-  const own = SPECS[node];
+export function specOf(node: string): SomeSpec {
+  const own = (SPECS as Readonly<Record<string, SomeSpec | undefined>>)[node];
   if (own) return own;
   let spec = generic.get(node);
   if (!spec) generic.set(node, (spec = genericSpec(node)));

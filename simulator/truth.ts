@@ -34,7 +34,7 @@ export interface GroundTruthRow {
 }
 
 function checkNode(node: string): asserts node is AdaptiveName {
-  if (isRollup(node as AdaptiveName)) throw new RangeError(`${node} is a rollup: use minute/hour/day ground truth`);
+  if (isRollup(node)) throw new RangeError(`${node} is a rollup: use minute/hour/day ground truth`);
 }
 
 /**

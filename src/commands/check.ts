@@ -5,7 +5,9 @@
 import { describeDiscovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
 import { ConfigError } from "../config/errors.js";
-import { datasets } from "../datasets/index.js";
+import { datasetsOf } from "../datasets/index.js";
+import { declaredDataset } from "../datasets/declared/dataset.js";
+import { fieldList } from "../datasets/fields-doc.js";
 import { selectDatasets } from "../matrix.js";
 import { maxWindowMinutes } from "../plan.js";
 import { RunClock } from "../deadline.js";
@@ -38,6 +40,11 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
     io.stdout.write(`${line.ok === "info" ? "info" : line.ok ? " ok " : "FAIL"}  ${line.text}\n`);
   };
   print(lines[0]!);
+  // What a declared dataset stores, derived from its declaration (docs/fields.md cannot list it).
+  for (const declared of config.customDatasets.map(declaredDataset)) {
+    lines.push({ ok: "info", text: `declared dataset ${declared.name} (${declared.scope} ${declared.node}): ${fieldList(declared)}` });
+    print(lines.at(-1)!);
+  }
   const add = (line: Line): void => {
     lines.push(line);
     print(line);
@@ -50,7 +57,7 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
   }
 
   try {
-    const chosen = selectDatasets(datasets, config.datasets);
+    const chosen = selectDatasets(datasetsOf(config), config.datasets);
     // Bounded like a run (RUN_DEADLINE_SECONDS, else two minutes): a Cloudflare that never answers is a finding.
     const clock = new RunClock(config.run.deadlineSeconds ?? 120);
     const resolved = await resolveOwners(ctx, flags, clock);
@@ -93,7 +100,9 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
         text: `catching up now: ${plan.requests.length} requests, ${queries} queries; ${catchUp(queries, cloudflare.budget.available(), config.cloudflare.queryBudget)}`,
       });
     }
-    const notNamed = datasets.filter((d) => d.optIn && !chosen.includes(d)).map((d) => d.name);
+    const notNamed = datasetsOf(config)
+      .filter((d) => d.optIn && !chosen.includes(d))
+      .map((d) => d.name);
     if (notNamed.length > 0) add({ ok: "info", text: `opt-in, not named in CF_DATASETS: ${notNamed.join(", ")} (add them, or \`all\`, to run them)` });
     const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
     add({

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
-import { datasets } from "../datasets/index.js";
+import { datasetsOf } from "../datasets/index.js";
 import { selectDatasets } from "../matrix.js";
 import { describeDiscovery, type Discovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
@@ -43,7 +43,7 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
   try {
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
-    const chosen = selectDatasets(datasets, ctx.config.datasets);
+    const chosen = selectDatasets(datasetsOf(ctx.config), ctx.config.datasets);
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
     const clockOffsetMs = now - Date.now();
     const record = (result: RunResult, exitCode: number) =>

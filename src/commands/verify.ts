@@ -3,7 +3,7 @@
  * for hours) and the breakdown checks; exit 1 on any mismatch. Verifies `http_requests` unless `--dataset` names others.
  */
 import { describeDiscovery } from "../cloudflare/discovery.js";
-import { datasets } from "../datasets/index.js";
+import { datasetsOf } from "../datasets/index.js";
 import type { Dataset } from "../datasets/dataset.js";
 import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -22,7 +22,7 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
   const { ctx, discovery } = await resolveOwners(loaded, flags);
   if (discovery) ctx.log.info(describeDiscovery(discovery));
   const { io } = ctx;
-  const chosen = selectDatasets(datasets, ctx.config.datasets ?? ["http_requests"]);
+  const chosen = selectDatasets(datasetsOf(ctx.config), ctx.config.datasets ?? ["http_requests"]);
   const esUrl = loaded.config.elasticsearch.url;
   const es = createElasticsearchClient({ ...ctx.config.elasticsearch, url: esUrl });
   const origin = new URL(esUrl).origin;

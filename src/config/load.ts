@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { cloudflareAuth, elasticsearchAuth } from "./auth.js";
+import { declarations } from "./declared.js";
 import { ConfigError } from "./errors.js";
 import { editDistance, loadConfigFile, type ReadFile } from "./file.js";
 import { display, type Found, labelOf, Problems } from "./origin.js";
@@ -46,10 +47,18 @@ export function loadConfig(input: LoadConfigInput): Config {
   const values: Record<string, unknown> = {};
   setAt(values, "cloudflare.auth", cloudflareAuth({ sources, problems, readFile, warn }, needsCloudflare));
   setAt(values, "elasticsearch.auth", elasticsearchAuth({ sources, problems, readFile, warn }));
+  // Declared datasets first: their names are dataset names that `datasets` may list.
+  const declaredFound = sources.lookup(settingAt("customDatasets"));
+  const declared = (declaredFound && declarations(declaredFound, problems)) ?? [];
   for (const setting of SETTINGS as readonly Setting[]) {
     if (!setting.key) continue;
+    if (setting.kind === "declared") {
+      setAt(values, setting.key, declared);
+      continue;
+    }
     const found = sources.lookup(setting);
-    setAt(values, setting.key, (found && parseValue(setting, found, problems, readFile)) ?? setting.default);
+    const names = declared.map((d) => d.name);
+    setAt(values, setting.key, (found && parseValue(setting, found, problems, readFile, names)) ?? setting.default);
   }
   const config = values as unknown as Config;
 

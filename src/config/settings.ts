@@ -8,8 +8,9 @@ export type Unit = "seconds" | "minutes" | "days";
 /**
  * How a raw value is parsed (see validate.ts); `secret` and `owners` have loaders of their own (auth.ts, zones.ts).
  * `globs`: a list of ids, names or `*`/`?` patterns that narrows discovered zones or accounts (cloudflare/discovery.ts).
+ * `declared`: the config file's dataset declarations, checked against Cloudflare's schema (declared.ts).
  */
-type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "globs" | "datasets" | "ids" | "secret";
+type Kind = "whole" | "bool" | "choice" | "url" | "text" | "ca" | "share" | "prefix" | "owners" | "globs" | "datasets" | "ids" | "secret" | "declared";
 
 export interface Setting {
   /** The config-file key, which is also its path in `Config` (types.ts); absent when it never comes from the file. */
@@ -131,6 +132,12 @@ export const SETTINGS = [
     kind: "datasets",
     shown: "default",
     help: "these datasets (repeatable or a comma list; `default`: every dataset not opt-in, `all`: opt-in ones too; see [Datasets](#datasets)); never widens what a plan allows; `verify` defaults to http_requests",
+    commands: ALL,
+  },
+  {
+    key: "customDatasets",
+    kind: "declared",
+    help: "datasets of your own on any per-minute Adaptive node of Cloudflare's schema, checked against it when the configuration loads (config file only; see [Custom datasets](#custom-datasets))",
     commands: ALL,
   },
   {

@@ -4,6 +4,7 @@
  * documented: a setting's key is its path here and its kind its type; one without a default may be undefined.
  * Only the credentials, which several variables make up, are declared here.
  */
+import type { Declaration } from "../datasets/declared/dataset.js";
 import type { SETTINGS } from "./settings.js";
 
 /** A Cloudflare zone as the user names it: the zone tag (32 hex chars in real accounts) and a display name. */
@@ -35,9 +36,11 @@ type ValueOf<E> = E extends { kind: "whole" | "share" }
           ? readonly string[]
           : E extends { kind: "datasets" }
             ? readonly string[]
-            : string;
-/** Zones and accounts are empty lists when unset; other settings without a default are undefined. */
-type FieldOf<E> = E extends { default: unknown } | { kind: "owners" } ? ValueOf<E> : ValueOf<E> | undefined;
+            : E extends { kind: "declared" }
+              ? readonly Declaration[]
+              : string;
+/** Zones, accounts and declared datasets are empty lists when unset; other settings without a default are undefined. */
+type FieldOf<E> = E extends { default: unknown } | { kind: "owners" | "declared" } ? ValueOf<E> : ValueOf<E> | undefined;
 type Fields<Section extends string> = { readonly [E in Entry as E["key"] extends `${Section}.${infer F}` ? F : never]: FieldOf<E> };
 
 export type CloudflareConfig = Fields<"cloudflare"> & { readonly auth: CloudflareAuth | undefined };

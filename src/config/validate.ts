@@ -10,8 +10,11 @@ import { display, type Found, labelOf, type Problems, spelled } from "./origin.j
 import type { Setting, Unit } from "./settings.js";
 import { ACCOUNTS, owners, ZONES } from "./zones.js";
 
-/** The parsed value of `setting` from `found`; undefined when unusable (the problem is recorded). */
-export function parseValue(setting: Setting, found: Found, problems: Problems, readFile: ReadFile): unknown {
+/**
+ * The parsed value of `setting` from `found`; undefined when unusable (the problem is recorded). `declaredNames`: the
+ * config file's own datasets (`customDatasets`, loaded first), which `datasets` may name too.
+ */
+export function parseValue(setting: Setting, found: Found, problems: Problems, readFile: ReadFile, declaredNames: readonly string[] = []): unknown {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = setting;
   switch (setting.kind) {
     case "whole":
@@ -33,7 +36,7 @@ export function parseValue(setting: Setting, found: Found, problems: Problems, r
     case "globs":
       return globList(found, problems);
     case "datasets":
-      return nameList(found, [...DATASET_NAMES, DEFAULT_SET, EVERY_DATASET], "datasets", problems);
+      return nameList(found, [...DATASET_NAMES, ...declaredNames, DEFAULT_SET, EVERY_DATASET], "datasets", problems);
     default:
       return text(found, problems);
   }

@@ -14,8 +14,14 @@ function roleOf(f: FieldDecl): string {
 
 const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
 
+/** A dataset's own fields in one line (`check` shows a declared dataset's this way): name, type and role. */
+export function fieldList(dataset: Dataset): string {
+  const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
+  return own.map((f) => `${f.name} (${f.type}, ${roleOf(f)})`).join(", ");
+}
+
 /** One dataset's section: what it holds, its own fields (beyond those on every document), how its entries add up. */
-function datasetSection(dataset: Dataset): string[] {
+export function datasetSection(dataset: Dataset): string[] {
   const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
   return [
     `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
@@ -94,6 +100,19 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     ...commonFields.map(row),
   ];
   for (const dataset of datasets) lines.push("", ...datasetSection(dataset));
+  lines.push(
+    "",
+    "## User-declared datasets (`customDatasets`)",
+    "",
+    "A dataset declared in the config file (see the README's Custom datasets) is stored like the grouped datasets",
+    "above, in indices of its own name, with fields named after Cloudflare's: a dimension `cacheStatus` as",
+    "`cloudflare.dimensions.cacheStatus` (keyword; unsigned integers as long), a figure `count` as",
+    "`cloudflare.metrics.count` and `sum.edgeResponseBytes` as `cloudflare.metrics.sum.edgeResponseBytes`. Counts and",
+    "sums are metrics that sum (their entries add up to the minute's total, which carries them too); averages and",
+    "quantiles are not additive, on entries only. Every such dataset is sampled and capped (`cloudflare.sampled`,",
+    "`cloudflare.sample_interval`, `__other__` with `cloudflare.other_entries`). `check` lists a declared dataset's",
+    "fields, and `npm run fields -- --config <file>` prints its section in this file's form.",
+  );
   lines.push(
     "",
     "## Run records (`<prefix>-runs-<period>`)",

@@ -18,7 +18,7 @@ import { ownerFields, scopedQuery } from "./query.js";
 import { asArray, asCount, asNumber, asObject, asText, asUnitStart, MalformedResponseError } from "./shape.js";
 import { MINUTE } from "../time.js";
 
-interface DimensionSpec {
+export interface DimensionSpec {
   /** Cloudflare's dimension field. */
   readonly field: string;
   /** The fields it is stored as (shared-fields.ts, or `asIs` of a dataset's own declaration). */

@@ -3,6 +3,7 @@
  * here. Names (`DatasetName`, `DATASET_NAMES`, which configuration checks `datasets:` against) follow from it.
  */
 import type { Dataset } from "./dataset.js";
+import { declaredDataset, type Declaration } from "./declared/dataset.js";
 import { dns } from "./dns.js";
 import { firewallEvents } from "./firewall-events.js";
 import { healthChecks } from "./health-checks.js";
@@ -53,6 +54,11 @@ const registry = [
 export type DatasetName = (typeof registry)[number]["name"];
 
 export const datasets: readonly Dataset[] = registry;
+
+/** The built-in datasets, then the config file's declared ones (`customDatasets`), which run like built-ins. */
+export function datasetsOf(config: { readonly customDatasets: readonly Declaration[] }): readonly Dataset[] {
+  return [...registry, ...config.customDatasets.map(declaredDataset)];
+}
 
 export const DATASET_NAMES: readonly DatasetName[] = registry.map((d) => d.name);
 

@@ -58,6 +58,14 @@ describe("chart: the schema holds the settings table's bounds and allowed values
         case "datasets":
           assert.deepEqual(node.items.enum, [...DATASET_NAMES, DEFAULT_SET, EVERY_DATASET], "the dataset names of src/datasets/index.ts, default and all");
           break;
+        case "declared":
+          assert.deepEqual(
+            [types, node.items.required],
+            [["array"], ["name", "node", "dimensions", "metrics"]],
+            `${key}: declarations, checked by the exporter`,
+          );
+          assert.deepEqual([node.items.properties.topN.minimum, node.items.properties.topN.maximum], [1, settingAt("cloudflare.topN").max], "topN as CF_TOP_N");
+          break;
         case "prefix":
           assert.deepEqual([node.pattern, node.maxLength], [INDEX_PREFIX_PATTERN.source, setting.max]);
           break;

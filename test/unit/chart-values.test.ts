@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { loadConfig } from "../../src/config/index.js";
 import { filePaths } from "../../src/config/sources.js";
 import { ciValues, containerProcess, find, isHook, type Manifest, one, podSpec, render, renderNotes, tryRender, visibleTo } from "../support/chart.js";
 
@@ -192,6 +193,30 @@ describe("chart: the config file", () => {
       log: { level: "debug", format: "text" },
     });
     for (const path of leafPaths(config)) assert.ok(filePaths.includes(path), `${path} is a config-file key of the exporter (src/config/sources.ts)`);
+  });
+
+  it("declared datasets reach the config file, run beside a narrowed datasets list, and the exporter loads them", () => {
+    const declared = {
+      name: "cache_by_prefix",
+      node: "httpRequestsAdaptiveGroups",
+      dimensions: ["cacheStatus", { field: "clientRequestPath", pathPrefix: 1 }],
+      metrics: ["count", "sum.edgeResponseBytes"],
+      filter: { requestSource: "eyeball" },
+      topN: 20,
+    };
+    const { manifests } = render({ valuesFiles: [ciValues("minimal")], values: { customDatasets: [declared], datasets: ["http_requests"] } });
+    const configMap = one(manifests, "ConfigMap", (m) => !isHook(m) && m.data?.["config.yaml"]);
+    const config = configOf(configMap);
+    assert.deepEqual([config.customDatasets, config.datasets], [[declared], ["http_requests", "cache_by_prefix"]]);
+    const loaded = loadConfig({
+      flags: { config: "config.yaml" },
+      env: { CF_API_TOKEN: "cf-token-SECRET-0001" },
+      readFile: () => String(configMap.data["config.yaml"]),
+    });
+    assert.deepEqual(
+      loaded.customDatasets.map((d) => [d.name, d.filter, d.topN]),
+      [["cache_by_prefix", 'requestSource: "eyeball"', 20]],
+    );
   });
 
   it("leaves out what values leave unset, so the exporter's defaults apply", () => {

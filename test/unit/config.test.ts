@@ -61,6 +61,7 @@ describe("defaults", () => {
         maxResponseBytes: 64 * 1024 * 1024,
       },
       datasets: undefined,
+      customDatasets: [],
       elasticsearch: {
         url: undefined,
         auth: { kind: "none" },

@@ -21,8 +21,8 @@ describe("README: configuration table", () => {
     for (const s of SETTINGS as readonly Setting[]) {
       const row = settingsTable()
         .split("\n")
-        .find((line) => (s.env ? line.startsWith(`| \`${s.env}\``) : line.includes(`\`--${s.flag}\``)));
-      assert.ok(row, `a row for ${s.env ?? s.flag}`);
+        .find((line) => (s.env ? line.startsWith(`| \`${s.env}\``) : s.flag ? line.includes(`\`--${s.flag}\``) : line.includes(`| \`${s.key}\` |`)));
+      assert.ok(row, `a row for ${s.env ?? s.flag ?? s.key}`);
       if (s.flag) assert.ok(row.includes(`\`--${s.flag}\``), row);
       if (s.key) assert.ok(row.includes(`\`${s.key}\``), row);
     }

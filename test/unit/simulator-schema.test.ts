@@ -22,14 +22,14 @@ import {
   type GraphQLType,
 } from "graphql";
 import { extractSimulatorSchema } from "../../scripts/extract-simulator-schema.js";
-import { DATASETS, rowTypeName } from "../../simulator/options.js";
+import { SERVED_NODES, rowTypeName } from "../../simulator/options.js";
 import { schemaPath } from "../../simulator/schema.js";
 import { sharedSchemaPath } from "../support/paths.js";
 
 const realSchemaFile = existsSync(sharedSchemaPath) ? sharedSchemaPath : undefined;
 const skip = realSchemaFile ? false : `Cloudflare's schema not found at ${sharedSchemaPath} (it lives in ../shared beside the repository)`;
 
-const NODE_TYPES = DATASETS.map(rowTypeName);
+const NODE_TYPES = SERVED_NODES.map(rowTypeName);
 /** Types whose every field, argument and value the subset must have, not just some. */
 const isComplete = (name: string): boolean =>
   NODE_TYPES.some((t) => name.startsWith(t)) || /^(Settings|Confidence|ZoneFilter_InputObject|AccountFilter_InputObject|Query)$/.test(name);
@@ -125,7 +125,7 @@ describe("simulator schema", () => {
 
   it("has every type every served node reaches, the scopes' nodes and settings, and all lowercase scalars", { skip }, () => {
     const missing: string[] = [];
-    for (const node of DATASETS) {
+    for (const node of SERVED_NODES) {
       const scope = rowTypeName(node).startsWith("Zone") ? "zone" : "account";
       for (const name of nodeClosure(realSchema(), scope, node)) if (!subset.getType(name)) missing.push(`${node}: ${name}`);
       const settings = (subset.getType(scope === "zone" ? "ZoneSettings" : "AccountSettings") as GraphQLObjectType).getFields();

@@ -122,7 +122,11 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- $gate := dict "timeoutSeconds" $v.gate.timeoutSeconds -}}
 {{- with $v.gate.uri }}{{ $_ := set $gate "uri" . }}{{ end -}}
 {{- $config := dict "cloudflare" $cf "elasticsearch" $es "window" $v.window "gate" $gate "log" $v.log -}}
-{{- with $v.datasets }}{{ $_ := set $config "datasets" . }}{{ end -}}
+{{- /* `datasets` names built-ins; every declared dataset runs too, so a narrowed list never drops one. */ -}}
+{{- $declared := list -}}
+{{- range $v.customDatasets }}{{ $declared = append $declared .name }}{{ end -}}
+{{- with $v.datasets }}{{ $_ := set $config "datasets" (concat . $declared) }}{{ end -}}
+{{- with $v.customDatasets }}{{ $_ := set $config "customDatasets" . }}{{ end -}}
 {{- toYaml $config -}}
 {{- end -}}
 
