@@ -4,6 +4,7 @@
  */
 import type { Dataset, Owner, QueryOptions } from "./datasets/dataset.js";
 import { selectedLeaves } from "./datasets/query.js";
+import { snapshotDatasets, type SnapshotDataset } from "./datasets/index.js";
 import type { DatasetLimits } from "./plan.js";
 import { unitName } from "./time.js";
 
@@ -21,6 +22,11 @@ export interface Decision {
 }
 
 /** The datasets a run considers: all, or the configured ones (which can only narrow, never add what a plan refuses). */
+/** The snapshot datasets (tunnels) `datasets` names; all of them when it is unset. */
+export function selectSnapshots(configured: readonly string[] | undefined): SnapshotDataset[] {
+  return snapshotDatasets.filter((d) => configured?.includes(d.name) ?? true);
+}
+
 export function selectDatasets(all: readonly Dataset[], configured: readonly string[] | undefined): Dataset[] {
   return configured ? all.filter((d) => configured.includes(d.name)) : [...all];
 }

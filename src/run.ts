@@ -19,6 +19,8 @@ import { decideAll, planRun, type Work } from "./run-plan.js";
 import { fail, fetchAndWrite, type Pending, type Totals } from "./run-window.js";
 import { Progress } from "./progress.js";
 import type { Sink } from "./sinks/sink.js";
+import type { SnapshotDataset } from "./datasets/index.js";
+import { takeSnapshots } from "./snapshots.js";
 import { iso } from "./time.js";
 
 export interface RunRequest {
@@ -84,6 +86,8 @@ export interface RunDeps {
   readonly cloudflare: CloudflareClient;
   /** The datasets this run considers (already narrowed by configuration). */
   readonly datasets: readonly Dataset[];
+  /** The snapshot datasets (tunnels) this run takes at its minute; `run` only, never `backfill` or a dry run. */
+  readonly snapshots?: readonly SnapshotDataset[];
   readonly log: Logger;
   /** The run's deadline and stop signal; none: the run goes on until its work is done. */
   readonly time?: TimeLimit & { readonly stoppedBy: StopReason | undefined };
@@ -94,9 +98,13 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const { config, sink, cloudflare, log } = deps;
   const gate = await askGate(config.gate);
   logGate(log, gate);
-  const empty = { gate, reports: [], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, deferred: 0, startedAt: started };
+  const empty = { gate, reports: [] as DatasetReport[], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, deferred: 0, startedAt: started };
   if (!gate.allowed) return { ...empty, outcome: gate.error ? "gate-error" : "not-active", durationMs: Date.now() - started };
-  if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
+  const snapshots = deps.snapshots ?? [];
+  if (!request.dryRun) for (const note of await sink.ensure([...deps.datasets, ...snapshots])) log.info(note);
+  // Before the GraphQL work: a snapshot belongs to the run's minute, and a run that spends its deadline on a catch-up
+  // must still take it. One REST listing per account, outside the GraphQL query budget.
+  if (request.mode === "run" && !request.dryRun) empty.reports.push(...(await takeSnapshots({ config, sink, log, snapshots, time: deps.time }, request.now)));
   let decisions: Decision[];
   try {
     log.info(await knowBudget(deps, request));
@@ -118,7 +126,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     if (!d.on && !d.quiet) log.warn(`skipping ${d.dataset.name} for ${d.owner.scope} ${d.owner.name} (${d.owner.id}): ${d.reason}`);
     else if (d.on && d.reason) log.warn(`${d.dataset.name} for ${d.owner.scope} ${d.owner.name}: ${d.reason}`);
   }
-  if (deps.datasets.some((d) => d.scope === "account") && config.cloudflare.accounts.length === 0 && config.datasets !== undefined) {
+  if ([...deps.datasets, ...snapshots].some((d) => d.scope === "account") && config.cloudflare.accounts.length === 0 && config.datasets !== undefined) {
     log.warn("account-scoped datasets were asked for, but no accounts are configured (CF_ACCOUNTS)");
   }
 
@@ -155,11 +163,12 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     for (const r of queue) for (const w of r.owners) if (w.report.status === "ok") fail(w, log, `not fetched: ${error.message}`);
     outcome = "failed";
   }
-  const failed = plan.reports.some((r) => r.status === "failed");
+  const reports = [...empty.reports, ...plan.reports];
+  const failed = reports.some((r) => r.status === "failed");
   return {
     outcome: outcome ?? (failed ? "failed" : "completed"),
     gate,
-    reports: plan.reports,
+    reports,
     windows: totals.windows,
     requests: cloudflare.requests(),
     queries: cloudflare.budget.total,

@@ -42,7 +42,7 @@ export interface DiscoveryOptions extends RestClientOptions {
   readonly concurrency?: number;
 }
 
-/** Cloudflare's largest page for both lists (per_page 5 to 50, OpenAPI `zones-get`, `accounts-list-accounts`). */
+/** Cloudflare's largest page for both lists (per_page 5 to 50, OpenAPI `zones-get`, `accounts-list-accounts`); the tunnel list takes it too. */
 const PER_PAGE = 50;
 /** 500,000 owners: beyond that a list that never ends is a broken answer, not an account. */
 const MAX_PAGES = 10_000;
@@ -111,7 +111,7 @@ const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" :
  * is read). The first page says how many there are; the others are then fetched `concurrency` at a time, each page's
  * items kept in its slot so the order stays Cloudflare's. The first failure abandons the pages still in flight.
  */
-async function listAll<T extends { id: string }>(
+export async function listAll<T extends { id: string }>(
   client: RestClient,
   path: string,
   query: Record<string, string>,

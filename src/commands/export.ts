@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
-import { selectDatasets } from "../matrix.js";
+import { selectDatasets, selectSnapshots } from "../matrix.js";
 import { describeDiscovery, type Discovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
 import { EXIT, ExporterError, UsageError } from "../errors.js";
@@ -44,6 +44,7 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
     const chosen = selectDatasets(datasets, ctx.config.datasets);
+    const snapshots = selectSnapshots(ctx.config.datasets);
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
     const clockOffsetMs = now - Date.now();
     const record = (result: RunResult, exitCode: number) =>
@@ -55,7 +56,7 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
       ctx = owners.ctx;
       if (owners.discovery) ctx.log.info(describeDiscovery(owners.discovery));
       ctx.log.info(
-        `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
+        `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length + snapshots.length} datasets -> ${sink.description}`,
       );
       result = owners.stopped
         ? {
@@ -64,7 +65,7 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
             gate: { allowed: true, reason: "not asked: stopped while listing zones and accounts" },
           }
         : await runExport(
-            { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, log: ctx.log, time: clock },
+            { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, snapshots, log: ctx.log, time: clock },
             { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
           );
     } catch (error) {

@@ -1,5 +1,6 @@
 /** docs/fields.md, generated from the declarations (`npm run fields`); a test fails when the file is stale. */
 import type { Dataset } from "./dataset.js";
+import { snapshotDatasets, type SnapshotDataset } from "./index.js";
 import { commonFields, type FieldDecl, mergeFields } from "./fields.js";
 import { unitName as baseUnitName } from "../time.js";
 import { runFields } from "../runs/run-document.js";
@@ -12,7 +13,7 @@ function roleOf(f: FieldDecl): string {
   return f.additivity === "sum" ? "metric, sums" : f.additivity === "level" ? "metric, level" : "metric, not additive";
 }
 
-export function renderFieldsDoc(datasets: readonly Dataset[]): string {
+export function renderFieldsDoc(datasets: readonly Dataset[], snapshots: readonly SnapshotDataset[] = snapshotDatasets): string {
   const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
   const lines = [
     "# Document fields",
@@ -56,6 +57,7 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     "| dataset | Cloudflare node | scope | unit | figures |",
     "|---|---|---|---|---|",
     ...datasets.map((d) => `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} |`),
+    ...snapshots.map((d) => `| \`${d.name}\` | ${d.source} | ${d.scope} | the run's minute | snapshot (no history) |`),
     "",
     "## Fields on every document",
     "",
@@ -81,6 +83,21 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
       "| breakdown | adds up to |",
       "|---|---|",
       ...dataset.breakdownChecks.map((c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`${m.entry}\` = total's \`${m.total}\``).join("; ")} |`),
+    );
+  }
+  for (const snapshot of snapshots) {
+    const own = mergeFields([snapshot.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
+    lines.push(
+      "",
+      `## Dataset \`${snapshot.name}\` (Cloudflare ${snapshot.source})`,
+      "",
+      `${snapshot.description} Each \`run\` (not \`backfill\`) stores one \`total\` per ${snapshot.scope} and one entry`,
+      "per item (breakdown `tunnel`, `cloudflare.key` the tunnel id) at the minute it ran; a rerun in that minute",
+      "replaces them. Counts are levels: they add up over the entries of one minute, never over time.",
+      "",
+      "| field | type | role | meaning |",
+      "|---|---|---|---|",
+      ...own.map(row),
     );
   }
   lines.push(
