@@ -104,7 +104,12 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   if (!request.dryRun) for (const note of await sink.ensure([...deps.datasets, ...snapshots])) log.info(note);
   // Before the GraphQL work: a snapshot belongs to the run's minute, and a run that spends its deadline on a catch-up
   // must still take it. One REST listing per account, outside the GraphQL query budget.
-  if (request.mode === "run" && !request.dryRun) empty.reports.push(...(await takeSnapshots({ config, sink, log, snapshots, time: deps.time }, request.now)));
+  if (request.mode === "run" && !request.dryRun) {
+    empty.reports.push(...(await takeSnapshots({ config, sink, log, snapshots, time: deps.time }, request.now)));
+    empty.documents = empty.reports.reduce((n, r) => n + r.documents, 0);
+  } else if (request.mode === "backfill" && snapshots.length > 0) {
+    log.info(`${snapshots.map((s) => s.name).join(", ")}: a snapshot of the present (Cloudflare keeps no past status), taken by run, never by backfill`);
+  }
   let decisions: Decision[];
   try {
     log.info(await knowBudget(deps, request));
@@ -172,7 +177,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     windows: totals.windows,
     requests: cloudflare.requests(),
     queries: cloudflare.budget.total,
-    documents: totals.documents,
+    documents: empty.documents + totals.documents,
     bulkRetries: totals.bulkRetries,
     deferred,
     startedAt: started,

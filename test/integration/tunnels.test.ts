@@ -1,0 +1,199 @@
+/**
+ * Tunnel snapshots end to end: the built CLI against the simulator's tunnel list and the real Elasticsearch. Each run
+ * stores its minute's snapshot; runs in different minutes keep both, a rerun in the same minute overwrites (and drops
+ * a tunnel that is gone), a status change shows as Cloudflare served it, and an account whose token may not read
+ * tunnels gets the dataset turned off with the permission named while the rest of the run goes on.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "@elastic/elasticsearch";
+import { tunnelAt, type SimTunnel, type Simulator } from "../../simulator/index.js";
+import { cli, dropPrefix, esClient, exporterEnv, MINUTE, needsElasticsearch, simulator } from "../support/harness.js";
+
+const ACCOUNT = { id: "acc0000000000000000000000000e001", name: "Tunnel Corp" };
+const REFUSED = { id: "acc0000000000000000000000000e002", name: "No Tunnel Read" };
+const flapping: SimTunnel = {
+  id: "c1744f8b-faa1-48a4-9e5c-02ac921467fa",
+  name: "web",
+  schedule: [
+    { status: "healthy", minutes: 3 },
+    { status: "down", minutes: 2 },
+  ],
+  connections: 2,
+  colos: ["FRA", "AMS"],
+};
+const steady: SimTunnel = { id: "0e4ad9a5-4fbd-4a39-8b0a-2f6a1c7f1d10", name: "db", connections: 4, colos: ["LHR"] };
+const unused: SimTunnel = { id: "7f2d6c1e-9a1b-4c8e-b0f3-5d4e3c2b1a00", name: "spare", schedule: [{ status: "inactive", minutes: 1 }] };
+/** A minute index divisible by 5: the schedule's first (healthy) minute. */
+const T1 = Date.parse("2026-12-06T06:00:00Z");
+const T2 = T1 + 3 * MINUTE; // the flapping tunnel is down
+let clock = T1;
+
+interface Stored {
+  minute: string;
+  breakdown: string;
+  key: string;
+  account: string;
+  status?: string;
+  connections?: number;
+  pending?: number;
+  colos?: string[];
+  count?: number;
+  down?: number;
+}
+
+async function stored(es: Client, prefix: string): Promise<Stored[]> {
+  await es.indices.refresh({ index: `${prefix}-tunnels-*`, allow_no_indices: true });
+  const answer = await es.search({
+    index: `${prefix}-tunnels-*`,
+    allow_no_indices: true,
+    size: 1000,
+    sort: ["@timestamp", "cloudflare.key"],
+    query: { match_all: {} },
+  });
+  return answer.hits.hits.map((h) => {
+    const s = h._source as any;
+    const t = s.cloudflare.tunnel ?? {};
+    return {
+      minute: s["@timestamp"],
+      breakdown: s.cloudflare.breakdown,
+      key: s.cloudflare.key ?? "total",
+      account: s.cloudflare.account.id,
+      ...(t.status !== undefined ? { status: t.status } : {}),
+      ...(t.connections !== undefined ? { connections: t.connections } : {}),
+      ...(t.pending_reconnect !== undefined ? { pending: t.pending_reconnect } : {}),
+      // A time-series index keeps a synthetic _source: one data centre reads back as a value, not a list of one.
+      ...(t.colos !== undefined ? { colos: [t.colos].flat() } : {}),
+      ...(t.count !== undefined ? { count: t.count } : {}),
+      ...(t.down !== undefined ? { down: t.down } : {}),
+    };
+  });
+}
+
+const logLines = (stderr: string) =>
+  stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { level: string; message: string; summary?: { datasets: Record<string, { status: string; documents: number }> } });
+
+describe("tunnels: a snapshot per run and minute", { skip: needsElasticsearch }, () => {
+  let es: Client;
+  let sim: Simulator;
+  const prefix = "it-tunnels";
+  before(async () => {
+    es = esClient();
+    await dropPrefix(es, prefix);
+    sim = await simulator({ now: () => clock, tunnels: { [ACCOUNT.id]: [flapping, steady, unused] }, tunnelsRefused: [REFUSED.id] });
+  });
+  after(async () => {
+    await sim?.close();
+    await dropPrefix(es, prefix);
+    await es?.close();
+  });
+
+  const env = (extra: Record<string, string> = {}) => {
+    const { CF_ZONES: _, ...rest } = exporterEnv(sim, prefix, { CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`, CF_DATASETS: "tunnels" });
+    return { ...rest, ...extra };
+  };
+  const runAt = (ms: number, extra: Record<string, string> = {}) => {
+    clock = ms;
+    return cli(["run", "--now", new Date(ms).toISOString()], env(extra));
+  };
+
+  it("a run stores every tunnel of the account and the account's total, stamped with the run's minute", async () => {
+    const run = await runAt(T1 + 17_000);
+    assert.equal(run.code, 0, run.stderr);
+    const docs = await stored(es, prefix);
+    const at = new Date(T1).toISOString();
+    assert.deepEqual(docs, [
+      { minute: at, breakdown: "tunnel", key: steady.id, account: ACCOUNT.id, status: "healthy", connections: 4, pending: 0, colos: ["LHR"] },
+      { minute: at, breakdown: "tunnel", key: unused.id, account: ACCOUNT.id, status: "inactive", connections: 0, pending: 0 },
+      { minute: at, breakdown: "tunnel", key: flapping.id, account: ACCOUNT.id, status: "healthy", connections: 2, pending: 0, colos: ["AMS", "FRA"] },
+      { minute: at, breakdown: "total", key: "total", account: ACCOUNT.id, connections: 6, pending: 0, count: 3, down: 0 },
+    ]);
+    assert.deepEqual(
+      sim.stats.rest.log.map((e) => e.path),
+      [`/accounts/${ACCOUNT.id}/cfd_tunnel`],
+    );
+    assert.equal(logLines(run.stderr).find((l) => l.summary)?.summary?.datasets.tunnels?.documents, 4);
+  });
+
+  it("a rerun in the same minute overwrites the snapshot: no duplicate, and a tunnel gone since is gone from it", async () => {
+    const before = await stored(es, prefix);
+    const again = await runAt(T1 + 45_000);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(await stored(es, prefix), before);
+    sim.options.tunnels = { [ACCOUNT.id]: [flapping, steady] };
+    const without = await runAt(T1 + 50_000);
+    assert.equal(without.code, 0, without.stderr);
+    const docs = await stored(es, prefix);
+    assert.equal(docs.length, 3);
+    assert.ok(!docs.some((d) => d.key === unused.id));
+    assert.equal(docs.find((d) => d.breakdown === "total")?.count, 2);
+    sim.options.tunnels = { [ACCOUNT.id]: [flapping, steady, unused] };
+  });
+
+  it("a run in another minute adds a second snapshot, and shows the status change Cloudflare served", async () => {
+    assert.equal(tunnelAt(flapping, T2), "down");
+    const run = await runAt(T2 + 5_000);
+    assert.equal(run.code, 0, run.stderr);
+    const docs = await stored(es, prefix);
+    const minutes = [...new Set(docs.map((d) => d.minute))];
+    assert.deepEqual(minutes, [new Date(T1).toISOString(), new Date(T2).toISOString()]);
+    const web = docs.filter((d) => d.key === flapping.id).map((d) => [d.minute, d.status, d.connections, d.pending]);
+    assert.deepEqual(web, [
+      [new Date(T1).toISOString(), "healthy", 2, 0],
+      [new Date(T2).toISOString(), "down", 2, 2],
+    ]);
+    assert.equal(docs.find((d) => d.breakdown === "total" && d.minute === new Date(T2).toISOString())?.down, 1);
+  });
+
+  it("backfill and --dry-run take no snapshot (Cloudflare has no past status)", async () => {
+    const count = (await stored(es, prefix)).length;
+    clock = T2 + 10 * MINUTE;
+    const dry = await cli(["run", "--dry-run", "--now", new Date(clock).toISOString()], env());
+    assert.equal(dry.code, 0, dry.stderr);
+    const backfill = await cli(
+      ["backfill", "--from", new Date(T2).toISOString(), "--to", new Date(T2 + 5 * MINUTE).toISOString(), "--now", new Date(clock).toISOString()],
+      env({ CF_DATASETS: "tunnels" }),
+    );
+    assert.equal(backfill.code, 0, backfill.stderr);
+    assert.ok(
+      logLines(backfill.stderr).some((l) => /tunnels: a snapshot of the present .* never by backfill/.test(l.message)),
+      backfill.stderr,
+    );
+    assert.equal((await stored(es, prefix)).length, count);
+  });
+
+  it("a token without Cloudflare Tunnel Read on one account: tunnels off there with the permission named, the rest of the run goes on", async () => {
+    const later = T2 + 20 * MINUTE;
+    const run = await runAt(later, {
+      CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name},${REFUSED.id}=${REFUSED.name}`,
+      CF_ZONES: "0a000000000000000000000000000001=a.example",
+      CF_DATASETS: "tunnels,http_requests",
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = logLines(run.stderr);
+    const skip = lines.find((l) => l.level === "warn" && l.message.includes(REFUSED.id));
+    assert.ok(skip, run.stderr);
+    assert.match(skip.message, /skipping tunnels for account No Tunnel Read .*HTTP 403: 10000 Authentication error.*Account > Cloudflare Tunnel > Read/);
+    const summary = lines.find((l) => l.summary)!.summary!;
+    assert.equal(summary.datasets.tunnels?.status, "ok", "the other account's snapshot was taken");
+    assert.equal(summary.datasets.http_requests?.status, "ok", "the GraphQL work went on");
+    assert.ok((summary.datasets.http_requests?.documents ?? 0) > 0);
+    const docs = await stored(es, prefix);
+    assert.ok(!docs.some((d) => d.account === REFUSED.id));
+    assert.ok(docs.some((d) => d.minute === new Date(later).toISOString() && d.account === ACCOUNT.id));
+    await es.indices.refresh({ index: `${prefix}-runs-*` });
+    const records = await es.search({
+      index: `${prefix}-runs-*`,
+      size: 10,
+      query: {
+        bool: {
+          filter: [{ term: { "run.kind": "dataset" } }, { term: { "cloudflare.dataset": "tunnels" } }, { term: { "cloudflare.account.id": REFUSED.id } }],
+        },
+      },
+    });
+    assert.equal(records.hits.hits.length, 1, "the refused account's report is in the run records");
+  });
+});
