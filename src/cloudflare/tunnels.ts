@@ -11,7 +11,7 @@ import { CloudflareError } from "./errors.js";
 import type { RestClient } from "./rest.js";
 
 /** What the token needs (Cloudflare's API reference lists it among the accepted permissions of the tunnel list). */
-export const TUNNEL_PERMISSION = "Account > Cloudflare Tunnel > Read";
+const TUNNEL_PERMISSION = "Account > Cloudflare Tunnel > Read";
 
 export async function listTunnels(client: RestClient, accountId: string, warnings: string[], concurrency = 2): Promise<ListedTunnel[]> {
   const what = `listing the tunnels of account ${accountId}`;

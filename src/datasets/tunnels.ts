@@ -17,7 +17,7 @@ import { ecsFields } from "./fields.js";
 import type { Owner } from "./dataset.js";
 
 /** Cloudflare's four statuses, ranked by how bad they are: the worst of a bucket is its largest code. */
-export const TUNNEL_STATUSES = ["healthy", "inactive", "degraded", "down"] as const;
+const TUNNEL_STATUSES = ["healthy", "inactive", "degraded", "down"] as const;
 export type TunnelStatus = (typeof TUNNEL_STATUSES)[number];
 
 /** A tunnel as listed: what the snapshot keeps of it. */

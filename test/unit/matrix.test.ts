@@ -6,9 +6,9 @@ import { firewallEvents } from "../../src/datasets/firewall-events.js";
 import { httpOrigin } from "../../src/datasets/http-origin.js";
 import { httpOverview } from "../../src/datasets/http-overview.js";
 import { httpRequests } from "../../src/datasets/http-requests.js";
-import { datasets } from "../../src/datasets/index.js";
+import { datasets, snapshotDatasets } from "../../src/datasets/index.js";
 import { DATASET_NAMES } from "../../src/datasets/index.js";
-import { decide, selectDatasets } from "../../src/matrix.js";
+import { decide, selectDatasets, selectSnapshots } from "../../src/matrix.js";
 import type { DatasetLimits } from "../../src/plan.js";
 
 const zone: Owner = { scope: "zone", id: "z", name: "example.com" };
@@ -84,8 +84,20 @@ describe("selectDatasets", () => {
 
   it("knows every dataset by the names configuration accepts", () => {
     assert.deepEqual(
-      datasets.map((d) => d.name),
+      [...datasets, ...snapshotDatasets].map((d) => d.name),
       [...DATASET_NAMES],
     );
+  });
+
+  it("snapshot datasets (tunnels) are on unless datasets leaves them out", () => {
+    assert.deepEqual(
+      selectSnapshots(undefined).map((d) => d.name),
+      ["tunnels"],
+    );
+    assert.deepEqual(
+      selectSnapshots(["http_requests", "tunnels"]).map((d) => d.name),
+      ["tunnels"],
+    );
+    assert.deepEqual(selectSnapshots(["http_requests"]), []);
   });
 });

@@ -142,7 +142,7 @@ describe("listTunnels over the REST wire", () => {
 
   it("5xx beyond CF_MAX_RETRY_SECONDS fails the listing as unavailable", async () => {
     sim.options.restFaults = [{ path: "/cfd_tunnel", kind: "http503" }];
-    const client = createRestClient({ ...config(), maxRetrySeconds: 0.05 } as CloudflareConfig, { minRetryDelayMs: 10 });
+    const client = createRestClient({ ...config(), maxRetrySeconds: 0.05 }, { minRetryDelayMs: 10 });
     await assert.rejects(listTunnels(client, ACCOUNT, []), (error: unknown) => error instanceof CloudflareError && error.kind === "unavailable");
   });
 });
