@@ -44,6 +44,7 @@ import {
   type PanelSpec,
 } from "./dashboard-kit.js";
 import { dns, httpOverview, httpSampled, logpush, origins, r2, security, workers } from "./dashboards-datasets.js";
+import { tunnels } from "./dashboards-tunnels.js";
 
 // ---------------------------------------------------------------- zone overview
 
@@ -577,6 +578,7 @@ export function buildDashboards(): Record<string, Json> {
     "cloudflare-http-sampled.json": httpSampled(),
     "cloudflare-http-overview.json": httpOverview(),
     "cloudflare-logpush.json": logpush(),
+    "cloudflare-tunnels.json": tunnels(),
   };
 }
 

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import { tunnelAt, type SimTunnel, type Simulator } from "../../simulator/index.js";
+import { dashboardFiles, indexFor, panelsOf } from "../support/dashboard-rules.js";
+import { applyTransformations, interpolateTarget, parseResponse, searchBody, type Frame, type QueryContext } from "../support/grafana-query.js";
 import { cli, dropPrefix, esClient, exporterEnv, MINUTE, needsElasticsearch, simulator } from "../support/harness.js";
 
 const ACCOUNT = { id: "acc0000000000000000000000000e001", name: "Tunnel Corp" };
@@ -146,6 +148,52 @@ describe("tunnels: a snapshot per run and minute", { skip: needsElasticsearch },
       [new Date(T2).toISOString(), "down", 2, 2],
     ]);
     assert.equal(docs.find((d) => d.breakdown === "total" && d.minute === new Date(T2).toISOString())?.down, 1);
+  });
+
+  it("the Tunnels dashboard shows each tunnel's status per minute (gaps where no run was) and its connections", async () => {
+    const dashboard = dashboardFiles().find((f) => f.json.uid === "cloudflare-tunnels")!;
+    const ctx: QueryContext = { from: T1, to: T2 + MINUTE - 1, intervalMs: MINUTE, variables: { account: [ACCOUNT.name] } };
+    const index = indexFor("cloudflare-analytics", prefix);
+    const frames = async (title: string): Promise<Frame[]> => {
+      const panel = panelsOf(dashboard).find((p) => p.title === title);
+      assert.ok(panel, title);
+      const out: Frame[] = [];
+      for (const target of panel.targets ?? []) {
+        const t = interpolateTarget(target, ctx);
+        const response = await es.search({ index, ignore_unavailable: true, allow_no_indices: true, ...searchBody(t, ctx) });
+        out.push(...parseResponse(t, response as unknown as Record<string, unknown>));
+      }
+      return out;
+    };
+    const byTunnel = (fs: Frame[]) =>
+      Object.fromEntries(
+        fs.flatMap((f) => (f.kind === "series" ? [[f.name, f.points.map((p) => [new Date(p.time).toISOString().slice(11, 16), p.value])]] : [])),
+      );
+    // Snapshots at 06:00 (web and db: the rerun dropped spare) and 06:03 (web down, spare back); none in between.
+    assert.deepEqual(
+      panelsOf(dashboard)
+        .map((p) => p.title)
+        .sort(),
+      ["Connections pending reconnect per tunnel", "Connections per tunnel", "Snapshots per tunnel and status", "Status per tunnel"],
+    );
+    const gaps = (a: number | null, d: number | null) => [
+      ["06:00", a],
+      ["06:01", null],
+      ["06:02", null],
+      ["06:03", d],
+    ];
+    assert.deepEqual(byTunnel(await frames("Status per tunnel")), { web: gaps(0, 3), db: gaps(0, 0), spare: gaps(null, 1) });
+    assert.deepEqual(byTunnel(await frames("Connections per tunnel")), { web: gaps(2, 2), db: gaps(4, 4), spare: gaps(null, 0) });
+    assert.deepEqual(byTunnel(await frames("Connections pending reconnect per tunnel")), { web: gaps(0, 2), db: gaps(0, 0), spare: gaps(null, 0) });
+    const table = applyTransformations(
+      panelsOf(dashboard).find((p) => p.title === "Snapshots per tunnel and status")!,
+      await frames("Snapshots per tunnel and status"),
+    )[0]!;
+    const column = (name: string) => table.fields.find((f) => f.name === name)!.values;
+    const rows = column("Tunnel").map(
+      (t, i) => `${String(column("Account")[i])} ${String(t)} ${String(column("Status")[i])} ${String(column("Snapshots")[i])}`,
+    );
+    assert.deepEqual(rows.sort(), ["Tunnel Corp db healthy 2", "Tunnel Corp spare inactive 1", "Tunnel Corp web down 1", "Tunnel Corp web healthy 1"]);
   });
 
   it("backfill and --dry-run take no snapshot (Cloudflare has no past status)", async () => {
