@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import { tunnelAt, type SimTunnel, type Simulator } from "../../simulator/index.js";
-import { dashboardFiles, indexFor, panelsOf } from "../support/dashboard-rules.js";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { alertQueries, dashboardFiles, indexFor, panelsOf, provisionedAlertRules } from "../support/dashboard-rules.js";
+import { evaluateRule } from "../support/grafana-alerting.js";
+import { repoRoot } from "../support/paths.js";
 import { applyTransformations, interpolateTarget, parseResponse, searchBody, type Frame, type QueryContext } from "../support/grafana-query.js";
 import { cli, dropPrefix, esClient, exporterEnv, MINUTE, needsElasticsearch, simulator } from "../support/harness.js";
 
@@ -243,5 +248,39 @@ describe("tunnels: a snapshot per run and minute", { skip: needsElasticsearch },
       },
     });
     assert.equal(records.hits.hits.length, 1, "the refused account's report is in the run records");
+  });
+
+  it("the alert rule and its plain query fire for a tunnel down in every snapshot of the last 10 minutes, at least two", async () => {
+    const rule = provisionedAlertRules().find((r) => r.uid === "cloudflare-tunnel-unhealthy")!;
+    const indices = { "cloudflare-analytics": indexFor("cloudflare-analytics", prefix) };
+    const query = alertQueries()["tunnel-unhealthy.json"];
+    const doc = readFileSync(join(repoRoot, "docs", "alerting.md"), "utf8");
+    const jq = /q "\$DATA" tunnel-unhealthy\.json \| jq -e '([^']+)'/.exec(doc)?.[1];
+    assert.ok(jq, "docs/alerting.md gives the jq condition");
+    const hasJq = spawnSync("jq", ["--version"]).status === 0;
+    const check = async (now: number): Promise<string[]> => {
+      await es.indices.refresh({ index: `${prefix}-*` });
+      const result = await evaluateRule(es, rule, { now, indices });
+      const firing = result.firing.map((i) => `${i.labels["cloudflare.account.name"]} ${i.labels["cloudflare.tunnel.name"]}`);
+      // The plain query, its date math anchored at `now`, and the documented condition.
+      const text = JSON.stringify(query).replace(/"now(?=[-+/"])/g, `"${new Date(now).toISOString()}||`);
+      const plain = (await es.search({ index: indices["cloudflare-analytics"], ...JSON.parse(text) } as never)) as unknown as { aggregations: any };
+      const fires = (plain.aggregations.accounts.buckets as any[]).flatMap((a) =>
+        (a.tunnels.buckets as any[]).filter((t) => t.doc_count >= 2 && t.best.value >= 2).map((t) => `${a.key} ${t.key}`),
+      );
+      assert.deepEqual(fires, firing, "the plain query agrees with the rule");
+      if (hasJq) assert.equal(spawnSync("jq", ["-e", jq], { input: JSON.stringify(plain) }).status === 0, firing.length > 0, "the jq condition agrees");
+      return firing;
+    };
+    const T3 = T1 + 43 * MINUTE; // minutes 3 and 4 of the schedule: down; minute 0: healthy again
+    assert.deepEqual(
+      [T3, T3 + MINUTE, T3 + 2 * MINUTE].map((t) => tunnelAt(flapping, t)),
+      ["down", "down", "healthy"],
+    );
+    for (const t of [T3, T3 + MINUTE, T3 + 2 * MINUTE]) assert.equal((await runAt(t)).code, 0);
+    assert.deepEqual(await check(T3 + 30_000), [], "one snapshot down is not yet 'for N minutes'");
+    assert.deepEqual(await check(T3 + MINUTE + 30_000), ["Tunnel Corp web"], "two snapshots, both down: fires, for that tunnel only");
+    assert.deepEqual(await check(T3 + 2 * MINUTE + 30_000), [], "a healthy snapshot in the window: quiet");
+    assert.deepEqual(await check(T3 - 5 * MINUTE), [], "before: quiet");
   });
 });
