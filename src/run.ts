@@ -139,7 +139,14 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const plan = await planRun(deps, request, decisions);
   const queries = plan.requests.reduce((n, r) => n + r.items.length, 0);
   if (request.dryRun) {
-    const dry = { lines: plan.lines, requests: plan.requests.length, queries, available: cloudflare.budget.available() };
+    const accounts = config.cloudflare.accounts.length;
+    const snapshotLines =
+      request.mode === "run" && snapshots.length > 0 && accounts > 0
+        ? [
+            `${snapshots.map((s) => s.name).join(", ")}: a snapshot of ${accounts} accounts at the run's minute (REST: a request per account and 50 tunnels, not in the query budget)`,
+          ]
+        : [];
+    const dry = { lines: [...plan.lines, ...snapshotLines], requests: plan.requests.length, queries, available: cloudflare.budget.available() };
     return {
       ...empty,
       outcome: "completed",

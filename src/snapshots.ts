@@ -102,3 +102,36 @@ export async function takeSnapshots(deps: SnapshotDeps, now: number): Promise<Da
   }
   return reports;
 }
+
+/**
+ * What `check` says of the snapshot datasets: per account, whether the tunnel list can be read (one listing, as a run
+ * makes it) and what it holds now; a refusal is `info` (the dataset is off there, nothing fails), other errors fail.
+ */
+export async function checkSnapshots(
+  config: Config,
+  snapshots: readonly SnapshotDataset[],
+  time: TimeLimit | undefined,
+): Promise<{ ok: boolean | "info"; text: string }[]> {
+  if (snapshots.length === 0 || config.cloudflare.accounts.length === 0) return [];
+  if (config.cloudflare.restUrl === undefined) return [{ ok: "info", text: "tunnels: off, CF_REST_URL is not set and cannot be derived from CF_API_URL" }];
+  const rest = createRestClient(config.cloudflare, { time });
+  const lines: { ok: boolean | "info"; text: string }[] = [];
+  for (const account of config.cloudflare.accounts) {
+    const where = `account ${account.name} tunnels`;
+    try {
+      const listed = await listTunnels(rest, account.id, []);
+      const by = (s: string) => listed.filter((t) => t.status === s).length;
+      lines.push({
+        ok: true,
+        text: `${where}: on, a snapshot at each run's minute (REST, not the query budget); now ${listed.length} tunnels: ${by("healthy")} healthy, ${by("degraded")} degraded, ${by("down")} down, ${by("inactive")} inactive`,
+      });
+    } catch (error) {
+      if (!(error instanceof ExporterError)) throw error;
+      const text = `${error.message}${error.fix ? `; fix: ${error.fix}` : ""}`;
+      if (error instanceof CloudflareError && error.kind === "access")
+        lines.push({ ok: "info", text: `${where}: off, Cloudflare refused the tunnel list: ${text}` });
+      else lines.push({ ok: false, text: `${where}: ${text}` });
+    }
+  }
+  return lines;
+}

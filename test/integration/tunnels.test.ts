@@ -206,6 +206,7 @@ describe("tunnels: a snapshot per run and minute", { skip: needsElasticsearch },
     clock = T2 + 10 * MINUTE;
     const dry = await cli(["run", "--dry-run", "--now", new Date(clock).toISOString()], env());
     assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /tunnels: a snapshot of 1 accounts at the run's minute \(REST/);
     const backfill = await cli(
       ["backfill", "--from", new Date(T2).toISOString(), "--to", new Date(T2 + 5 * MINUTE).toISOString(), "--now", new Date(clock).toISOString()],
       env({ CF_DATASETS: "tunnels" }),
@@ -248,6 +249,17 @@ describe("tunnels: a snapshot per run and minute", { skip: needsElasticsearch },
       },
     });
     assert.equal(records.hits.hits.length, 1, "the refused account's report is in the run records");
+  });
+
+  it("check says per account whether the tunnel list can be read and what it holds; a refusal is info, not a failure", async () => {
+    clock = T2;
+    const check = await cli(["check"], env({ CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name},${REFUSED.id}=${REFUSED.name}` }));
+    assert.match(check.stdout, /^ ok {3}account Tunnel Corp tunnels: on, .*now 3 tunnels: 1 healthy, 0 degraded, 1 down, 1 inactive$/m);
+    assert.match(
+      check.stdout,
+      /^info {2}account No Tunnel Read tunnels: off, Cloudflare refused the tunnel list: .*HTTP 403.*Account > Cloudflare Tunnel > Read/m,
+    );
+    assert.equal(check.code, 0, check.stdout + check.stderr);
   });
 
   it("the alert rule and its plain query fire for a tunnel down in every snapshot of the last 10 minutes, at least two", async () => {
