@@ -1,6 +1,6 @@
 /** `run` and `backfill`: the same pipeline, one looking after missing minutes, the other rewriting a given range. */
 import { resolve } from "node:path";
-import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator/index.js";
+import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS, type SimTunnel } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
 import { datasets } from "../datasets/index.js";
 import { selectDatasets, selectSnapshots } from "../matrix.js";
@@ -141,6 +141,25 @@ async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promi
 /** The demo account, so the account datasets show too. */
 export const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
 
+/** The demo account's Cloudflare Tunnels: one steady, one that is degraded and down a few minutes an hour, one never run. */
+export const DEMO_TUNNELS: Readonly<Record<string, readonly SimTunnel[]>> = {
+  [DEMO_ACCOUNT.id]: [
+    { id: "de000001-0000-4000-8000-000000000001", name: "web-origin", connections: 4, colos: ["FRA", "AMS"] },
+    {
+      id: "de000001-0000-4000-8000-000000000002",
+      name: "office-lan",
+      connections: 2,
+      colos: ["LHR", "CDG"],
+      schedule: [
+        { status: "healthy", minutes: 47 },
+        { status: "degraded", minutes: 5 },
+        { status: "down", minutes: 8 },
+      ],
+    },
+    { id: "de000001-0000-4000-8000-000000000003", name: "spare", schedule: [{ status: "inactive", minutes: 1 }] },
+  ],
+};
+
 /**
  * The demo's own indices. Not `cloudflare-...`: the default prefix's patterns (dashboards' data sources, alert
  * queries, the documented role) must not see simulated figures either.
@@ -157,7 +176,7 @@ async function withDemoSimulator(ctx: Context): Promise<Context> {
       { notOlderThan: node === "httpRequests1dGroups" ? 30 * 24 * HOUR_S : node === "httpRequests1hGroups" ? 48 * HOUR_S : 2 * HOUR_S },
     ]),
   );
-  const simulator = await startSimulator({ settings, plans: { [demoZones.at(-1)!.id]: "free" } });
+  const simulator = await startSimulator({ settings, plans: { [demoZones.at(-1)!.id]: "free" }, tunnels: DEMO_TUNNELS });
   ctx.cleanups.push(() => simulator.close());
   ctx.log.info(`demo: Cloudflare simulator at ${simulator.url}`);
   // Simulated figures must never land beside real ones (later real runs would trust those minutes as stored): the
@@ -165,6 +184,8 @@ async function withDemoSimulator(ctx: Context): Promise<Context> {
   const cloudflare = {
     ...ctx.config.cloudflare,
     apiUrl: simulator.url,
+    // The tunnel list is REST: it too must come from the simulator, never from a configured (real) Cloudflare.
+    restUrl: simulator.restUrl,
     auth: { kind: "token" as const, token: "demo-token" },
     zones: demoZones,
     accounts: [DEMO_ACCOUNT],
