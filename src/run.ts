@@ -21,6 +21,7 @@ import { Progress } from "./progress.js";
 import type { Sink } from "./sinks/sink.js";
 import type { SnapshotDataset } from "./datasets/index.js";
 import { takeSnapshots } from "./snapshots.js";
+import type { RestClient } from "./cloudflare/rest.js";
 import { iso } from "./time.js";
 
 export interface RunRequest {
@@ -88,6 +89,8 @@ export interface RunDeps {
   readonly datasets: readonly Dataset[];
   /** The snapshot datasets (tunnels) this run takes at its minute; `run` only, never `backfill` or a dry run. */
   readonly snapshots?: readonly SnapshotDataset[];
+  /** The run's REST client (shared with discovery); the snapshots make their own without it. */
+  readonly rest?: RestClient;
   readonly log: Logger;
   /** The run's deadline and stop signal; none: the run goes on until its work is done. */
   readonly time?: TimeLimit & { readonly stoppedBy: StopReason | undefined };
@@ -105,7 +108,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   // Before the GraphQL work: a snapshot belongs to the run's minute, and a run that spends its deadline on a catch-up
   // must still take it. One REST listing per account, outside the GraphQL query budget.
   if (request.mode === "run" && !request.dryRun) {
-    empty.reports.push(...(await takeSnapshots({ config, sink, log, snapshots, time: deps.time }, request.now)));
+    empty.reports.push(...(await takeSnapshots({ config, sink, log, snapshots, time: deps.time, ...(deps.rest ? { rest: deps.rest } : {}) }, request.now)));
     empty.documents = empty.reports.reduce((n, r) => n + r.documents, 0);
   } else if (request.mode === "backfill" && snapshots.length > 0) {
     log.info(`${snapshots.map((s) => s.name).join(", ")}: a snapshot of the present (Cloudflare keeps no past status), taken by run, never by backfill`);

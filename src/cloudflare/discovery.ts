@@ -40,6 +40,8 @@ export interface Discovery {
 export interface DiscoveryOptions extends RestClientOptions {
   /** Pages fetched at the same time once the first page told how many there are. @default 4 */
   readonly concurrency?: number;
+  /** The run's REST client, shared with the tunnel snapshots (one pacer); one of its own otherwise. */
+  readonly client?: RestClient;
 }
 
 /** Cloudflare's largest page for both lists (per_page 5 to 50, OpenAPI `zones-get`, `accounts-list-accounts`); the tunnel list takes it too. */
@@ -48,7 +50,7 @@ const PER_PAGE = 50;
 const MAX_PAGES = 10_000;
 
 export async function discoverOwners(config: CloudflareConfig, options: DiscoveryOptions = {}): Promise<Discovery> {
-  const client = createRestClient(config, options);
+  const client = options.client ?? createRestClient(config, options);
   const concurrency = options.concurrency ?? 4;
   const warnings: string[] = [];
   const refused = (error: unknown): CloudflareError | undefined => (error instanceof CloudflareError && error.kind === "access" ? error : undefined);

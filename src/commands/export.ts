@@ -14,7 +14,8 @@ import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
 import { parseInstant } from "../time.js";
-import { closeContext, createCloudflare, createContext, createSink, resolveOwners, type Context, type Io } from "./context.js";
+import type { RestClient } from "../cloudflare/rest.js";
+import { closeContext, createCloudflare, createContext, createRest, createSink, resolveOwners, type Context, type Io } from "./context.js";
 
 export interface ExportArgs {
   readonly flags: Record<string, unknown>;
@@ -52,7 +53,9 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     const started = Date.now();
     let result: RunResult;
     try {
-      const owners = await ownersOfRun(ctx, args.flags, clock);
+      // One REST client for the run: discovery and the tunnel snapshots share its pacer (CF_REST_BUDGET).
+      const rest = createRest(ctx, clock);
+      const owners = await ownersOfRun(ctx, args.flags, clock, rest);
       ctx = owners.ctx;
       if (owners.discovery) ctx.log.info(describeDiscovery(owners.discovery));
       ctx.log.info(
@@ -65,7 +68,16 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
             gate: { allowed: true, reason: "not asked: stopped while listing zones and accounts" },
           }
         : await runExport(
-            { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, snapshots, log: ctx.log, time: clock },
+            {
+              config: ctx.config,
+              sink,
+              cloudflare: createCloudflare(ctx, clock, args.mode !== "run"),
+              datasets: chosen,
+              snapshots,
+              log: ctx.log,
+              time: clock,
+              ...(rest ? { rest } : {}),
+            },
             { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
           );
     } catch (error) {
@@ -98,11 +110,12 @@ async function ownersOfRun(
   ctx: Context,
   flags: Record<string, unknown>,
   clock: RunClock,
+  rest: RestClient | undefined,
 ): Promise<{ ctx: Context; discovery?: Discovery; stopped?: { reason: StopReason; message: string } }> {
   const discovering = ctx.config.cloudflare.zones.length === 0 && ctx.config.cloudflare.accounts.length === 0;
   if (discovering && ctx.config.gate.uri && !(await askGate(ctx.config.gate)).allowed) return { ctx };
   try {
-    return await resolveOwners(ctx, flags, clock);
+    return await resolveOwners(ctx, flags, clock, rest);
   } catch (error) {
     if (!(error instanceof CloudflareError && error.kind === "deadline" && clock.stoppedBy)) throw error;
     ctx.log.warn(`${error.message}: no window was taken`);

@@ -295,4 +295,33 @@ describe("tunnels: a snapshot per run and minute", { skip: needsElasticsearch },
     assert.deepEqual(await check(T3 + 2 * MINUTE + 30_000), [], "a healthy snapshot in the window: quiet");
     assert.deepEqual(await check(T3 - 5 * MINUTE), [], "before: quiet");
   });
+
+  it("discovered accounts get their snapshot too, through the one REST pacer discovery used (CF_REST_BUDGET)", async () => {
+    sim.options.accounts = [ACCOUNT];
+    try {
+      const T4 = T1 + 60 * MINUTE;
+      const { CF_ACCOUNTS: _, ...discovering } = env();
+      clock = T4;
+      const run = await cli(["run", "--now", new Date(T4).toISOString()], discovering);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok((await stored(es, prefix)).some((d) => d.minute === new Date(T4).toISOString() && d.account === ACCOUNT.id));
+      // Two REST requests a window: discovery spends them (accounts, zones), so the tunnel list would have to wait
+      // minutes for the same pacer, longer than the run's deadline allows; it is skipped, not sent.
+      const T5 = T4 + MINUTE;
+      clock = T5;
+      sim.reset();
+      const starved = await cli(["run", "--now", new Date(T5).toISOString()], { ...discovering, CF_REST_BUDGET: "2", RUN_DEADLINE_SECONDS: "20" });
+      assert.ok(
+        logLines(starved.stderr).some((l) => /tunnels for account Tunnel Corp .*waiting for the REST request budget \(CF_REST_BUDGET\)/.test(l.message)),
+        starved.stderr,
+      );
+      assert.deepEqual(
+        sim.stats.rest.log.map((e) => e.path),
+        ["/accounts", "/zones"],
+      );
+      assert.ok(!(await stored(es, prefix)).some((d) => d.minute === new Date(T5).toISOString()));
+    } finally {
+      sim.options.accounts = [];
+    }
+  });
 });
