@@ -43,6 +43,7 @@ import {
   type Json,
   type PanelSpec,
 } from "./dashboard-kit.js";
+import { httpBreakdowns } from "./dashboards-breakdowns.js";
 import { dns, httpOverview, httpSampled, logpush, origins, r2, security, workers } from "./dashboards-datasets.js";
 import { tunnels } from "./dashboards-tunnels.js";
 
@@ -576,6 +577,7 @@ export function buildDashboards(): Record<string, Json> {
     "cloudflare-workers.json": workers(),
     "cloudflare-r2.json": r2(),
     "cloudflare-http-sampled.json": httpSampled(),
+    "cloudflare-http-breakdowns.json": httpBreakdowns(),
     "cloudflare-http-overview.json": httpOverview(),
     "cloudflare-logpush.json": logpush(),
     "cloudflare-tunnels.json": tunnels(),

@@ -357,6 +357,13 @@ export function zoneBase(tag: string): ZoneBase {
     colos: shuffled(COLOS, random),
     asns: shuffled(ASNS, random),
   };
+  // Paths with ids, as real APIs and stores have them (order UUIDs, 24-hex object ids, numbers): many one-off paths of
+  // a few patterns. Drawn last, so that everything else of a zone stays what it was.
+  const orders = 10 + Math.floor(random() * 30);
+  for (let i = 0; i < orders; i++) paths.push(`/api/v1/orders/${uuidOf(Math.floor(random() * 2 ** 32))}`);
+  const users = 10 + Math.floor(random() * 30);
+  for (let i = 0; i < users; i++) paths.push(`/u/${hex(random, 24)}/avatar.png`);
+  for (let i = 0; i < 10; i++) paths.push(`/api/v1/users/${Math.floor(random() * 100_000)}/cart`);
   if (bases.size >= 10_000) bases.clear();
   bases.set(tag, b);
   return b;

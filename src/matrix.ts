@@ -3,8 +3,8 @@
  * configured `datasets` list. Pure: `check`, `--dry-run` and the run itself print and follow the same decisions.
  */
 import type { Dataset, Owner, QueryOptions } from "./datasets/dataset.js";
+import { DEFAULT_SET, EVERY_DATASET, snapshotDatasets, type SnapshotDataset } from "./datasets/index.js";
 import { selectedLeaves } from "./datasets/query.js";
-import { snapshotDatasets, type SnapshotDataset } from "./datasets/index.js";
 import type { DatasetLimits } from "./plan.js";
 import { unitName } from "./time.js";
 
@@ -21,14 +21,20 @@ export interface Decision {
   readonly omit: ReadonlySet<string>;
 }
 
-/** The datasets a run considers: all, or the configured ones (which can only narrow, never add what a plan refuses). */
-/** The snapshot datasets (tunnels) `datasets` names; all of them when it is unset. */
+/** The snapshot datasets (tunnels) a run takes: in the default set (so `default` and `all` name them), or named. */
 export function selectSnapshots(configured: readonly string[] | undefined): SnapshotDataset[] {
-  return snapshotDatasets.filter((d) => configured?.includes(d.name) ?? true);
+  const list = configured ?? [DEFAULT_SET];
+  return snapshotDatasets.filter((d) => list.includes(EVERY_DATASET) || list.includes(DEFAULT_SET) || list.includes(d.name));
 }
 
+/**
+ * The datasets a run considers: the default set (every dataset but the opt-in ones), or the configured ones, where
+ * `default` and `all` stand for those sets (`default,http_paths` adds one to the default). A configured list only
+ * chooses among datasets; it never adds what a plan refuses.
+ */
 export function selectDatasets(all: readonly Dataset[], configured: readonly string[] | undefined): Dataset[] {
-  return configured ? all.filter((d) => configured.includes(d.name)) : [...all];
+  const list = configured ?? [DEFAULT_SET];
+  return all.filter((d) => list.includes(EVERY_DATASET) || list.includes(d.name) || (list.includes(DEFAULT_SET) && !d.optIn));
 }
 
 /**

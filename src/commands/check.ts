@@ -95,6 +95,8 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
         text: `catching up now: ${plan.requests.length} requests, ${queries} queries; ${catchUp(queries, cloudflare.budget.available(), config.cloudflare.queryBudget)}`,
       });
     }
+    const notNamed = datasets.filter((d) => d.optIn && !chosen.includes(d)).map((d) => d.name);
+    if (notNamed.length > 0) add({ ok: "info", text: `opt-in, not named in CF_DATASETS: ${notNamed.join(", ")} (add them, or \`all\`, to run them)` });
     const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
     add({
       ok: "info",

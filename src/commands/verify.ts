@@ -5,6 +5,7 @@
 import { describeDiscovery } from "../cloudflare/discovery.js";
 import { datasets } from "../datasets/index.js";
 import type { Dataset } from "../datasets/dataset.js";
+import { selectDatasets } from "../matrix.js";
 import { EXIT, UsageError } from "../errors.js";
 import { ownersOf } from "../run-plan.js";
 import { createElasticsearchClient } from "../sinks/elasticsearch/client.js";
@@ -21,7 +22,7 @@ export async function verifyCommand(flags: Record<string, unknown>, from: string
   const { ctx, discovery } = await resolveOwners(loaded, flags);
   if (discovery) ctx.log.info(describeDiscovery(discovery));
   const { io } = ctx;
-  const chosen = datasets.filter((d) => (ctx.config.datasets ?? ["http_requests"]).includes(d.name as never));
+  const chosen = selectDatasets(datasets, ctx.config.datasets ?? ["http_requests"]);
   const esUrl = loaded.config.elasticsearch.url;
   const es = createElasticsearchClient({ ...ctx.config.elasticsearch, url: esUrl });
   const origin = new URL(esUrl).origin;

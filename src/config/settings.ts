@@ -129,8 +129,8 @@ export const SETTINGS = [
     env: "CF_DATASETS",
     flag: "dataset",
     kind: "datasets",
-    shown: "all",
-    help: "only these datasets (repeatable or a comma list; see [Datasets](#datasets)); never widens what a plan allows; `verify` defaults to http_requests",
+    shown: "default",
+    help: "these datasets (repeatable or a comma list; `default`: every dataset not opt-in, `all`: opt-in ones too; see [Datasets](#datasets)); never widens what a plan allows; `verify` defaults to http_requests",
     commands: ALL,
   },
   {

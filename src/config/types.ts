@@ -4,7 +4,6 @@
  * documented: a setting's key is its path here and its kind its type; one without a default may be undefined.
  * Only the credentials, which several variables make up, are declared here.
  */
-import type { DatasetName } from "../datasets/index.js";
 import type { SETTINGS } from "./settings.js";
 
 /** A Cloudflare zone as the user names it: the zone tag (32 hex chars in real accounts) and a display name. */
@@ -35,7 +34,7 @@ type ValueOf<E> = E extends { kind: "whole" | "share" }
         : E extends { kind: "globs" }
           ? readonly string[]
           : E extends { kind: "datasets" }
-            ? readonly DatasetName[]
+            ? readonly string[]
             : string;
 /** Zones and accounts are empty lists when unset; other settings without a default are undefined. */
 type FieldOf<E> = E extends { default: unknown } | { kind: "owners" } ? ValueOf<E> : ValueOf<E> | undefined;

@@ -3,7 +3,7 @@
  * booleans from YAML or yargs), reports a problem whose fix shows the corrected value in the user's own spelling,
  * and returns undefined when the value is unusable, so loading goes on and collects the remaining problems.
  */
-import { DATASET_NAMES } from "../datasets/index.js";
+import { DATASET_NAMES, DEFAULT_SET, EVERY_DATASET } from "../datasets/index.js";
 import { REDACTED } from "./errors.js";
 import { editDistance, type ReadFile, readError } from "./file.js";
 import { display, type Found, labelOf, type Problems, spelled } from "./origin.js";
@@ -33,7 +33,7 @@ export function parseValue(setting: Setting, found: Found, problems: Problems, r
     case "globs":
       return globList(found, problems);
     case "datasets":
-      return nameList(found, DATASET_NAMES, "datasets", problems);
+      return nameList(found, [...DATASET_NAMES, DEFAULT_SET, EVERY_DATASET], "datasets", problems);
     default:
       return text(found, problems);
   }

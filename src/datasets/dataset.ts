@@ -1,6 +1,5 @@
 import type { ExportDocument } from "./document.js";
 import type { FieldDecl } from "./fields.js";
-import type { DatasetName } from "./index.js";
 
 /** A half-open time range `[from, to)` in epoch milliseconds, aligned to the dataset's unit. */
 export interface Window {
@@ -59,8 +58,8 @@ export interface QueryOptions {
  * One Cloudflare dataset: its GraphQL query, its pure flattening and its field declarations. It knows nothing of
  * HTTP or Elasticsearch; adding a dataset means one such module and one line in index.ts.
  */
-export interface Dataset<Name extends string = DatasetName> {
-  /** Name in documents (`cloudflare.dataset`), index names and `datasets:`; one of the registry's (index.ts). */
+export interface Dataset<Name extends string = string> {
+  /** Name in documents (`cloudflare.dataset`), index names and `datasets:`: the registry's (index.ts) or a user's declaration. */
   readonly name: Name;
   /** Cloudflare's node name, also the key of its limits in the `settings` node. */
   readonly node: string;
@@ -92,6 +91,11 @@ export interface Dataset<Name extends string = DatasetName> {
    * exact per-minute rollup); naming it in `datasets` runs it regardless.
    */
   readonly standInFor?: string;
+  /**
+   * Runs only when named in `datasets` (or with `all`): breakdowns that cost many documents or need a plan most
+   * zones lack. The default set is every other dataset.
+   */
+  readonly optIn?: boolean;
   /** `$from`/`$to` as `Time` (ISO instant) or `Date` (YYYY-MM-DD). */
   readonly timeType: "Time" | "Date";
   /**

@@ -16,16 +16,24 @@ export interface ExportDocument {
   readonly fields: Readonly<Record<string, FieldValue>>;
 }
 
+/** Each dotted field name split once: a run writes millions of documents over a few hundred distinct names. */
+const splitPaths = new Map<string, readonly string[]>();
+
+function pathOf(name: string): readonly string[] {
+  let parts = splitPaths.get(name);
+  if (parts === undefined) splitPaths.set(name, (parts = name.split(".")));
+  return parts;
+}
+
 /** Nested `_source` object from dotted fields: `{"a.b": 1}` -> `{a: {b: 1}}`. */
 export function toSource(fields: Readonly<Record<string, FieldValue>>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(fields)) {
-    const parts = path.split(".");
+  for (const name in fields) {
+    const parts = pathOf(name);
     let node = root;
-    for (const part of parts.slice(0, -1)) {
-      node = (node[part] ??= {}) as Record<string, unknown>;
-    }
-    node[parts[parts.length - 1]!] = value;
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) node = (node[parts[i]!] ??= {}) as Record<string, unknown>;
+    node[parts[last]!] = fields[name]!;
   }
   return root;
 }

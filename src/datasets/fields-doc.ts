@@ -13,8 +13,47 @@ function roleOf(f: FieldDecl): string {
   return f.additivity === "sum" ? "metric, sums" : f.additivity === "level" ? "metric, level" : "metric, not additive";
 }
 
+const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
+
+/** One dataset's section: what it holds, its own fields (beyond those on every document), how its entries add up. */
+function datasetSection(dataset: Dataset): string[] {
+  const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
+  return [
+    `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
+    "",
+    `${dataset.description} One \`total\` per ${dataset.scope} and ${unitName(dataset.unit)}.` +
+      (dataset.standInFor ? ` Runs only where \`${dataset.standInFor}\` is not available, unless named in \`datasets\`.` : "") +
+      (dataset.optIn ? " Runs only when named in `datasets` (`CF_DATASETS`), or with `all`." : ""),
+    "",
+    "| field | type | role | meaning |",
+    "|---|---|---|---|",
+    ...own.map(row),
+    "",
+    `Breakdowns (\`cloudflare.breakdown\`) and how their entries add up to the ${unitName(dataset.unit)}'s total:`,
+    "",
+    "| breakdown | adds up to |",
+    "|---|---|",
+    ...dataset.breakdownChecks.map((c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`${m.entry}\` = total's \`${m.total}\``).join("; ")} |`),
+  ];
+}
+
+/** A snapshot dataset's section (tunnels): what a run stores of the present, and its own fields. */
+function snapshotSection(snapshot: SnapshotDataset): string[] {
+  const own = mergeFields([snapshot.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
+  return [
+    `## Dataset \`${snapshot.name}\` (Cloudflare ${snapshot.source})`,
+    "",
+    `${snapshot.description} Each \`run\` (not \`backfill\`) stores one \`total\` per ${snapshot.scope} and one entry`,
+    "per item (breakdown `tunnel`, `cloudflare.key` the tunnel id) at the minute it ran; a rerun in that minute",
+    "replaces them. Counts are levels: they add up over the entries of one minute, never over time.",
+    "",
+    "| field | type | role | meaning |",
+    "|---|---|---|---|",
+    ...own.map(row),
+  ];
+}
+
 export function renderFieldsDoc(datasets: readonly Dataset[], snapshots: readonly SnapshotDataset[] = snapshotDatasets): string {
-  const row = (f: FieldDecl) => `| \`${f.name}\` | ${f.type} | ${roleOf(f)} | ${f.description} |`;
   const lines = [
     "# Document fields",
     "",
@@ -49,15 +88,22 @@ export function renderFieldsDoc(datasets: readonly Dataset[], snapshots: readonl
     "  approximation: Cloudflare returns the slices' quantiles, not their distributions;",
     "- `cloudflare.sample_interval` is merged the same count-weighted way, confidence bounds are summed.",
     "",
+    "The same merge makes one entry of rows whose keys become one: request paths are keyed by their pattern, ids",
+    "collapsed (`/orders/48213` and `/orders/48214` are `/orders/{num}`, see the README), before the top N is ranked",
+    "and the remainder summed, so the entries of a unit still add up exactly to its total.",
+    "",
     "A breakdown can also cover less than its total (seen for `countryMap`). The difference is stored as one entry",
     "with `cloudflare.key: __unattributed__`, so every breakdown adds up to its total and no chart silently misses",
     'traffic; `verify` reports such units as "breakdown partial at Cloudflare", not as a mismatch. A breakdown adding',
     "up to **more** than its total is not a real answer: nothing of that window is written, and the run fails it.",
     "",
-    "| dataset | Cloudflare node | scope | unit | figures |",
-    "|---|---|---|---|---|",
-    ...datasets.map((d) => `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} |`),
-    ...snapshots.map((d) => `| \`${d.name}\` | ${d.source} | ${d.scope} | the run's minute | snapshot (no history) |`),
+    "| dataset | Cloudflare node | scope | unit | figures | runs |",
+    "|---|---|---|---|---|---|",
+    ...datasets.map(
+      (d) =>
+        `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} | ${d.optIn ? "when named" : "by default"} |`,
+    ),
+    ...snapshots.map((d) => `| \`${d.name}\` | ${d.source} | ${d.scope} | the run's minute | snapshot (no history) | by default |`),
     "",
     "## Fields on every document",
     "",
@@ -65,41 +111,8 @@ export function renderFieldsDoc(datasets: readonly Dataset[], snapshots: readonl
     "|---|---|---|---|",
     ...commonFields.map(row),
   ];
-  for (const dataset of datasets) {
-    const own = mergeFields([dataset.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
-    lines.push(
-      "",
-      `## Dataset \`${dataset.name}\` (Cloudflare \`${dataset.node}\`)`,
-      "",
-      `${dataset.description} One \`total\` per ${dataset.scope} and ${unitName(dataset.unit)}.` +
-        (dataset.standInFor ? ` Runs only where \`${dataset.standInFor}\` is not available, unless named in \`datasets\`.` : ""),
-      "",
-      "| field | type | role | meaning |",
-      "|---|---|---|---|",
-      ...own.map(row),
-      "",
-      `Breakdowns (\`cloudflare.breakdown\`) and how their entries add up to the ${unitName(dataset.unit)}'s total:`,
-      "",
-      "| breakdown | adds up to |",
-      "|---|---|",
-      ...dataset.breakdownChecks.map((c) => `| \`${c.breakdown}\` | ${c.metrics.map((m) => `sum of \`${m.entry}\` = total's \`${m.total}\``).join("; ")} |`),
-    );
-  }
-  for (const snapshot of snapshots) {
-    const own = mergeFields([snapshot.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
-    lines.push(
-      "",
-      `## Dataset \`${snapshot.name}\` (Cloudflare ${snapshot.source})`,
-      "",
-      `${snapshot.description} Each \`run\` (not \`backfill\`) stores one \`total\` per ${snapshot.scope} and one entry`,
-      "per item (breakdown `tunnel`, `cloudflare.key` the tunnel id) at the minute it ran; a rerun in that minute",
-      "replaces them. Counts are levels: they add up over the entries of one minute, never over time.",
-      "",
-      "| field | type | role | meaning |",
-      "|---|---|---|---|",
-      ...own.map(row),
-    );
-  }
+  for (const dataset of datasets) lines.push("", ...datasetSection(dataset));
+  for (const snapshot of snapshots) lines.push("", ...snapshotSection(snapshot));
   lines.push(
     "",
     "## Run records (`<prefix>-runs-<period>`)",

@@ -25,6 +25,12 @@ interface DimensionSpec {
   readonly stored: StoredDimension;
   /** Left out of the query (and the documents) when the plan or token does not offer it. */
   readonly optional?: boolean;
+  /**
+   * Cloudflare's value -> the value the entry is keyed and stored by (a request path -> its pattern, see paths.ts).
+   * Applied before the key is built, so rows that become one value are slices of one entry: merged like repeated
+   * rows, then ranked for the top N, and the remainder summed, all after the transform.
+   */
+  readonly transform?: (value: FieldValue) => FieldValue;
 }
 
 interface MetricSpec {
@@ -33,6 +39,12 @@ interface MetricSpec {
   /** Our field, its type and how it adds up (which also decides how two slices of one entry merge, see `figure`). */
   readonly metric: MetricDecl;
   readonly optional?: boolean;
+  /**
+   * The figure of `path` where the entry's dimension `field` (after its transform) is one of `in`, and 0 elsewhere:
+   * a count of one kind of entry (cached requests among the cache statuses), exact because every entry is one of
+   * Cloudflare's groups. The path must be another metric's; it is not asked for twice.
+   */
+  readonly when?: { readonly field: string; readonly in: readonly string[] };
 }
 
 /** A metric as the flattening uses it. */
@@ -49,16 +61,25 @@ interface Figure {
    */
   readonly merge: "sum" | "max" | "mean";
   readonly optional: boolean;
+  /** See `MetricSpec.when`: the dimension's index in the spec and the values the figure counts for. */
+  readonly when: { readonly index: number; readonly values: ReadonlySet<string> } | undefined;
 }
 
-const figure = (m: MetricSpec): Figure => ({
-  path: m.path,
-  as: m.metric.name,
-  type: m.metric.type === "double" ? "double" : "long",
-  additive: m.metric.additivity !== "none",
-  merge: m.metric.additivity === "sum" ? "sum" : m.metric.additivity === "level" ? "max" : "mean",
-  optional: m.optional ?? false,
-});
+function figure(m: MetricSpec, spec: GroupedSpec<string>): Figure {
+  const index = m.when ? spec.dimensions.findIndex((d) => d.field === m.when!.field) : -1;
+  if (m.when && (index < 0 || !spec.metrics.some((o) => o.path === m.path && !o.when))) {
+    throw new Error(`${spec.name}: ${m.metric.name} counts where ${m.when.field} is ...: that must be a dimension, and ${m.path} another metric`);
+  }
+  return {
+    path: m.path,
+    as: m.metric.name,
+    type: m.metric.type === "double" ? "double" : "long",
+    additive: m.metric.additivity !== "none",
+    merge: m.metric.additivity === "sum" ? "sum" : m.metric.additivity === "level" ? "max" : "mean",
+    optional: m.optional ?? false,
+    when: m.when ? { index, values: new Set(m.when.in) } : undefined,
+  };
+}
 
 export interface GroupedSpec<Name extends string> {
   readonly name: Name;
@@ -82,6 +103,10 @@ export interface GroupedSpec<Name extends string> {
   readonly standInFor?: string;
   /** The node offers `confidence(level) { count { lower upper } }` for its sampled count. */
   readonly countConfidence?: boolean;
+  /** Runs only when named in `datasets` (costly or plan-restricted breakdowns). */
+  readonly optIn?: boolean;
+  /** Entries kept per minute, instead of `CF_TOP_N` (a user-declared dataset's own `topN`). */
+  readonly topN?: number;
 }
 
 export const OTHER = "__other__";
@@ -103,7 +128,9 @@ interface ParsedRow {
 }
 
 export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name>): Dataset<Name> {
-  const figures = spec.metrics.map(figure);
+  const figures = spec.metrics.map((m) => figure(m, spec));
+  /** The figures the query asks for; a `when` figure reads another's. */
+  const asked = figures.filter((m) => !m.when);
   const rankIndex = figures.findIndex((m) => m.as === spec.rankBy.name);
   if (rankIndex < 0 || !figures[rankIndex]!.additive) throw new Error(`${spec.name}: rankBy must name an additive metric`);
   const additive = figures.filter((m) => m.additive);
@@ -121,7 +148,7 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     const dims = spec.dimensions.filter((d) => !omit.has(dimensionPath(d))).map((d) => d.field);
     const groups = new Map<string, string[]>();
     const top: string[] = [];
-    for (const m of figures) {
+    for (const m of asked) {
       if (omit.has(availablePath(m.path))) continue;
       const [group, field] = m.path.split(".");
       if (field === undefined) top.push(group!);
@@ -157,9 +184,12 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
       const value = dimensions[d.field];
       if (value === undefined && d.optional) return undefined;
       const what = `${spec.node}.dimensions.${d.field}`;
-      return d.stored.reads === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
+      const read = d.stored.reads === "integer" ? asCount(value, what) : typeof value === "number" ? String(value) : asText(value, what);
+      return d.transform ? d.transform(read) : read;
     });
     const metrics = figures.map((m) => {
+      if (m.when && dims[m.when.index] === undefined) return undefined;
+      if (m.when && !m.when.values.has(String(dims[m.when.index]))) return 0;
       const [group, field] = m.path.split(".");
       const holder = field === undefined ? r : (r[group!] as Record<string, unknown> | undefined);
       const value = holder?.[field ?? group!];
@@ -294,13 +324,14 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     }
     const rank = (a: ParsedRow, b: ParsedRow): number =>
       (b.metrics[rankIndex] ?? 0) - (a.metrics[rankIndex] ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const topN = spec.topN ?? options.topN;
     return {
       entries: {
         *[Symbol.iterator]() {
           for (const [minute, keyed] of byMinute) {
             const list = [...keyed.values()];
-            const sorted = spec.capped && list.length > options.topN ? [...list].sort(rank) : list;
-            const kept = spec.capped ? sorted.slice(0, options.topN) : sorted;
+            const sorted = spec.capped && list.length > topN ? [...list].sort(rank) : list;
+            const kept = spec.capped ? sorted.slice(0, topN) : sorted;
             for (const row of kept) yield entry(owner, row);
             if (kept.length < sorted.length) yield other(owner, minute, sorted.slice(kept.length));
           }
@@ -328,9 +359,10 @@ export function groupedDataset<const Name extends string>(spec: GroupedSpec<Name
     fields,
     breakdownChecks,
     rowsPerUnit: spec.rowsPerMinute,
-    optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...figures.filter((m) => m.optional).map((m) => availablePath(m.path))],
-    requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...figures.filter((m) => !m.optional).map((m) => availablePath(m.path))],
+    optionalFields: [...spec.dimensions.filter((d) => d.optional).map(dimensionPath), ...asked.filter((m) => m.optional).map((m) => availablePath(m.path))],
+    requiredFields: [...spec.dimensions.filter((d) => !d.optional).map(dimensionPath), ...asked.filter((m) => !m.optional).map((m) => availablePath(m.path))],
     ...(spec.standInFor ? { standInFor: spec.standInFor } : {}),
+    ...(spec.optIn ? { optIn: true } : {}),
     timeType: "Time",
     query,
     rowsOf,

@@ -2,13 +2,16 @@
 import { groupedDataset } from "./grouped.js";
 import { bytes, country, edgeStatus, host, requests, visits } from "./shared-fields.js";
 
+/** End users only: no purges, health checks, Worker subrequests or prefetches. The breakdowns of what users get use it. */
+export const EYEBALL = 'requestSource: "eyeball"';
+
 export const httpEyeball = groupedDataset({
   name: "http_eyeball",
   node: "httpRequestsAdaptiveGroups",
   scope: "zone",
   description: "End-user requests per zone and minute by edge status, country and host; sampled.",
   breakdown: "status_country_host",
-  filter: 'requestSource: "eyeball"',
+  filter: EYEBALL,
   dimensions: [
     { field: "edgeResponseStatus", stored: edgeStatus },
     { field: "clientCountryName", stored: country },

@@ -2,9 +2,12 @@
  * `httpRequestsAdaptiveGroups` for requests Cloudflare had to send to the origin (cache status miss, expired,
  * bypass, dynamic or revalidated), with origin status and response time quantiles: the origin's health as users feel it.
  */
-import { dimension, metric } from "./fields.js";
+import { dimension } from "./fields.js";
 import { groupedDataset } from "./grouped.js";
-import { asIs, country, host, requests } from "./shared-fields.js";
+import { asIs, country, host, originDuration, originDurationAvg, requests } from "./shared-fields.js";
+
+/** The cache statuses of requests Cloudflare sent to the origin; http_origin_colo asks for the same requests. */
+export const TO_ORIGIN = 'cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"]';
 
 export const httpOrigin = groupedDataset({
   name: "http_origin",
@@ -12,7 +15,7 @@ export const httpOrigin = groupedDataset({
   scope: "zone",
   description: "Requests that reached the origin per zone and minute by origin status, country and host, with origin duration p50/p95/p99; sampled.",
   breakdown: "origin_status_country_host",
-  filter: 'cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"]',
+  filter: TO_ORIGIN,
   dimensions: [
     // Not ECS `http.response.status_code`: that is the status the client got from the edge, this the origin's to Cloudflare.
     {
@@ -24,26 +27,8 @@ export const httpOrigin = groupedDataset({
   ],
   metrics: [
     { path: "count", metric: requests },
-    ...(["P50", "P95", "P99"] as const).map((q) => ({
-      path: `quantiles.originResponseDurationMs${q}`,
-      metric: metric(
-        `cloudflare.origin.duration_${q.toLowerCase()}_ms`,
-        "double",
-        "none",
-        `${q} of the origin's response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).`,
-      ),
-      optional: true,
-    })),
-    {
-      path: "avg.originResponseDurationMs",
-      metric: metric(
-        "cloudflare.origin.duration_avg_ms",
-        "double",
-        "none",
-        "Mean origin response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).",
-      ),
-      optional: true,
-    },
+    ...(["P50", "P95", "P99"] as const).map((q) => ({ path: `quantiles.originResponseDurationMs${q}`, metric: originDuration[q], optional: true })),
+    { path: "avg.originResponseDurationMs", metric: originDurationAvg, optional: true },
   ],
   rankBy: requests,
   capped: true,

@@ -6,13 +6,19 @@ import type { Dataset } from "./dataset.js";
 import { dns } from "./dns.js";
 import { firewallEvents } from "./firewall-events.js";
 import { healthChecks } from "./health-checks.js";
+import { httpAsn } from "./http-asn.js";
+import { httpBots } from "./http-bots.js";
+import { httpCache } from "./http-cache.js";
 import { httpColo } from "./http-colo.js";
 import { httpEyeball } from "./http-eyeball.js";
 import { httpOrigin } from "./http-origin.js";
+import { httpOriginColo } from "./http-origin-colo.js";
+import { httpPaths } from "./http-paths.js";
 import { httpOverview } from "./http-overview.js";
 import { httpRequests } from "./http-requests.js";
 import { httpRequestsDaily } from "./http-requests-daily.js";
 import { httpRequestsHourly } from "./http-requests-hourly.js";
+import { httpTtfb } from "./http-ttfb.js";
 import { loadBalancing } from "./load-balancing.js";
 import { logpushHealth } from "./logpush-health.js";
 import { r2Operations } from "./r2-operations.js";
@@ -28,6 +34,12 @@ const registry = [
   httpEyeball,
   httpOrigin,
   httpColo,
+  httpCache,
+  httpTtfb,
+  httpPaths,
+  httpOriginColo,
+  httpAsn,
+  httpBots,
   firewallEvents,
   healthChecks,
   loadBalancing,
@@ -53,5 +65,10 @@ export type SnapshotDataset = (typeof snapshotRegistry)[number];
 export const snapshotDatasets: readonly SnapshotDataset[] = snapshotRegistry;
 
 export const DATASET_NAMES: readonly DatasetName[] = [...registry.map((d) => d.name), ...snapshotRegistry.map((d) => d.name)];
+
+/** In `datasets`: every dataset that runs unless named otherwise (all but the opt-in ones). */
+export const DEFAULT_SET = "default";
+/** In `datasets`: every dataset, opt-in ones included. */
+export const EVERY_DATASET = "all";
 
 export type { Dataset } from "./dataset.js";

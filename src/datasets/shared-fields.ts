@@ -7,7 +7,8 @@
  * `cloudflare.key` always keeps Cloudflare's value as given.
  */
 import type { FieldValue } from "./document.js";
-import { dimension, metric, type FieldDecl } from "./fields.js";
+import { dimension, metric, type FieldDecl, type MetricDecl } from "./fields.js";
+import { isRealPath } from "./paths.js";
 
 /** A Cloudflare dimension as stored: the fields it may become, and how one value becomes them. */
 export interface StoredDimension {
@@ -106,10 +107,96 @@ export const browser: StoredDimension = {
   store: (value) => (value === "Unknown" || value === "" ? {} : { [agentName.name]: value }),
 };
 
+const realPath = dimension(
+  "url.path",
+  "keyword",
+  "ECS: the request's path (Cloudflare's `clientRequestPath`, no query string), on entries whose path held no id: then it is the path itself. Absent where ids were collapsed (see `cloudflare.url.path_pattern`).",
+);
+const pathPatternField = dimension(
+  "cloudflare.url.path_pattern",
+  "keyword",
+  "The request's path with every id segment replaced: digits by `{num}`, a UUID by `{uuid}`, 16 or more hex digits by `{hex}` (`/orders/{num}`); a path without ids as it is. Entries of one pattern are one entry, their figures merged.",
+);
+
+/**
+ * `clientRequestPath` after `collapsePath` (paths.ts): the pattern always, ECS `url.path` only where the pattern is
+ * the real path. A collapsed pattern under `url.path` would claim a path no client asked for.
+ */
+export const pathPattern: StoredDimension = {
+  fields: [pathPatternField, realPath],
+  reads: "text",
+  store: (value) => {
+    const pattern = String(value);
+    return isRealPath(pattern) ? { [pathPatternField.name]: pattern, [realPath.name]: pattern } : { [pathPatternField.name]: pattern };
+  },
+};
+
+const asNumber = dimension(
+  "source.as.number",
+  "long",
+  "ECS: the client's autonomous system number (Cloudflare's `clientAsn`, a text there). Absent where Cloudflare gives no number.",
+);
+const asName = dimension(
+  "source.as.organization.name",
+  "keyword",
+  "ECS: the organisation of the client's autonomous system (Cloudflare's `clientASNDescription`).",
+);
+
+/** `clientAsn`: Cloudflare types it as text; ECS wants the number. Anything but an AS number (0 to 2^32 - 1) stays in the key. */
+export const clientAsn: StoredDimension = {
+  fields: [asNumber],
+  reads: "text",
+  store: (value) => {
+    const text = String(value);
+    return /^\d{1,10}$/.test(text) && Number(text) > 0 && Number(text) < 2 ** 32 ? { [asNumber.name]: Number(text) } : {};
+  },
+};
+
+/** `clientASNDescription`; empty where Cloudflare has no name for the AS. */
+export const clientAsName: StoredDimension = {
+  fields: [asName],
+  reads: "text",
+  store: (value) => (value === "" ? {} : { [asName.name]: value }),
+};
+
 // ---------------------------------------------------------------- Cloudflare-only dimensions several datasets share
 
 export const colo = asIs(dimension("cloudflare.colo", "keyword", "Cloudflare data centre (IATA code, e.g. `FRA`)."));
 export const region = asIs(dimension("cloudflare.region", "keyword", "Cloudflare region the check or request ran from (e.g. `WEU`, `ENAM`)."));
+export const cacheStatus = asIs(
+  dimension(
+    "cloudflare.cache.status",
+    "keyword",
+    "Cloudflare's cache status of the request: `hit`, `miss`, `expired`, `stale`, `updating`, `revalidated`, `bypass`, `dynamic`, ...",
+  ),
+);
+export const contentType = asIs(
+  dimension(
+    "cloudflare.content_type",
+    "keyword",
+    "Cloudflare's short name of the response's content type (`html`, `javascript`, `png`, `json`, `empty`, ...), not a MIME type.",
+  ),
+);
+
+/** A text dimension whose empty value means "none": stored only when there is one (the key keeps the empty value). */
+function unlessEmpty(field: FieldDecl): StoredDimension {
+  return { fields: [field], reads: "text", store: (value) => (value === "" ? {} : { [field.name]: value }) };
+}
+
+export const botDecision = unlessEmpty(
+  dimension(
+    "cloudflare.bot.management_decision",
+    "keyword",
+    "Bot Management's decision on the request (`likely_human`, `likely_automated`, `verified_bot`, ...); needs Bot Management.",
+  ),
+);
+export const verifiedBotCategory = unlessEmpty(
+  dimension(
+    "cloudflare.bot.verified_category",
+    "keyword",
+    "Category of a verified bot (`Search Engine Crawler`, `Monitoring & Analytics`, ...); absent for requests of no verified bot.",
+  ),
+);
 export const bucket = asIs(dimension("cloudflare.r2.bucket", "keyword", "R2 bucket (jurisdictional buckets are named `eu_<name>`)."));
 
 // ---------------------------------------------------------------- metrics several datasets share
@@ -131,3 +218,28 @@ export const events = metric("cloudflare.events", "long", "sum", "Events (Cloudf
 export const pageViews = metric("cloudflare.page_views", "long", "sum", "Successful HTML responses.");
 export const cachedRequests = metric("cloudflare.cached_requests", "long", "sum", "Requests served from Cloudflare's cache.");
 export const cachedBytes = metric("cloudflare.cached_bytes", "long", "sum", "Bytes served from Cloudflare's cache.");
+
+/** P50, P95 and P99 of a per-request time, as `<prefix>_p50_ms` ...: not additive, merged count-weighted. */
+function msQuantiles(prefix: string, what: string, absent: string): Record<"P50" | "P95" | "P99", MetricDecl> {
+  const one = (q: "P50" | "P95" | "P99"): MetricDecl =>
+    metric(`${prefix}_${q.toLowerCase()}_ms`, "double", "none", `${q} of ${what} in ms for the entry; not additive. ${absent}`);
+  return { P50: one("P50"), P95: one("P95"), P99: one("P99") };
+}
+
+/** The origin's response time (`originResponseDurationMs`), which Cloudflare offers from Pro up. */
+export const originDuration = msQuantiles("cloudflare.origin.duration", "the origin's response time", "Absent where the plan does not offer it (Free).");
+export const originDurationAvg = metric(
+  "cloudflare.origin.duration_avg_ms",
+  "double",
+  "none",
+  "Mean origin response time in ms for the entry; not additive. Absent where the plan does not offer it (Free).",
+);
+
+/** Time to first byte at Cloudflare's edge (`edgeTimeToFirstByteMs`): what clients wait for, cached or not (Pro and up). */
+export const edgeTtfb = msQuantiles("cloudflare.edge.ttfb", "the time to first byte at the edge", "Pro plans and up.");
+export const edgeTtfbAvg = metric(
+  "cloudflare.edge.ttfb_avg_ms",
+  "double",
+  "none",
+  "Mean time to first byte at the edge in ms for the entry; not additive. Pro plans and up.",
+);

@@ -122,6 +122,8 @@ describe("check", { skip: needsElasticsearch }, () => {
     assert.match(result.stdout, /^ ok   zone shop\.example http_requests: on, .*, \d+ queries to catch up now, then 1 per run/m);
     assert.match(result.stdout, /^info  catching up now: \d+ requests, \d+ queries; fits this run's share of the query budget \(\d+ left now\)$/m);
     assert.match(result.stdout, /^info  a run with nothing to catch up costs about 2 queries/m);
+    // Only http_requests is named: the opt-in breakdowns are listed, so nobody wonders where they are.
+    assert.match(result.stdout, /^info  opt-in, not named in CF_DATASETS: (?=.*http_paths)(?=.*http_bots).*\(add them, or `all`, to run them\)$/m);
     assert.match(result.stdout, /^ ok   Elasticsearch reachable/m);
     assert.match(result.stdout, /^info  (ILM not available|index lifecycle management)/m);
     assert.match(result.stdout, /^info  security is off/m);

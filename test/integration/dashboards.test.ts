@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "@elastic/elasticsearch";
 import { hourTotals, startSimulator, type AdaptiveName, type Simulator } from "../../simulator/index.js";
 import { toSource } from "../../src/datasets/document.js";
+import { collapsePath } from "../../src/datasets/paths.js";
 import { indexName } from "../../src/sinks/index-names.js";
 import { alertQueries, dashboardFiles, indexFor, panelsOf, provisionedAlertRules, sourceOf, type DashboardFile } from "../support/dashboard-rules.js";
 import { AdaptiveTruth, MINUTE, rowValue, runHistory, runStart, Truth, type RunDoc, type TruthMinute } from "../support/dashboard-truth.js";
@@ -53,6 +54,12 @@ const SAMPLED_DATASETS = [
   "http_eyeball",
   "http_origin",
   "http_colo",
+  "http_cache",
+  "http_ttfb",
+  "http_paths",
+  "http_origin_colo",
+  "http_asn",
+  "http_bots",
   "logpush_health",
 ];
 const ACCOUNT_DATASETS = ["workers", "r2_operations", "r2_storage", "logpush_health"];
@@ -569,6 +576,14 @@ const LOGPUSH: AdaptiveName = "logpushHealthAdaptiveGroups";
 const EYEBALL = { requestSource: "eyeball" };
 const TO_ORIGIN = { cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"] };
 const ORIGIN_DIMS = ["originResponseStatus", "clientCountryName", "clientRequestHTTPHost"];
+/** Cache statuses of responses served from Cloudflare's cache (reference §6: what lablabs' exporter counts as cached). */
+const CACHED = { ...EYEBALL, cacheStatus_in: ["hit", "stale", "updating", "revalidated", "deferred_hit", "revalidated_hit"] };
+/** A dimension the exporter stores only when not empty: its empty value shows as "other" in the panels. */
+const emptyAsOther = (m: Map<string, number>): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const [k, v] of m) out.set(k === "" ? "other" : k, (out.get(k === "" ? "other" : k) ?? 0) + v);
+  return out;
+};
 const STATUS_GROUPS: [string, (status: number) => boolean][] = [
   ["Success (2xx, 3xx)", (s) => s >= 200 && s <= 399],
   ["Client issues (4xx)", (s) => s >= 400 && s <= 499],
@@ -738,6 +753,79 @@ function sampledHttpExpectations(
           "bytes per data centre and host",
         );
       },
+    },
+    "cloudflare-http-breakdowns": {
+      "Cache hit ratio": (run) => {
+        const want = zones.total(HTTP_ADAPTIVE, "count", CACHED) / zones.total(HTTP_ADAPTIVE, "count", EYEBALL);
+        assert.ok(want > 0 && want < 1, "some requests cached, some not");
+        assert.ok(near(only(run), want), `${String(only(run))} != ${want}`);
+      },
+      "Cached bandwidth ratio": (run) => {
+        const want = zones.total(HTTP_ADAPTIVE, "sum.edgeResponseBytes", CACHED) / zones.total(HTTP_ADAPTIVE, "sum.edgeResponseBytes", EYEBALL);
+        assert.ok(want > 0 && want < 1, "some bytes cached, some not");
+        assert.ok(near(only(run), want), `${String(only(run))} != ${want}`);
+      },
+      "Requests by cache status": over(zones, HTTP_ADAPTIVE, "count", ["cacheStatus"], EYEBALL),
+      "Cache hit ratio by host": (run) => {
+        const cached = zones.byDimension(HTTP_ADAPTIVE, "count", ["clientRequestHTTPHost"], CACHED);
+        const all = zones.byDimension(HTTP_ADAPTIVE, "count", ["clientRequestHTTPHost"], EYEBALL);
+        const want = new Map([...all].map(([host, n]) => [host, (cached.get(host) ?? 0) / n]));
+        assert.ok(new Set(want.values()).size > 1, "hosts differ in their ratio");
+        nearMap(tableRows(run, ["Host"], "Hit ratio"), want, "hit ratio per host");
+        nearMap(tableRows(run, ["Host"], "Requests"), all, "requests per host");
+      },
+      "Slowest hosts by P95 time to first byte": (run) => {
+        // One entry per minute and host: the statistics are over those per-minute P95s, never a sum of them.
+        const perHost = new Map<string, number[]>();
+        for (const r of zones.rows(HTTP_ADAPTIVE, zones.from, zones.to, ["datetimeMinute", "clientRequestHTTPHost"], EYEBALL)) {
+          const host = String(r.dimensions.clientRequestHTTPHost);
+          perHost.set(host, [...(perHost.get(host) ?? []), rowValue(r, "quantiles.edgeTimeToFirstByteMsP95")]);
+        }
+        const worst = new Map([...perHost].map(([h, v]) => [h, Math.max(...v)]));
+        const mean = new Map([...perHost].map(([h, v]) => [h, v.reduce((a, b) => a + b, 0) / v.length]));
+        nearMap(tableRows(run, ["Host"], "Worst minute's P95"), worst, "worst minute per host");
+        nearMap(tableRows(run, ["Host"], "Mean of the minutes' P95"), mean, "mean of the minutes per host");
+        const order = column(applyTransformations(run.panel, run.frames)[0]!, "Worst minute's P95") as number[];
+        assert.deepEqual(
+          order,
+          [...order].sort((a, b) => b - a),
+          "slowest first",
+        );
+      },
+      "P95 time to first byte by host (peak)": (run) =>
+        seriesMatch(
+          run,
+          zones.peakPerBucket(HTTP_ADAPTIVE, "quantiles.edgeTimeToFirstByteMsP95", ["clientRequestHTTPHost"], ["clientRequestHTTPHost"], interval, EYEBALL),
+        ),
+      "Top paths": (run) => {
+        const collapse = (byPath: Map<string, number>) => {
+          const out = new Map<string, number>();
+          for (const [key, v] of byPath) {
+            const [host, path] = [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)];
+            const k = `${host} ${collapsePath(path)}`;
+            out.set(k, (out.get(k) ?? 0) + v);
+          }
+          return out;
+        };
+        const dims = ["clientRequestHTTPHost", "clientRequestPath"];
+        const requests = collapse(zones.byDimension(HTTP_ADAPTIVE, "count", dims, EYEBALL));
+        assert.ok(
+          [...requests.keys()].some((k) => k.includes("{")),
+          "some paths had ids",
+        );
+        nearMap(tableRows(run, ["Host", "Path"], "Requests"), requests, "requests per host and path pattern");
+        nearMap(tableRows(run, ["Host", "Path"], "Bytes"), collapse(zones.byDimension(HTTP_ADAPTIVE, "sum.edgeResponseBytes", dims, EYEBALL)), "bytes");
+      },
+      "Origin P95 by data centre (peak)": (run) =>
+        seriesMatch(
+          run,
+          zones.peakPerBucket(HTTP_ADAPTIVE, "quantiles.originResponseDurationMsP95", ["coloCode"], ["coloCode", "clientRequestHTTPHost"], interval, TO_ORIGIN),
+        ),
+      "Origin requests by data centre": over(zones, HTTP_ADAPTIVE, "count", ["coloCode"], TO_ORIGIN),
+      "Share of requests by network (AS)": (run) =>
+        nearMap(display(run), emptyAsOther(zones.byDimension(HTTP_ADAPTIVE, "count", ["clientASNDescription"], EYEBALL)), run.panel.title),
+      "Share of requests by bot management decision": (run) =>
+        nearMap(display(run), emptyAsOther(zones.byDimension(HTTP_ADAPTIVE, "count", ["botManagementDecision"], EYEBALL)), run.panel.title),
     },
     "cloudflare-http-overview": {
       Requests: overview("sum.requests"),
@@ -912,6 +1000,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
     assert.deepEqual(files.map((f) => f.json.uid).sort(), [
       "cloudflare-dns",
       "cloudflare-exporter-health",
+      "cloudflare-http-breakdowns",
       "cloudflare-http-overview",
       "cloudflare-http-sampled",
       "cloudflare-logpush",

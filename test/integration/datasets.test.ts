@@ -45,7 +45,28 @@ interface Expectation {
   readonly perEntry?: Readonly<Record<string, string>>;
   /** The figure entries are ranked by for the top-N cap; undefined: not capped. */
   readonly rank?: string;
+  /** Dimension -> the value the entry is keyed by (request paths by pattern); rows of one key are one entry. */
+  readonly keys?: Readonly<Record<string, (value: string) => string>>;
 }
+
+/**
+ * The README's path rule, stated here on its own: a segment of digits is `{num}`, a UUID `{uuid}`, 16 or more hex
+ * digits `{hex}`; everything else stays.
+ */
+const pathPattern = (path: string): string =>
+  path
+    .split("/")
+    .map((s) =>
+      /^[0-9]+$/.test(s)
+        ? "{num}"
+        : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)
+          ? "{uuid}"
+          : /^[0-9a-f]{16,}$/i.test(s)
+            ? "{hex}"
+            : s,
+    )
+    .join("/");
+const EYEBALL = { requestSource: "eyeball" };
 
 const originStatuses = { cacheStatus_in: ["miss", "expired", "bypass", "dynamic", "revalidated"] };
 const quantiles = {
@@ -92,6 +113,62 @@ const grouped: Readonly<Record<string, Expectation>> = {
     owner: "enterprise",
     dims: ["coloCode", "clientRequestHTTPHost"],
     additive: { "cloudflare.requests": "count", "cloudflare.visits": "sum.visits", "cloudflare.bytes": "sum.edgeResponseBytes" },
+    rank: "cloudflare.requests",
+  },
+  http_cache: {
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["cacheStatus", "clientRequestHTTPHost", "edgeResponseContentTypeName"],
+    filter: EYEBALL,
+    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes" },
+    rank: "cloudflare.requests",
+  },
+  http_ttfb: {
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["clientRequestHTTPHost"],
+    filter: EYEBALL,
+    additive: { "cloudflare.requests": "count" },
+    perEntry: {
+      "cloudflare.edge.ttfb_p50_ms": "quantiles.edgeTimeToFirstByteMsP50",
+      "cloudflare.edge.ttfb_p95_ms": "quantiles.edgeTimeToFirstByteMsP95",
+      "cloudflare.edge.ttfb_p99_ms": "quantiles.edgeTimeToFirstByteMsP99",
+      "cloudflare.edge.ttfb_avg_ms": "avg.edgeTimeToFirstByteMs",
+    },
+    rank: "cloudflare.requests",
+  },
+  http_paths: {
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["clientRequestHTTPHost", "clientRequestPath"],
+    filter: EYEBALL,
+    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes" },
+    rank: "cloudflare.requests",
+    keys: { clientRequestPath: pathPattern },
+  },
+  http_origin_colo: {
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["coloCode", "clientRequestHTTPHost"],
+    filter: originStatuses,
+    additive: { "cloudflare.requests": "count" },
+    perEntry: quantiles,
+    rank: "cloudflare.requests",
+  },
+  http_asn: {
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["clientAsn", "clientASNDescription"],
+    filter: EYEBALL,
+    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes" },
+    rank: "cloudflare.requests",
+  },
+  http_bots: {
+    node: "httpRequestsAdaptiveGroups",
+    owner: "enterprise",
+    dims: ["botManagementDecision", "verifiedBotCategory", "clientRequestHTTPHost"],
+    filter: EYEBALL,
+    additive: { "cloudflare.requests": "count", "cloudflare.bytes": "sum.edgeResponseBytes" },
     rank: "cloudflare.requests",
   },
   firewall_events: {
@@ -205,6 +282,33 @@ async function storedDocuments(es: Client, dataset: string, owner: Expectation["
   return response.hits.hits.map((h) => h._source as Source);
 }
 
+/**
+ * The ground truth's rows as entries: with `keys`, rows whose transformed dimensions are equal are one entry, their
+ * additive figures summed (the expectations of such datasets have no per-entry figures to merge).
+ */
+function byKey(e: Expectation, rows: Row[]): Row[] {
+  if (!e.keys) return rows;
+  assert.equal(e.perEntry, undefined, "keyed expectations sum additive figures only");
+  const merged = new Map<string, Row>();
+  for (const row of rows) {
+    const dimensions = Object.fromEntries(e.dims.map((d) => [d, e.keys![d] ? e.keys![d](String(row.dimensions[d])) : row.dimensions[d]]));
+    const key = e.dims.map((d) => String(dimensions[d])).join("|");
+    const into = merged.get(key) ?? { dimensions };
+    for (const path of Object.values(e.additive)) {
+      const [group, name] = path.split(".");
+      const add = pick(row, path) ?? 0;
+      if (name === undefined) into[group!] = Number(into[group!] ?? 0) + add;
+      else
+        into[group!] = {
+          ...(into[group!] as Record<string, number> | undefined),
+          [name]: Number((into[group!] as Record<string, number> | undefined)?.[name] ?? 0) + add,
+        };
+    }
+    merged.set(key, into);
+  }
+  return [...merged.values()];
+}
+
 /** Differences between the stored documents of a grouped dataset and the simulator's ground truth, minute by minute. */
 function compareGrouped(
   sim: Simulator,
@@ -222,7 +326,7 @@ function compareGrouped(
   }
   for (let minute = range.from; minute < range.to; minute += MINUTE) {
     const at = `${name} ${new Date(minute).toISOString()}`;
-    const rows = sim.groundTruth.groups(e.node, tagOf(e.owner), minute, minute + MINUTE, e.dims, e.filter ?? {}) as unknown as Row[];
+    const rows = byKey(e, sim.groundTruth.groups(e.node, tagOf(e.owner), minute, minute + MINUTE, e.dims, e.filter ?? {}) as unknown as Row[]);
     const docs = byMinute.get(minute) ?? [];
     const total = docs.find((d) => field(d, "cloudflare.breakdown") === "total");
     if (!total) {
@@ -346,7 +450,7 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     env = exporterEnv(sim, PREFIX, {
       CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
       CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
-      CF_DATASETS: "",
+      CF_DATASETS: "all",
       CF_TOP_N: String(TOP_N),
     });
     first = await cli(["run", ...now], env);
@@ -366,6 +470,37 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
     assert.match(first.stderr, /firewall_events for zone shop\.example: without dimensions_description/);
     assert.match(first.stderr, /http_origin for zone blog\.example: without quantiles_originResponseDurationMsP50/);
     assert.doesNotMatch(first.stderr, /skipping http_overview/, "a stand-in not needed is no warning");
+    // The breakdowns a Free plan cannot have are off there, each with the fields the plan refuses as the reason.
+    for (const [name, field] of [
+      ["http_ttfb", "quantiles_edgeTimeToFirstByteMsP50"],
+      ["http_origin_colo", "quantiles_originResponseDurationMsP50"],
+      ["http_asn", "dimensions_clientAsn"],
+      ["http_bots", "dimensions_botManagementDecision"],
+    ]) {
+      assert.match(first.stderr, new RegExp(`skipping ${name} for zone blog\\.example \\(\\w+\\): the plan does not offer [^"]*${field}`), name);
+      assert.doesNotMatch(first.stderr, new RegExp(`skipping ${name} for zone shop`), name);
+    }
+  });
+
+  it("http_paths: keys hold patterns, never an id; url.path only where the pattern is the real path", async () => {
+    const stored = (await storedDocuments(es, "http_paths", "enterprise")).filter((d) => field(d, "cloudflare.breakdown") === "host_path");
+    const patterns = stored.map((d) => field(d, "cloudflare.url.path_pattern")).filter((p) => p !== undefined);
+    assert.ok(
+      patterns.every((p) => typeof p === "string"),
+      "path patterns are text",
+    );
+    assert.ok(
+      patterns.some((p) => /\{(num|uuid|hex)\}/.test(p)),
+      "the simulator serves paths with ids, collapsed",
+    );
+    for (const d of stored) {
+      const key = String(field(d, "cloudflare.key"));
+      assert.doesNotMatch(key, /\/\d+(\/|$)|[0-9a-f]{16}/i, `${key}: an id in a key`);
+      const pattern = field(d, "cloudflare.url.path_pattern");
+      if (pattern === undefined) continue;
+      assert.equal(typeof pattern, "string", key);
+      assert.equal(field(d, "url.path"), /\{/.test(pattern as string) ? undefined : pattern, key);
+    }
   });
 
   for (const [name, e] of Object.entries(grouped)) {
@@ -376,6 +511,49 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
       if (name === "firewall_events") assert.ok(stored.every((d) => field(d, "rule.description") === undefined));
     });
   }
+
+  it("http_cache: cached_requests and cached_bytes equal the simulator's requests and bytes of cached statuses, per minute and entry", async () => {
+    // Served from the cache: the statuses lablabs' exporter counts as cached (reference §6), stated here on their own.
+    const cachedStatuses = ["hit", "stale", "updating", "revalidated", "deferred_hit", "revalidated_hit"];
+    const stored = await storedDocuments(es, "http_cache", "enterprise");
+    const problems: string[] = [];
+    let [cachedSum, allSum] = [0, 0];
+    for (let minute = minuteRange.from; minute < minuteRange.to; minute += MINUTE) {
+      const at = new Date(minute).toISOString();
+      const rows = sim.groundTruth.groups("httpRequestsAdaptiveGroups", ENTERPRISE.id, minute, minute + MINUTE, ["cacheStatus"], {
+        ...EYEBALL,
+        cacheStatus_in: cachedStatuses,
+      }) as unknown as Row[];
+      const want = {
+        requests: rows.reduce((n, r) => n + (pick(r, "count") ?? 0), 0),
+        bytes: rows.reduce((n, r) => n + (pick(r, "sum.edgeResponseBytes") ?? 0), 0),
+      };
+      const docs = stored.filter((d) => Date.parse(String(d["@timestamp"])) === minute);
+      const total = docs.find((d) => field(d, "cloudflare.breakdown") === "total");
+      if (!total) {
+        problems.push(`${at}: no total`);
+        continue;
+      }
+      if (field(total, "cloudflare.cached_requests") !== want.requests)
+        problems.push(`${at}: total cached_requests ${String(field(total, "cloudflare.cached_requests"))} != ${want.requests}`);
+      if (field(total, "cloudflare.cached_bytes") !== want.bytes)
+        problems.push(`${at}: total cached_bytes ${String(field(total, "cloudflare.cached_bytes"))} != ${want.bytes}`);
+      cachedSum += want.requests;
+      allSum += Number(field(total, "cloudflare.requests"));
+      const entries = docs.filter((d) => field(d, "cloudflare.breakdown") !== "total");
+      const entrySum = entries.reduce((n, d) => n + Number(field(d, "cloudflare.cached_requests")), 0);
+      if (entrySum !== want.requests) problems.push(`${at}: entries add up to ${entrySum} cached requests, not ${want.requests}`);
+      for (const d of entries.filter((x) => field(x, "cloudflare.key") !== "__other__")) {
+        const status = String(field(d, "cloudflare.cache.status"));
+        const expected = cachedStatuses.includes(status) ? [field(d, "cloudflare.requests"), field(d, "cloudflare.bytes")] : [0, 0];
+        const got = [field(d, "cloudflare.cached_requests"), field(d, "cloudflare.cached_bytes")];
+        if (got[0] !== expected[0] || got[1] !== expected[1])
+          problems.push(`${at} ${String(field(d, "cloudflare.key"))}: cached ${got.join("/")} != ${expected.join("/")}`);
+      }
+    }
+    assert.deepEqual(problems.slice(0, 10), [], `${problems.length} problems`);
+    assert.ok(cachedSum > 0 && cachedSum < allSum, `some requests cached, some not: ${cachedSum} of ${allSum}`);
+  });
 
   it("http_origin on the Free zone: stored without the quantiles the plan refuses", async () => {
     const stored = await storedDocuments(es, "http_origin", "free");
@@ -397,6 +575,10 @@ describe("every dataset, exact against the simulator", { skip: needsElasticsearc
       ["http_requests", FREE],
       ["firewall_events", FREE],
       ["load_balancing", FREE],
+      ["http_ttfb", FREE],
+      ["http_asn", FREE],
+      ["http_bots", FREE],
+      ["http_origin_colo", FREE],
       ["http_overview", ENTERPRISE],
     ] as const) {
       const count = await es.count({ index: `${PREFIX}-${dataset}-*`, allow_no_indices: true, query: { term: { "cloudflare.zone.id": owner.id } } });
@@ -528,7 +710,7 @@ describe("a run killed midway through the datasets", { skip: needsElasticsearch 
       const env = exporterEnv(sim, prefix, {
         CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
         CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
-        CF_DATASETS: "",
+        CF_DATASETS: "all",
         CF_TOP_N: String(TOP_N),
       });
       // Answers are slowed down so the kill lands while datasets are still being fetched and written.
@@ -604,7 +786,7 @@ describe("every grouped dataset on real answer shapes", { skip: needsElasticsear
       const env = exporterEnv(sim, prefix, {
         CF_ZONES: `${ENTERPRISE.id}=${ENTERPRISE.name},${FREE.id}=${FREE.name}`,
         CF_ACCOUNTS: `${ACCOUNT.id}=${ACCOUNT.name}`,
-        CF_DATASETS: "",
+        CF_DATASETS: "all",
         CF_TOP_N: String(TOP_N),
       });
       const result = await cli(["run", ...now], env);

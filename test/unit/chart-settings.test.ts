@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DATASET_NAMES } from "../../src/datasets/index.js";
+import { DATASET_NAMES, DEFAULT_SET, EVERY_DATASET } from "../../src/datasets/index.js";
 import { MIN_SECRET_LENGTH, SETTINGS, type Setting, settingAt } from "../../src/config/settings.js";
 import { INDEX_PREFIX_PATTERN } from "../../src/config/validate.js";
 import { OWNER_ID_PATTERN } from "../../src/config/zones.js";
@@ -56,7 +56,7 @@ describe("chart: the schema holds the settings table's bounds and allowed values
           assert.deepEqual([node.exclusiveMinimum, node.exclusiveMaximum], [0, 1]);
           break;
         case "datasets":
-          assert.deepEqual(node.items.enum, [...DATASET_NAMES], "the dataset names of src/datasets/names.ts");
+          assert.deepEqual(node.items.enum, [...DATASET_NAMES, DEFAULT_SET, EVERY_DATASET], "the dataset names of src/datasets/index.ts, default and all");
           break;
         case "prefix":
           assert.deepEqual([node.pattern, node.maxLength], [INDEX_PREFIX_PATTERN.source, setting.max]);

@@ -178,9 +178,47 @@ describe("dashboards/*.json", () => {
     const read = (uid: string) => new Set(dataTargets(files.find((f) => f.json.uid === uid)!).flatMap((t) => t.datasets));
     assert.deepEqual([...read("cloudflare-http-sampled")].sort(), ["http_colo", "http_eyeball", "http_origin"]);
     assert.deepEqual([...read("cloudflare-http-overview")], ["http_overview"]);
+    assert.deepEqual([...read("cloudflare-http-breakdowns")].sort(), ["http_asn", "http_bots", "http_cache", "http_origin_colo", "http_paths", "http_ttfb"]);
     assert.deepEqual([...read("cloudflare-logpush")], ["logpush_health"]);
     // The exact overview stays exact: no sampled dataset among its panels.
     assert.deepEqual([...read("cloudflare-zone-overview")].sort(), ["http_requests", "http_requests_daily", "http_requests_hourly"]);
+  });
+
+  it("HTTP breakdowns: hit ratios are divided when read from two summed counts; percentiles only as max or mean, and said so", () => {
+    const breakdowns = files.find((f) => f.json.uid === "cloudflare-http-breakdowns")!;
+    const panels = panelsOf(breakdowns);
+    const ratios = panels.filter((p) => /ratio/i.test(p.title ?? ""));
+    assert.deepEqual(ratios.map((p) => p.title).sort(), ["Cache hit ratio", "Cache hit ratio by host", "Cached bandwidth ratio"]);
+    for (const p of ratios) {
+      const metrics = p.targets!.flatMap((t) => t.metrics);
+      assert.ok(metrics.length === 2 && metrics.every((m) => m.type === "sum"), `${p.title}: two sums`);
+      const division = (p.transformations ?? []).find((t) => t.id === "calculateField")?.options as
+        { binary: { left: { matcher: { options: string } }; operator: string; right: { matcher: { options: string } } } } | undefined;
+      assert.ok(division, `${p.title}: divided in the panel`);
+      assert.equal(division.binary.operator, "/");
+      const [part, whole] = [division.binary.left.matcher.options, division.binary.right.matcher.options];
+      assert.match(part, /^Sum cloudflare\.cached_(requests|bytes)$/, p.title);
+      assert.equal(whole, part.replace("cached_", ""), `${p.title}: cached over all of the same figure`);
+      assert.deepEqual(metrics.map((m) => `Sum ${m.field!}`).sort(), [part, whole].sort(), `${p.title}: divides the sums it asks for`);
+    }
+    // Nothing stored is a ratio: the fields the dashboard reads are counts, sums, dimensions and per-minute percentiles.
+    const fields = dataFields();
+    for (const p of panels)
+      for (const m of p.targets!.flatMap((t) => t.metrics)) assert.doesNotMatch(m.field ?? "", /(^|[._])(ratio|share)/, `${p.title}: ${m.field!}`);
+    assert.ok(fields.has("cloudflare.cached_requests") && fields.has("cloudflare.edge.ttfb_p95_ms"));
+    const percentiles = panels.filter((p) => p.targets!.some((t) => t.metrics.some((m) => /_p\d\d_ms$/.test(m.field ?? ""))));
+    assert.deepEqual(percentiles.map((p) => p.title).sort(), [
+      "Origin P95 by data centre (peak)",
+      "P95 time to first byte by host (peak)",
+      "Slowest hosts by P95 time to first byte",
+    ]);
+    for (const p of percentiles) {
+      for (const m of p.targets!.flatMap((t) => t.metrics)) assert.ok(m.type === "max" || m.type === "avg", `${p.title}: ${m.type} of ${m.field!}`);
+      assert.match(p.description ?? "", /does not add up/, p.title);
+    }
+    const slowest = percentiles.find((p) => p.title === "Slowest hosts by P95 time to first byte")!;
+    assert.match(slowest.description ?? "", /per-minute P95s, never summed/);
+    assert.equal(slowest.targets![0]!.bucketAggs[0]!.settings?.orderBy, slowest.targets![0]!.metrics[0]!.id, "slowest first");
   });
 
   it("panels on sampled datasets say that the figures are Cloudflare's estimates", () => {

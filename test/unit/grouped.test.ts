@@ -8,8 +8,12 @@ import type { Dataset, Owner } from "../../src/datasets/dataset.js";
 import { leafPaths, toSource, type ExportDocument } from "../../src/datasets/document.js";
 import { mergeFields } from "../../src/datasets/fields.js";
 import { firewallEvents } from "../../src/datasets/firewall-events.js";
-import { OTHER } from "../../src/datasets/grouped.js";
+import { groupedDataset, OTHER } from "../../src/datasets/grouped.js";
+import { httpCache } from "../../src/datasets/http-cache.js";
 import { httpOrigin } from "../../src/datasets/http-origin.js";
+import { httpPaths } from "../../src/datasets/http-paths.js";
+import { collapsePath } from "../../src/datasets/paths.js";
+import { bytes, host, pathPattern, requests } from "../../src/datasets/shared-fields.js";
 import { datasets } from "../../src/datasets/index.js";
 import { r2Storage } from "../../src/datasets/r2-storage.js";
 import { workers } from "../../src/datasets/workers.js";
@@ -41,6 +45,28 @@ function flatten(dataset: Dataset, rows: unknown[], owner: Owner, topN = 100): {
   const flat = dataset.flatten(rows, owner, window, { topN });
   return { entries: [...flat.entries], totals: [...flat.totals] };
 }
+
+/** The declaration of http_paths, for variants of it. */
+const pathsSpec = {
+  name: "paths",
+  node: "httpRequestsAdaptiveGroups",
+  scope: "zone",
+  description: "paths",
+  breakdown: "host_path",
+  dimensions: [
+    { field: "clientRequestHTTPHost", stored: host },
+    { field: "clientRequestPath", stored: pathPattern, transform: (path: unknown) => collapsePath(String(path)) },
+  ],
+  metrics: [
+    { path: "count", metric: requests },
+    { path: "sum.edgeResponseBytes", metric: bytes },
+  ],
+  rankBy: requests,
+  capped: true,
+  sampled: true,
+  sampleInterval: true,
+  rowsPerMinute: 10,
+} as const;
 
 const sumOf = (docs: readonly ExportDocument[], field: string) => docs.reduce((n, d) => n + Number(d.fields[field] ?? 0), 0);
 
@@ -150,6 +176,115 @@ describe("grouped datasets: repeated keys", () => {
     assert.equal(entries[0]!.fields["cloudflare.requests"], 4);
     assert.equal(entries[0]!.fields["cloudflare.origin.duration_p95_ms"], (3 * 100 + 1 * 20) / 4);
     assert.equal(entries[0]!.fields["cloudflare.origin.duration_avg_ms"], (3 * 40 + 1 * 8) / 4);
+  });
+});
+
+describe("grouped datasets: a dimension transformed before the key (request paths collapsed to patterns)", () => {
+  const pathRow = (path: string, count: number, host = "www.example.com") => ({
+    dimensions: { datetimeMinute: minute(0), clientRequestHTTPHost: host, clientRequestPath: path },
+    count,
+    sum: { edgeResponseBytes: 100 * count },
+    avg: { sampleInterval: 1 },
+  });
+  const rows = [
+    pathRow("/orders/1", 5),
+    pathRow("/orders/2", 5),
+    pathRow("/orders/3", 5),
+    pathRow("/about", 12),
+    pathRow("/contact", 11),
+    pathRow("/cart", 2),
+    pathRow("/orders/4", 7, "api.example.com"),
+  ];
+
+  it("merges rows whose paths collapse to one pattern into one entry, per host", () => {
+    const { entries, totals } = flatten(httpPaths, rows, zone);
+    const orders = entries.filter((e) => e.fields["cloudflare.url.path_pattern"] === "/orders/{num}");
+    assert.deepEqual(
+      orders.map((e) => [e.fields["url.domain"], e.fields["cloudflare.requests"], e.fields["cloudflare.bytes"]]),
+      [
+        ["www.example.com", 15, 1500],
+        ["api.example.com", 7, 700],
+      ],
+    );
+    assert.equal(orders[0]!.fields["cloudflare.key"], "www.example.com|/orders/{num}");
+    assert.equal(entries.length, 5);
+    assert.equal(sumOf(entries, "cloudflare.requests"), totals[0]!.fields["cloudflare.requests"]);
+  });
+
+  it("keeps a real path under ECS url.path and a collapsed pattern only under cloudflare.url.path_pattern", () => {
+    const { entries } = flatten(httpPaths, rows, zone);
+    const about = entries.find((e) => e.fields["cloudflare.url.path_pattern"] === "/about")!;
+    assert.equal(about.fields["url.path"], "/about");
+    const orders = entries.find((e) => e.fields["cloudflare.url.path_pattern"] === "/orders/{num}")!;
+    assert.equal(orders.fields["url.path"], undefined);
+    assert.ok(
+      entries.every((e) => !String(e.fields["cloudflare.key"]).match(/orders\/\d/)),
+      "no raw id in any key",
+    );
+  });
+
+  it("ranks the top N and sums the remainder after collapsing, so the entries still add up exactly", () => {
+    const { entries, totals } = flatten(httpPaths, rows, zone, 2);
+    // Raw paths would keep /about (12) and /contact (11); the pattern /orders/{num} (15) is the busiest entry.
+    assert.deepEqual(
+      entries.slice(0, 2).map((e) => e.fields["cloudflare.key"]),
+      ["www.example.com|/orders/{num}", "www.example.com|/about"],
+    );
+    const other = entries[2]!.fields;
+    assert.equal(other["cloudflare.key"], OTHER);
+    assert.equal(other["cloudflare.other_entries"], 3);
+    assert.equal(other["cloudflare.requests"], 11 + 2 + 7);
+    assert.equal(other["cloudflare.bytes"], 2000);
+    assert.equal(entries.length, 3);
+    assert.equal(sumOf(entries, "cloudflare.requests"), totals[0]!.fields["cloudflare.requests"]);
+    assert.equal(sumOf(entries, "cloudflare.bytes"), totals[0]!.fields["cloudflare.bytes"]);
+  });
+
+  it("a dataset's own top N overrides CF_TOP_N", () => {
+    const capped = groupedDataset({ ...pathsSpec, name: "paths_top1", topN: 1 });
+    const { entries } = flatten(capped, rows, zone, 100);
+    assert.deepEqual(
+      entries.map((e) => e.fields["cloudflare.key"]),
+      ["www.example.com|/orders/{num}", OTHER],
+    );
+  });
+});
+
+describe("grouped datasets: a figure counted where a dimension has some values (cached requests)", () => {
+  const cacheRow = (status: string, count: number, host = "www.example.com") => ({
+    dimensions: { datetimeMinute: minute(0), cacheStatus: status, clientRequestHTTPHost: host, edgeResponseContentTypeName: "html" },
+    count,
+    sum: { edgeResponseBytes: 10 * count },
+    avg: { sampleInterval: 1 },
+  });
+  const rows = [cacheRow("hit", 50), cacheRow("miss", 30), cacheRow("revalidated", 5), cacheRow("dynamic", 4), cacheRow("stale", 1, "api.example.com")];
+
+  it("carries an entry's requests and bytes as cached where its status is served from cache, 0 elsewhere", () => {
+    const { entries } = flatten(httpCache, rows, zone);
+    const by = new Map(entries.map((e) => [e.fields["cloudflare.cache.status"], e.fields]));
+    assert.deepEqual([by.get("hit")!["cloudflare.cached_requests"], by.get("hit")!["cloudflare.cached_bytes"]], [50, 500]);
+    assert.deepEqual([by.get("miss")!["cloudflare.cached_requests"], by.get("miss")!["cloudflare.cached_bytes"]], [0, 0]);
+    assert.equal(by.get("revalidated")!["cloudflare.cached_requests"], 5);
+    assert.equal(by.get("dynamic")!["cloudflare.cached_requests"], 0);
+  });
+
+  it("sums them into the remainder and the total like any count, and asks Cloudflare for each path once", () => {
+    const { entries, totals } = flatten(httpCache, rows, zone, 2);
+    const other = entries.find((e) => e.fields["cloudflare.key"] === OTHER)!;
+    assert.equal(other.fields["cloudflare.cached_requests"], 5 + 1);
+    assert.equal(totals[0]!.fields["cloudflare.cached_requests"], 56);
+    assert.equal(totals[0]!.fields["cloudflare.cached_bytes"], 560);
+    assert.equal(sumOf(entries, "cloudflare.cached_requests"), 56);
+    const query = httpCache.query(new Set());
+    assert.equal(query.match(/\bcount\b/g)?.length, 1);
+    assert.equal(query.match(/edgeResponseBytes/g)?.length, 1);
+    assert.deepEqual([...httpCache.requiredFields].sort(), [
+      "count",
+      "dimensions_cacheStatus",
+      "dimensions_clientRequestHTTPHost",
+      "dimensions_edgeResponseContentTypeName",
+      "sum_edgeResponseBytes",
+    ]);
   });
 });
 

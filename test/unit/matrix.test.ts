@@ -74,12 +74,36 @@ describe("decide", () => {
 });
 
 describe("selectDatasets", () => {
-  it("runs everything by default and only the named datasets when configured, in the registry's order", () => {
-    assert.equal(selectDatasets(datasets, undefined).length, datasets.length);
+  const OPT_IN = ["http_paths", "http_origin_colo", "http_asn", "http_bots"];
+  /** The GraphQL datasets' names; the snapshot datasets (tunnels) are chosen by selectSnapshots. */
+  const GRAPHQL_NAMES = datasets.map((d) => d.name);
+
+  it("runs every dataset but the opt-in ones by default, and only the named datasets when configured, in the registry's order", () => {
+    assert.deepEqual(
+      selectDatasets(datasets, undefined).map((d) => d.name),
+      GRAPHQL_NAMES.filter((n) => !OPT_IN.includes(n)),
+    );
     assert.deepEqual(
       selectDatasets(datasets, ["dns", "http_requests"]).map((d) => d.name),
       ["http_requests", "dns"],
     );
+  });
+
+  it("runs an opt-in dataset when named; `default` adds the default set, `all` takes every dataset", () => {
+    assert.deepEqual(
+      datasets.filter((d) => d.optIn).map((d) => d.name),
+      OPT_IN,
+    );
+    assert.deepEqual(
+      selectDatasets(datasets, ["http_paths"]).map((d) => d.name),
+      ["http_paths"],
+    );
+    const withPaths = selectDatasets(datasets, ["default", "http_paths"]).map((d) => d.name);
+    assert.deepEqual(
+      withPaths,
+      GRAPHQL_NAMES.filter((n) => !OPT_IN.includes(n) || n === "http_paths"),
+    );
+    assert.equal(selectDatasets(datasets, ["all"]).length, datasets.length);
   });
 
   it("knows every dataset by the names configuration accepts", () => {
@@ -89,7 +113,7 @@ describe("selectDatasets", () => {
     );
   });
 
-  it("snapshot datasets (tunnels) are on unless datasets leaves them out", () => {
+  it("snapshot datasets (tunnels) are in the default set: on unless a datasets list leaves them out", () => {
     assert.deepEqual(
       selectSnapshots(undefined).map((d) => d.name),
       ["tunnels"],
@@ -99,5 +123,14 @@ describe("selectDatasets", () => {
       ["tunnels"],
     );
     assert.deepEqual(selectSnapshots(["http_requests"]), []);
+    assert.deepEqual(
+      selectSnapshots(["default"]).map((d) => d.name),
+      ["tunnels"],
+      "tunnels is in the default set",
+    );
+    assert.deepEqual(
+      selectSnapshots(["all"]).map((d) => d.name),
+      ["tunnels"],
+    );
   });
 });
