@@ -45,6 +45,7 @@ import {
 } from "./dashboard-kit.js";
 import { httpBreakdowns } from "./dashboards-breakdowns.js";
 import { dns, httpOverview, httpSampled, logpush, origins, r2, security, workers } from "./dashboards-datasets.js";
+import { tunnels } from "./dashboards-tunnels.js";
 
 // ---------------------------------------------------------------- zone overview
 
@@ -579,6 +580,7 @@ export function buildDashboards(): Record<string, Json> {
     "cloudflare-http-breakdowns.json": httpBreakdowns(),
     "cloudflare-http-overview.json": httpOverview(),
     "cloudflare-logpush.json": logpush(),
+    "cloudflare-tunnels.json": tunnels(),
   };
 }
 

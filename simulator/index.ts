@@ -37,8 +37,11 @@ export type {
   RestAccount,
   RestFault,
   RestZone,
+  SimTunnel,
+  SimTunnelStatus,
 } from "./options.js";
 export type { RestLogEntry, RestStats } from "./rest.js";
+export { tunnelAt } from "./rest.js";
 export { dayTotals, finalMinute, growthFactor, hourTotals, observedMinute } from "./traffic.js";
 export type {
   BrowserMapEntry,

@@ -347,6 +347,36 @@ export interface SimulatorOptions {
   restBudgetPerFiveMinutes?: number;
   /** Injected REST failures, each for the requests it matches; see `RestFault`. @default [] */
   restFaults?: readonly RestFault[];
+  /**
+   * Cloudflare Tunnels `GET /accounts/{id}/cfd_tunnel` lists, by account id; an account not named has none. Their
+   * status follows each tunnel's `schedule` on the simulator's clock (`now`), so runs at different minutes see it
+   * change. Source: Cloudflare's API reference (`tunnel_cfd_tunnel`: id, name, status, connections with `colo_name`
+   * and `is_pending_reconnect`); the schedule and the connections per status are our model. @default {}
+   */
+  tunnels?: Readonly<Record<string, readonly SimTunnel[]>>;
+  /**
+   * Accounts whose tunnel list is refused: HTTP 403, code 10000 "Authentication error", what Cloudflare answers a
+   * token without Cloudflare Tunnel Read (the code REST clients report for a missing permission). @default []
+   */
+  tunnelsRefused?: readonly string[];
+}
+
+/** Cloudflare's tunnel statuses (`tunnel_status`). */
+export type SimTunnelStatus = "healthy" | "degraded" | "down" | "inactive";
+
+/** A tunnel the REST simulator lists. */
+export interface SimTunnel {
+  readonly id: string;
+  readonly name: string;
+  /**
+   * Statuses in turn, each for its whole minutes, repeating from minute 0 of the epoch on the simulator's clock: e.g.
+   * `[{ status: "healthy", minutes: 8 }, { status: "down", minutes: 2 }]`. @default always healthy
+   */
+  readonly schedule?: readonly { readonly status: SimTunnelStatus; readonly minutes: number }[];
+  /** Connections of the tunnel when healthy, spread over `colos` in turn. @default 4 */
+  readonly connections?: number;
+  /** @default ["FRA", "AMS", "LHR", "CDG"] */
+  readonly colos?: readonly string[];
 }
 
 /** A zone as the REST simulator lists it; `plan` follows the `plans` option of its id. */
@@ -380,7 +410,8 @@ export type ListingMode = "ok" | "forbidden" | "account-token";
  * body stops halfway. Source: our model of what any HTTP peer can do.
  */
 export interface RestFault {
-  readonly path: "/accounts" | "/zones";
+  /** `/cfd_tunnel`: the tunnel list of any account. */
+  readonly path: "/accounts" | "/zones" | "/cfd_tunnel";
   readonly page?: number;
   readonly kind: "http500" | "http503" | "http429" | "html502" | "truncated";
   readonly times?: number;
@@ -437,6 +468,8 @@ export interface SimulatorConfig {
   zonesListing: ListingMode;
   restBudgetPerFiveMinutes: number;
   restFaults: readonly RestFault[];
+  tunnels: Readonly<Record<string, readonly SimTunnel[]>>;
+  tunnelsRefused: readonly string[];
 }
 
 export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
@@ -480,6 +513,8 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
     zonesListing: options.zonesListing ?? "ok",
     restBudgetPerFiveMinutes: options.restBudgetPerFiveMinutes ?? 1200,
     restFaults: options.restFaults ?? [],
+    tunnels: options.tunnels ?? {},
+    tunnelsRefused: options.tunnelsRefused ?? [],
   };
 }
 

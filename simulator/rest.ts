@@ -1,5 +1,6 @@
 /**
- * A fake of the two REST endpoints discovery reads, `GET /client/v4/accounts` and `GET /client/v4/zones`, beside the
+ * A fake of the REST endpoints the exporter reads: discovery's `GET /client/v4/accounts` and `GET /client/v4/zones`,
+ * and the tunnel list `GET /client/v4/accounts/{id}/cfd_tunnel` (options `tunnels`, `tunnelsRefused`), beside the
  * GraphQL endpoint on the same origin (as at api.cloudflare.com). It answers a request in this order: injected fault,
  * rate limit, authentication, method and parameters, the listing mode, the page. Answers use Cloudflare's envelope
  * `{success, errors: [{code, message}], messages, result, result_info}`.
@@ -12,9 +13,12 @@
  */
 import type { IncomingMessage } from "node:http";
 import { QueryBudget } from "./faults.js";
-import type { ListingMode, RestAccount, RestFault, RestZone, SimulatorConfig } from "./options.js";
+import type { ListingMode, RestAccount, RestFault, RestZone, SimTunnel, SimTunnelStatus, SimulatorConfig } from "./options.js";
 
-export const REST_ROUTE = /^\/client\/v4\/(zones|accounts)\/?(?:\?.*)?$/;
+/** `/zones`, `/accounts`, and `/accounts/{id}/cfd_tunnel` (the tunnel list of one account). */
+export const REST_ROUTE = /^\/client\/v4\/(?:(zones|accounts)|accounts\/([^/?]+)\/(cfd_tunnel))\/?(?:\?.*)?$/;
+
+type RestPath = RestFault["path"];
 
 export interface RestLogEntry {
   readonly path: string;
@@ -71,18 +75,25 @@ export class RestSimulator {
 
   answer(req: IncomingMessage): RestAnswer {
     const url = new URL(req.url ?? "/", "http://simulator");
-    const path = `/${REST_ROUTE.exec(url.pathname)?.[1] ?? ""}` as "/zones" | "/accounts";
-    const entry: RestLogEntry = { path, query: url.search.slice(1), status: 0, at: Date.now() };
+    const match = REST_ROUTE.exec(url.pathname);
+    const account = match?.[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    const path: RestPath = account === undefined ? (`/${match?.[1] ?? ""}` as "/zones" | "/accounts") : "/cfd_tunnel";
+    const entry: RestLogEntry = {
+      path: account === undefined ? path : `/accounts/${account}/cfd_tunnel`,
+      query: url.search.slice(1),
+      status: 0,
+      at: Date.now(),
+    };
     this.stats.requests++;
     this.stats.log.push(entry);
     if (this.stats.log.length > MAX_LOG) this.stats.log.shift();
-    const answer = this.decide(req, url, path);
+    const answer = this.decide(req, url, path, account);
     entry.status = answer.status;
     this.stats.statuses[answer.status] = (this.stats.statuses[answer.status] ?? 0) + 1;
     return answer;
   }
 
-  private decide(req: IncomingMessage, url: URL, path: "/zones" | "/accounts"): RestAnswer {
+  private decide(req: IncomingMessage, url: URL, path: RestPath, account: string | undefined): RestAnswer {
     const page = Number(url.searchParams.get("page") ?? "1");
     const fault = this.config.restFaults.find(
       (f) => f.path === path && (f.page === undefined || f.page === page) && (this.used.get(f) ?? 0) < (f.times ?? Infinity),
@@ -90,7 +101,7 @@ export class RestSimulator {
     if (fault) {
       this.used.set(fault, (this.used.get(fault) ?? 0) + 1);
       this.stats.faults++;
-      return faultAnswer(fault, () => this.answer200(url, path));
+      return faultAnswer(fault, () => this.answer200(url, path, account));
     }
 
     const now = Date.now();
@@ -106,11 +117,12 @@ export class RestSimulator {
     if (refused) return { ...refused, headers: this.limitHeaders(now) };
     if (req.method !== "GET")
       return { status: 405, body: failure([{ code: 10405, message: "Method not allowed for this endpoint" }]), headers: this.limitHeaders(now) };
-    return { ...this.answer200(url, path), headers: this.limitHeaders(now) };
+    return { ...this.answer200(url, path, account), headers: this.limitHeaders(now) };
   }
 
   /** The answer without faults, limits and authentication: a page, or a refusal by listing mode or parameters. */
-  private answer200(url: URL, path: "/zones" | "/accounts"): { status: number; body: string } {
+  private answer200(url: URL, path: RestPath, account: string | undefined): { status: number; body: string } {
+    if (path === "/cfd_tunnel") return this.tunnelPage(url, account ?? "");
     const mode: ListingMode = path === "/zones" ? this.config.zonesListing : this.config.accountsListing;
     if (mode === "forbidden") return { status: 403, body: failure([{ code: 9109, message: "Unauthorized to access requested resource" }]) };
     if (mode === "account-token")
@@ -132,6 +144,26 @@ export class RestSimulator {
         ? this.config.accounts.slice(from, from + perPage).map(accountObject)
         : zones.slice(from, from + perPage).map((z) => zoneObject(z, this.config.plans[z.id] ?? "enterprise"));
     const info = { page, per_page: perPage, count: result.length, total_count: total, total_pages: Math.ceil(total / perPage) };
+    return { status: 200, body: envelope(result, info) };
+  }
+
+  /**
+   * One page of an account's tunnels at the simulator's minute. `is_deleted=false` (the exporter's) and no
+   * `is_deleted` both list the tunnels, which are never deleted here; `is_deleted=true` lists none. Page sizes: our
+   * model accepts 1 to 1,000 (Cloudflare's reference gives no bound for this list).
+   */
+  private tunnelPage(url: URL, account: string): { status: number; body: string } {
+    if (this.config.tunnelsRefused.includes(account)) return { status: 403, body: failure([{ code: 10000, message: "Authentication error" }]) };
+    const page = Number(url.searchParams.get("page") ?? "1");
+    const perPage = Number(url.searchParams.get("per_page") ?? "20");
+    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1 || perPage > 1000) {
+      return { status: 400, body: failure([{ code: 1004, message: "page must be a whole number from 1, per_page from 1 to 1000" }]) };
+    }
+    const all = url.searchParams.get("is_deleted") === "true" ? [] : (this.config.tunnels[account] ?? []);
+    const now = this.config.now();
+    const from = (page - 1) * perPage;
+    const result = all.slice(from, from + perPage).map((t) => tunnelObject(t, account, now));
+    const info = { page, per_page: perPage, count: result.length, total_count: all.length, total_pages: Math.ceil(all.length / perPage) };
     return { status: 200, body: envelope(result, info) };
   }
 
@@ -234,6 +266,55 @@ function zoneObject(zone: RestZone, plan: keyof typeof PLAN_NAMES): object {
       legacy_discount: false,
       externally_managed: false,
     },
+  };
+}
+
+/** A tunnel's status at `now` (the simulator's clock): its schedule's entry for that minute, healthy without one. */
+export function tunnelAt(tunnel: SimTunnel, now: number): SimTunnelStatus {
+  const schedule = (tunnel.schedule ?? []).filter((s) => s.minutes > 0);
+  const cycle = schedule.reduce((n, s) => n + s.minutes, 0);
+  if (cycle === 0) return "healthy";
+  let at = Math.floor(now / 60_000) % cycle;
+  for (const step of schedule) {
+    if (at < step.minutes) return step.status;
+    at -= step.minutes;
+  }
+  return "healthy";
+}
+
+/**
+ * A tunnel with the fields of Cloudflare's `tunnel_cfd_tunnel`. Connections by status (our model): healthy, all of
+ * them serving; degraded, one serving and the others pending reconnect; down, every one pending reconnect (Cloudflare
+ * tracks dropped connections for several minutes); inactive (never run), none.
+ */
+function tunnelObject(tunnel: SimTunnel, account: string, now: number): object {
+  const status = tunnelAt(tunnel, now);
+  const colos = tunnel.colos ?? ["FRA", "AMS", "LHR", "CDG"];
+  const n = status === "inactive" ? 0 : (tunnel.connections ?? 4);
+  const connections = Array.from({ length: n }, (_, i) => ({
+    colo_name: colos[i % colos.length],
+    uuid: `${tunnel.id.slice(0, 24)}${String(i).padStart(12, "0")}`,
+    id: `${tunnel.id.slice(0, 24)}${String(i).padStart(12, "0")}`,
+    is_pending_reconnect: status === "down" || (status === "degraded" && i > 0),
+    client_id: `${tunnel.id.slice(0, 24)}${"c".repeat(12)}`,
+    client_version: "2025.11.1",
+    opened_at: CREATED,
+    origin_ip: "198.51.100.7",
+  }));
+  return {
+    id: tunnel.id,
+    account_tag: account,
+    name: tunnel.name,
+    status,
+    tun_type: "cfd_tunnel",
+    config_src: "cloudflare",
+    remote_config: true,
+    created_at: CREATED,
+    deleted_at: null,
+    conns_active_at: status === "inactive" ? null : CREATED,
+    conns_inactive_at: status === "down" ? new Date(Math.floor(now / 60_000) * 60_000).toISOString() : null,
+    metadata: {},
+    connections,
   };
 }
 

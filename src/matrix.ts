@@ -3,7 +3,7 @@
  * configured `datasets` list. Pure: `check`, `--dry-run` and the run itself print and follow the same decisions.
  */
 import type { Dataset, Owner, QueryOptions } from "./datasets/dataset.js";
-import { DEFAULT_SET, EVERY_DATASET } from "./datasets/index.js";
+import { DEFAULT_SET, EVERY_DATASET, snapshotDatasets, type SnapshotDataset } from "./datasets/index.js";
 import { selectedLeaves } from "./datasets/query.js";
 import type { DatasetLimits } from "./plan.js";
 import { unitName } from "./time.js";
@@ -19,6 +19,12 @@ export interface Decision {
   readonly limits: DatasetLimits | undefined;
   /** Optional fields the plan refuses, left out of the query. */
   readonly omit: ReadonlySet<string>;
+}
+
+/** The snapshot datasets (tunnels) a run takes: in the default set (so `default` and `all` name them), or named. */
+export function selectSnapshots(configured: readonly string[] | undefined): SnapshotDataset[] {
+  const list = configured ?? [DEFAULT_SET];
+  return snapshotDatasets.filter((d) => list.includes(EVERY_DATASET) || list.includes(DEFAULT_SET) || list.includes(d.name));
 }
 
 /**

@@ -19,6 +19,9 @@ import { decideAll, planRun, type Work } from "./run-plan.js";
 import { fail, fetchAndWrite, type Pending, type Totals } from "./run-window.js";
 import { Progress } from "./progress.js";
 import type { Sink } from "./sinks/sink.js";
+import type { SnapshotDataset } from "./datasets/index.js";
+import { takeSnapshots } from "./snapshots.js";
+import type { RestClient } from "./cloudflare/rest.js";
 import { iso } from "./time.js";
 
 export interface RunRequest {
@@ -84,6 +87,10 @@ export interface RunDeps {
   readonly cloudflare: CloudflareClient;
   /** The datasets this run considers (already narrowed by configuration). */
   readonly datasets: readonly Dataset[];
+  /** The snapshot datasets (tunnels) this run takes at its minute; `run` only, never `backfill` or a dry run. */
+  readonly snapshots?: readonly SnapshotDataset[];
+  /** The run's REST client (shared with discovery); the snapshots make their own without it. */
+  readonly rest?: RestClient;
   readonly log: Logger;
   /** The run's deadline and stop signal; none: the run goes on until its work is done. */
   readonly time?: TimeLimit & { readonly stoppedBy: StopReason | undefined };
@@ -94,9 +101,18 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const { config, sink, cloudflare, log } = deps;
   const gate = await askGate(config.gate);
   logGate(log, gate);
-  const empty = { gate, reports: [], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, deferred: 0, startedAt: started };
+  const empty = { gate, reports: [] as DatasetReport[], windows: 0, documents: 0, requests: 0, queries: 0, bulkRetries: 0, deferred: 0, startedAt: started };
   if (!gate.allowed) return { ...empty, outcome: gate.error ? "gate-error" : "not-active", durationMs: Date.now() - started };
-  if (!request.dryRun) for (const note of await sink.ensure(deps.datasets)) log.info(note);
+  const snapshots = deps.snapshots ?? [];
+  if (!request.dryRun) for (const note of await sink.ensure([...deps.datasets, ...snapshots])) log.info(note);
+  // Before the GraphQL work: a snapshot belongs to the run's minute, and a run that spends its deadline on a catch-up
+  // must still take it. One REST listing per account, outside the GraphQL query budget.
+  if (request.mode === "run" && !request.dryRun) {
+    empty.reports.push(...(await takeSnapshots({ config, sink, log, snapshots, time: deps.time, ...(deps.rest ? { rest: deps.rest } : {}) }, request.now)));
+    empty.documents = empty.reports.reduce((n, r) => n + r.documents, 0);
+  } else if (request.mode === "backfill" && snapshots.length > 0) {
+    log.info(`${snapshots.map((s) => s.name).join(", ")}: a snapshot of the present (Cloudflare keeps no past status), taken by run, never by backfill`);
+  }
   let decisions: Decision[];
   try {
     log.info(await knowBudget(deps, request));
@@ -118,7 +134,7 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     if (!d.on && !d.quiet) log.warn(`skipping ${d.dataset.name} for ${d.owner.scope} ${d.owner.name} (${d.owner.id}): ${d.reason}`);
     else if (d.on && d.reason) log.warn(`${d.dataset.name} for ${d.owner.scope} ${d.owner.name}: ${d.reason}`);
   }
-  if (deps.datasets.some((d) => d.scope === "account") && config.cloudflare.accounts.length === 0 && config.datasets !== undefined) {
+  if ([...deps.datasets, ...snapshots].some((d) => d.scope === "account") && config.cloudflare.accounts.length === 0 && config.datasets !== undefined) {
     log.warn("account-scoped datasets were asked for, but no accounts are configured (CF_ACCOUNTS)");
   }
 
@@ -126,7 +142,14 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
   const plan = await planRun(deps, request, decisions);
   const queries = plan.requests.reduce((n, r) => n + r.items.length, 0);
   if (request.dryRun) {
-    const dry = { lines: plan.lines, requests: plan.requests.length, queries, available: cloudflare.budget.available() };
+    const accounts = config.cloudflare.accounts.length;
+    const snapshotLines =
+      request.mode === "run" && snapshots.length > 0 && accounts > 0
+        ? [
+            `${snapshots.map((s) => s.name).join(", ")}: a snapshot of ${accounts} accounts at the run's minute (REST: a request per account and 50 tunnels, not in the query budget)`,
+          ]
+        : [];
+    const dry = { lines: [...plan.lines, ...snapshotLines], requests: plan.requests.length, queries, available: cloudflare.budget.available() };
     return {
       ...empty,
       outcome: "completed",
@@ -155,15 +178,16 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
     for (const r of queue) for (const w of r.owners) if (w.report.status === "ok") fail(w, log, `not fetched: ${error.message}`);
     outcome = "failed";
   }
-  const failed = plan.reports.some((r) => r.status === "failed");
+  const reports = [...empty.reports, ...plan.reports];
+  const failed = reports.some((r) => r.status === "failed");
   return {
     outcome: outcome ?? (failed ? "failed" : "completed"),
     gate,
-    reports: plan.reports,
+    reports,
     windows: totals.windows,
     requests: cloudflare.requests(),
     queries: cloudflare.budget.total,
-    documents: totals.documents,
+    documents: empty.documents + totals.documents,
     bulkRetries: totals.bulkRetries,
     deferred,
     startedAt: started,

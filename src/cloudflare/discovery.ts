@@ -40,15 +40,17 @@ export interface Discovery {
 export interface DiscoveryOptions extends RestClientOptions {
   /** Pages fetched at the same time once the first page told how many there are. @default 4 */
   readonly concurrency?: number;
+  /** The run's REST client, shared with the tunnel snapshots (one pacer); one of its own otherwise. */
+  readonly client?: RestClient;
 }
 
-/** Cloudflare's largest page for both lists (per_page 5 to 50, OpenAPI `zones-get`, `accounts-list-accounts`). */
+/** Cloudflare's largest page for both lists (per_page 5 to 50, OpenAPI `zones-get`, `accounts-list-accounts`); the tunnel list takes it too. */
 const PER_PAGE = 50;
 /** 500,000 owners: beyond that a list that never ends is a broken answer, not an account. */
 const MAX_PAGES = 10_000;
 
 export async function discoverOwners(config: CloudflareConfig, options: DiscoveryOptions = {}): Promise<Discovery> {
-  const client = createRestClient(config, options);
+  const client = options.client ?? createRestClient(config, options);
   const concurrency = options.concurrency ?? 4;
   const warnings: string[] = [];
   const refused = (error: unknown): CloudflareError | undefined => (error instanceof CloudflareError && error.kind === "access" ? error : undefined);
@@ -111,7 +113,7 @@ const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" :
  * is read). The first page says how many there are; the others are then fetched `concurrency` at a time, each page's
  * items kept in its slot so the order stays Cloudflare's. The first failure abandons the pages still in flight.
  */
-async function listAll<T extends { id: string }>(
+export async function listAll<T extends { id: string }>(
   client: RestClient,
   path: string,
   query: Record<string, string>,

@@ -8,7 +8,8 @@ import { ConfigError } from "../config/errors.js";
 import { datasetsOf } from "../datasets/index.js";
 import { declaredDataset } from "../datasets/declared/dataset.js";
 import { fieldList } from "../datasets/fields-doc.js";
-import { selectDatasets } from "../matrix.js";
+import { selectDatasets, selectSnapshots } from "../matrix.js";
+import { checkSnapshots } from "../snapshots.js";
 import { maxWindowMinutes } from "../plan.js";
 import { RunClock } from "../deadline.js";
 import type { CloudflareClient } from "../cloudflare/client.js";
@@ -93,6 +94,7 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
           `${planned ? `${planned.queries} queries to catch up now` : "catch-up unknown (what is stored could not be read)"}, then ${d.dataset.unit === MINUTE ? "1 per run" : `about 4 per ${d.dataset.unit === DAY ? "day" : "hour"}`} (maxDuration ${l.maxDurationSeconds}s, notOlderThan ${l.notOlderThanSeconds}s, maxPageSize ${l.maxPageSize})`,
       });
     }
+    for (const line of await checkSnapshots(config, selectSnapshots(config.datasets), clock)) add(line);
     if (plan) {
       const queries = plan.requests.reduce((n, r) => n + r.items.length, 0);
       add({

@@ -4,6 +4,7 @@ import { describeConfig, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import { createCloudflareClient, type CloudflareClient, type RetryNotice, type TimeLimit } from "../cloudflare/client.js";
 import { discoverOwners, type Discovery } from "../cloudflare/discovery.js";
+import { createRestClient, type RestClient } from "../cloudflare/rest.js";
 import { ConfigError } from "../config/errors.js";
 import { Problems } from "../config/origin.js";
 import { Sources } from "../config/sources.js";
@@ -46,6 +47,15 @@ export function createCloudflare(ctx: Context, time?: TimeLimit, waitForBudget =
   return createCloudflareClient(ctx.config.cloudflare, { ...(time ? { time } : {}), waitForBudget, onRetry: retryLogger(ctx) });
 }
 
+/**
+ * The run's one REST client (discovery, then the tunnel snapshots), so that one pacer keeps the whole process within
+ * CF_REST_BUDGET; undefined when there is no REST URL.
+ */
+export function createRest(ctx: Context, time?: TimeLimit): RestClient | undefined {
+  if (ctx.config.cloudflare.restUrl === undefined) return undefined;
+  return createRestClient(ctx.config.cloudflare, { ...(time ? { time } : {}), onRetry: retryLogger(ctx) });
+}
+
 function retryLogger(ctx: Context): (notice: RetryNotice) => void {
   return ({ context, attempt, delayMs, error }) =>
     ctx.log.warn(`retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt}): ${error.message}`, { context, kind: error.kind });
@@ -56,10 +66,15 @@ function retryLogger(ctx: Context): (notice: RetryNotice) => void {
  * ones, or, with neither configured, the ones the credentials can read, discovered once here (cloudflare/discovery.ts)
  * and narrowed by `--zone` like configured ones. `discovery` is set when they were discovered.
  */
-export async function resolveOwners(ctx: Context, flags: Record<string, unknown>, time?: TimeLimit): Promise<{ ctx: Context; discovery?: Discovery }> {
+export async function resolveOwners(
+  ctx: Context,
+  flags: Record<string, unknown>,
+  time?: TimeLimit,
+  rest?: RestClient,
+): Promise<{ ctx: Context; discovery?: Discovery }> {
   const { cloudflare } = ctx.config;
   if (cloudflare.zones.length > 0 || cloudflare.accounts.length > 0) return { ctx };
-  const discovery = await discoverOwners(cloudflare, { time, onRetry: retryLogger(ctx) });
+  const discovery = await discoverOwners(cloudflare, { time, onRetry: retryLogger(ctx), ...(rest ? { client: rest } : {}) });
   for (const warning of discovery.warnings) ctx.log.warn(warning);
   if (discovery.accountsNote) ctx.log.info(discovery.accountsNote);
   const problems = new Problems();

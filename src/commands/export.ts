@@ -1,9 +1,9 @@
 /** `run` and `backfill`: the same pipeline, one looking after missing minutes, the other rewriting a given range. */
 import { resolve } from "node:path";
-import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } from "../../simulator/index.js";
+import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS, type SimTunnel } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
 import { datasetsOf } from "../datasets/index.js";
-import { selectDatasets } from "../matrix.js";
+import { selectDatasets, selectSnapshots } from "../matrix.js";
 import { describeDiscovery, type Discovery } from "../cloudflare/discovery.js";
 import { CloudflareError } from "../cloudflare/errors.js";
 import { EXIT, ExporterError, UsageError } from "../errors.js";
@@ -14,7 +14,8 @@ import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
 import { parseInstant } from "../time.js";
-import { closeContext, createCloudflare, createContext, createSink, resolveOwners, type Context, type Io } from "./context.js";
+import type { RestClient } from "../cloudflare/rest.js";
+import { closeContext, createCloudflare, createContext, createRest, createSink, resolveOwners, type Context, type Io } from "./context.js";
 
 export interface ExportArgs {
   readonly flags: Record<string, unknown>;
@@ -44,6 +45,7 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     if (args.demo) ctx = await withDemoSimulator(ctx);
     const sink = createSink(ctx, args.demo ? resolve(DEMO_OUTPUT) : undefined, clock);
     const chosen = selectDatasets(datasetsOf(ctx.config), ctx.config.datasets);
+    const snapshots = selectSnapshots(ctx.config.datasets);
     // Run records follow the run's clock: with --now (replays, tests) they are stamped as if it were then.
     const clockOffsetMs = now - Date.now();
     const record = (result: RunResult, exitCode: number) =>
@@ -51,11 +53,13 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
     const started = Date.now();
     let result: RunResult;
     try {
-      const owners = await ownersOfRun(ctx, args.flags, clock);
+      // One REST client for the run: discovery and the tunnel snapshots share its pacer (CF_REST_BUDGET).
+      const rest = createRest(ctx, clock);
+      const owners = await ownersOfRun(ctx, args.flags, clock, rest);
       ctx = owners.ctx;
       if (owners.discovery) ctx.log.info(describeDiscovery(owners.discovery));
       ctx.log.info(
-        `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length} datasets -> ${sink.description}`,
+        `${args.mode}${args.dryRun ? " (dry run)" : ""}: ${ctx.config.cloudflare.zones.length} zones, ${ctx.config.cloudflare.accounts.length} accounts, ${chosen.length + snapshots.length} datasets -> ${sink.description}`,
       );
       result = owners.stopped
         ? {
@@ -64,7 +68,16 @@ export async function exportCommand(args: ExportArgs, rawIo: Io): Promise<number
             gate: { allowed: true, reason: "not asked: stopped while listing zones and accounts" },
           }
         : await runExport(
-            { config: ctx.config, sink, cloudflare: createCloudflare(ctx, clock, args.mode !== "run"), datasets: chosen, log: ctx.log, time: clock },
+            {
+              config: ctx.config,
+              sink,
+              cloudflare: createCloudflare(ctx, clock, args.mode !== "run"),
+              datasets: chosen,
+              snapshots,
+              log: ctx.log,
+              time: clock,
+              ...(rest ? { rest } : {}),
+            },
             { mode: args.mode, dryRun: args.dryRun, now, ...(range ? { range } : {}) },
           );
     } catch (error) {
@@ -97,11 +110,12 @@ async function ownersOfRun(
   ctx: Context,
   flags: Record<string, unknown>,
   clock: RunClock,
+  rest: RestClient | undefined,
 ): Promise<{ ctx: Context; discovery?: Discovery; stopped?: { reason: StopReason; message: string } }> {
   const discovering = ctx.config.cloudflare.zones.length === 0 && ctx.config.cloudflare.accounts.length === 0;
   if (discovering && ctx.config.gate.uri && !(await askGate(ctx.config.gate)).allowed) return { ctx };
   try {
-    return await resolveOwners(ctx, flags, clock);
+    return await resolveOwners(ctx, flags, clock, rest);
   } catch (error) {
     if (!(error instanceof CloudflareError && error.kind === "deadline" && clock.stoppedBy)) throw error;
     ctx.log.warn(`${error.message}: no window was taken`);
@@ -140,6 +154,25 @@ async function recordRun(ctx: Context, sink: Sink, input: RunRecordInput): Promi
 /** The demo account, so the account datasets show too. */
 export const DEMO_ACCOUNT = { id: "demoacc0000000000000000000000001", name: "demo-account" };
 
+/** The demo account's Cloudflare Tunnels: one steady, one that is degraded and down a few minutes an hour, one never run. */
+export const DEMO_TUNNELS: Readonly<Record<string, readonly SimTunnel[]>> = {
+  [DEMO_ACCOUNT.id]: [
+    { id: "de000001-0000-4000-8000-000000000001", name: "web-origin", connections: 4, colos: ["FRA", "AMS"] },
+    {
+      id: "de000001-0000-4000-8000-000000000002",
+      name: "office-lan",
+      connections: 2,
+      colos: ["LHR", "CDG"],
+      schedule: [
+        { status: "healthy", minutes: 47 },
+        { status: "degraded", minutes: 5 },
+        { status: "down", minutes: 8 },
+      ],
+    },
+    { id: "de000001-0000-4000-8000-000000000003", name: "spare", schedule: [{ status: "inactive", minutes: 1 }] },
+  ],
+};
+
 /**
  * The demo's own indices. Not `cloudflare-...`: the default prefix's patterns (dashboards' data sources, alert
  * queries, the documented role) must not see simulated figures either.
@@ -156,7 +189,7 @@ async function withDemoSimulator(ctx: Context): Promise<Context> {
       { notOlderThan: node === "httpRequests1dGroups" ? 30 * 24 * HOUR_S : node === "httpRequests1hGroups" ? 48 * HOUR_S : 2 * HOUR_S },
     ]),
   );
-  const simulator = await startSimulator({ settings, plans: { [demoZones.at(-1)!.id]: "free" } });
+  const simulator = await startSimulator({ settings, plans: { [demoZones.at(-1)!.id]: "free" }, tunnels: DEMO_TUNNELS });
   ctx.cleanups.push(() => simulator.close());
   ctx.log.info(`demo: Cloudflare simulator at ${simulator.url}`);
   // Simulated figures must never land beside real ones (later real runs would trust those minutes as stored): the
@@ -164,6 +197,8 @@ async function withDemoSimulator(ctx: Context): Promise<Context> {
   const cloudflare = {
     ...ctx.config.cloudflare,
     apiUrl: simulator.url,
+    // The tunnel list is REST: it too must come from the simulator, never from a configured (real) Cloudflare.
+    restUrl: simulator.restUrl,
     auth: { kind: "token" as const, token: "demo-token" },
     zones: demoZones,
     accounts: [DEMO_ACCOUNT],

@@ -3,11 +3,16 @@ import { startSimulator } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
 import { EXIT } from "../errors.js";
 import type { Io } from "./context.js";
-import { DEMO_ACCOUNT } from "./export.js";
+import { DEMO_ACCOUNT, DEMO_TUNNELS } from "./export.js";
 
 export async function simulateCommand(port: number, io: Io): Promise<number> {
   // The demo's zones and account are listed by its REST endpoints too, so discovery can be tried against it.
-  const simulator = await startSimulator({ port, accounts: [DEMO_ACCOUNT], zones: demoZones.map((z) => ({ ...z, account: DEMO_ACCOUNT })) });
+  const simulator = await startSimulator({
+    port,
+    accounts: [DEMO_ACCOUNT],
+    zones: demoZones.map((z) => ({ ...z, account: DEMO_ACCOUNT })),
+    tunnels: DEMO_TUNNELS,
+  });
   io.stdout.write(
     [
       `Cloudflare GraphQL simulator listening on ${simulator.url}`,

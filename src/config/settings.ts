@@ -111,7 +111,7 @@ export const SETTINGS = [
     flag: "cf-rest-url",
     kind: "url",
     shown: "CF_API_URL without /graphql",
-    help: "Cloudflare's REST API, for discovery (`https://api.cloudflare.com/client/v4`)",
+    help: "Cloudflare's REST API, for discovery and the tunnel snapshots (`https://api.cloudflare.com/client/v4`)",
     commands: CLOUDFLARE,
   },
   {
@@ -122,7 +122,7 @@ export const SETTINGS = [
     min: 1,
     max: 1200,
     why: "Cloudflare allows 1200 per 5 minutes per user, shared with the dashboard and every other tool",
-    help: "REST requests per 5 minutes that discovery allows itself (Cloudflare allows 1200 per user)",
+    help: "REST requests per 5 minutes that discovery and the tunnel snapshots allow themselves (Cloudflare allows 1200 per user)",
     commands: CLOUDFLARE,
   },
   {

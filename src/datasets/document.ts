@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 
 /** The unit every sink writes: one flat Cloudflare figure set for one zone, minute and breakdown entry. */
 
-export type FieldValue = string | number | boolean;
+/** A keyword field may hold several values (a tunnel's data centres): Elasticsearch indexes each. */
+export type FieldValue = string | number | boolean | readonly string[];
 
 export interface ExportDocument {
   /** Deterministic: the same minute, zone, breakdown and key always give the same id, so rewrites replace. */

@@ -1,5 +1,6 @@
 /** docs/fields.md, generated from the declarations (`npm run fields`); a test fails when the file is stale. */
 import type { Dataset } from "./dataset.js";
+import { snapshotDatasets, type SnapshotDataset } from "./index.js";
 import { commonFields, type FieldDecl, mergeFields } from "./fields.js";
 import { unitName as baseUnitName } from "../time.js";
 import { runFields } from "../runs/run-document.js";
@@ -42,7 +43,23 @@ export function datasetSection(dataset: Dataset): string[] {
   ];
 }
 
-export function renderFieldsDoc(datasets: readonly Dataset[]): string {
+/** A snapshot dataset's section (tunnels): what a run stores of the present, and its own fields. */
+function snapshotSection(snapshot: SnapshotDataset): string[] {
+  const own = mergeFields([snapshot.fields]).filter((f) => !commonFields.some((c) => c.name === f.name));
+  return [
+    `## Dataset \`${snapshot.name}\` (Cloudflare ${snapshot.source})`,
+    "",
+    `${snapshot.description} Each \`run\` (not \`backfill\`) stores one \`total\` per ${snapshot.scope} and one entry`,
+    "per item (breakdown `tunnel`, `cloudflare.key` the tunnel id) at the minute it ran; a rerun in that minute",
+    "replaces them. Counts are levels: they add up over the entries of one minute, never over time.",
+    "",
+    "| field | type | role | meaning |",
+    "|---|---|---|---|",
+    ...own.map(row),
+  ];
+}
+
+export function renderFieldsDoc(datasets: readonly Dataset[], snapshots: readonly SnapshotDataset[] = snapshotDatasets): string {
   const lines = [
     "# Document fields",
     "",
@@ -92,6 +109,7 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
       (d) =>
         `| \`${d.name}\` | \`${d.node}\` | ${d.scope} | ${unitName(d.unit)} | ${d.sampled ? "sampled (estimates)" : "exact"} | ${d.optIn ? "when named" : "by default"} |`,
     ),
+    ...snapshots.map((d) => `| \`${d.name}\` | ${d.source} | ${d.scope} | the run's minute | snapshot (no history) | by default |`),
     "",
     "## Fields on every document",
     "",
@@ -100,6 +118,7 @@ export function renderFieldsDoc(datasets: readonly Dataset[]): string {
     ...commonFields.map(row),
   ];
   for (const dataset of datasets) lines.push("", ...datasetSection(dataset));
+  for (const snapshot of snapshots) lines.push("", ...snapshotSection(snapshot));
   lines.push(
     "",
     "## User-declared datasets (`customDatasets`)",

@@ -24,6 +24,7 @@ import { loadBalancing } from "./load-balancing.js";
 import { logpushHealth } from "./logpush-health.js";
 import { r2Operations } from "./r2-operations.js";
 import { r2Storage } from "./r2-storage.js";
+import { tunnels } from "./tunnels.js";
 import { workers } from "./workers.js";
 
 const registry = [
@@ -50,8 +51,14 @@ const registry = [
   logpushHealth,
 ] as const;
 
+/**
+ * Datasets that are no GraphQL query over time but a snapshot of the present, read from Cloudflare's REST API by each
+ * run at its minute (snapshots.ts): no coverage, no backfill, no query budget.
+ */
+const snapshotRegistry = [tunnels] as const;
+
 /** The name of a dataset the exporter knows, e.g. `http_requests`. */
-export type DatasetName = (typeof registry)[number]["name"];
+export type DatasetName = (typeof registry)[number]["name"] | (typeof snapshotRegistry)[number]["name"];
 
 export const datasets: readonly Dataset[] = registry;
 
@@ -60,7 +67,10 @@ export function datasetsOf(config: { readonly customDatasets: readonly Declarati
   return [...registry, ...config.customDatasets.map(declaredDataset)];
 }
 
-export const DATASET_NAMES: readonly DatasetName[] = registry.map((d) => d.name);
+export type SnapshotDataset = (typeof snapshotRegistry)[number];
+export const snapshotDatasets: readonly SnapshotDataset[] = snapshotRegistry;
+
+export const DATASET_NAMES: readonly DatasetName[] = [...registry.map((d) => d.name), ...snapshotRegistry.map((d) => d.name)];
 
 /** In `datasets`: every dataset that runs unless named otherwise (all but the opt-in ones). */
 export const DEFAULT_SET = "default";

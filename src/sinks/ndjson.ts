@@ -18,7 +18,7 @@ import { mergeFields } from "../datasets/fields.js";
 import { holes, mergeRanges } from "../plan.js";
 import { indexNamer, indexPattern } from "./index-names.js";
 import { mappingProperties } from "./mapping.js";
-import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "./sink.js";
+import { SinkError, type Coverage, type Indexed, type Sink, type WriteBatch, type WriteOutcome } from "./sink.js";
 
 const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, "") + "Z";
 const unstamp = (text: string): number => Date.parse(text.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:00Z"));
@@ -79,7 +79,7 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
     close: async () => {},
   };
 
-  async function writeTemplates(datasets: readonly Dataset[]): Promise<string[]> {
+  async function writeTemplates(datasets: readonly Indexed[]): Promise<string[]> {
     await mkdir(dir, { recursive: true });
     // The index templates beside the data, so an air-gapped cluster can be prepared with the same mappings.
     for (const dataset of datasets) {

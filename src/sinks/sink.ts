@@ -36,11 +36,14 @@ export interface WriteOutcome {
   readonly retried: number;
 }
 
+/** What has indices of its own: a dataset (GraphQL or snapshot), by its name and declared fields. */
+export type Indexed = Pick<Dataset, "name" | "fields">;
+
 export interface Sink {
   /** e.g. "Elasticsearch http://localhost:9200" or "NDJSON files in ./out". */
   readonly description: string;
   /** Creates or updates whatever must exist before writing (idempotent, cheap). Returns notes worth logging once. */
-  ensure(datasets: readonly Dataset[]): Promise<string[]>;
+  ensure(datasets: readonly Indexed[]): Promise<string[]>;
   coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage>;
   /** Cloudflare queries earlier runs recorded as spent since `since` (epoch ms, the records' clock); none if unknown. */
   recentQueries(since: number): Promise<{ readonly at: number; readonly queries: number }[]>;

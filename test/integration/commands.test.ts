@@ -288,6 +288,10 @@ describe("NDJSON output and the demo", () => {
       assert.match(result.stderr, /demo: Cloudflare simulator at http:\/\/127\.0\.0\.1:\d+/);
       const { actions } = readBulk(join(cwd, "out"));
       assert.ok(actions.length > 3 * 300, `${actions.length} documents`);
+      // The demo account's three tunnels and its total: the tunnels dashboard has something to show.
+      const tunnelDir = join(cwd, "out", "tunnels", "demoacc0000000000000000000000001");
+      const tunnelLines = readdirSync(tunnelDir).flatMap((f) => readFileSync(join(tunnelDir, f), "utf8").trimEnd().split("\n"));
+      assert.equal(tunnelLines.length, 2 * 4);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

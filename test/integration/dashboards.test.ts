@@ -995,6 +995,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
   const overview = files.find((f) => f.json.uid === "cloudflare-zone-overview")!;
   const health = files.find((f) => f.json.uid === "cloudflare-exporter-health")!;
 
+  // cloudflare-tunnels is checked against its own runs in tunnels.test.ts.
   it("all shipped dashboards are covered here", () => {
     assert.deepEqual(files.map((f) => f.json.uid).sort(), [
       "cloudflare-dns",
@@ -1006,6 +1007,7 @@ describe("dashboards, alert rules and alert queries against Elasticsearch", { sk
       "cloudflare-origins",
       "cloudflare-r2",
       "cloudflare-security-events",
+      "cloudflare-tunnels",
       "cloudflare-workers",
       "cloudflare-zone-overview",
     ]);

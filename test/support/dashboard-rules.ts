@@ -20,10 +20,10 @@ interface DatasetLike {
   readonly fields: readonly FieldDecl[];
 }
 
-/** The datasets the exporter declares (the registry's export was renamed once; accept both names). */
+/** The datasets the exporter declares (the registry's export was renamed once; accept both names), snapshots included. */
 export function declaredDatasets(): readonly DatasetLike[] {
   const r = registry as unknown as Record<string, readonly DatasetLike[] | undefined>;
-  return r.datasets ?? r.zoneDatasets ?? [];
+  return [...(r.datasets ?? r.zoneDatasets ?? []), ...(r.snapshotDatasets ?? [])];
 }
 
 export type FieldSet = ReadonlyMap<string, FieldType>;

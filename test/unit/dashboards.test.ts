@@ -382,6 +382,7 @@ describe("alerting", () => {
       "cloudflare-gate-error",
       "cloudflare-query-budget",
       "cloudflare-runs-failing",
+      "cloudflare-tunnel-unhealthy",
     ]);
   });
 
@@ -421,10 +422,17 @@ describe("alerting", () => {
   it("the plain Elasticsearch queries use declared fields and docs/alerting.md links each of them", () => {
     const doc = readFileSync(join(repoRoot, "docs", "alerting.md"), "utf8");
     const queries = alertQueries();
-    assert.deepEqual(Object.keys(queries), ["failing-runs.json", "gate-denying.json", "gate-error.json", "query-budget.json", "stale-data.json"]);
+    assert.deepEqual(Object.keys(queries), [
+      "failing-runs.json",
+      "gate-denying.json",
+      "gate-error.json",
+      "query-budget.json",
+      "stale-data.json",
+      "tunnel-unhealthy.json",
+    ]);
     const problems: string[] = [];
     for (const [file, body] of Object.entries(queries)) {
-      problems.push(...checkSearchBody(body, file === "stale-data.json" ? dataFields() : runsFields(), file));
+      problems.push(...checkSearchBody(body, ["stale-data.json", "tunnel-unhealthy.json"].includes(file) ? dataFields() : runsFields(), file));
       assert.ok(doc.includes(`../dashboards/alerts/${file}`), `docs/alerting.md does not link ${file}`);
     }
     assert.deepEqual(problems, []);

@@ -89,7 +89,7 @@ describe("http_requests flattening", () => {
         const entries = docs.filter((d) => d.timestamp === total.timestamp && d.fields["cloudflare.breakdown"] === check.breakdown);
         for (const { entry, total: of } of check.metrics) {
           const sum = entries.reduce((n, d) => n + Number(d.fields[entry] ?? 0), 0);
-          assert.equal(sum, total.fields[of], `${check.breakdown}.${entry} at ${total.fields["@timestamp"]}`);
+          assert.equal(sum, total.fields[of], `${check.breakdown}.${entry} at ${String(total.fields["@timestamp"])}`);
         }
       }
     }

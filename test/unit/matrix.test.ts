@@ -6,9 +6,9 @@ import { firewallEvents } from "../../src/datasets/firewall-events.js";
 import { httpOrigin } from "../../src/datasets/http-origin.js";
 import { httpOverview } from "../../src/datasets/http-overview.js";
 import { httpRequests } from "../../src/datasets/http-requests.js";
-import { datasets } from "../../src/datasets/index.js";
+import { datasets, snapshotDatasets } from "../../src/datasets/index.js";
 import { DATASET_NAMES } from "../../src/datasets/index.js";
-import { decide, selectDatasets } from "../../src/matrix.js";
+import { decide, selectDatasets, selectSnapshots } from "../../src/matrix.js";
 import type { DatasetLimits } from "../../src/plan.js";
 
 const zone: Owner = { scope: "zone", id: "z", name: "example.com" };
@@ -75,11 +75,13 @@ describe("decide", () => {
 
 describe("selectDatasets", () => {
   const OPT_IN = ["http_paths", "http_origin_colo", "http_asn", "http_bots"];
+  /** The GraphQL datasets' names; the snapshot datasets (tunnels) are chosen by selectSnapshots. */
+  const GRAPHQL_NAMES = datasets.map((d) => d.name);
 
   it("runs every dataset but the opt-in ones by default, and only the named datasets when configured, in the registry's order", () => {
     assert.deepEqual(
       selectDatasets(datasets, undefined).map((d) => d.name),
-      DATASET_NAMES.filter((n) => !OPT_IN.includes(n)),
+      GRAPHQL_NAMES.filter((n) => !OPT_IN.includes(n)),
     );
     assert.deepEqual(
       selectDatasets(datasets, ["dns", "http_requests"]).map((d) => d.name),
@@ -99,15 +101,36 @@ describe("selectDatasets", () => {
     const withPaths = selectDatasets(datasets, ["default", "http_paths"]).map((d) => d.name);
     assert.deepEqual(
       withPaths,
-      DATASET_NAMES.filter((n) => !OPT_IN.includes(n) || n === "http_paths"),
+      GRAPHQL_NAMES.filter((n) => !OPT_IN.includes(n) || n === "http_paths"),
     );
     assert.equal(selectDatasets(datasets, ["all"]).length, datasets.length);
   });
 
   it("knows every dataset by the names configuration accepts", () => {
     assert.deepEqual(
-      datasets.map((d) => d.name),
+      [...datasets, ...snapshotDatasets].map((d) => d.name),
       [...DATASET_NAMES],
+    );
+  });
+
+  it("snapshot datasets (tunnels) are in the default set: on unless a datasets list leaves them out", () => {
+    assert.deepEqual(
+      selectSnapshots(undefined).map((d) => d.name),
+      ["tunnels"],
+    );
+    assert.deepEqual(
+      selectSnapshots(["http_requests", "tunnels"]).map((d) => d.name),
+      ["tunnels"],
+    );
+    assert.deepEqual(selectSnapshots(["http_requests"]), []);
+    assert.deepEqual(
+      selectSnapshots(["default"]).map((d) => d.name),
+      ["tunnels"],
+      "tunnels is in the default set",
+    );
+    assert.deepEqual(
+      selectSnapshots(["all"]).map((d) => d.name),
+      ["tunnels"],
     );
   });
 });

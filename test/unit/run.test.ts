@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from "../../simulator/index.js";
 import { createCloudflareClient } from "../../src/cloudflare/client.js";
 import { loadConfig } from "../../src/config/index.js";
 import { httpRequests } from "../../src/datasets/http-requests.js";
+import { tunnels } from "../../src/datasets/tunnels.js";
 import { RunClock } from "../../src/deadline.js";
 import { UsageError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
@@ -134,5 +135,28 @@ describe("runExport", () => {
         e instanceof UsageError &&
         /backfill \[2026-11-20T13:00:00Z, 2026-11-20T14:00:00Z\) holds no settled minute that Cloudflare still keeps \(http_requests 6 hours\)/.test(e.message),
     );
+  });
+
+  it("a tunnel list that keeps failing (503) fails tunnels for that account only: the windows are still written, the run fails", async () => {
+    sim.reset();
+    const ACCOUNT = "acc0000000000000000000000000000c";
+    sim.options.tunnels = { [ACCOUNT]: [{ id: "c1744f8b-faa1-48a4-9e5c-02ac921467fa", name: "web" }] };
+    sim.options.restFaults = [{ path: "/cfd_tunnel", kind: "http503" }];
+    try {
+      const base = deps("tunnels-503");
+      const config = { ...base.config, cloudflare: { ...base.config.cloudflare, accounts: [{ id: ACCOUNT, name: "acme" }] } };
+      const result = await runExport({ ...base, config, snapshots: [tunnels] }, { mode: "run", dryRun: false, now: NOW });
+      assert.equal(result.outcome, "failed");
+      const tunnel = result.reports.find((r) => r.dataset === "tunnels")!;
+      assert.equal(tunnel.status, "failed");
+      assert.match(tunnel.error ?? "", /listing the tunnels of account acc0+c, page 1: HTTP 503: 10013 Service temporarily unavailable/);
+      assert.ok(sim.stats.rest.statuses[503]! >= 1);
+      const windows = result.reports.filter((r) => r.dataset === "http_requests");
+      assert.ok(windows.length === 2 && windows.every((r) => r.status === "ok" && r.documents > 0), "the GraphQL work went on");
+      assert.ok(!(await readdir(join(dir, "tunnels-503"))).includes("tunnels"), "no tunnel document (only its index template)");
+    } finally {
+      sim.options.restFaults = [];
+      sim.options.tunnels = {};
+    }
   });
 });

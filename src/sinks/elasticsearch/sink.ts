@@ -12,7 +12,7 @@ import { DAY, fixedInterval, HOUR, MINUTE } from "../../time.js";
 import { mergeFields } from "../../datasets/fields.js";
 import { indexPattern } from "../index-names.js";
 import { mappingProperties } from "../mapping.js";
-import { SinkError, type Coverage, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
+import { SinkError, type Coverage, type Indexed, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
 import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient } from "./client.js";
@@ -272,7 +272,7 @@ export function elasticsearchSink(
   return {
     description: `Elasticsearch ${new URL(config.url).origin}`,
 
-    async ensure(datasets: readonly Dataset[]): Promise<string[]> {
+    async ensure(datasets: readonly Indexed[]): Promise<string[]> {
       await doing("installing the lifecycle policy and index templates", async () => {
         ilm = await ilmAvailable(client, req());
         await bootstrap(client, config, [...datasets, runsIndexed], ilm, req());
