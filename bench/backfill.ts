@@ -43,6 +43,8 @@ function runExporter(prefix: string, nodeOptions = "", extra: Record<string, str
   const env = {
     PATH: process.env.PATH ?? "",
     NODE_OPTIONS: nodeOptions,
+    // With the chart's heap flags the exporter runs as in the image, which sets MALLOC_ARENA_MAX (see Dockerfile).
+    ...(nodeOptions ? { MALLOC_ARENA_MAX: "2" } : {}),
     CF_API_URL: sim.url,
     CF_API_TOKEN: "bench-token",
     CF_ZONES: zones.map((z) => `${z.id}=${z.name}`).join(","),

@@ -1,6 +1,6 @@
 /** `run` and `backfill`: the same pipeline, one looking after missing minutes, the other rewriting a given range. */
 import { resolve } from "node:path";
-import { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS, type SimTunnel } from "../../simulator/index.js";
+import type { SimTunnel } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
 import { datasetsOf } from "../datasets/index.js";
 import { selectDatasets, selectSnapshots } from "../matrix.js";
@@ -180,6 +180,8 @@ export const DEMO_TUNNELS: Readonly<Record<string, readonly SimTunnel[]>> = {
 export const DEMO_INDEX_PREFIX = "demo-cloudflare";
 
 async function withDemoSimulator(ctx: Context): Promise<Context> {
+  // Loaded only for the demo: the simulator and its schema are megabytes of heap a production run has no use for.
+  const { ACCOUNT_DATASETS, startSimulator, ZONE_DATASETS } = await import("../../simulator/index.js");
   // Demo data keeps two hours of minutes, two days of hours and a month of days, so the first run shows every
   // dataset in seconds. The last demo zone is on the Free plan: the matrix and the stand-in are visible too.
   const HOUR_S = 3600;

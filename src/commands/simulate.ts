@@ -1,11 +1,12 @@
 /** `simulate --port N`: serve the built-in Cloudflare simulator until interrupted, for trying the tool. */
-import { startSimulator } from "../../simulator/index.js";
 import { demoZones } from "../config/index.js";
 import { EXIT } from "../errors.js";
 import type { Io } from "./context.js";
 import { DEMO_ACCOUNT, DEMO_TUNNELS } from "./export.js";
 
 export async function simulateCommand(port: number, io: Io): Promise<number> {
+  // Loaded only here and for the demo: a run has no use for the simulator's heap.
+  const { startSimulator } = await import("../../simulator/index.js");
   // The demo's zones and account are listed by its REST endpoints too, so discovery can be tried against it.
   const simulator = await startSimulator({
     port,
