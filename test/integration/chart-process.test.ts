@@ -387,6 +387,9 @@ describe("chart to process: every configuration value reaches the exporter", { s
         auth: { apiToken: TOKEN },
       },
       datasets: ["http_requests"],
+      customDatasets: [
+        { name: "cache_by_host", node: "httpRequestsAdaptiveGroups", dimensions: ["cacheStatus", "clientRequestHTTPHost"], metrics: ["count"], topN: 20 },
+      ],
       elasticsearch: { url: ES_URL!, tlsVerify: false, indexPrefix: prefix, indexPeriod: "week", retentionDays: 30, auth: { type: "none" } },
       window: { settleMinutes: 7, overlapMinutes: 11, maxBackfillDays: 2 },
       gate: { uri: "http://127.0.0.1:9/may-i-run", cluster: "c1", namespace: "ns-override", timeoutSeconds: 4, ca: { secretName: "gate-ca" } },
@@ -442,7 +445,25 @@ describe("chart to process: every configuration value reaches the exporter", { s
         indexMode: "time_series",
         retentionDays: 30,
       },
-      datasets: ["http_requests"],
+      // The chart adds a declared dataset to a narrowed list; the exporter describes the declaration as it checked
+      // it against Cloudflare's schema (types, ranking, scope and what the node offers).
+      datasets: ["http_requests", "cache_by_host"],
+      customDatasets: [
+        {
+          name: "cache_by_host",
+          node: "httpRequestsAdaptiveGroups",
+          scope: "zone",
+          dimensions: [
+            { field: "cacheStatus", type: "string" },
+            { field: "clientRequestHTTPHost", type: "string" },
+          ],
+          metrics: [{ path: "count", type: "uint64" }],
+          rankBy: "count",
+          topN: 20,
+          confidence: true,
+          sampleInterval: true,
+        },
+      ],
       output: null,
       window: values.window,
       gate: { uri: values.gate.uri, cluster: "c1", namespace: "ns-override", timeoutSeconds: 4, caFile: "/etc/cloudflare-es-exporter/gate-ca/ca.crt" },
