@@ -157,6 +157,16 @@ try {
   console.log(
     `ratio:     exporter / ceiling = ${((100 * exporterRate) / ceilingRate).toFixed(0)} % (chart's heap flags: ${((100 * boundedRate) / ceilingRate).toFixed(0)} %)`,
   );
+  // BENCH_NODE_OPTIONS="a|b|...": other heap flags, each run like the chart's and set against the same ceiling, to
+  // choose the chart's nodeOptions (BENCHMARKS.md, 2026-12-06).
+  for (const flags of (process.env.BENCH_NODE_OPTIONS ?? "").split("|").filter((f) => f.trim() !== "")) {
+    await drop("bench-exporter");
+    const run = await runExporter("bench-exporter", flags);
+    const rate = run.summary.documents! / (run.wallMs / 1000);
+    console.log(
+      `flags:     NODE_OPTIONS="${flags}": ${Math.round(rate)} documents/s = ${((100 * rate) / ceilingRate).toFixed(0)} % of the ceiling, peak RSS ${run.summary.peakRssMb} MB`,
+    );
+  }
   await drop("bench-exporter");
   await drop("bench-ceiling");
   // Every dataset, one day, the zones and an account: the other shape of work a pod must hold.
