@@ -35,12 +35,15 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const separator = argv.indexOf("--");
   const own = separator === -1 ? argv : argv.slice(0, separator);
-  const bench = own.includes("--bench");
+  const bench = own.includes("--bench") || own.includes("--scale");
+  const scale = own.includes("--scale");
   // npm swallows the first `--`, so anything that is not ours is passed through as well.
-  const passThrough = [...own.filter((arg) => arg !== "--bench"), ...(separator === -1 ? [] : argv.slice(separator + 1))];
+  const passThrough = [...own.filter((arg) => arg !== "--bench" && arg !== "--scale"), ...(separator === -1 ? [] : argv.slice(separator + 1))];
 
   let runs: string[][];
-  if (bench) {
+  if (scale) {
+    runs = [[join(root, "dist", "bench", "scale.js"), ...passThrough]];
+  } else if (bench) {
     runs = [
       [join(root, "dist", "bench", "backfill.js"), ...passThrough],
       [join(root, "dist", "bench", "datasets.js"), ...passThrough],

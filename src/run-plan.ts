@@ -4,10 +4,10 @@
  * `run --dry-run` and `check` all plan this way, so what they say a run costs is what it spends.
  */
 import type { Config } from "./config/types.js";
+import type { QueryBudget } from "./cloudflare/budget.js";
 import type { CloudflareClient } from "./cloudflare/client.js";
 import { readLimits } from "./cloudflare/settings.js";
 import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
-import { MAX_ZONES_PER_QUERY } from "./datasets/query.js";
 import { UsageError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { decide, type Decision } from "./matrix.js";
@@ -161,7 +161,7 @@ async function planOwner(
     windowMinutes: maxWindowMinutes(limits, unit, rowsPerUnit),
     unit,
     rowsPerUnit,
-    perRequest: dataset.scope === "zone" ? MAX_ZONES_PER_QUERY : 1,
+    perRequest: deps.cloudflare.ownersPerRequest(dataset.scope),
   };
   return { work, want };
 }
@@ -197,8 +197,31 @@ function describe(w: Work, unit: number): string {
  * How many runs the planned queries take: this run may spend what is left of its share now, each later run (one every
  * five minutes, as the chart schedules them) a whole share. Retries and refusals cost a few more.
  */
-export function catchUp(queries: number, available: number, share: number): string {
+export function catchUp(requests: readonly Request<Work>[], budget: QueryBudget): string {
+  const share = budget.perWindow;
+  if (budget.perOwner) return catchUpPerOwner(requests, budget);
+  const queries = requests.reduce((n, r) => n + r.items.length, 0);
+  const available = budget.available();
   if (queries <= available) return `fits this run's share of the query budget (${available} left now)`;
   const runs = 1 + Math.ceil((queries - available) / share);
   return `needs about ${runs} runs at the budget of ${share} per 5 minutes (${available} left for this one); each run does the stalest owners' newest minutes first`;
+}
+
+/** Account-based rate limiting: each zone and account catches up on its own budget; the slowest one sets the pace. */
+function catchUpPerOwner(requests: readonly Request<Work>[], budget: QueryBudget): string {
+  const perOwner = new Map<string, number>();
+  for (const r of requests) for (const w of r.items) perOwner.set(w.decision.owner.id, (perOwner.get(w.decision.owner.id) ?? 0) + 1);
+  let busiest = 0;
+  let runs = 1;
+  let over = 0;
+  for (const [owner, queries] of perOwner) {
+    busiest = Math.max(busiest, queries);
+    const available = budget.available(owner);
+    if (queries <= available) continue;
+    over++;
+    runs = Math.max(runs, 1 + Math.ceil((queries - available) / budget.perWindow));
+  }
+  const each = `${budget.perWindow} per 5 minutes for each zone and account (account-based)`;
+  if (over === 0) return `fits this run's share of every zone's and account's own query budget (${busiest} queries at most for one; ${each})`;
+  return `${over} of ${perOwner.size} zones and accounts need more than this run's share: about ${runs} runs at ${each}; the others finish in this run`;
 }

@@ -15,7 +15,7 @@ import type { StopReason } from "./deadline.js";
 import { askGate, logGate, type GateDecision } from "./gate.js";
 import type { Logger } from "./log.js";
 import type { Decision } from "./matrix.js";
-import { decideAll, planRun, type Work } from "./run-plan.js";
+import { catchUp, decideAll, planRun, type Work } from "./run-plan.js";
 import { fail, fetchAndWrite, type Pending, type Totals } from "./run-window.js";
 import { Progress } from "./progress.js";
 import type { Sink } from "./sinks/sink.js";
@@ -75,10 +75,10 @@ export interface RunResult {
 
 interface PlanReport {
   readonly lines: string[];
+  /** How many runs the catch-up takes at the budget (run-plan.ts `catchUp`). */
+  readonly catchUp: string;
   readonly requests: number;
   readonly queries: number;
-  /** Queries this run could spend at once (its share of the budget, less what others spent lately). */
-  readonly available: number;
 }
 
 export interface RunDeps {
@@ -149,7 +149,12 @@ export async function runExport(deps: RunDeps, request: RunRequest): Promise<Run
             `${snapshots.map((s) => s.name).join(", ")}: a snapshot of ${accounts} accounts at the run's minute (REST: a request per account and 50 tunnels, not in the query budget)`,
           ]
         : [];
-    const dry = { lines: [...plan.lines, ...snapshotLines], requests: plan.requests.length, queries, available: cloudflare.budget.available() };
+    const dry = {
+      lines: [...plan.lines, ...snapshotLines],
+      requests: plan.requests.length,
+      queries,
+      catchUp: catchUp(plan.requests, cloudflare.budget),
+    };
     return {
       ...empty,
       outcome: "completed",
@@ -211,9 +216,14 @@ export async function knowBudget(deps: Pick<RunDeps, "cloudflare" | "sink" | "co
   }
   // Records follow the run's clock (--now replays); the pacer counts in real time.
   const offset = request.now - Date.now();
-  const recent = await sink.recentQueries(request.now - BUDGET_WINDOW_MS).catch(() => []);
-  for (const r of recent) cloudflare.budget.spentElsewhere(r.queries, Math.min(Date.now(), r.at - offset));
+  const perOwner = cloudflare.budget.perOwner;
+  const recent = await sink.recentQueries(request.now - BUDGET_WINDOW_MS, perOwner).catch(() => []);
+  for (const r of recent) cloudflare.budget.spentElsewhere(r.queries, Math.min(Date.now(), r.at - offset), r.owner);
   const spent = recent.reduce((n, r) => n + r.queries, 0);
+  if (perOwner) {
+    const most = recent.reduce((max, r) => Math.max(max, r.queries), 0);
+    return `query budget (account-based): earlier runs spent ${spent} queries on ${recent.length} zones and accounts in the last 5 minutes (${most} at most on one; their records); each may spend its share of ${share}`;
+  }
   return `query budget: earlier runs spent ${spent} queries in the last 5 minutes (their records; Cloudflare does not say); this run may spend ${cloudflare.budget.available()} of its share of ${share}`;
 }
 
@@ -232,6 +242,9 @@ async function work(
 ): Promise<{ outcome?: RunOutcome; deferred?: number } | undefined> {
   const { config, log, time, cloudflare } = deps;
   const progress = new Progress(log, "requests", queue.length);
+  /** Account-based rate limiting: requests of owners whose own share is spent, left for the next run. */
+  const waiting = new Set<string>();
+  let skipped = 0;
   try {
     while (queue.length > 0) {
       if (time?.stoppedBy) return { outcome: stopped(deps, time.stoppedBy, queue.length) };
@@ -254,6 +267,16 @@ async function work(
         queue.unshift({ ...next, window: part, owners }, { ...next, window: rest, owners });
         progress.grow(1);
         continue;
+      }
+      // Each zone and account has its own budget: one whose share is spent waits for the next run, the others go on.
+      if (request.mode === "run" && cloudflare.budget.perOwner) {
+        const spent = owners.filter((w) => cloudflare.budget.available(w.decision.owner.id) < 1);
+        if (spent.length > 0) {
+          for (const w of spent) waiting.add(`${w.decision.owner.scope} ${w.decision.owner.name}`);
+          skipped++;
+          progress.step(0);
+          continue;
+        }
       }
       // A CronJob's run does not wait for the budget to refill: what does not fit is the next run's first work.
       if (request.mode === "run" && owners.length > cloudflare.budget.available()) {
@@ -294,7 +317,13 @@ async function work(
   } finally {
     progress.done();
   }
-  return undefined;
+  if (skipped === 0) return undefined;
+  const names = [...waiting];
+  log.warn(
+    `${names.length} zones and accounts spent this run's share of their own query budget (${config.cloudflare.queryBudget} per 5 minutes each, CF_QUERY_BUDGET): ` +
+      `${skipped} requests are left for the next run (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", ..." : ""})`,
+  );
+  return { deferred: skipped };
 }
 
 function stopped(deps: RunDeps, reason: StopReason, left: number): RunOutcome {

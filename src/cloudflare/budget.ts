@@ -3,11 +3,23 @@
  * The pacer keeps a sliding window of what was spent and waits before a request that would exceed the budget,
  * so a long backfill slows down instead of running into "budget depleted". A CronJob's run does not wait: when its
  * share is spent it stops (`ShareSpentError`) and the next run, minutes later, goes on.
+ *
+ * With Cloudflare's opt-in account-based rate limiting (`CF_RATE_LIMIT=account-based`) every zone and account has a
+ * budget of its own instead: the pacer then keeps one window per owner, and a request is charged to each owner it
+ * names (its nodes), so one busy zone's catch-up never holds back the others.
  */
 export const BUDGET_WINDOW_MS = 5 * 60_000;
 
+/** The key of the single per-user window. */
+const USER = "";
+
+interface Spend {
+  readonly at: number;
+  readonly cost: number;
+}
+
 export class QueryBudget {
-  private readonly spent: { at: number; cost: number }[] = [];
+  private readonly windows = new Map<string, Spend[]>();
   private used = 0;
 
   constructor(
@@ -16,6 +28,8 @@ export class QueryBudget {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
     /** Wait for the window to make room (a backfill); false: throw `ShareSpentError` instead (a CronJob's run). */
     private readonly waits = true,
+    /** One window per zone or account (account-based rate limiting) instead of one per user. */
+    readonly perOwner = false,
   ) {}
 
   /** Total queries spent since this process started (for the run summary). */
@@ -23,35 +37,63 @@ export class QueryBudget {
     return this.used;
   }
 
-  /** Queries that fit in the window now, without waiting. */
-  available(): number {
-    const now = this.clock();
-    return this.perWindow - this.spent.filter((s) => s.at > now - BUDGET_WINDOW_MS).reduce((sum, s) => sum + s.cost, 0);
+  /** Queries that fit in the window now, without waiting: the user's, or (per owner) that owner's. */
+  available(owner?: string): number {
+    return this.perWindow - this.inWindow(this.keyOf(owner), this.clock());
   }
 
   /**
    * Books queries someone else spent (an earlier run, another tool on the same token) as spent at `at`: they count
-   * against the budget until they leave the 5-minute window.
+   * against the budget (the user's, or that owner's) until they leave the 5-minute window.
    */
-  spentElsewhere(cost: number, at: number): void {
+  spentElsewhere(cost: number, at: number, owner?: string): void {
     if (cost <= 0) return;
-    this.spent.push({ at, cost });
-    this.spent.sort((a, b) => a.at - b.at);
+    const spent = this.windowOf(this.keyOf(owner));
+    spent.push({ at, cost });
+    spent.sort((a, b) => a.at - b.at);
   }
 
-  /** Waits until `cost` more queries fit in the window, then books them. */
-  async take(cost: number): Promise<void> {
-    const need = Math.min(cost, this.perWindow);
+  /**
+   * Waits until `cost` more queries fit in the window, then books them. Per owner, each of `owners` is charged its
+   * part of the cost (the nodes it is queried with) and all of them must fit.
+   */
+  async take(cost: number, owners: readonly string[] = []): Promise<void> {
+    const charges = this.chargesOf(cost, owners);
     for (;;) {
       const now = this.clock();
-      while (this.spent.length > 0 && this.spent[0]!.at <= now - BUDGET_WINDOW_MS) this.spent.shift();
-      const inWindow = this.spent.reduce((sum, s) => sum + s.cost, 0);
-      if (inWindow + need <= this.perWindow) break;
-      if (!this.waits) throw new ShareSpentError(cost, this.perWindow - inWindow);
-      await this.sleep(this.spent[0]!.at + BUDGET_WINDOW_MS - now + 10);
+      const short = charges.find(([key, need]) => this.inWindow(key, now) + Math.min(need, this.perWindow) > this.perWindow);
+      if (short === undefined) break;
+      const [key, need] = short;
+      if (!this.waits) throw new ShareSpentError(need, this.perWindow - this.inWindow(key, now), key === USER ? undefined : key);
+      await this.sleep(this.windowOf(key)[0]!.at + BUDGET_WINDOW_MS - now + 10);
     }
-    this.spent.push({ at: this.clock(), cost });
+    const at = this.clock();
+    for (const [key, need] of charges) if (need > 0) this.windowOf(key).push({ at, cost: need });
     this.used += cost;
+  }
+
+  private chargesOf(cost: number, owners: readonly string[]): [key: string, cost: number][] {
+    if (!this.perOwner || owners.length === 0) return [[USER, cost]];
+    const each = Math.ceil(cost / owners.length);
+    return owners.map((owner) => [owner, each]);
+  }
+
+  private keyOf(owner: string | undefined): string {
+    return this.perOwner && owner !== undefined ? owner : USER;
+  }
+
+  private windowOf(key: string): Spend[] {
+    let spent = this.windows.get(key);
+    if (spent === undefined) this.windows.set(key, (spent = []));
+    return spent;
+  }
+
+  /** Drops what left the window and sums the rest. */
+  private inWindow(key: string, now: number): number {
+    const spent = this.windows.get(key);
+    if (spent === undefined) return 0;
+    while (spent.length > 0 && spent[0]!.at <= now - BUDGET_WINDOW_MS) spent.shift();
+    return spent.reduce((sum, s) => sum + s.cost, 0);
   }
 }
 
@@ -61,7 +103,11 @@ export class ShareSpentError extends Error {
   constructor(
     readonly cost: number,
     readonly left: number,
+    /** The zone or account whose own budget is spent (account-based rate limiting). */
+    readonly owner?: string,
   ) {
-    super(`the request costs ${cost} queries, ${Math.max(0, left)} are left of this run's share of the query budget`);
+    super(
+      `the request costs ${cost} queries, ${Math.max(0, left)} are left of this run's share of ${owner === undefined ? "the query budget" : `the query budget of ${owner}`}`,
+    );
   }
 }

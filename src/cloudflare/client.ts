@@ -6,6 +6,8 @@
 import { graphql } from "@octokit/graphql";
 import pRetry from "p-retry";
 import type { CloudflareConfig } from "../config/types.js";
+import type { Scope } from "../datasets/dataset.js";
+import { MAX_ZONES_PER_QUERY } from "../datasets/query.js";
 import { asObject } from "../datasets/shape.js";
 import { QueryBudget } from "./budget.js";
 import { classify, CloudflareError, endsTheRun } from "./errors.js";
@@ -18,6 +20,8 @@ interface QueryRequest {
   readonly variables: Record<string, unknown>;
   /** Queries this request costs in Cloudflare's accounting: zones x nodes. */
   readonly cost: number;
+  /** The zones or accounts it names: with account-based rate limiting each is charged its part of `cost`. */
+  readonly owners?: readonly string[];
   /** A dataset query: its rows are parsed as they stream and spilled to files (see spill.ts), not held in memory. */
   readonly spill?: SpillTarget;
 }
@@ -38,6 +42,8 @@ export interface CloudflareClient {
    */
   budgetLeft(): Promise<number | undefined>;
   readonly budget: QueryBudget;
+  /** Zones (or accounts) one request may name: 10 zones, 1 account; 1 zone with account-based rate limiting. */
+  ownersPerRequest(scope: Scope): number;
   /** HTTP requests sent, retries included. */
   readonly requests: () => number;
 }
@@ -69,16 +75,19 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     headers["x-auth-email"] = config.auth.email;
     headers["x-auth-key"] = config.auth.key;
   }
+  // Cloudflare's opt-in: limits per zone and account instead of per user; a zone list at viewer level is then refused.
+  const perOwner = config.rateLimit === "account-based";
+  if (perOwner) headers["x-rate-limit-type"] = "account-based";
   // octokit posts to baseUrl + url; splitting the configured endpoint keeps any path (e.g. /client/v4/graphql).
   const wire = { caFile: config.caFile, maxBytes: config.maxResponseBytes };
   const dispatcher = dispatcherFor(config.caFile);
   const client = graphql.defaults({ baseUrl: url.origin, url: `${url.pathname}${url.search}`, headers, request: { fetch: boundedFetch(wire, dispatcher) } });
-  const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"), options.waitForBudget ?? true);
+  const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"), options.waitForBudget ?? true, perOwner);
   let sent = 0;
 
   async function attempt(request: QueryRequest): Promise<Record<string, unknown>> {
     try {
-      await budget.take(request.cost);
+      await budget.take(request.cost, request.owners);
     } catch (error) {
       throw classify(error, request.context);
     }
@@ -126,7 +135,10 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     budget,
     requests: () => sent,
     viewer,
+    ownersPerRequest: (scope) => (scope === "zone" && !perOwner ? MAX_ZONES_PER_QUERY : 1),
     budgetLeft: async () => {
+      // Its figure is the user's budget (undocumented), which account-based limits do not draw on.
+      if (perOwner) return undefined;
       try {
         const answer = await viewer({ context: "the query budget left", query: "query Budget { viewer { budget } }", variables: {}, cost: 0 });
         const left = answer.budget;

@@ -61,6 +61,7 @@ export async function fetchTask(client: CloudflareClient, dataset: Dataset, task
       query: dataset.query(omit, query),
       variables: queryVariables(dataset.scope, owners, window, dataset.timeType, options.limit),
       cost: owners.length,
+      owners: owners.map((o) => o.id),
       spill: { node: dataset.node, dir: options.spillDir },
     });
   } catch (error) {

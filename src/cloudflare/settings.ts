@@ -68,7 +68,7 @@ export async function readLimits(
 ): Promise<OwnerLimits> {
   const result: OwnerLimits = new Map();
   if (nodes.length === 0) return result;
-  const perRequest = scope === "zone" ? MAX_ZONES_PER_QUERY : 1;
+  const perRequest = client.ownersPerRequest(scope);
   for (let i = 0; i < owners.length; i += perRequest) {
     let batch = owners.slice(i, i + perRequest);
     let viewer: Record<string, unknown> | undefined;

@@ -71,6 +71,8 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
     // The plan a run would make now, as `run --dry-run` makes it (when what is stored can be read).
     const plan = await planNow(ctx, cloudflare, chosen, decisions, clock).finally(() => clock.dispose());
     let steady = 0;
+    /** Per zone and account: what account-based rate limiting charges each. */
+    const steadyOf = new Map<string, number>();
     for (const d of decisions) {
       const where = `${d.owner.scope} ${d.owner.name} ${d.dataset.name}`;
       if (!d.limits && !d.on) {
@@ -85,7 +87,10 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
       // Depth: minute datasets look back MAX_BACKFILL_DAYS at most, coarser ones as far as Cloudflare keeps them.
       const days = Math.min(l.notOlderThanSeconds / 86400, d.dataset.unit === MINUTE ? config.window.maxBackfillDays : Number.POSITIVE_INFINITY);
       const windowMinutes = maxWindowMinutes(l, d.dataset.unit, d.dataset.rowsPerUnit);
-      if (d.dataset.unit === MINUTE) steady++;
+      if (d.dataset.unit === MINUTE) {
+        steady++;
+        steadyOf.set(d.owner.id, (steadyOf.get(d.owner.id) ?? 0) + 1);
+      }
       const planned = plan?.reports.find((r) => r.owner.id === d.owner.id && r.dataset === d.dataset.name)?.planned;
       add({
         ok: true,
@@ -99,17 +104,21 @@ export async function checkCommand(flags: Record<string, unknown>, rawIo: Io): P
       const queries = plan.requests.reduce((n, r) => n + r.items.length, 0);
       add({
         ok: "info",
-        text: `catching up now: ${plan.requests.length} requests, ${queries} queries; ${catchUp(queries, cloudflare.budget.available(), config.cloudflare.queryBudget)}`,
+        text: `catching up now: ${plan.requests.length} requests, ${queries} queries; ${catchUp(plan.requests, cloudflare.budget)}`,
       });
     }
     const notNamed = datasetsOf(config)
       .filter((d) => d.optIn && !chosen.includes(d))
       .map((d) => d.name);
     if (notNamed.length > 0) add({ ok: "info", text: `opt-in, not named in CF_DATASETS: ${notNamed.join(", ")} (add them, or \`all\`, to run them)` });
-    const share = ((100 * steady) / config.cloudflare.queryBudget).toFixed(1);
+    const budget = config.cloudflare.queryBudget;
+    const most = Math.max(0, ...steadyOf.values());
     add({
       ok: "info",
-      text: `a run with nothing to catch up costs about ${steady} queries (${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes; hourly and daily datasets add a few when an hour or day is due)`,
+      text:
+        config.cloudflare.rateLimit === "account-based"
+          ? `a run with nothing to catch up costs about ${steady} queries, ${most} at most for one zone or account (${((100 * most) / budget).toFixed(1)} % of the share of ${budget} per 5 minutes each has of its own budget, account-based; hourly and daily datasets add a few when an hour or day is due)`
+          : `a run with nothing to catch up costs about ${steady} queries (${((100 * steady) / budget).toFixed(1)} % of the budget of ${budget} per 5 minutes; hourly and daily datasets add a few when an hour or day is due)`,
     });
   } catch (error) {
     // Filters that match nothing, credentials that can list nothing: a configuration error, exit 2 once all is checked.

@@ -9,7 +9,6 @@ import { CloudflareError } from "../cloudflare/errors.js";
 import { EXIT, ExporterError, UsageError } from "../errors.js";
 import { RunClock, type StopReason } from "../deadline.js";
 import { askGate } from "../gate.js";
-import { catchUp } from "../run-plan.js";
 import { runExport, type RunResult } from "../run.js";
 import { runDocuments, type RunRecordInput } from "../runs/run-document.js";
 import type { Sink } from "../sinks/sink.js";
@@ -223,8 +222,10 @@ function report(ctx: Context, result: RunResult, dryRun: boolean, exitCode: numb
         "Plan (dry run: nothing was written):",
         ...plan.lines.map((l) => `  ${l}`),
         `  Cloudflare: ${plan.requests} requests costing ${plan.queries} queries ` +
-          `(${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes)`,
-        `  ${catchUp(plan.queries, plan.available, config.cloudflare.queryBudget)}`,
+          (config.cloudflare.rateLimit === "account-based"
+            ? "(account-based: each charged to its zone's or account's own budget)"
+            : `(${share} % of the budget of ${config.cloudflare.queryBudget} per 5 minutes)`),
+        `  ${plan.catchUp}`,
         "",
       ].join("\n"),
     );

@@ -45,8 +45,11 @@ export interface Sink {
   /** Creates or updates whatever must exist before writing (idempotent, cheap). Returns notes worth logging once. */
   ensure(datasets: readonly Indexed[]): Promise<string[]>;
   coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage>;
-  /** Cloudflare queries earlier runs recorded as spent since `since` (epoch ms, the records' clock); none if unknown. */
-  recentQueries(since: number): Promise<{ readonly at: number; readonly queries: number }[]>;
+  /**
+   * Cloudflare queries earlier runs recorded as spent since `since` (epoch ms, the records' clock); none if unknown.
+   * `perOwner`: per zone or account (`owner` set), for account-based rate limiting; otherwise per run.
+   */
+  recentQueries(since: number, perOwner?: boolean): Promise<{ readonly at: number; readonly queries: number; readonly owner?: string }[]>;
   write(batch: WriteBatch): Promise<WriteOutcome>;
   /** Stores the run's own records (`<prefix>-runs-<period>`); creates what they need if `ensure` did not run. */
   record(documents: readonly ExportDocument[]): Promise<void>;

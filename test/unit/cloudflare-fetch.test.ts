@@ -37,6 +37,7 @@ function config(url: string, over: Partial<CloudflareConfig> = {}): CloudflareCo
     topN: 100,
     confidenceLevel: undefined,
     queryBudget: 300,
+    rateLimit: "user",
     timeoutSeconds: 5,
     maxRetrySeconds: 5,
     caFile: undefined,

@@ -108,7 +108,7 @@ things are mounted. Keys that are not set in values are left out, so the exporte
 {{- $_ := set $seen .id true -}}
 {{- end -}}
 {{- end -}}
-{{- $cf := dict "queryBudget" $v.cloudflare.queryBudget "timeoutSeconds" $v.cloudflare.timeoutSeconds "maxRetrySeconds" $v.cloudflare.maxRetrySeconds -}}
+{{- $cf := dict "queryBudget" $v.cloudflare.queryBudget "rateLimit" $v.cloudflare.rateLimit "timeoutSeconds" $v.cloudflare.timeoutSeconds "maxRetrySeconds" $v.cloudflare.maxRetrySeconds -}}
 {{- with $v.cloudflare.apiUrl }}{{ $_ := set $cf "apiUrl" . }}{{ end -}}
 {{- with $v.cloudflare.zones }}{{ $_ := set $cf "zones" . }}{{ end -}}
 {{- with $v.cloudflare.accounts }}{{ $_ := set $cf "accounts" . }}{{ end -}}

@@ -18,7 +18,7 @@ import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient } from "./client.js";
 import { dataIndices, type IndexMode } from "./indices.js";
 import { esFailure } from "./errors.js";
-import { recentQueries } from "./history.js";
+import { recentQueries, recentQueriesByOwner } from "./history.js";
 
 /** Documents to write: a window's entries are read back as they are written; iterable again for a retry. */
 type Documents = Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
@@ -293,10 +293,10 @@ export function elasticsearchSink(
      * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
      * only where a coarse one is incomplete. Daily datasets need one search.
      */
-    recentQueries(since: number) {
+    recentQueries(since: number, perOwner = false) {
       return doing("reading the recent run records", async () => {
         await client.indices.refresh({ index: indexPattern(config.indexPrefix, RUNS), allow_no_indices: true, ignore_unavailable: true }, req());
-        return recentQueries(client, config.indexPrefix, since, req());
+        return perOwner ? recentQueriesByOwner(client, config.indexPrefix, since, req()) : recentQueries(client, config.indexPrefix, since, req());
       });
     },
 
