@@ -7,7 +7,7 @@
  * both.
  */
 
-import type { StatusCodes } from "./options.js";
+import type { Scope, StatusCodes } from "./options.js";
 
 /** The classes of Cloudflare's errors page, each with the HTTP status that page documents. */
 export type ErrorClass = "auth" | "authz" | "parse" | "limit" | "rate" | "unavailable" | "internal";
@@ -38,7 +38,20 @@ export const MESSAGES = {
   tooManyNodes: "in combination, your request queries too many nodes, zones and accounts",
   /** Cloudflare's errors page (rate class, 429). */
   excessiveResources: "query consumed excessive resources, please try running smaller queries which consume fewer resources",
+  /**
+   * OUR MODEL, NOT CLOUDFLARE'S WORDING: account-based rate limiting documents that "a list of zones at viewer level
+   * is not allowed in this mode" but not the error it answers; this text paraphrases that sentence.
+   */
+  zoneListAccountBased: "a list of zones at viewer level is not allowed with account-based rate limiting",
 } as const;
+
+/**
+ * Account-based rate limiting's refusal when a zone's or an account's own budget is spent, word for word from
+ * Cloudflare's account-based-rate-limiting page (`extensions.code` "budget").
+ */
+export const ownerBudgetMessage = (scope: Scope, tag: string): string =>
+  `${scope === "zone" ? "Zone" : "Account"} ${tag} has exceeded its rate limit. Please try again after 5 minutes. ` +
+  "Refer to this page for more details about rate limits: https://developers.cloudflare.com/analytics/graphql-api/limits/";
 
 /** Cloudflare's errors page (dataset limits, 400). */
 export const fieldCapMessage = (cap: number): string => `number of fields can't be more than ${cap}`;

@@ -1,7 +1,7 @@
 /** Injected faults (seeded, so a failing test replays the same way) and the query budget of Cloudflare's rate limiter. */
 
-import { MESSAGES, errorBody, wireError } from "./errors.js";
-import type { FaultKind, SimulatorConfig } from "./options.js";
+import { MESSAGES, errorBody, ownerBudgetMessage, wireError } from "./errors.js";
+import type { FaultKind, Scope, SimulatorConfig } from "./options.js";
 
 /** Decides, request by request, whether to fail and how. The same seed gives the same sequence of decisions. */
 export class FaultInjector {
@@ -47,6 +47,11 @@ export function budgetBody(at: number): string {
   return errorBody([wireError(MESSAGES.budget, undefined, at, "budget")]);
 }
 
+/** Account-based rate limiting's refusal naming the zone or account whose own budget is spent. */
+export function ownerBudgetBody(scope: Scope, tag: string, at: number): string {
+  return errorBody([wireError(ownerBudgetMessage(scope, tag), undefined, at, "budget")]);
+}
+
 /** Cuts a body in the middle, so it is invalid JSON (the client then sees HTTP 200 with a body it cannot parse). */
 export function truncate(body: string): string {
   return body.slice(0, Math.max(1, Math.floor(body.length / 2)));
@@ -81,5 +86,70 @@ export class QueryBudget {
 
   reset(): void {
     this.charges = [];
+  }
+}
+
+/** What one zone or account of a request is charged under account-based rate limiting. */
+export interface OwnerCharge {
+  readonly scope: Scope;
+  readonly tag: string;
+  /** The dataset nodes the owner is queried with in the request. */
+  readonly queries: number;
+}
+
+/** The most one owner has had charged within one 5-minute window, and which owner that was. */
+export interface OwnerPeak {
+  readonly scope: Scope;
+  readonly tag: string;
+  readonly queries: number;
+}
+
+/**
+ * Account-based rate limiting: a `QueryBudget` of its own for every zone and every account, all on the same clock.
+ * A request is charged to all its owners or to none.
+ */
+export class OwnerBudgets {
+  private readonly budgets = new Map<string, QueryBudget>();
+  private highest: OwnerPeak | undefined;
+
+  /**
+   * Charges every owner its queries if each fits within its own limit; otherwise charges nothing and returns the
+   * first owner (in the request's order) that would go over.
+   */
+  charge(charges: readonly OwnerCharge[], limitOf: (charge: OwnerCharge) => number, at: number): OwnerCharge | undefined {
+    const merged = new Map<string, OwnerCharge>();
+    for (const c of charges) {
+      const key = `${c.scope}:${c.tag}`;
+      merged.set(key, { ...c, queries: (merged.get(key)?.queries ?? 0) + c.queries });
+    }
+    for (const c of merged.values()) {
+      if (this.used(c.scope, c.tag, at) + c.queries > limitOf(c)) return c;
+    }
+    for (const [key, c] of merged) {
+      if (c.queries <= 0) continue;
+      let budget = this.budgets.get(key);
+      if (!budget) this.budgets.set(key, (budget = new QueryBudget()));
+      budget.charge(c.queries, Number.POSITIVE_INFINITY, at);
+      // A window's total only grows at a charge, so the highest total seen right after charges is the highest of any
+      // 5-minute window.
+      const used = budget.used(at);
+      if (used > (this.highest?.queries ?? 0)) this.highest = { scope: c.scope, tag: c.tag, queries: used };
+    }
+    return undefined;
+  }
+
+  /** Queries charged to one owner in the window ending at `at`. */
+  used(scope: Scope, tag: string, at: number): number {
+    return this.budgets.get(`${scope}:${tag}`)?.used(at) ?? 0;
+  }
+
+  /** The most any one owner had charged within one 5-minute window since the start or the last reset. */
+  peak(): OwnerPeak | undefined {
+    return this.highest;
+  }
+
+  reset(): void {
+    this.budgets.clear();
+    this.highest = undefined;
   }
 }

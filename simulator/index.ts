@@ -41,6 +41,7 @@ export type {
   SimTunnelStatus,
 } from "./options.js";
 export type { RestLogEntry, RestStats } from "./rest.js";
+export type { OwnerPeak } from "./faults.js";
 export { tunnelAt } from "./rest.js";
 export { dayTotals, finalMinute, growthFactor, hourTotals, observedMinute } from "./traffic.js";
 export type {

@@ -247,13 +247,44 @@ export interface SimulatorOptions {
   refusedFields?: Readonly<Record<string, readonly string[]>>;
   /** @default 10 */
   maxZonesPerQuery?: number;
-  /** Queries (zones or accounts x dataset nodes) allowed per sliding 5 minutes of real time. @default 300 */
+  /**
+   * Queries (zones or accounts x dataset nodes) allowed per sliding 5 minutes of real time, per user: every request
+   * without `X-Rate-Limit-Type: account-based` (see `ownerBudgetPerFiveMinutes`). @default 300
+   */
   budgetPerFiveMinutes?: number;
   /**
    * The clock the query budget's 5-minute window runs on: `real` time (default), or the simulator's own clock
    * (`now`), so that consecutive runs replayed minutes apart with `--now` see the budget refill as Cloudflare's would.
    */
   budgetClock?: "real" | "simulated";
+  /**
+   * Account-based rate limiting, which a client opts into per request with the HTTP header
+   * `X-Rate-Limit-Type: account-based` (the value compared without regard to case or surrounding spaces; any other
+   * value, or none, keeps `budgetPerFiveMinutes`). Such a request is not charged to `budgetPerFiveMinutes`: each zone
+   * and each account it queries has a budget of its own of this many queries per sliding 5 minutes (on `budgetClock`),
+   * and is charged the number of dataset nodes the request queries it with. A request that would take any of its
+   * owners over is refused, uncharged (no owner is charged), with `Zone <tag> has exceeded its rate limit. Please try
+   * again after 5 minutes. Refer to this page for more details about rate limits:
+   * https://developers.cloudflare.com/analytics/graphql-api/limits/` (or `Account <tag> ...`), `extensions.code`
+   * "budget", HTTP 200 or, with `statusCodes: "documented"`, 429. In that mode a request whose `zones` filters name
+   * more than one zone in all (`zoneTag_in` with two tags, or two `zones` fields each naming another zone) is refused,
+   * uncharged, with `a list of zones at viewer level is not allowed with account-based rate limiting` (HTTP 200 or
+   * 400); one zone (`zoneTag: X` or `zoneTag_in: [X]`) is accepted. Source: Cloudflare's account-based rate limiting
+   * page (developers.cloudflare.com/analytics/graphql-api/account-based-rate-limiting; ../shared/reference/
+   * cloudflare-graphql-api.md §"Rate limits"): the header, 1 request per second per account and per zone (300 per 5
+   * minutes; Enterprise defaults 15 per second per account and 10 per zone, see `ownerBudgets`), the refusal text, and
+   * "a list of zones at viewer level is not allowed". Our model: counting an owner's dataset nodes (not requests),
+   * as the per-user budget counts queries; the zone-list error's text, class and reach (the whole request). The
+   * schema served has no `zones` under `accounts`, so "a zones block nested in accounts counts against the account"
+   * does not arise. @default 300
+   */
+  ownerBudgetPerFiveMinutes?: number;
+  /**
+   * Account-based rate limiting: per zone or account tag, its own budget in place of `ownerBudgetPerFiveMinutes`
+   * (e.g. 4,500 for an Enterprise account's 15 requests per second, 3,000 for an Enterprise zone's 10). Source: the
+   * Enterprise defaults of Cloudflare's account-based rate limiting page. @default {}
+   */
+  ownerBudgets?: Readonly<Record<string, number>>;
   /** `viewer { budget }` is refused: what is left must be learned elsewhere (its meaning is undocumented). @default false */
   hideBudget?: boolean;
   /** Share of requests, 0..1, answered with an injected fault. @default 0 */
@@ -446,6 +477,8 @@ export interface SimulatorConfig {
   maxZonesPerQuery: number;
   budgetPerFiveMinutes: number;
   budgetClock: "real" | "simulated";
+  ownerBudgetPerFiveMinutes: number;
+  ownerBudgets: Readonly<Record<string, number>>;
   hideBudget: boolean;
   failureRate: number;
   failureKinds: readonly FaultKind[];
@@ -494,6 +527,8 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
     maxZonesPerQuery: options.maxZonesPerQuery ?? 10,
     budgetPerFiveMinutes: options.budgetPerFiveMinutes ?? 300,
     budgetClock: options.budgetClock ?? "real",
+    ownerBudgetPerFiveMinutes: options.ownerBudgetPerFiveMinutes ?? 300,
+    ownerBudgets: options.ownerBudgets ?? {},
     hideBudget: options.hideBudget ?? false,
     failureRate: options.failureRate ?? 0,
     failureKinds: options.failureKinds ?? FAULT_KINDS,

@@ -21,6 +21,7 @@ import {
 } from "graphql";
 import { adaptiveRows, type Needed } from "./adaptive.js";
 import { CloudflareError, MESSAGES, fieldCapMessage } from "./errors.js";
+import type { OwnerCharge } from "./faults.js";
 import { compileFilter, requestedRange, splitKey, type TimeFilter } from "./filters.js";
 import { buildRows, fieldsOf, SHAPES } from "./groups.js";
 import { SECTIONS, nodeModel } from "./model.js";
@@ -59,7 +60,10 @@ export function rootValue(cost: number, budgetLeft: number): { cost: number; vie
 class Viewer {
   constructor(private readonly left: number) {}
 
-  /** What is left of the query budget; refused when `hideBudget` models a Cloudflare that does not say. */
+  /**
+   * What is left of the per-user query budget; refused when `hideBudget` models a Cloudflare that does not say. With
+   * account-based rate limiting too (its meaning in that mode is undocumented: our model keeps the per-user figure).
+   */
   budget(_args: Args, ctx: RequestContext): number {
     if (ctx.config.hideBudget) throw new CloudflareError("unknown field budget", "parse");
     return this.left;
@@ -145,6 +149,24 @@ function accountTagOf(args: Args): string {
   return tag;
 }
 
+/** The arguments of every `viewer.<scope>` field of an operation (`zones` or `accounts`), in the order they come. */
+function scopeFieldArgs(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  variables: Readonly<Record<string, unknown>>,
+  scope: "zones" | "accounts",
+): Args[] {
+  const field = (schema.getType("viewer") as GraphQLObjectType).getFields()[scope]!;
+  const out: Args[] = [];
+  for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
+    for (const node of fieldsOf(viewer.selectionSet, fragments).filter((f) => f.name.value === scope)) {
+      out.push(getArgumentValues(field, node, variables));
+    }
+  }
+  return out;
+}
+
 /** The distinct account tags of all `accounts` fields of an operation (Cloudflare allows one per query). */
 function requestAccountTags(
   schema: GraphQLSchema,
@@ -152,15 +174,48 @@ function requestAccountTags(
   fragments: Readonly<Record<string, FragmentDefinitionNode>>,
   variables: Readonly<Record<string, unknown>>,
 ): Set<string> {
-  const accountsField = (schema.getType("viewer") as GraphQLObjectType).getFields()["accounts"]!;
   const tags = new Set<string>();
-  for (const viewer of fieldsOf(operation.selectionSet, fragments).filter((f) => f.name.value === "viewer")) {
-    for (const accounts of fieldsOf(viewer.selectionSet, fragments).filter((f) => f.name.value === "accounts")) {
-      const tag = (getArgumentValues(accountsField, accounts, variables)["filter"] as Args | undefined)?.["accountTag"];
-      if (typeof tag === "string") tags.add(tag);
-    }
+  for (const args of scopeFieldArgs(schema, operation, fragments, variables, "accounts")) {
+    const tag = (args["filter"] as Args | undefined)?.["accountTag"];
+    if (typeof tag === "string") tags.add(tag);
   }
   return tags;
+}
+
+/**
+ * The distinct zone tags the `zones` filters of a request name (`zoneTag` and `zoneTag_in`, before `zoneTag_gt` and
+ * `limit` narrow them), over all its `zones` fields. Empty when the request is too broken to tell (execution then
+ * reports why).
+ */
+export function namedZoneTags(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+): Set<string> {
+  const tags = new Set<string>();
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return tags;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  if (coerced.errors) return tags;
+  try {
+    for (const args of scopeFieldArgs(schema, operation, fragmentsOf(document), coerced.coerced, "zones")) {
+      const filter = (args["filter"] ?? {}) as Args;
+      const one = filter["zoneTag"];
+      const many = filter["zoneTag_in"];
+      if (typeof one === "string") tags.add(one);
+      if (Array.isArray(many)) for (const t of many) if (typeof t === "string") tags.add(t);
+    }
+  } catch {
+    tags.clear(); // an argument execution refuses: the request fails there
+  }
+  return tags;
+}
+
+function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  return fragments;
 }
 
 // ---- Plans and refused fields ----
@@ -311,9 +366,10 @@ export function fillRows(data: Record<string, unknown>, queued: RequestContext["
   }
 }
 
-/** One `zones` or `accounts` field of a request: its number of owners, and its dataset nodes, one per response key. */
+/** One `zones` or `accounts` field of a request: its owners' tags, and its dataset nodes, one per response key. */
 interface ScopeSelection {
-  owners: number;
+  scope: Scope;
+  tags: string[];
   type: GraphQLObjectType;
   nodes: FieldNode[];
 }
@@ -334,8 +390,7 @@ function scopeSelections(
   if (!operation) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  const fragments = fragmentsOf(document);
   const viewerFields = (schema.getType("viewer") as GraphQLObjectType).getFields();
   const nodesOf = (scope: FieldNode, names: readonly string[]): FieldNode[] => {
     const byKey = new Map<string, FieldNode>();
@@ -354,10 +409,9 @@ function scopeSelections(
         const args = () => getArgumentValues(def, scope, coerced.coerced);
         const type = getNamedType(def.type) as GraphQLObjectType;
         if (scope.name.value === "zones") {
-          scopes.push({ owners: selectZones(args(), maxZones).length, type, nodes: nodesOf(scope, SERVED_ZONE_NODES) });
+          scopes.push({ scope: "zone", tags: selectZones(args(), maxZones), type, nodes: nodesOf(scope, SERVED_ZONE_NODES) });
         } else if (scope.name.value === "accounts") {
-          accountTagOf(args());
-          scopes.push({ owners: 1, type, nodes: nodesOf(scope, SERVED_ACCOUNT_NODES) });
+          scopes.push({ scope: "account", tags: [accountTagOf(args())], type, nodes: nodesOf(scope, SERVED_ACCOUNT_NODES) });
         }
       }
     }
@@ -380,7 +434,23 @@ export function countQueries(
   maxZones: number,
 ): number {
   const selection = scopeSelections(schema, document, operationName, variables, maxZones);
-  return selection?.scopes.reduce((total, s) => total + s.owners * s.nodes.length, 0) ?? 0;
+  return selection?.scopes.reduce((total, s) => total + s.tags.length * s.nodes.length, 0) ?? 0;
+}
+
+/**
+ * Account-based rate limiting: what a request charges each of its zones and accounts, the number of dataset nodes it
+ * queries that owner with (per `zones` or `accounts` field; an owner in two fields is listed twice). Their sum is
+ * `countQueries`. Empty when the request is too broken to tell (execution then reports why, and nothing is charged).
+ */
+export function ownerCharges(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  maxZones: number,
+): OwnerCharge[] {
+  const selection = scopeSelections(schema, document, operationName, variables, maxZones);
+  return (selection?.scopes ?? []).flatMap((s) => s.tags.map((tag) => ({ scope: s.scope, tag, queries: s.nodes.length })));
 }
 
 /**
@@ -409,7 +479,7 @@ export function ownerMinutes(
         const units = isRollup(node) ? SHAPES[node].units : nodeModel(schema, node).units;
         const range = requestedRange(compileFilter((args["filter"] ?? {}) as TimeFilter, units, !isRollup(node)));
         if (range.from === undefined) continue;
-        total += scope.owners * Math.max(0, Math.ceil(((range.to ?? now) - range.from) / 60_000));
+        total += scope.tags.length * Math.max(0, Math.ceil(((range.to ?? now) - range.from) / 60_000));
       }
     }
   } catch {

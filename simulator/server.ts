@@ -1,7 +1,8 @@
 /**
  * A fake of Cloudflare's GraphQL Analytics endpoint on 127.0.0.1, for the integration tests, `--demo` and
  * `cloudflare-es-exporter simulate`. It answers a request in this order: injected fault, authentication, parsing and
- * validation, query budget, execution. Errors come in Cloudflare's format, and any error makes `data` null. The REST
+ * validation, request-size limits, query budget (per user, or per zone and account with `X-Rate-Limit-Type:
+ * account-based`), execution. Errors come in Cloudflare's format, and any error makes `data` null. The REST
  * endpoints discovery lists zones and accounts from are served beside it, on the same origin (rest.ts).
  */
 
@@ -9,10 +10,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { execute, type GraphQLError } from "graphql";
 import { CloudflareError, MESSAGES, errorBody, statusFor, wireError, type ErrorClass, type WireError } from "./errors.js";
-import { FaultInjector, QueryBudget, budgetBody, faultResponse, truncate } from "./faults.js";
-import { resolveOptions, type FaultKind, type SimulatorConfig, type SimulatorOptions } from "./options.js";
+import { FaultInjector, OwnerBudgets, QueryBudget, budgetBody, faultResponse, ownerBudgetBody, truncate, type OwnerCharge, type OwnerPeak } from "./faults.js";
+import { resolveOptions, type FaultKind, type Scope, type SimulatorConfig, type SimulatorOptions } from "./options.js";
 import { emptyRestStats, REST_ROUTE, RestSimulator, type RestStats } from "./rest.js";
-import { countQueries, fillRows, ownerMinutes, rootValue, type RequestContext } from "./resolvers.js";
+import { countQueries, fillRows, namedZoneTags, ownerCharges, ownerMinutes, rootValue, type RequestContext } from "./resolvers.js";
 import { parseAndValidate, simulatorSchema } from "./schema.js";
 import { shapeTraffic, spliceHuge } from "./shapes.js";
 import { DAY_MS, HOUR_MS, MINUTE_MS, finalMinute, hourTotals, observedMinute, dayTotals, type TrafficData } from "./traffic.js";
@@ -32,12 +33,26 @@ export interface SimulatorStats {
   requests: number;
   /** Responses sent, by HTTP status. */
   statuses: Record<number, number>;
-  /** Queries counted the way Cloudflare's rate limiter does: (zones + accounts) x dataset nodes of each executed request. */
+  /**
+   * Queries counted the way Cloudflare's rate limiter does: (zones + accounts) x dataset nodes of each executed request
+   * (in account-based mode the sum of what its owners were charged).
+   */
   queries: number;
   /** Injected faults, by kind. */
   faults: Record<FaultKind, number>;
   /** Requests refused because `budgetPerFiveMinutes` was used up. */
   budgetRejections: number;
+  /** GraphQL requests (faulted or refused ones too) that opted into account-based rate limiting (`X-Rate-Limit-Type: account-based`). */
+  accountBasedRequests: number;
+  /** Account-based requests refused because a zone's or an account's own budget (`ownerBudgetPerFiveMinutes`) was used up. */
+  ownerBudgetRejections: number;
+  /** Account-based requests refused because their `zones` filters named more than one zone. */
+  zoneListRejections: number;
+  /**
+   * Account-based rate limiting: the most queries any one zone or account had charged within one sliding 5-minute
+   * window (on `budgetClock`) since the start or the last reset, and which owner; null before the first charge.
+   */
+  ownerBudgetPeak: OwnerPeak | null;
   /** Every request, oldest first (the oldest are dropped beyond 10,000 so a long `simulate` stays small). */
   log: RequestLogEntry[];
   /** The REST endpoints' requests (`GET /accounts`, `GET /zones`), counted apart: they have their own limit. */
@@ -83,7 +98,12 @@ export interface Simulator {
     /** The sampled events behind `groups`, with every dimension and metric. */
     events(node: AdaptiveName, tag: string, startMs: number, endMs: number): AdaptiveEvent[];
   };
-  /** Zeroes the stats and empties the query budget window. */
+  /**
+   * Account-based rate limiting: the queries charged to one zone or account in the 5-minute window ending now (on
+   * `budgetClock`).
+   */
+  ownerBudgetUsed(scope: Scope, tag: string): number;
+  /** Zeroes the stats and empties the query budget windows (the per-user one and every owner's). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -104,6 +124,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const schema = simulatorSchema();
   const faults = new FaultInjector(options.seed ?? 1);
   const budget = new QueryBudget();
+  const ownerBudgets = new OwnerBudgets();
+  const budgetNow = (): number => (config.budgetClock === "simulated" ? config.now() : Date.now());
   const stats: SimulatorStats = emptyStats();
   const rest = new RestSimulator(config, stats.rest);
 
@@ -118,6 +140,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (req.method !== "POST") return send(res, 405, JSON.stringify({ success: false, errors: [{ message: "Method not allowed" }] }));
     const request = parseRequest(await readBody(req));
     stats.requests++;
+    if (accountBased(req)) stats.accountBasedRequests++;
     const entry: RequestLogEntry = { query: request.query, variables: request.variables, status: 0, at: Date.now() };
     stats.log.push(entry);
     if (stats.log.length > MAX_LOG) stats.log.shift();
@@ -164,13 +187,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return fail("rate", [wireError(MESSAGES.excessiveResources, undefined, now)]);
     }
     const realNow = config.budgetClock === "simulated" ? now : Date.now();
-    if (!budget.charge(cost, config.budgetPerFiveMinutes, realNow)) {
+    if (accountBased(req)) {
+      // Account-based rate limiting: every zone and account has a budget of its own, and the per-user one is left
+      // alone. A list of zones is refused before anything is charged.
+      if (namedZoneTags(schema, document, operationName, variables).size > 1) {
+        stats.zoneListRejections++;
+        return fail("limit", [wireError(MESSAGES.zoneListAccountBased, undefined, now)]);
+      }
+      const charges = ownerCharges(schema, document, operationName, variables, config.maxZonesPerQuery);
+      const limitOf = (c: OwnerCharge): number => (Object.hasOwn(config.ownerBudgets, c.tag) ? config.ownerBudgets[c.tag]! : config.ownerBudgetPerFiveMinutes);
+      const over = ownerBudgets.charge(charges, limitOf, realNow);
+      if (over) {
+        stats.ownerBudgetRejections++;
+        return { status: statusFor("rate", config.statusCodes), body: ownerBudgetBody(over.scope, over.tag, now) };
+      }
+      stats.ownerBudgetPeak = ownerBudgets.peak() ?? null;
+    } else if (!budget.charge(cost, config.budgetPerFiveMinutes, realNow)) {
       stats.budgetRejections++;
       return { status: statusFor("rate", config.statusCodes), body: budgetBody(now) };
     }
     stats.queries += cost;
 
     const context: RequestContext = { config, now, schema, rows: [] };
+    // In account-based mode too `viewer { budget }` answers what is left of the per-user budget (which such requests
+    // do not spend): what it means in that mode is not documented.
     const budgetLeft = Math.max(0, config.budgetPerFiveMinutes - budget.used(realNow));
     const result = execute({
       schema,
@@ -220,12 +260,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         adaptiveGroups(node, tag, startMs, endMs, groupBy, filter, { now: config.now(), lateMinutes: config.lateMinutes }),
       events: (node, tag, startMs, endMs) => adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
     },
+    ownerBudgetUsed: (scope, tag) => ownerBudgets.used(scope, tag, budgetNow()),
     reset() {
       const { rest: restStats, ...fresh } = emptyStats();
       Object.assign(stats, fresh);
       // The REST simulator keeps its stats object: emptied in place.
       Object.assign(stats.rest, restStats);
       budget.reset();
+      ownerBudgets.reset();
       rest.reset();
     },
     close: () =>
@@ -243,9 +285,19 @@ function emptyStats(): SimulatorStats {
     queries: 0,
     faults: { budget200: 0, http429: 0, http503: 0, truncated: 0, http500: 0 },
     budgetRejections: 0,
+    accountBasedRequests: 0,
+    ownerBudgetRejections: 0,
+    zoneListRejections: 0,
+    ownerBudgetPeak: null,
     log: [],
     rest: emptyRestStats(),
   };
+}
+
+/** Whether a request opts into account-based rate limiting: `X-Rate-Limit-Type: account-based`. */
+function accountBased(req: IncomingMessage): boolean {
+  const value = req.headers["x-rate-limit-type"];
+  return typeof value === "string" && value.trim().toLowerCase() === "account-based";
 }
 
 /** `Authorization: Bearer <token>`, or `X-Auth-Email` with `X-Auth-Key`; with a token list only those tokens pass. */
