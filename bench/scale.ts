@@ -116,7 +116,8 @@ try {
   console.log("run  outcome     wall s  requests  queries  most/owner/5min  refused  deferred  documents  stale pairs  worst lag min  median lag min");
   for (let run = 0; run < RUNS; run++) {
     clock = START + run * RUN_EVERY;
-    const before = { queries: sim.stats.queries, rejections: sim.stats.budgetRejections };
+    const refusals = () => sim.stats.budgetRejections + sim.stats.ownerBudgetRejections + sim.stats.zoneListRejections;
+    const before = { queries: sim.stats.queries, rejections: refusals() };
     const { summary, wallMs } = await runOnce();
     const lag = await staleness();
     const row = [
@@ -125,8 +126,8 @@ try {
       (wallMs / 1000).toFixed(1).padStart(7),
       String(summary.requests).padStart(9),
       String(sim.stats.queries - before.queries).padStart(8),
-      String("?").padStart(16),
-      String(sim.stats.budgetRejections - before.rejections).padStart(8),
+      (MODE === "account-based" ? String(sim.stats.ownerBudgetPeak?.queries ?? 0) : "-").padStart(16),
+      String(refusals() - before.rejections).padStart(8),
       String(summary.deferredRequests ?? 0).padStart(9),
       String(summary.documents).padStart(10),
       String(lag.pairs).padStart(12),

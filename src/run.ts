@@ -15,14 +15,13 @@ import type { StopReason } from "./deadline.js";
 import { askGate, logGate, type GateDecision } from "./gate.js";
 import type { Logger } from "./log.js";
 import type { Decision } from "./matrix.js";
-import { catchUp, decideAll, planRun, type Work } from "./run-plan.js";
-import { fail, fetchAndWrite, type Pending, type Totals } from "./run-window.js";
-import { Progress } from "./progress.js";
+import { catchUp, decideAll, planRun } from "./run-plan.js";
+import { fail, type Pending, type Totals } from "./run-window.js";
+import { work } from "./run-work.js";
 import type { Sink } from "./sinks/sink.js";
 import type { SnapshotDataset } from "./datasets/index.js";
 import { takeSnapshots } from "./snapshots.js";
 import type { RestClient } from "./cloudflare/rest.js";
-import { iso } from "./time.js";
 
 export interface RunRequest {
   /** `run` looks after missing units; `backfill` rewrites an explicit range. */
@@ -52,7 +51,7 @@ export interface DatasetReport {
   planned?: { units: number; windows: number; queries: number; from?: number; to?: number };
 }
 
-type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
+export type RunOutcome = "completed" | "failed" | "not-active" | "stopped-by-gate" | "gate-error" | StopReason;
 
 export interface RunResult {
   readonly outcome: RunOutcome;
@@ -227,122 +226,3 @@ export async function knowBudget(deps: Pick<RunDeps, "cloudflare" | "sink" | "co
   return `query budget: earlier runs spent ${spent} queries in the last 5 minutes (their records; Cloudflare does not say); this run may spend ${cloudflare.budget.available()} of its share of ${share}`;
 }
 
-const omitKey = (w: Work): string => [...w.omit].sort().join(",");
-
-/**
- * Makes the queued requests in order. Returns only when the run must stop before its work is done: the deadline, a
- * stop signal, the gate, or (`run`) its share of the query budget spent, with the number of requests left.
- */
-async function work(
-  deps: RunDeps,
-  request: RunRequest,
-  queue: Pending[],
-  density: Map<string, number>,
-  totals: Totals,
-): Promise<{ outcome?: RunOutcome; deferred?: number } | undefined> {
-  const { config, log, time, cloudflare } = deps;
-  const progress = new Progress(log, "requests", queue.length);
-  /** Account-based rate limiting: requests of owners whose own share is spent, left for the next run. */
-  const waiting = new Set<string>();
-  let skipped = 0;
-  try {
-    while (queue.length > 0) {
-      if (time?.stoppedBy) return { outcome: stopped(deps, time.stoppedBy, queue.length) };
-      const next = queue.shift()!;
-      // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
-      const owners = next.owners.filter((w) => w.report.status === "ok");
-      if (owners.length === 0) continue;
-      // Owners whose fields changed during the run (a refusal) need a query of their own.
-      const groups = new Map<string, Work[]>();
-      for (const w of owners) groups.set(omitKey(w), [...(groups.get(omitKey(w)) ?? []), w]);
-      if (groups.size > 1) {
-        queue.unshift(...[...groups.values()].map((group) => ({ ...next, owners: group })));
-        progress.grow(groups.size - 1);
-        continue;
-      }
-      // Windows were sized for the rows expected; when a page showed more, what remains is cut to fit.
-      const limit = Math.min(...owners.map((w) => w.decision.limits!.maxPageSize));
-      const [part, rest] = firstPart(next.window, next.dataset.unit, density.get(next.dataset.name) ?? next.dataset.rowsPerUnit, limit);
-      if (rest) {
-        queue.unshift({ ...next, window: part, owners }, { ...next, window: rest, owners });
-        progress.grow(1);
-        continue;
-      }
-      // Each zone and account has its own budget: one whose share is spent waits for the next run, the others go on.
-      if (request.mode === "run" && cloudflare.budget.perOwner) {
-        const spent = owners.filter((w) => cloudflare.budget.available(w.decision.owner.id) < 1);
-        if (spent.length > 0) {
-          for (const w of spent) waiting.add(`${w.decision.owner.scope} ${w.decision.owner.name}`);
-          skipped++;
-          progress.step(0);
-          continue;
-        }
-      }
-      // A CronJob's run does not wait for the budget to refill: what does not fit is the next run's first work.
-      if (request.mode === "run" && owners.length > cloudflare.budget.available()) {
-        const fits = cloudflare.budget.available();
-        if (fits > 0) {
-          // The stalest owners of this request now, the others later (or in the next run).
-          queue.unshift({ ...next, owners: owners.slice(0, fits) }, { ...next, owners: owners.slice(fits) });
-          continue;
-        }
-        const left = queue.length + 1;
-        log.warn(
-          `this run's share of the query budget is spent (${config.cloudflare.queryBudget} per 5 minutes, CF_QUERY_BUDGET): ${left} requests are left for the next run, stalest first`,
-        );
-        return { deferred: left };
-      }
-      const before = totals.documents;
-      const retried = await fetchAndWrite(deps, { ...next, owners }, limit, density, totals);
-      queue.unshift(...retried);
-      progress.grow(retried.length);
-      progress.step(totals.documents - before);
-      if (config.gate.uri && !time?.stoppedBy) {
-        const again = await askGate(config.gate);
-        if (!again.allowed) {
-          log.warn(
-            `gate revoked after window ${iso(next.window.from)}: ${again.reason}; stopping, the next run continues${again.error?.fix ? `; fix: ${again.error.fix}` : ""}`,
-          );
-          return { outcome: again.error ? "gate-error" : "stopped-by-gate" };
-        }
-      }
-    }
-  } catch (error) {
-    if (error instanceof CloudflareError && error.kind === "deadline" && time?.stoppedBy) return { outcome: stopped(deps, time.stoppedBy, queue.length) };
-    if (error instanceof CloudflareError && error.kind === "share") {
-      log.warn(`${error.message}: ${queue.length + 1} requests are left for the next run, stalest first`);
-      return { deferred: queue.length + 1 };
-    }
-    throw error;
-  } finally {
-    progress.done();
-  }
-  if (skipped === 0) return undefined;
-  const names = [...waiting];
-  log.warn(
-    `${names.length} zones and accounts spent this run's share of their own query budget (${config.cloudflare.queryBudget} per 5 minutes each, CF_QUERY_BUDGET): ` +
-      `${skipped} requests are left for the next run (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", ..." : ""})`,
-  );
-  return { deferred: skipped };
-}
-
-function stopped(deps: RunDeps, reason: StopReason, left: number): RunOutcome {
-  const why = deps.time?.signal.reason instanceof Error ? deps.time.signal.reason.message : reason;
-  deps.log.warn(`${why}: no further window is taken (${left} requests are left for the next run)`);
-  return reason;
-}
-
-/**
- * The first part of `window` that should hold about 80 % of a page at `rowsPerUnit` (whole units), and the rest;
- * no rest when the whole window should fit in 90 % of a page. The margin absorbs units busier than those seen.
- */
-function firstPart(window: Window, unit: number, rowsPerUnit: number, pageSize: number): [Window, Window?] {
-  const units = (window.to - window.from) / unit;
-  if (rowsPerUnit <= 0 || units * rowsPerUnit <= 0.9 * pageSize) return [window];
-  const step = Math.max(1, Math.floor((0.8 * pageSize) / rowsPerUnit)) * unit;
-  if (window.from + step >= window.to) return [window];
-  return [
-    { from: window.from, to: window.from + step },
-    { from: window.from + step, to: window.to },
-  ];
-}
