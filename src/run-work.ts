@@ -70,7 +70,7 @@ export async function work(deps: RunDeps, request: RunRequest, queue: Pending[],
       }
     }
     // A CronJob's run does not wait for the budget to refill: what does not fit is the next run's first work.
-    if (request.mode === "run" && owners.length > cloudflare.budget.available()) {
+    if (request.mode === "run" && !cloudflare.budget.perOwner && owners.length > cloudflare.budget.available()) {
       const fits = cloudflare.budget.available();
       if (fits > 0) {
         // The stalest owners of this request now, the others later (or in the next run).
@@ -84,7 +84,19 @@ export async function work(deps: RunDeps, request: RunRequest, queue: Pending[],
       return { deferred: left };
     }
     const before = totals.documents;
-    const retried = await fetchAndWrite(deps, { ...next, owners }, limit, density, totals);
+    let retried: Pending[];
+    try {
+      retried = await fetchAndWrite(deps, { ...next, owners }, limit, density, totals);
+    } catch (error) {
+      // Another lane took the last of this owner's share a moment ago: not sent, so not spent; the next run makes it.
+      if (!(cloudflare.budget.perOwner && error instanceof CloudflareError && error.kind === "share")) throw error;
+      for (const w of owners) {
+        w.report.queries--;
+        waiting.add(`${w.decision.owner.scope} ${w.decision.owner.name}`);
+      }
+      skipped++;
+      return undefined;
+    }
     queue.unshift(...retried);
     progress.grow(retried.length);
     progress.step(totals.documents - before);

@@ -58,7 +58,8 @@ export class QueryBudget {
    * part of the cost (the nodes it is queried with) and all of them must fit.
    */
   async take(cost: number, owners: readonly string[] = []): Promise<void> {
-    const charges = this.chargesOf(cost, owners);
+    // A request that costs nothing (settings, the budget itself) never waits, however full a window is.
+    const charges = this.chargesOf(cost, owners).filter(([, need]) => need > 0);
     for (;;) {
       const now = this.clock();
       const short = charges.find(([key, need]) => this.inWindow(key, now) + Math.min(need, this.perWindow) > this.perWindow);
@@ -68,7 +69,7 @@ export class QueryBudget {
       await this.sleep(this.windowOf(key)[0]!.at + BUDGET_WINDOW_MS - now + 10);
     }
     const at = this.clock();
-    for (const [key, need] of charges) if (need > 0) this.windowOf(key).push({ at, cost: need });
+    for (const [key, need] of charges) this.windowOf(key).push({ at, cost: need });
     this.used += cost;
   }
 

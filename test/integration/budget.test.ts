@@ -81,6 +81,44 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
     });
   }
 
+  it("account-based rate limiting: one zone per request, each zone's own budget shared across runs, exact in the end", async () => {
+    const prefix = "it-budget-account";
+    await dropPrefix(es, prefix);
+    // Each zone may spend 12 queries per 5 minutes; six hours in ten-minute windows are 36 per zone: several runs.
+    const sim: Simulator = await simulator({
+      now: () => clock,
+      budgetClock: "simulated",
+      ownerBudgetPerFiveMinutes: 12,
+      settings: { httpRequests1mGroups: { maxDuration: 600 } },
+    });
+    let clock = START;
+    try {
+      const env = exporterEnv(sim, prefix, { CF_RATE_LIMIT: "account-based", CF_QUERY_BUDGET: "12", RUN_DEADLINE_SECONDS: "120" });
+      const spent: number[] = [];
+      let caughtUp = -1;
+      for (let run = 0; run < 30 && caughtUp < 0; run++) {
+        clock = START + run * MINUTE;
+        const before = sim.stats.queries;
+        const result = await cli(["run", "--now", iso(clock)], env);
+        assert.equal(result.code, 0, result.stderr.slice(-2000));
+        assert.equal(summaryOf(result.stderr).outcome, "completed");
+        spent.push(sim.stats.queries - before);
+        if (run === 0) assert.match(result.stderr, /3 zones and accounts spent this run's share of their own query budget/);
+        if (run > 0 && (await differences(es, prefix, expectedRange(clock), (z, m) => sim.groundTruth.minute(z, m))).length === 0) caughtUp = run;
+      }
+      assert.ok(caughtUp > 2, `the catch-up took several runs (${spent.join(", ")})`);
+      assert.equal(sim.stats.zoneListRejections, 0, "every request named one zone");
+      assert.equal(sim.stats.ownerBudgetRejections, 0, "no zone went over its own budget, across runs");
+      assert.equal(sim.stats.budgetRejections, 0);
+      assert.ok(sim.stats.accountBasedRequests > 0 && (sim.stats.ownerBudgetPeak?.queries ?? 0) <= 12, JSON.stringify(sim.stats.ownerBudgetPeak));
+      // Three zones with a budget each: a run spends up to three shares, where the token's budget would allow one.
+      assert.ok(Math.max(...spent) > 12, `runs spent ${spent.join(", ")}`);
+    } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+    }
+  });
+
   it("more work than a run's share, every run: every zone's newest minute stays a few runs old, no zone starves", async () => {
     const prefix = "it-budget-fair";
     await dropPrefix(es, prefix);
