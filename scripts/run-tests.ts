@@ -48,6 +48,7 @@ async function main(): Promise<number> {
       [join(root, "dist", "bench", "backfill.js"), ...passThrough],
       [join(root, "dist", "bench", "datasets.js"), ...passThrough],
       [join(root, "dist", "bench", "storage.js"), ...passThrough],
+      [join(root, "dist", "bench", "serialize.js"), ...passThrough],
     ];
   } else {
     let files: string[] = [];

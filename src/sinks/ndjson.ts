@@ -18,6 +18,7 @@ import { mergeFields } from "../datasets/fields.js";
 import { holes, mergeRanges } from "../plan.js";
 import { indexNamer, indexPattern } from "./index-names.js";
 import { mappingProperties } from "./mapping.js";
+import { sourceJson } from "./source-json.js";
 import { SinkError, type Coverage, type Indexed, type Sink, type WriteBatch, type WriteOutcome } from "./sink.js";
 
 const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, "") + "Z";
@@ -55,9 +56,8 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
    */
   const bulkPair = (d: ExportDocument): string => {
     const action = JSON.stringify({ index: { _index: nameOf(d.dataset, d.timestamp), _id: d.id } });
-    const source = toSource(d.fields);
-    const line = JSON.stringify(source);
-    return `${action}\n${redactor.mayHold(line) ? JSON.stringify(redactor.value(source)) : line}\n`;
+    const line = sourceJson(d.fields);
+    return `${action}\n${redactor.mayHold(line) ? JSON.stringify(redactor.value(toSource(d.fields))) : line}\n`;
   };
 
   return {

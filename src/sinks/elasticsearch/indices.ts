@@ -17,7 +17,7 @@ import { RUNS } from "../../runs/run-document.js";
 import { describeEsError, esStatus } from "./client.js";
 import { esFailure } from "./errors.js";
 
-export type IndexMode = "time_series" | "standard";
+type IndexMode = "time_series" | "standard";
 
 export interface IndexOptions {
   readonly client: Client;

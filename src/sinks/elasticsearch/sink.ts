@@ -4,24 +4,27 @@ import type { TimeLimit } from "../../cloudflare/client.js";
 import pRetry from "p-retry";
 import type { ElasticsearchConfig } from "../../config/types.js";
 import type { Dataset, Owner, Window } from "../../datasets/dataset.js";
-import { toSource, type ExportDocument } from "../../datasets/document.js";
+import type { ExportDocument } from "../../datasets/document.js";
 import type { estypes } from "@elastic/elasticsearch";
 type FieldValue = estypes.FieldValue;
 import { holes } from "../../plan.js";
 import { DAY, fixedInterval, HOUR, MINUTE } from "../../time.js";
 import { mergeFields } from "../../datasets/fields.js";
-import { indexPattern } from "../index-names.js";
+import { indexPattern, periodEnd, periodStart } from "../index-names.js";
 import { mappingProperties } from "../mapping.js";
+import { sourceJson } from "../source-json.js";
 import { SinkError, type Coverage, type Indexed, type Sink, type WriteBatch, type WriteOutcome } from "../sink.js";
 import { bootstrap, ilmAvailable } from "./bootstrap.js";
 import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient } from "./client.js";
-import { dataIndices, type IndexMode } from "./indices.js";
+import { dataIndices } from "./indices.js";
 import { esFailure } from "./errors.js";
 import { recentQueries, recentQueriesByOwner } from "./history.js";
 
 /** Documents to write: a window's entries are read back as they are written; iterable again for a retry. */
 type Documents = Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
+/** What the bulk helper gets per document: the `index` action and the `_source` as JSON text. */
+type Operation = [{ index: { _index: string; _id?: string } }, string];
 
 const MAX_REASONS = 5;
 /**
@@ -105,18 +108,39 @@ export function elasticsearchSink(
   }
 
   async function bulkOnce(documents: Documents, concurrency: number, written: Set<string> | undefined): Promise<WriteOutcome> {
-    /** Each document with the index it goes to, made sure of first (the action needs its mode). */
-    async function* withIndices(): AsyncGenerator<ExportDocument & { index: string; mode: IndexMode }> {
-      for await (const doc of documents) yield { ...doc, ...(await indices.prepare(doc.dataset, doc.timestamp)) };
+    /**
+     * Each document as the helper's pair: its action and its `_source` text. The index is made sure of (the action
+     * needs its mode) when a document leaves the dataset and period of the one before: an index covers exactly its
+     * period (a time-series index accepts no other time), so within it nothing is looked up or awaited per document.
+     * A time-series index derives `_id` from the dimensions and `@timestamp` and refuses any other (writing the same
+     * ones again overwrites), so its documents share one action; a standard index takes ours, made of the same parts.
+     */
+    async function* operations(): AsyncGenerator<Operation> {
+      let dataset: string | undefined;
+      let from = 0;
+      let to = 0;
+      let index = "";
+      let shared: Operation[0] | undefined;
+      for await (const doc of documents) {
+        if (doc.dataset !== dataset || doc.timestamp < from || doc.timestamp >= to) {
+          const prepared = await indices.prepare(doc.dataset, doc.timestamp);
+          dataset = doc.dataset;
+          index = prepared.index;
+          from = periodStart(config.indexPeriod, doc.timestamp);
+          to = periodEnd(config.indexPeriod, doc.timestamp);
+          shared = prepared.mode === "time_series" ? { index: { _index: index } } : undefined;
+        }
+        yield [shared ?? { index: { _index: index, _id: doc.id } }, sourceJson(doc.fields)];
+      }
     }
     const reasons: string[] = [];
     try {
       const stats = await client.helpers.bulk(
         {
-          datasource: withIndices(),
-          // A time-series index derives `_id` from the dimensions and `@timestamp` and refuses any other; writing
-          // the same ones again overwrites. A standard index takes ours, which is made of the same parts.
-          onDocument: (doc) => [{ index: doc.mode === "time_series" ? { _index: doc.index } : { _index: doc.index, _id: doc.id } }, toSource(doc.fields)],
+          datasource: operations(),
+          // The helper takes a string payload as it is (it would stringify an object); onDrop and onSuccess get it
+          // parsed back, as they did before.
+          onDocument: (operation) => operation,
           ...(written
             ? {
                 // Deserializes each written document again (the helper's cost), so only where stale entries are sought.
