@@ -93,7 +93,9 @@ async function staleness(): Promise<{ pairs: number; worst: number; median: numb
     ignore_unavailable: true,
     size: 0,
     query: { term: { "cloudflare.breakdown": "total" } },
-    aggs: { datasets: { terms: { field: "cloudflare.dataset", size: 100 }, aggs: { zones: owner("cloudflare.zone.id"), accounts: owner("cloudflare.account.id") } } },
+    aggs: {
+      datasets: { terms: { field: "cloudflare.dataset", size: 100 }, aggs: { zones: owner("cloudflare.zone.id"), accounts: owner("cloudflare.account.id") } },
+    },
   });
   type Owners = { buckets: { newest: { value: number } }[] };
   const settled = Math.floor(clock / MINUTE) * MINUTE - SETTLE_MINUTES * MINUTE;

@@ -15,7 +15,7 @@ import { fetchAndWrite, type Pending, type Totals } from "./run-window.js";
 import { iso } from "./time.js";
 
 /** Requests in flight at once with account-based rate limiting. */
-export const ACCOUNT_BASED_LANES = 4;
+const ACCOUNT_BASED_LANES = 4;
 
 /** Why the run stopped taking requests before its work was done, and how many it left for the next run. */
 export interface Stop {

@@ -225,4 +225,3 @@ export async function knowBudget(deps: Pick<RunDeps, "cloudflare" | "sink" | "co
   }
   return `query budget: earlier runs spent ${spent} queries in the last 5 minutes (their records; Cloudflare does not say); this run may spend ${cloudflare.budget.available()} of its share of ${share}`;
 }
-

@@ -82,7 +82,13 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
   const wire = { caFile: config.caFile, maxBytes: config.maxResponseBytes };
   const dispatcher = dispatcherFor(config.caFile);
   const client = graphql.defaults({ baseUrl: url.origin, url: `${url.pathname}${url.search}`, headers, request: { fetch: boundedFetch(wire, dispatcher) } });
-  const budget = new QueryBudget(config.queryBudget, Date.now, (ms) => sleepWithin(ms, time, "waiting for the query budget"), options.waitForBudget ?? true, perOwner);
+  const budget = new QueryBudget(
+    config.queryBudget,
+    Date.now,
+    (ms) => sleepWithin(ms, time, "waiting for the query budget"),
+    options.waitForBudget ?? true,
+    perOwner,
+  );
   let sent = 0;
 
   async function attempt(request: QueryRequest): Promise<Record<string, unknown>> {

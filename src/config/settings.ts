@@ -179,8 +179,7 @@ export const SETTINGS = [
     kind: "choice",
     default: "user",
     choices: ["user", "account-based"],
-    help:
-      "`account-based`: Cloudflare's opt-in rate limiting per zone and account (each its own 300 queries per 5 minutes, one zone per request; CF_QUERY_BUDGET is then the share of each) instead of one budget for the token",
+    help: "`account-based`: Cloudflare's opt-in rate limiting per zone and account (each its own 300 queries per 5 minutes, one zone per request; CF_QUERY_BUDGET is then the share of each) instead of one budget for the token",
     commands: CLOUDFLARE,
   },
   {

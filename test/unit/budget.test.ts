@@ -33,7 +33,13 @@ describe("query budget pacing", () => {
 describe("query budget per zone and account (account-based rate limiting)", () => {
   it("charges each owner of a request its part, and one owner's spent share does not hold back another", async () => {
     let now = 0;
-    const budget = new QueryBudget(3, () => now, () => Promise.reject(new Error("must not wait")), false, true);
+    const budget = new QueryBudget(
+      3,
+      () => now,
+      () => Promise.reject(new Error("must not wait")),
+      false,
+      true,
+    );
     for (let i = 0; i < 3; i++) await budget.take(1, ["zone-a"]);
     assert.equal(budget.available("zone-a"), 0);
     assert.equal(budget.available("zone-b"), 3);

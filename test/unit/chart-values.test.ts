@@ -173,6 +173,7 @@ describe("chart: the config file", () => {
         topN: 50,
         confidenceLevel: 0.9,
         queryBudget: 200,
+        rateLimit: "account-based",
         timeoutSeconds: 30,
         maxRetrySeconds: 300,
         maxResponseBytes: 33554432,

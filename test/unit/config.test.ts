@@ -55,6 +55,7 @@ describe("defaults", () => {
         topN: 100,
         confidenceLevel: undefined,
         queryBudget: 250,
+        rateLimit: "user",
         timeoutSeconds: 60,
         maxRetrySeconds: 600,
         caFile: undefined,

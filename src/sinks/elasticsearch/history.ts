@@ -37,7 +37,12 @@ export async function recentQueries(client: Client, prefix: string, since: numbe
  * runs' `dataset` records charge to each owner, counted as spent at the end of the latest of those runs (the later,
  * the longer they stay in the window: never too few).
  */
-export async function recentQueriesByOwner(client: Client, prefix: string, since: number, options: TransportRequestOptions): Promise<(Spent & { owner: string })[]> {
+export async function recentQueriesByOwner(
+  client: Client,
+  prefix: string,
+  since: number,
+  options: TransportRequestOptions,
+): Promise<(Spent & { owner: string })[]> {
   const perOwner = (field: string) => ({
     terms: { field, size: 65_536 },
     aggs: { queries: { sum: { field: "run.queries" } }, at: { max: { field: "run.ended" } } },
@@ -50,7 +55,11 @@ export async function recentQueriesByOwner(client: Client, prefix: string, since
       size: 0,
       query: {
         bool: {
-          filter: [{ term: { "run.kind": "dataset" } }, { range: { "run.ended": { gte: since, format: "epoch_millis" } } }, { range: { "run.queries": { gt: 0 } } }],
+          filter: [
+            { term: { "run.kind": "dataset" } },
+            { range: { "run.ended": { gte: since, format: "epoch_millis" } } },
+            { range: { "run.queries": { gt: 0 } } },
+          ],
         },
       },
       aggs: { zones: perOwner("cloudflare.zone.id"), accounts: perOwner("cloudflare.account.id") },
@@ -58,7 +67,7 @@ export async function recentQueriesByOwner(client: Client, prefix: string, since
     options,
   );
   type Bucket = { key: string; queries: { value: number | null }; at: { value: number | null } };
-  const buckets = (name: string) => ((response.aggregations?.[name] as { buckets?: Bucket[] } | undefined)?.buckets ?? []);
+  const buckets = (name: string) => (response.aggregations?.[name] as { buckets?: Bucket[] } | undefined)?.buckets ?? [];
   return [...buckets("zones"), ...buckets("accounts")].flatMap((b) =>
     b.queries.value && b.at.value ? [{ owner: b.key, queries: b.queries.value, at: b.at.value }] : [],
   );
