@@ -4,13 +4,13 @@
  * with V8's default heap sizing and with the Helm chart's heap flags (its `nodeOptions`), peak RSS as the exporter
  * reports it. Prints numbers; asserts nothing.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { Client } from "@elastic/elasticsearch";
 import { startSimulator } from "../simulator/index.js";
+import { runExporterOk } from "./exporter.js";
 import { httpRequests } from "../src/datasets/http-requests.js";
 import { toSource } from "../src/datasets/document.js";
 import { maxWindowMinutes } from "../src/plan.js";
@@ -55,20 +55,7 @@ function runExporter(prefix: string, nodeOptions = "", extra: Record<string, str
     LOG_FORMAT: "json",
     ...extra,
   };
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], {
-      env,
-      stdio: ["ignore", "inherit", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => {
-      const line = stderr.split("\n").find((l) => l.includes('"summary"'));
-      if (code !== 0 || !line) return reject(new Error(`exporter exited ${code}:\n${stderr.slice(-2000)}`));
-      resolve({ summary: (JSON.parse(line) as { summary: Record<string, number> }).summary, wallMs: Date.now() - started });
-    });
-  });
+  return runExporterOk<Record<string, number>>(now, env, "inherit");
 }
 
 /** The ceiling: the same documents, generated up front per window, written by sequential ~4 MB `_bulk` requests. */

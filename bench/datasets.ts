@@ -4,13 +4,12 @@
  * zone-day next to the minimum the limits allow: one query per `maxDuration` of range, or per page of rows when the
  * rows need more pages. Prints numbers; asserts nothing.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ACCOUNT_DATASETS, ENTERPRISE_SETTINGS, startSimulator, ZONE_DATASETS, type DatasetName } from "../simulator/index.js";
 import { datasets } from "../src/datasets/index.js";
-import { repoRoot } from "../test/support/paths.js";
+import { runExporterOk } from "./exporter.js";
 
 const DAYS = Number(process.env.BENCH_DATASET_DAYS ?? 1);
 const HOURLY_DAYS = 30;
@@ -47,19 +46,8 @@ function runOne(name: string): Promise<{ summary: Record<string, unknown>; wallM
     OUTPUT_DIR: join(out, name),
     LOG_FORMAT: "json",
   };
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli.js"), "run", "--now", new Date(now).toISOString()], {
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => {
-      const line = stderr.split("\n").find((l) => l.includes('"summary"'));
-      if (code !== 0 || !line) return reject(new Error(`${name}: exporter exited ${code}:\n${stderr.slice(-2000)}`));
-      resolve({ summary: (JSON.parse(line) as { summary: Record<string, unknown> }).summary, wallMs: Date.now() - started });
-    });
+  return runExporterOk<Record<string, unknown>>(now, env).catch((error: Error) => {
+    throw new Error(`${name}: ${error.message}`);
   });
 }
 
