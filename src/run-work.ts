@@ -38,6 +38,13 @@ export async function work(deps: RunDeps, request: RunRequest, queue: Pending[],
   let stop: Stop | undefined;
   let failure: { error: unknown } | undefined;
 
+  /** Leaves a request for the next run: its owners' own shares are spent. */
+  function defer(owners: readonly Work[]): undefined {
+    for (const w of owners) waiting.add(`${w.decision.owner.scope} ${w.decision.owner.name}`);
+    skipped++;
+    return undefined;
+  }
+
   /** One request off the queue: re-queued in parts, skipped, or made and written. Returns a reason to stop. */
   async function step(next: Pending): Promise<Stop | undefined> {
     // An owner that failed or lost access earlier in this run gets no later window: the next run heals it.
@@ -63,10 +70,8 @@ export async function work(deps: RunDeps, request: RunRequest, queue: Pending[],
     if (request.mode === "run" && cloudflare.budget.perOwner) {
       const spent = owners.filter((w) => cloudflare.budget.available(w.decision.owner.id) < 1);
       if (spent.length > 0) {
-        for (const w of spent) waiting.add(`${w.decision.owner.scope} ${w.decision.owner.name}`);
-        skipped++;
         progress.step(0);
-        return undefined;
+        return defer(spent);
       }
     }
     // A CronJob's run does not wait for the budget to refill: what does not fit is the next run's first work.
@@ -90,12 +95,8 @@ export async function work(deps: RunDeps, request: RunRequest, queue: Pending[],
     } catch (error) {
       // Another lane took the last of this owner's share a moment ago: not sent, so not spent; the next run makes it.
       if (!(cloudflare.budget.perOwner && error instanceof CloudflareError && error.kind === "share")) throw error;
-      for (const w of owners) {
-        w.report.queries--;
-        waiting.add(`${w.decision.owner.scope} ${w.decision.owner.name}`);
-      }
-      skipped++;
-      return undefined;
+      for (const w of owners) w.report.queries--;
+      return defer(owners);
     }
     queue.unshift(...retried);
     progress.grow(retried.length);
