@@ -99,8 +99,8 @@ export function createCloudflareClient(config: CloudflareConfig, options: Client
     }
     sent++;
     try {
-      const timeout = Math.min(config.timeoutSeconds * 1000, time.remainingMs());
-      const signal = AbortSignal.any([AbortSignal.timeout(Math.max(1, timeout)), time.signal]);
+      // Not capped by the time left: the deadline's own signal ends the request then, and names the deadline.
+      const signal = AbortSignal.any([AbortSignal.timeout(config.timeoutSeconds * 1000), time.signal]);
       const data: unknown = await client(request.query, {
         ...request.variables,
         request: { signal, ...(request.spill ? { fetch: boundedFetch(wire, dispatcher, request.spill) } : {}) },

@@ -65,7 +65,9 @@ export function createRestClient(config: CloudflareConfig, options: RestClientOp
     if (wait > 0) await sleepWithin(wait, time, `${context}: waiting as Cloudflare's rate limit asks`, signal);
     await budget.take(1);
     sent++;
-    const timeout = Math.max(1, Math.min(config.timeoutSeconds * 1000, time.remainingMs()));
+    // Not capped by the time left: the deadline's own signal ends the request then, so the error names the deadline
+    // rather than racing it with a timeout of the same length.
+    const timeout = config.timeoutSeconds * 1000;
     let response: Response;
     let text: string;
     try {

@@ -1,9 +1,10 @@
 /** The Cloudflare client against canned answers on a local socket: what is retried, what is not, and what is said. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createCloudflareClient, type RetryNotice } from "../../src/cloudflare/client.js";
+import { createCloudflareClient, type RetryNotice, type TimeLimit } from "../../src/cloudflare/client.js";
 import { CloudflareError } from "../../src/cloudflare/errors.js";
 import type { CloudflareConfig } from "../../src/config/types.js";
+import { RunClock } from "../../src/deadline.js";
 import { startScriptedServer, type ScriptedServer } from "../support/scripted-server.js";
 
 const TOKEN = "tok_secret_value_123456";
@@ -13,7 +14,7 @@ before(async () => {
 });
 after(() => server?.close());
 
-function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = []) {
+function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [], time?: TimeLimit) {
   const config: CloudflareConfig = {
     apiUrl: server.url,
     auth: { kind: "token", token: TOKEN },
@@ -35,7 +36,7 @@ function client(over: Partial<CloudflareConfig> = {}, retries: RetryNotice[] = [
     restBudget: 600,
     ...over,
   };
-  return createCloudflareClient(config, { minRetryDelayMs: 10, onRetry: (n) => retries.push(n) });
+  return createCloudflareClient(config, { minRetryDelayMs: 10, onRetry: (n) => retries.push(n), ...(time ? { time } : {}) });
 }
 const request = { context: "test query", query: "query { viewer { zones { zoneTag } } }", variables: {}, cost: 1 };
 const ok = { body: { data: { viewer: { zones: [{ zoneTag: "a" }] } }, errors: null } };
@@ -124,6 +125,18 @@ describe("Cloudflare client", () => {
       .catch((e: unknown) => e);
     assert.ok(error instanceof CloudflareError && error.kind === "unavailable");
     assert.ok(Date.now() - started < 5_000);
+  });
+
+  it("a query still unanswered when the run's deadline passes fails as the deadline, not as a timeout, every time", async () => {
+    for (let i = 0; i < 8; i++) {
+      server.script = [{ ...ok, delayMs: 3000 }];
+      const time = new RunClock(0.2 + i * 0.013);
+      const error = await client({}, [], time)
+        .viewer(request)
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof CloudflareError && error.kind === "deadline", `try ${i}: ${String(error)}`);
+      assert.match(error.message, /test query: not sent or not awaited: the run's deadline of [\d.]+s \(RUN_DEADLINE_SECONDS\) has passed/);
+    }
   });
 
   it("treats an endpoint fetch refuses outright (a blocked port) as unreachable, not worth retrying", async () => {

@@ -12,6 +12,7 @@ import { applyFilters, describeDiscovery, discoverOwners, globMatcher, type List
 import { CloudflareError, restError } from "../../src/cloudflare/errors.js";
 import { rateLimitWaitMs } from "../../src/cloudflare/rest.js";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { RunClock } from "../../src/deadline.js";
 import type { CloudflareConfig } from "../../src/config/types.js";
 import { startAuthFront } from "../support/auth-front.js";
 import { fixturesDir } from "../support/paths.js";
@@ -303,6 +304,18 @@ describe("discovery against the simulator's REST API", () => {
     const error = await discoverOwners(configFor(sim), { time }).catch((e: unknown) => e);
     assert.ok(error instanceof CloudflareError && error.kind === "deadline", String(error));
     assert.ok(Date.now() - started < 1500);
+  });
+
+  it("a request still unanswered when the run's deadline passes fails as the deadline, naming it, every time", async () => {
+    // The request's own timeout must not race the deadline: when it was capped at the time left, either could fire
+    // first, and a run then failed as "no answer in time" (a network error) instead of the deadline.
+    serve({ zones: zoneList(3), latencyMs: 5000 });
+    for (let i = 0; i < 8; i++) {
+      const clock = new RunClock(0.2 + i * 0.013);
+      const error = await discoverOwners(configFor(sim), { time: clock }).catch((e: unknown) => e);
+      assert.ok(error instanceof CloudflareError && error.kind === "deadline", `try ${i}: ${String(error)}`);
+      assert.match(error.message, /listing accounts, page 1: not sent or not awaited: the run's deadline of [\d.]+s \(RUN_DEADLINE_SECONDS\) has passed/);
+    }
   });
 
   it("an answer larger than CF_MAX_RESPONSE_BYTES is refused, not retried", async () => {
