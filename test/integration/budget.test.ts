@@ -151,4 +151,39 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
       await dropPrefix(es, prefix);
     }
   });
+
+  it("check, --dry-run and the run agree on the queries a catch-up of every dataset costs, within 10 %", async () => {
+    const prefix = "it-budget-agree";
+    await dropPrefix(es, prefix);
+    // `check` plans at the wall clock, so the simulator's is the wall clock here too.
+    const sim: Simulator = await simulator();
+    try {
+      const env = exporterEnv(sim, prefix, {
+        CF_ZONES: `${ZONES[0].id}=${ZONES[0].name}`,
+        CF_ACCOUNTS: "ac000000000000000000000000000001=agree-account",
+        CF_DATASETS: "all",
+        CF_TOP_N: "3",
+      });
+      const check = await cli(["check"], env);
+      const checked = Number(/catching up now: \d+ requests, (\d+) queries/.exec(check.stdout)?.[1]);
+      const dry = await cli(["run", "--dry-run"], env);
+      assert.equal(dry.code, 0, dry.stderr.slice(-2000));
+      const planned = Number(/Cloudflare: \d+ requests costing (\d+) queries/.exec(dry.stdout)?.[1]);
+      const before = sim.stats.queries;
+      const run = await cli(["run"], env);
+      assert.equal(run.code, 0, run.stderr.slice(-2000));
+      const spent = sim.stats.queries - before;
+      assert.equal(summaryOf(run.stderr).queries, spent, "the summary counts what Cloudflare counted");
+      assert.ok(spent > 100, `a day of every dataset is a real catch-up: ${spent} queries`);
+      for (const [what, predicted] of [
+        ["check", checked],
+        ["--dry-run", planned],
+      ] as const) {
+        assert.ok(Math.abs(predicted - spent) <= 0.1 * spent, `${what} predicted ${predicted} queries, the run spent ${spent}\n${check.stdout}`);
+      }
+    } finally {
+      await sim.close();
+      await dropPrefix(es, prefix);
+    }
+  });
 });
