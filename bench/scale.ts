@@ -5,8 +5,10 @@
  * Cloudflare keeps (SCALE_HOURS of minute data in this simulator), the later ones the steady state.
  *
  * Per run it prints what the run spent, the most any zone or account spent of its own budget in a 5-minute window
- * (account-based) or the token's (user), Cloudflare's budget refusals, and how stale the stalest owner x dataset is.
- * SCALE_RATE_LIMIT picks `account-based` (default) or `user`. Prints numbers; asserts nothing.
+ * (account-based) or the token's (user), Cloudflare's budget refusals, how stale the stalest owner x dataset is, and
+ * how many owner x minute-dataset pairs are complete: every minute from Cloudflare's horizon to the newest stored one.
+ * SCALE_RATE_LIMIT picks `account-based` (default) or `user`; SCALE_IDLE_ZONES makes that many of the zones idle (no
+ * traffic in any dataset, as most of a large account's zones are for most datasets). Prints numbers; asserts nothing.
  */
 import { cpus, totalmem } from "node:os";
 import { Client } from "@elastic/elasticsearch";
@@ -19,6 +21,7 @@ const HOURS = Number(process.env.SCALE_HOURS ?? 2);
 const RUNS = Number(process.env.SCALE_RUNS ?? 12);
 const MODE = process.env.SCALE_RATE_LIMIT ?? "account-based";
 const TOP_N = process.env.SCALE_TOP_N ?? "3";
+const IDLE_ZONES = Number(process.env.SCALE_IDLE_ZONES ?? 0);
 const MINUTE = 60_000;
 const RUN_EVERY = 5 * MINUTE;
 const SETTLE_MINUTES = 5;
@@ -35,7 +38,8 @@ const account = { id: "5ca00000000000000000000000000001", name: "scale-account" 
 const retention = (node: string): number => (node === "httpRequests1dGroups" ? 2 * 86_400 : node === "httpRequests1hGroups" ? 86_400 : HOURS * 3600);
 const settings = Object.fromEntries([...ZONE_DATASETS, ...ACCOUNT_DATASETS].map((node) => [node, { notOlderThan: retention(node) }]));
 let clock = START;
-const sim = await startSimulator({ now: () => clock, budgetClock: "simulated", settings });
+const idleTags = zones.slice(0, IDLE_ZONES).map((z) => z.id);
+const sim = await startSimulator({ now: () => clock, budgetClock: "simulated", settings, idleTags });
 
 interface Summary {
   outcome: string;
@@ -57,6 +61,7 @@ async function runOnce(): Promise<{ summary: Summary; wallMs: number }> {
     CF_RATE_LIMIT: MODE,
     ES_URL: esUrl!,
     ES_INDEX_PREFIX: prefix,
+    MAX_BACKFILL_DAYS: String(Math.max(1, Math.ceil(HOURS / 24))),
     SETTLE_MINUTES: String(SETTLE_MINUTES),
     // A CronJob every five minutes with the chart's deadline: a run never overlaps the next.
     RUN_DEADLINE_SECONDS: "270",
@@ -70,10 +75,17 @@ async function runOnce(): Promise<{ summary: Summary; wallMs: number }> {
 
 const minuteDatasets = new Set(datasets.filter((d) => d.unit === MINUTE).map((d) => d.name));
 
-/** Minutes between the newest settled minute and each owner x minute dataset's newest stored one: worst and median. */
-async function staleness(): Promise<{ pairs: number; worst: number; median: number }> {
+/**
+ * Minutes between the newest settled minute and each owner x minute dataset's newest stored one (worst and median),
+ * and the pairs that are complete: a total for every minute from Cloudflare's horizon (less the planner's margin and
+ * a few minutes of slack) to the newest stored one.
+ */
+async function staleness(): Promise<{ pairs: number; worst: number; median: number; complete: number }> {
   await es.indices.refresh({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true });
-  const owner = (field: string) => ({ terms: { field, size: 10_000 }, aggs: { newest: { max: { field: "@timestamp" } } } });
+  const owner = (field: string) => ({
+    terms: { field, size: 10_000 },
+    aggs: { newest: { max: { field: "@timestamp" } }, oldest: { min: { field: "@timestamp" } } },
+  });
   const response = await es.search({
     index: `${prefix}-*,-${prefix}-runs-*`,
     allow_no_indices: true,
@@ -84,15 +96,20 @@ async function staleness(): Promise<{ pairs: number; worst: number; median: numb
       datasets: { terms: { field: "cloudflare.dataset", size: 100 }, aggs: { zones: owner("cloudflare.zone.id"), accounts: owner("cloudflare.account.id") } },
     },
   });
-  type Owners = { buckets: { newest: { value: number } }[] };
+  type Owners = { buckets: { doc_count: number; newest: { value: number }; oldest: { value: number } }[] };
   const settled = Math.floor(clock / MINUTE) * MINUTE - SETTLE_MINUTES * MINUTE;
+  const horizon = clock - HOURS * 3_600_000 + 20 * MINUTE;
   const lags: number[] = [];
+  let complete = 0;
   for (const d of (response.aggregations?.datasets as { buckets: { key: string; zones: Owners; accounts: Owners }[] }).buckets) {
     if (!minuteDatasets.has(d.key)) continue;
-    for (const b of [...d.zones.buckets, ...d.accounts.buckets]) lags.push(Math.max(0, (settled - MINUTE - b.newest.value) / MINUTE));
+    for (const b of [...d.zones.buckets, ...d.accounts.buckets]) {
+      lags.push(Math.max(0, (settled - MINUTE - b.newest.value) / MINUTE));
+      if (b.oldest.value <= horizon && b.doc_count === (b.newest.value - b.oldest.value) / MINUTE + 1) complete++;
+    }
   }
   lags.sort((a, b) => a - b);
-  return { pairs: lags.length, worst: lags.at(-1) ?? Number.NaN, median: lags[Math.floor(lags.length / 2)] ?? Number.NaN };
+  return { pairs: lags.length, worst: lags.at(-1) ?? Number.NaN, median: lags[Math.floor(lags.length / 2)] ?? Number.NaN, complete };
 }
 
 try {
@@ -100,9 +117,11 @@ try {
   console.log(`machine:   ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`);
   console.log(
     `scale:     ${ZONES} zones + 1 account, every dataset (CF_DATASETS=all, CF_TOP_N=${TOP_N}), rate limit ${MODE}, ` +
-      `${HOURS} h of minutes kept by Cloudflare, a run every 5 simulated minutes -> ${esUrl}`,
+      `${HOURS} h of minutes kept by Cloudflare, ${IDLE_ZONES} zones idle, a run every 5 simulated minutes -> ${esUrl}`,
   );
-  console.log("run  outcome     wall s  requests  queries  most/owner/5min  refused  deferred  documents  stale pairs  worst lag min  median lag min");
+  console.log(
+    "run  outcome     wall s  requests  queries  most/owner/5min  refused  deferred  documents  stale pairs  worst lag min  median lag min  complete pairs",
+  );
   for (let run = 0; run < RUNS; run++) {
     clock = START + run * RUN_EVERY;
     const refusals = () => sim.stats.budgetRejections + sim.stats.ownerBudgetRejections + sim.stats.zoneListRejections;
@@ -122,6 +141,7 @@ try {
       String(lag.pairs).padStart(12),
       lag.worst.toFixed(0).padStart(14),
       lag.median.toFixed(0).padStart(15),
+      String(lag.complete).padStart(15),
     ];
     console.log(row.join(" "));
   }

@@ -359,6 +359,13 @@ export interface SimulatorOptions {
    * merged rows. @default false
    */
   repeatedGroupRows?: boolean;
+  /**
+   * Zones and accounts (tags) without any traffic: every dataset node answers no rows for them, after the usual
+   * checks (a parked domain; most zones have no Workers, load balancers or health checks either). Ground truth
+   * says the same. Source: a window without data is an empty list (an empty map is `[]` in recorded answers,
+   * ../shared/reference/real-cloudflare-answers.md); which owners are idle is our model. @default []
+   */
+  idleTags?: readonly string[];
 
   // ---- Cloudflare's REST API, for discovery: GET /client/v4/accounts and /client/v4/zones (see rest.ts) ----
 
@@ -495,6 +502,7 @@ export interface SimulatorConfig {
   /** 0: no padding. */
   padBodyToBytes: number;
   repeatedGroupRows: boolean;
+  idleTags: ReadonlySet<string>;
   accounts: readonly RestAccount[];
   zones: readonly RestZone[];
   accountsListing: ListingMode;
@@ -542,6 +550,7 @@ export function resolveOptions(options: SimulatorOptions): SimulatorConfig {
     hugeNumbers: options.hugeNumbers ?? false,
     padBodyToBytes: options.padBodyToBytes ?? 0,
     repeatedGroupRows: options.repeatedGroupRows ?? false,
+    idleTags: new Set(options.idleTags ?? []),
     accounts: options.accounts ?? [],
     zones: options.zones ?? [],
     accountsListing: options.accountsListing ?? "ok",

@@ -308,7 +308,9 @@ function datasetNode(owner: Owner, node: string, args: Args, ctx: RequestContext
   const groupBy = [...(selectedUnder(plan, "dimensions") ?? [])].filter((name) => name in units || !isRollup(node));
   const orderBy = (args["orderBy"] as string[] | undefined) ?? [];
   let rows: object[];
-  if (isRollup(node)) {
+  if (ctx.config.idleTags.has(owner.tag)) {
+    rows = [];
+  } else if (isRollup(node)) {
     rows = buildRows({
       dataset: node,
       zoneTag: owner.tag,

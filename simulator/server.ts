@@ -232,7 +232,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { status: 200, body: config.hugeNumbers ? spliceHuge(body) : body, success: true };
   };
   const shaped = (data: TrafficData | null, zoneTag: string, start: number, span: number): TrafficData | null =>
-    data && shapeTraffic(data, { zoneTag, start, span }, config);
+    config.idleTags.has(zoneTag) ? null : data && shapeTraffic(data, { zoneTag, start, span }, config);
+  const idle = (tag: string): boolean => config.idleTags.has(tag);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -257,8 +258,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       hour: (zoneTag, hourMs) => shaped(hourTotals(zoneTag, hourMs), zoneTag, hourMs, HOUR_MS),
       day: (zoneTag, dayMs) => shaped(dayTotals(zoneTag, dayMs), zoneTag, dayMs, DAY_MS),
       groups: (node, tag, startMs, endMs, groupBy = [], filter = {}) =>
-        adaptiveGroups(node, tag, startMs, endMs, groupBy, filter, { now: config.now(), lateMinutes: config.lateMinutes }),
-      events: (node, tag, startMs, endMs) => adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
+        idle(tag) ? [] : adaptiveGroups(node, tag, startMs, endMs, groupBy, filter, { now: config.now(), lateMinutes: config.lateMinutes }),
+      events: (node, tag, startMs, endMs) =>
+        idle(tag) ? [] : adaptiveEventList(node, tag, startMs, endMs, { now: config.now(), lateMinutes: config.lateMinutes }),
     },
     ownerBudgetUsed: (scope, tag) => ownerBudgets.used(scope, tag, budgetNow()),
     reset() {

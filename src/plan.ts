@@ -37,6 +37,25 @@ export function retentionRange(now: number, settleMinutes: number, maxBackfillDa
   return { from: Math.min(to, Math.max(byConfig, byCloudflare)), to };
 }
 
+/** How the densities earlier runs saw are keyed: one per dataset and zone (or account). */
+export const densityKey = (dataset: string, ownerId: string): string => `${dataset} ${ownerId}`;
+
+/** Rows per unit planned for an owner whose answers were empty lately: windows as long as Cloudflare allows. */
+const NO_ROWS_LATELY = 0.01;
+
+/**
+ * Rows per unit to size an owner's windows for: the dataset's own estimate (set for a busy zone), or more where
+ * earlier runs saw more. An owner and dataset whose every answer of the last day was empty (a zone without Workers,
+ * load balancers or firewall events, a quiet zone) gets windows as long as Cloudflare allows: a week of nothing costs
+ * a few queries, not hundreds. Windows are never lengthened for owners with data, although their pages would allow it:
+ * Cloudflare samples long ranges of Adaptive nodes harder, and the figures must not get coarser to save queries. A
+ * window that turns out fuller than planned is cut again at run time, as it always was.
+ */
+export function plannedDensity(estimate: number, seen: number | undefined): number {
+  if (seen === 0) return NO_ROWS_LATELY;
+  return Math.max(estimate, seen ?? 0);
+}
+
 /** Share of a page a window is sized to hold: a unit busier than expected still fits. */
 const PAGE_SHARE = 0.8;
 

@@ -11,10 +11,10 @@ import type { Dataset, Owner, Scope, Window } from "./datasets/dataset.js";
 import { UsageError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { decide, type Decision } from "./matrix.js";
-import { maxWindowMinutes, minutesToFetch, retentionRange, schedule, type Request, type Want } from "./plan.js";
+import { densityKey, maxWindowMinutes, minutesToFetch, plannedDensity, retentionRange, schedule, type Request, type Want } from "./plan.js";
 import type { DatasetReport, RunRequest } from "./run.js";
 import type { Sink } from "./sinks/sink.js";
-import { iso, MINUTE, unitName } from "./time.js";
+import { DAY, iso, MINUTE, unitName } from "./time.js";
 
 /** One owner's part of one dataset in this run. */
 export interface Work {
@@ -28,7 +28,7 @@ export interface RunPlan {
   readonly reports: DatasetReport[];
   /** In the order the run makes them. */
   readonly requests: Request<Work>[];
-  /** Rows per unit each dataset's windows were sized for. */
+  /** Rows per unit each owner's windows of each dataset were sized for, by `densityKey`. */
   readonly density: ReadonlyMap<string, number>;
   /** One line per owner x dataset, for `--dry-run`. */
   readonly lines: string[];
@@ -66,28 +66,34 @@ export function ownersOf(config: Config, scope: Scope): Owner[] {
   return list.map((o) => ({ scope, id: o.id, name: o.name }));
 }
 
+/** How far back the densest window of each owner and dataset is looked for: a whole daily cycle of traffic. */
+const DENSITY_LOOKBACK_MS = DAY;
+
 /**
- * The run's requests. `density`: rows per unit earlier runs saw per dataset; windows are sized for the densest of
- * that and the dataset's own estimate. A dataset whose coverage cannot be read is reported failed; the others go on.
+ * The run's requests. Each owner's windows are sized for the rows per unit its densest window had in the runs of the
+ * last day (their records), or the dataset's own estimate before it was ever fetched (`plannedDensity`). A dataset
+ * whose coverage cannot be read is reported failed; the others go on.
  */
-export async function planRun(
-  deps: PlanDeps,
-  request: RunRequest,
-  decisions: readonly Decision[],
-  seen: ReadonlyMap<string, number> = new Map(),
-): Promise<RunPlan> {
+export async function planRun(deps: PlanDeps, request: RunRequest, decisions: readonly Decision[]): Promise<RunPlan> {
   const { log } = deps;
   const reports: DatasetReport[] = [];
   const wants: Want<Work>[] = [];
   const density = new Map<string, number>();
   const lines: string[] = [];
+  const seen = await deps.sink.recentDensity(request.now - DENSITY_LOOKBACK_MS).catch((error: unknown) => {
+    log.warn(`windows are sized from the datasets' own estimates: ${(error as Error).message}`);
+    return new Map<string, number>();
+  });
   for (const dataset of deps.datasets) {
-    const rowsPerUnit = Math.max(dataset.rowsPerUnit, seen.get(dataset.name) ?? 0);
-    density.set(dataset.name, rowsPerUnit);
     const mine = decisions.filter((d) => d.dataset === dataset);
     const planned: { work: Work; want: Want<Work> | undefined }[] = [];
     try {
-      for (const d of mine) planned.push(await planOwner(deps, request, d, rowsPerUnit, reports));
+      for (const d of mine) {
+        const key = densityKey(dataset.name, d.owner.id);
+        const rowsPerUnit = plannedDensity(dataset.rowsPerUnit, seen.get(key));
+        density.set(key, rowsPerUnit);
+        planned.push(await planOwner(deps, request, d, rowsPerUnit, reports));
+      }
     } catch (error) {
       for (const d of mine) if (d.on) reports.push(failedReport(d, `planning failed: ${(error as Error).message}`));
       log.error(`${dataset.name}: planning failed: ${(error as Error).message}; the other datasets go on`);

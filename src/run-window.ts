@@ -11,6 +11,7 @@ import { endsTheRun } from "./cloudflare/errors.js";
 import { fetchTask, type Fetched } from "./cloudflare/fetch.js";
 import type { Dataset, Window } from "./datasets/dataset.js";
 import { flattenWindow } from "./datasets/window.js";
+import { densityKey } from "./plan.js";
 import type { Logger } from "./log.js";
 import type { RunDeps } from "./run.js";
 import type { Work } from "./run-plan.js";
@@ -61,8 +62,11 @@ async function writeAnswer(deps: RunDeps, next: Pending, fetched: Fetched, limit
   const byId = new Map(owners.map((w) => [w.decision.owner.id, w]));
   const context = contextOf(next);
   const units = (window.to - window.from) / dataset.unit;
-  const seen = (rows: number): void => {
-    density.set(dataset.name, Math.max(density.get(dataset.name) ?? 0, rows / units));
+  /** What an owner's answer showed: its later windows in this run, and in the next runs (its record), fit that. */
+  const seen = (w: Work, rows: number): void => {
+    const key = densityKey(dataset.name, w.decision.owner.id);
+    density.set(key, Math.max(density.get(key) ?? 0, rows / units));
+    w.report.density = Math.max(w.report.density ?? 0, rows / units);
   };
 
   for (const [id, why] of fetched.skipped) skip(byId.get(id)!, log, why);
@@ -79,15 +83,15 @@ async function writeAnswer(deps: RunDeps, next: Pending, fetched: Fetched, limit
   });
   if (fetched.full.size > 0) log.warn(`${context}: a full page (${limit} rows) may be truncated; asking again for shorter windows`);
   for (const [id, rows] of fetched.full) {
-    seen(rows);
     const w = byId.get(id)!;
+    seen(w, rows);
     w.report.rows = (w.report.rows ?? 0) + rows;
   }
 
   for (const [id, source] of fetched.rows) {
     const w = byId.get(id)!;
     const { owner } = w.decision;
-    seen(source.count);
+    seen(w, source.count);
     w.report.rows = (w.report.rows ?? 0) + source.count;
     let flattened;
     try {

@@ -8,6 +8,7 @@ import { CloudflareError } from "./cloudflare/errors.js";
 import type { Window } from "./datasets/dataset.js";
 import type { StopReason } from "./deadline.js";
 import { askGate } from "./gate.js";
+import { densityKey } from "./plan.js";
 import { Progress } from "./progress.js";
 import type { RunDeps, RunOutcome, RunRequest } from "./run.js";
 import type { Work } from "./run-plan.js";
@@ -60,7 +61,8 @@ export async function work(deps: RunDeps, request: RunRequest, queue: Pending[],
     }
     // Windows were sized for the rows expected; when a page showed more, what remains is cut to fit.
     const limit = Math.min(...owners.map((w) => w.decision.limits!.maxPageSize));
-    const [part, rest] = firstPart(next.window, next.dataset.unit, density.get(next.dataset.name) ?? next.dataset.rowsPerUnit, limit);
+    const rowsPerUnit = Math.max(...owners.map((w) => density.get(densityKey(next.dataset.name, w.decision.owner.id)) ?? next.dataset.rowsPerUnit));
+    const [part, rest] = firstPart(next.window, next.dataset.unit, rowsPerUnit, limit);
     if (rest) {
       queue.unshift({ ...next, window: part, owners }, { ...next, window: rest, owners });
       progress.grow(1);

@@ -43,6 +43,11 @@ export interface DatasetReport {
   queries: number;
   /** Rows Cloudflare returned and we stored (full pages that were split again not counted): the benchmark's yardstick. */
   rows?: number;
+  /**
+   * Rows per unit of the densest window Cloudflare answered for this owner in this run: later runs size this owner's
+   * windows from it (see `plannedDensity`).
+   */
+  density?: number;
   /** Newest stored unit start after the run (epoch ms). */
   newest?: number;
   /** Why it is off, skipped or failed; or what it ran without. */

@@ -58,6 +58,12 @@ export const runFields: readonly FieldDecl[] = [
   f("cloudflare.account.id", "keyword", "`dataset` only: the account (account-scoped datasets)."),
   f("cloudflare.account.name", "keyword", "`dataset` only: the account's configured name."),
   f("run.status", "keyword", "`dataset` only: `ok`, `off` (not run here: plan or stand-in), `skipped` (access lost) or `failed`."),
+  metric(
+    "run.rows_per_unit",
+    "double",
+    "none",
+    "`dataset` only, when it fetched: rows per minute (hour, day) of the densest window Cloudflare answered; later runs size windows from it.",
+  ),
   f("run.newest_minute", "date", "`dataset` only: start of the newest stored minute (hour, day) after the run."),
   metric("run.lag_minutes", "long", "none", "`dataset` only: minutes from the newest stored unit's start to the end of the run; a level, never summed."),
 ];
@@ -131,6 +137,7 @@ export function runDocuments(input: RunRecordInput): ExportDocument[] {
       "run.windows": r.windows,
       "run.queries": r.queries,
     };
+    if (r.density !== undefined) fields["run.rows_per_unit"] = r.density;
     if (r.newest !== undefined) {
       fields["run.newest_minute"] = new Date(r.newest).toISOString();
       fields["run.lag_minutes"] = Math.max(0, Math.floor((endedAt - r.newest) / MINUTE));

@@ -66,6 +66,8 @@ export function ndjsonSink(dir: string, es: Pick<ElasticsearchConfig, "indexPref
     ensure: (datasets) => doing("writing the index templates", () => writeTemplates(datasets)),
     // NDJSON files serve air-gapped exports and the demo: no run of theirs shares a live budget worth tracking.
     recentQueries: () => Promise.resolve([]),
+    // Without a searchable history every run sizes windows from the datasets' own estimates.
+    recentDensity: () => Promise.resolve(new Map()),
     coverage: (dataset, owner, range) => doing(`reading which ${dataset.name} units are stored`, () => stored(dataset, owner, range)),
     write: (batch) => doing(`writing ${batch.dataset} of ${batch.ownerId}`, () => writeBatch(batch)),
 

@@ -50,6 +50,11 @@ export interface Sink {
    * `perOwner`: per zone or account (`owner` set), for account-based rate limiting; otherwise per run.
    */
   recentQueries(since: number, perOwner?: boolean): Promise<{ readonly at: number; readonly queries: number; readonly owner?: string }[]>;
+  /**
+   * Rows per unit of the densest window each owner and dataset had in runs since `since` (epoch ms, the records'
+   * clock), keyed by `densityKey`; empty if unknown.
+   */
+  recentDensity(since: number): Promise<ReadonlyMap<string, number>>;
   write(batch: WriteBatch): Promise<WriteOutcome>;
   /** Stores the run's own records (`<prefix>-runs-<period>`); creates what they need if `ensure` did not run. */
   record(documents: readonly ExportDocument[]): Promise<void>;

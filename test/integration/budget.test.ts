@@ -11,6 +11,7 @@ import type { Client } from "@elastic/elasticsearch";
 import type { Simulator } from "../../simulator/index.js";
 import {
   cli,
+  dataIndices,
   differences,
   dropPrefix,
   esClient,
@@ -19,6 +20,7 @@ import {
   MINUTE,
   needsElasticsearch,
   simulator,
+  snapshot,
   storedMinutes,
   ZONES,
 } from "../support/harness.js";
@@ -184,6 +186,59 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
     } finally {
       await sim.close();
       await dropPrefix(es, prefix);
+    }
+  });
+
+  it("a zone without traffic costs a few queries once its empty answers are on record; the documents are the same", async () => {
+    const [busy, idle] = [ZONES[0], ZONES[1]];
+    const prefix = "it-budget-learned";
+    const control = "it-budget-estimated";
+    await Promise.all([dropPrefix(es, prefix), dropPrefix(es, control)]);
+    let clock = START;
+    const sim: Simulator = await simulator({ now: () => clock, budgetClock: "simulated", budgetPerFiveMinutes: 100_000, idleTags: [idle.id] });
+    const env = (p: string) =>
+      exporterEnv(sim, p, {
+        CF_ZONES: `${busy.id}=${busy.name},${idle.id}=${idle.name}`,
+        CF_DATASETS: "http_requests,http_requests_hourly,http_paths,http_asn,firewall_events,dns",
+        CF_TOP_N: "3",
+      });
+    /** Queries each zone cost in the run that started at `at`, from its run records. */
+    const perZone = async (p: string, at: number): Promise<Record<string, number>> => {
+      await es.indices.refresh({ index: `${p}-runs-*` });
+      const r = await es.search({
+        index: `${p}-runs-*`,
+        size: 0,
+        query: { bool: { filter: [{ term: { "run.kind": "dataset" } }, { range: { "@timestamp": { gte: at - 1000, lt: at + MINUTE } } }] } },
+        aggs: { zones: { terms: { field: "cloudflare.zone.id" }, aggs: { queries: { sum: { field: "run.queries" } } } } },
+      });
+      const buckets = (r.aggregations?.zones as { buckets: { key: string; queries: { value: number } }[] }).buckets;
+      return Object.fromEntries(buckets.map((b) => [b.key, b.queries.value]));
+    };
+    /** Every data document, its index named without the prefix: two prefixes compare. */
+    const documents = async (p: string) => new Map([...(await snapshot(es, p))].map(([key, hash]) => [key.slice(p.length), hash]));
+    try {
+      const first = await cli(["run", "--now", iso(clock)], env(prefix));
+      assert.equal(first.code, 0, first.stderr.slice(-2000));
+      const estimated = await perZone(prefix, clock);
+      // Everything is fetched again ten minutes later: by the same exporter with its records, and by one without.
+      await es.indices.delete({ index: dataIndices(prefix) });
+      clock += 10 * MINUTE;
+      for (const p of [prefix, control]) {
+        const run = await cli(["run", "--now", iso(clock)], env(p));
+        assert.equal(run.code, 0, run.stderr.slice(-2000));
+      }
+      const learned = await perZone(prefix, clock);
+      const fresh = await perZone(control, clock);
+      assert.equal(estimated[idle.id], estimated[busy.id], `before any record, both zones cost the same: ${JSON.stringify(estimated)}`);
+      assert.ok(learned[idle.id]! * 5 <= fresh[idle.id]!, `the idle zone: ${learned[idle.id]} queries with its records, ${fresh[idle.id]} without`);
+      assert.equal(learned[busy.id], fresh[busy.id], "the busy zone's windows are what they were");
+      assert.equal(sim.stats.budgetRejections, 0);
+      const [mine, theirs] = [await documents(prefix), await documents(control)];
+      assert.ok(mine.size > 1000, `${mine.size} documents`);
+      assert.deepEqual(mine, theirs, "the same documents, whichever windows brought them");
+    } finally {
+      await sim.close();
+      await Promise.all([dropPrefix(es, prefix), dropPrefix(es, control)]);
     }
   });
 });

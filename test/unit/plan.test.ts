@@ -6,6 +6,7 @@ import {
   mergeRanges,
   minutesToFetch,
   NOT_OLDER_THAN_MARGIN,
+  plannedDensity,
   retentionRange,
   ROWS_PER_REQUEST,
   schedule,
@@ -57,6 +58,19 @@ describe("maxWindowMinutes", () => {
   for (const [over, expected] of table) {
     it(`${JSON.stringify(over)} -> ${expected}`, () => assert.equal(maxWindowMinutes(limits(over)), expected));
   }
+});
+
+describe("plannedDensity", () => {
+  it("before an owner and dataset were ever fetched: the dataset's own estimate", () => assert.equal(plannedDensity(300, undefined), 300));
+  it("an owner busier than the estimate: what it had", () => assert.equal(plannedDensity(300, 512.5), 512.5));
+  it("an owner with data, but less than the estimate: still the estimate (longer windows would be sampled harder)", () =>
+    assert.equal(plannedDensity(300, 24), 300));
+  it("an owner whose answers were all empty lately: windows as long as Cloudflare allows", () => {
+    const rowsPerUnit = plannedDensity(300, 0);
+    assert.ok(rowsPerUnit > 0, "never a division by zero");
+    assert.equal(maxWindowMinutes(limits({ maxDurationSeconds: 86_400 }), M, rowsPerUnit), 1440);
+    assert.equal(maxWindowMinutes(limits({ maxDurationSeconds: 86_400 }), M, plannedDensity(300, undefined)), 26);
+  });
 });
 
 describe("holes", () => {

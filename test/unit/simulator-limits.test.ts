@@ -266,3 +266,37 @@ describe("simulator documented errors: fields", () => {
     }
   });
 });
+
+describe("simulator idle owners (idleTags)", () => {
+  let sim: Simulator;
+  const IDLE = tag(7);
+  const BUSY = tag(8);
+  before(async () => {
+    sim = await startSimulator({ now: () => NOW, idleTags: [IDLE] });
+  });
+  after(() => sim.close());
+
+  it("answers empty lists for an idle zone's rollups and Adaptive nodes, next to a busy zone's rows; ground truth agrees", async () => {
+    const query = `{ viewer { zones(filter: { zoneTag_in: ["${IDLE}", "${BUSY}"] }) { zoneTag
+      httpRequests1mGroups(filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 100) { sum { requests } }
+      httpRequestsAdaptiveGroups(filter: { datetime_geq: "${iso(NOW - HOUR)}", datetime_lt: "${iso(NOW)}" }, limit: 100) { count } } } }`;
+    const answer = await post(sim, query);
+    assert.equal(answer.json.errors, null);
+    const zones = Object.fromEntries(answer.json.data.viewer.zones.map((z: any) => [z.zoneTag, z]));
+    assert.deepEqual([zones[IDLE].httpRequests1mGroups, zones[IDLE].httpRequestsAdaptiveGroups], [[], []]);
+    assert.ok(zones[BUSY].httpRequests1mGroups.length > 0 && zones[BUSY].httpRequestsAdaptiveGroups.length > 0, "the busy zone has rows");
+    assert.equal(sim.groundTruth.minute(IDLE, NOW - HOUR), null);
+    assert.deepEqual(sim.groundTruth.groups("httpRequestsAdaptiveGroups", IDLE, NOW - HOUR, NOW), []);
+    assert.notEqual(sim.groundTruth.minute(BUSY, NOW - HOUR), null);
+  });
+
+  it("checks an idle zone's query as any other: a window wider than maxDuration is still refused", async () => {
+    const answer = await post(
+      sim,
+      `{ viewer { zones(filter: { zoneTag: "${IDLE}" }) { httpRequestsAdaptiveGroups(
+        filter: { datetime_geq: "${iso(NOW - 5 * DAY)}", datetime_lt: "${iso(NOW)}" }, limit: 10) { count } } } }`,
+    );
+    assert.equal(answer.json.data, null);
+    assert.match(answer.json.errors[0].message, /query time range is too large/);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { Client, TransportRequestOptions } from "@elastic/elasticsearch";
 import { indexPattern } from "../index-names.js";
+import { densityKey } from "../../plan.js";
 import { RUNS } from "../../runs/run-document.js";
 
 export interface Spent {
@@ -71,4 +72,56 @@ export async function recentQueriesByOwner(
   return [...buckets("zones"), ...buckets("accounts")].flatMap((b) =>
     b.queries.value && b.at.value ? [{ owner: b.key, queries: b.queries.value, at: b.at.value }] : [],
   );
+}
+
+/**
+ * Rows per unit of the densest window each owner and dataset had in the runs since `since`, keyed by
+ * `densityKey(dataset, owner)`: what the planner sizes windows from once a dataset has been fetched. Paged with a
+ * composite aggregation, so thousands of zones cost a few searches, never one unbounded answer.
+ */
+export async function recentDensity(client: Client, prefix: string, since: number, options: TransportRequestOptions): Promise<Map<string, number>> {
+  const densest = new Map<string, number>();
+  let after: Record<string, string | number | null> | undefined;
+  do {
+    const response = await client.search(
+      {
+        index: indexPattern(prefix, RUNS),
+        allow_no_indices: true,
+        ignore_unavailable: true,
+        size: 0,
+        query: {
+          bool: {
+            filter: [
+              { term: { "run.kind": "dataset" } },
+              { range: { "@timestamp": { gte: since, format: "epoch_millis" } } },
+              { exists: { field: "run.rows_per_unit" } },
+            ],
+          },
+        },
+        aggs: {
+          owners: {
+            composite: {
+              size: 10_000,
+              sources: [
+                { dataset: { terms: { field: "cloudflare.dataset" } } },
+                { zone: { terms: { field: "cloudflare.zone.id", missing_bucket: true } } },
+                { account: { terms: { field: "cloudflare.account.id", missing_bucket: true } } },
+              ],
+              ...(after ? { after } : {}),
+            },
+            aggs: { densest: { max: { field: "run.rows_per_unit" } } },
+          },
+        },
+      },
+      options,
+    );
+    type Bucket = { key: { dataset: string; zone: string | null; account: string | null }; densest: { value: number | null } };
+    const owners = response.aggregations?.owners as { buckets: Bucket[]; after_key?: Record<string, string | number | null> } | undefined;
+    for (const b of owners?.buckets ?? []) {
+      const owner = b.key.zone ?? b.key.account;
+      if (owner && b.densest.value !== null) densest.set(densityKey(b.key.dataset, owner), b.densest.value);
+    }
+    after = owners && owners.buckets.length > 0 ? owners.after_key : undefined;
+  } while (after);
+  return densest;
 }

@@ -19,7 +19,7 @@ import { RUNS, runsIndexed } from "../../runs/run-document.js";
 import { createElasticsearchClient } from "./client.js";
 import { dataIndices } from "./indices.js";
 import { esFailure } from "./errors.js";
-import { recentQueries, recentQueriesByOwner } from "./history.js";
+import { recentDensity, recentQueries, recentQueriesByOwner } from "./history.js";
 
 /** Documents to write: a window's entries are read back as they are written; iterable again for a retry. */
 type Documents = Iterable<ExportDocument> | AsyncIterable<ExportDocument>;
@@ -312,11 +312,6 @@ export function elasticsearchSink(
         : ["index lifecycle management (ILM) is not available on this cluster: old indices will not be deleted automatically"];
     },
 
-    /**
-     * Stored units from the total documents, in two steps so a week of minutes costs two small searches: coarse
-     * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
-     * only where a coarse one is incomplete. Daily datasets need one search.
-     */
     recentQueries(since: number, perOwner = false) {
       return doing("reading the recent run records", async () => {
         await client.indices.refresh({ index: indexPattern(config.indexPrefix, RUNS), allow_no_indices: true, ignore_unavailable: true }, req());
@@ -324,6 +319,18 @@ export function elasticsearchSink(
       });
     },
 
+    recentDensity(since: number) {
+      return doing("reading the recent run records", async () => {
+        await client.indices.refresh({ index: indexPattern(config.indexPrefix, RUNS), allow_no_indices: true, ignore_unavailable: true }, req());
+        return recentDensity(client, config.indexPrefix, since, req());
+      });
+    },
+
+    /**
+     * Stored units from the total documents, in two steps so a week of minutes costs two small searches: coarse
+     * buckets first (a complete hour holds one total per minute, a complete day one per hour), then fine buckets
+     * only where a coarse one is incomplete. Daily datasets need one search.
+     */
     coverage(dataset: Dataset, owner: Owner, range: Window): Promise<Coverage> {
       return doing(`reading which ${dataset.name} units are stored`, () => storedUnits(dataset, owner, range));
     },
