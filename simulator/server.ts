@@ -53,6 +53,11 @@ export interface SimulatorStats {
    * window (on `budgetClock`) since the start or the last reset, and which owner; null before the first charge.
    */
   ownerBudgetPeak: OwnerPeak | null;
+  /**
+   * `padBodyToBytes` answers the client went away from before their end: proof that a client refused a huge answer
+   * while it streamed instead of reading it whole (an RSS figure is too noisy to show that).
+   */
+  paddedAnswersCut: number;
   /** Every request, oldest first (the oldest are dropped beyond 10,000 so a long `simulate` stays small). */
   log: RequestLogEntry[];
   /** The REST endpoints' requests (`GET /accounts`, `GET /zones`), counted apart: they have their own limit. */
@@ -152,8 +157,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault === "truncated") answer = { status: 200, body: truncate(answer.body) };
     entry.status = answer.status;
     stats.statuses[answer.status] = (stats.statuses[answer.status] ?? 0) + 1;
-    if (answer.success && config.padBodyToBytes > Buffer.byteLength(answer.body)) await sendPadded(res, answer.status, answer.body, config.padBodyToBytes);
-    else send(res, answer.status, answer.body);
+    if (answer.success && config.padBodyToBytes > Buffer.byteLength(answer.body)) {
+      if (!(await sendPadded(res, answer.status, answer.body, config.padBodyToBytes))) stats.paddedAnswersCut++;
+    } else send(res, answer.status, answer.body);
   };
 
   /** Everything after the HTTP plumbing: decides the status and body of one request. */
@@ -291,6 +297,7 @@ function emptyStats(): SimulatorStats {
     ownerBudgetRejections: 0,
     zoneListRejections: 0,
     ownerBudgetPeak: null,
+    paddedAnswersCut: 0,
     log: [],
     rest: emptyRestStats(),
   };
@@ -372,16 +379,16 @@ let spaces: Buffer | undefined;
 /**
  * `padBodyToBytes`: the answer with whitespace before its final `}` up to `size` bytes, streamed in 1 MiB chunks of
  * one shared buffer with backpressure and without a content-length (chunked), so a huge answer is never built in
- * memory and a client has to count the bytes as they come. Stops quietly when the client goes away.
+ * memory and a client has to count the bytes as they come. Stops quietly when the client goes away, answering false.
  */
-async function sendPadded(res: ServerResponse, status: number, body: string, size: number): Promise<void> {
+async function sendPadded(res: ServerResponse, status: number, body: string, size: number): Promise<boolean> {
   spaces ??= Buffer.alloc(PAD_CHUNK, 0x20);
   const head = Buffer.from(body.slice(0, -1), "utf8"); // every JSON answer ends with "}"
   let left = size - head.length - 1;
   res.writeHead(status, { "content-type": "application/json" });
   let open = res.write(head);
   while (left > 0) {
-    if (res.destroyed) return;
+    if (res.destroyed) return false;
     if (!open) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -392,11 +399,12 @@ async function sendPadded(res: ServerResponse, status: number, body: string, siz
         res.on("drain", done);
         res.on("close", done);
       });
-      if (res.destroyed) return;
+      if (res.destroyed) return false;
     }
     const n = Math.min(PAD_CHUNK, left);
     open = res.write(n === PAD_CHUNK ? spaces : spaces.subarray(0, n));
     left -= n;
   }
   res.end("}");
+  return true;
 }

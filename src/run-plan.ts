@@ -70,9 +70,9 @@ export function ownersOf(config: Config, scope: Scope): Owner[] {
 const DENSITY_LOOKBACK_MS = DAY;
 
 /**
- * The run's requests. Each owner's windows are sized for the rows per unit its densest window had in the runs of the
- * last day (their records), or the dataset's own estimate before it was ever fetched (`plannedDensity`). A dataset
- * whose coverage cannot be read is reported failed; the others go on.
+ * The run's requests. Each owner's windows are sized by `plannedDensity`: the dataset's own estimate, more for an owner
+ * whose densest window of the last day (the run records) had more, and as long as Cloudflare allows for one whose
+ * answers were all empty. A dataset whose coverage cannot be read is reported failed; the others go on.
  */
 export async function planRun(deps: PlanDeps, request: RunRequest, decisions: readonly Decision[]): Promise<RunPlan> {
   const { log } = deps;
