@@ -65,9 +65,12 @@ function parseJson(text: string): Parsed {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const position = /\(line (\d+) column (\d+)\)/.exec(message);
+    // V8 adds "(line L column C)" to "at position N" only sometimes (the same input on the same Node version can get
+    // either wording), so the line and column are computed from the offset.
+    const position = /in JSON at position (\d+)/.exec(message);
     if (position) {
-      return { ok: false, message: message.replace(/ in JSON at position.*$/s, ""), line: Number(position[1]), column: Number(position[2]) };
+      const { line, col } = lineAt(text, Number(position[1]));
+      return { ok: false, message: message.replace(/ in JSON at position.*$/s, ""), line, column: col };
     }
     // V8 gives no position for "Unexpected token" or "end of input"; YAML in JSON mode locates the former.
     const offset = /end of JSON input/.test(message) ? text.length : firstJsonErrorOffset(text);
