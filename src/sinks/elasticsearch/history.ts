@@ -3,7 +3,7 @@
  * in the last five minutes. Cloudflare's budget is per user and does not reset when a run ends; where Cloudflare does
  * not say what is left (`viewer { budget }`), this is how a run learns what its predecessors spent.
  */
-import type { Client, TransportRequestOptions } from "@elastic/elasticsearch";
+import type { Client, estypes, TransportRequestOptions } from "@elastic/elasticsearch";
 import { indexPattern } from "../index-names.js";
 import { densityKey } from "../../plan.js";
 import { RUNS } from "../../runs/run-document.js";
@@ -48,23 +48,11 @@ export async function recentQueriesByOwner(
     terms: { field, size: 65_536 },
     aggs: { queries: { sum: { field: "run.queries" } }, at: { max: { field: "run.ended" } } },
   });
-  const response = await client.search(
-    {
-      index: indexPattern(prefix, RUNS),
-      allow_no_indices: true,
-      ignore_unavailable: true,
-      size: 0,
-      query: {
-        bool: {
-          filter: [
-            { term: { "run.kind": "dataset" } },
-            { range: { "run.ended": { gte: since, format: "epoch_millis" } } },
-            { range: { "run.queries": { gt: 0 } } },
-          ],
-        },
-      },
-      aggs: { zones: perOwner("cloudflare.zone.id"), accounts: perOwner("cloudflare.account.id") },
-    },
+  const response = await aggregateDatasetRecords(
+    client,
+    prefix,
+    [{ range: { "run.ended": { gte: since, format: "epoch_millis" } } }, { range: { "run.queries": { gt: 0 } } }],
+    { zones: perOwner("cloudflare.zone.id"), accounts: perOwner("cloudflare.account.id") },
     options,
   );
   type Bucket = { key: string; queries: { value: number | null }; at: { value: number | null } };
@@ -83,34 +71,22 @@ export async function recentDensity(client: Client, prefix: string, since: numbe
   const densest = new Map<string, number>();
   let after: Record<string, string | number | null> | undefined;
   do {
-    const response = await client.search(
+    const response = await aggregateDatasetRecords(
+      client,
+      prefix,
+      [{ range: { "@timestamp": { gte: since, format: "epoch_millis" } } }, { exists: { field: "run.rows_per_unit" } }],
       {
-        index: indexPattern(prefix, RUNS),
-        allow_no_indices: true,
-        ignore_unavailable: true,
-        size: 0,
-        query: {
-          bool: {
-            filter: [
-              { term: { "run.kind": "dataset" } },
-              { range: { "@timestamp": { gte: since, format: "epoch_millis" } } },
-              { exists: { field: "run.rows_per_unit" } },
+        owners: {
+          composite: {
+            size: 10_000,
+            sources: [
+              { dataset: { terms: { field: "cloudflare.dataset" } } },
+              { zone: { terms: { field: "cloudflare.zone.id", missing_bucket: true } } },
+              { account: { terms: { field: "cloudflare.account.id", missing_bucket: true } } },
             ],
+            ...(after ? { after } : {}),
           },
-        },
-        aggs: {
-          owners: {
-            composite: {
-              size: 10_000,
-              sources: [
-                { dataset: { terms: { field: "cloudflare.dataset" } } },
-                { zone: { terms: { field: "cloudflare.zone.id", missing_bucket: true } } },
-                { account: { terms: { field: "cloudflare.account.id", missing_bucket: true } } },
-              ],
-              ...(after ? { after } : {}),
-            },
-            aggs: { densest: { max: { field: "run.rows_per_unit" } } },
-          },
+          aggs: { densest: { max: { field: "run.rows_per_unit" } } },
         },
       },
       options,
@@ -124,4 +100,25 @@ export async function recentDensity(client: Client, prefix: string, since: numbe
     after = owners && owners.buckets.length > 0 ? owners.after_key : undefined;
   } while (after);
   return densest;
+}
+
+/** Aggregations over the runs' per-owner `dataset` records matching `filters`; no hits, and no error before any run. */
+function aggregateDatasetRecords(
+  client: Client,
+  prefix: string,
+  filters: readonly estypes.QueryDslQueryContainer[],
+  aggs: Record<string, estypes.AggregationsAggregationContainer>,
+  options: TransportRequestOptions,
+) {
+  return client.search(
+    {
+      index: indexPattern(prefix, RUNS),
+      allow_no_indices: true,
+      ignore_unavailable: true,
+      size: 0,
+      query: { bool: { filter: [{ term: { "run.kind": "dataset" } }, ...filters] } },
+      aggs,
+    },
+    options,
+  );
 }
