@@ -65,8 +65,8 @@ function parseJson(text: string): Parsed {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    // V8 adds "(line L column C)" to "at position N" only sometimes (the same input on the same Node version can get
-    // either wording), so the line and column are computed from the offset.
+    // V8 usually adds "(line L column C)" after "at position N", but a unit run under load got the message without it
+    // for the same input and Node version; the offset is always there, so the line and column come from it.
     const position = /in JSON at position (\d+)/.exec(message);
     if (position) {
       const { line, col } = lineAt(text, Number(position[1]));

@@ -21,24 +21,13 @@ import {
   needsElasticsearch,
   simulator,
   snapshot,
+  snapshotDifferences,
   storedMinutes,
   ZONES,
 } from "../support/harness.js";
 
 const START = Date.parse("2026-11-20T12:00:30Z");
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-/**
- * Keys whose values differ between two large maps, at most 20: assert.deepEqual's own diff of maps with thousands of
- * entries takes minutes to print.
- */
-function mapDifferences(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
-  const keys = new Set([...a.keys(), ...b.keys()]);
-  return [...keys]
-    .filter((k) => a.get(k) !== b.get(k))
-    .slice(0, 20)
-    .map((k) => `${k}: ${a.get(k) ?? "missing"} vs ${b.get(k) ?? "missing"}`);
-}
 
 /** The JSON summary line of a run. */
 function summaryOf(stderr: string): { outcome: string; queries: number } {
@@ -53,6 +42,8 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
     es = esClient();
   });
   after(() => es.close());
+  /** Every data document of `prefix`, its index named without the prefix: two prefixes compare. */
+  const documents = async (prefix: string) => new Map([...(await snapshot(es, prefix))].map(([key, hash]) => [key.slice(prefix.length), hash]));
 
   for (const known of ["viewer { budget }", "the run records"] as const) {
     it(`runs a minute apart share Cloudflare's budget (${known}): no budget error, the catch-up completes, exact`, async () => {
@@ -226,8 +217,6 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
       const buckets = (r.aggregations?.zones as { buckets: { key: string; queries: { value: number } }[] }).buckets;
       return Object.fromEntries(buckets.map((b) => [b.key, b.queries.value]));
     };
-    /** Every data document, its index named without the prefix: two prefixes compare. */
-    const documents = async (p: string) => new Map([...(await snapshot(es, p))].map(([key, hash]) => [key.slice(p.length), hash]));
     try {
       const first = await cli(["run", "--now", iso(clock)], env(prefix));
       assert.equal(first.code, 0, first.stderr.slice(-2000));
@@ -247,7 +236,7 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
       assert.equal(sim.stats.budgetRejections, 0);
       const [mine, theirs] = [await documents(prefix), await documents(control)];
       assert.ok(mine.size > 1000, `${mine.size} documents`);
-      assert.deepEqual(mapDifferences(mine, theirs), [], "the same documents, whichever windows brought them");
+      assert.deepEqual(snapshotDifferences(mine, theirs), [], "the same documents, whichever windows brought them");
     } finally {
       await sim.close();
       await Promise.all([dropPrefix(es, prefix), dropPrefix(es, control)]);
@@ -266,7 +255,6 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
     const sim: Simulator = await simulator({ now: () => clock, budgetClock: "simulated", budgetPerFiveMinutes: 100_000, idleTags: [zone.id] });
     const env = (p: string) =>
       exporterEnv(sim, p, { CF_ZONES: `${zone.id}=${zone.name}`, CF_DATASETS: "http_requests,http_paths,firewall_events,dns", CF_TOP_N: "3" });
-    const documents = async (p: string) => new Map([...(await snapshot(es, p))].map(([key, hash]) => [key.slice(p.length), hash]));
     try {
       const idle = await cli(["run", "--now", iso(clock)], env(prefix));
       assert.equal(idle.code, 0, idle.stderr.slice(-2000));
@@ -284,7 +272,7 @@ describe("the query budget across runs", { skip: needsElasticsearch }, () => {
       assert.equal(sim.stats.budgetRejections, 0);
       const [mine, theirs] = [await documents(prefix), await documents(control)];
       assert.ok(mine.size > 1000, `${mine.size} documents`);
-      assert.deepEqual(mapDifferences(mine, theirs), [], "the same documents as an exporter without the empty records");
+      assert.deepEqual(snapshotDifferences(mine, theirs), [], "the same documents as an exporter without the empty records");
     } finally {
       await sim.close();
       await Promise.all([dropPrefix(es, prefix), dropPrefix(es, control)]);

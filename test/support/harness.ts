@@ -111,6 +111,18 @@ export async function snapshot(es: Client, prefix: string): Promise<Map<string, 
   return result;
 }
 
+/**
+ * The documents that differ between two snapshots (at most 20, each named by its key): compare with `[]`. A failing
+ * assert.deepEqual of two maps with thousands of entries spends minutes printing its diff.
+ */
+export function snapshotDifferences(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  return [...keys]
+    .filter((k) => a.get(k) !== b.get(k))
+    .slice(0, 20)
+    .map((k) => `${k}: ${a.get(k) ?? "missing"} vs ${b.get(k) ?? "missing"}`);
+}
+
 type Sums = Record<string, number>;
 interface StoredMinute {
   total: Sums | undefined;
